@@ -1,0 +1,53 @@
+"""Celery configuration (reliability.md §3). Imported into settings."""
+
+from .env import VAR_DIR, env
+
+_REDIS_URL = env.str("REDIS_URL", default="")
+_BROKER_DIR = VAR_DIR / "broker"
+
+if env.str("CELERY_BROKER_URL", default=""):
+    CELERY_BROKER_URL = env.str("CELERY_BROKER_URL")
+elif _REDIS_URL:
+    CELERY_BROKER_URL = _REDIS_URL
+else:
+    # Server-less default: kombu's file-system transport. Real worker processes,
+    # no Redis needed; fine for one machine, not for scaling out.
+    CELERY_BROKER_URL = "filesystem://"
+    for _sub in ("queue", "processed"):
+        (_BROKER_DIR / _sub).mkdir(parents=True, exist_ok=True)
+
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 3600,
+    "socket_timeout": 2,
+    "socket_connect_timeout": 2,
+}
+if CELERY_BROKER_URL.startswith("filesystem"):
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_BROKER_DIR / "queue"),
+        "data_folder_out": str(_BROKER_DIR / "queue"),
+        "processed_folder": str(_BROKER_DIR / "processed"),
+        "store_processed": False,
+    }
+
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SOFT_TIME_LIMIT = 240
+CELERY_TASK_TIME_LIMIT = 300
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A web request must never hang on a dead broker (celery#4296): fail fast, the
+# sweeper publishes what was stored.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False

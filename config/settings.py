@@ -1,0 +1,123 @@
+"""Settings, driven by environment variables (see .env.example and the README table).
+
+Embedded defaults (no variables set) give a single-machine install: SQLite under var/,
+a file-system Celery broker under var/broker, a file-based cache. Production sets
+DATABASE_URL, REDIS_URL, SECRET_KEY, FIELD_ENCRYPTION_KEY and DJANGO_DEBUG=False.
+"""
+
+from .env import BASE_DIR, VAR_DIR, env, env_secret, local_secret_key
+
+DEBUG = env.bool("DJANGO_DEBUG", default=True)
+SECRET_KEY = env_secret("SECRET_KEY") or local_secret_key()
+# Key material for encrypted credential fields; rotate by prepending a new value.
+SALT_KEY = env.list("FIELD_ENCRYPTION_KEY", default=["prestapicqer-field-encryption"])
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
+ADMIN_URL = env.str("ADMIN_URL", default="admin/")
+SANDBOX_ENABLED = env.bool("SANDBOX_ENABLED", default=DEBUG)
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "prestapicqer",
+    "sync",
+    "webhooks",
+]
+if SANDBOX_ENABLED:
+    INSTALLED_APPS.append("sandbox")
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'prestapicqer.sqlite3'}"),
+}
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # Web, worker and beat share the file: wait for locks instead of failing at once.
+    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=0)
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_URL = env.str("REDIS_URL", default="")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 2, "SOCKET_TIMEOUT": 2},
+        }
+    }
+else:
+    # Shared by web, worker and beat processes on one machine (locmem would not be).
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+        }
+    }
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = env.str("TIME_ZONE", default="UTC")
+USE_I18N = True
+USE_TZ = True
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+
+# Webhook bodies are small JSON documents; anything larger is refused with 413.
+WEBHOOK_MAX_BODY_BYTES = env.int("WEBHOOK_MAX_BODY_BYTES", default=256 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
+
+# HTTP clients
+HTTP_CONNECT_TIMEOUT = env.float("HTTP_CONNECT_TIMEOUT", default=5.0)
+HTTP_READ_TIMEOUT = env.float("HTTP_READ_TIMEOUT", default=30.0)
+PICQER_USER_AGENT = env.str(
+    "PICQER_USER_AGENT", default="PrestaPicqer/1.0 (+https://github.com/prestapicqer)"
+)
+PICQER_RATE_LIMIT_PER_MINUTE = env.int("PICQER_RATE_LIMIT_PER_MINUTE", default=480)
+
+from .celery_settings import *  # noqa: E402,F403
+from .security_settings import *  # noqa: E402,F403
+
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {"urllib3": {"level": "WARNING"}},
+}

@@ -1,0 +1,12 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+from sync.views import health
+
+urlpatterns = [
+    path(settings.ADMIN_URL, admin.site.urls),
+    path("health", health, name="health"),
+    path("", include("sync.urls")),
+    path("", include("webhooks.urls")),
+]

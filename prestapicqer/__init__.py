@@ -1,0 +1,1 @@
+"""Configuration domain: Picqer accounts, shops, their order and stock settings, status mappings."""

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class PrestaPicqerConfig(AppConfig):
+    name = "prestapicqer"
+    verbose_name = "Configuration"

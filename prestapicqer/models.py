@@ -1,0 +1,184 @@
+"""What the operator configures: the settings of the PrestaPicqer user guide, per account and shop.
+
+A PicqerAccount is one Picqer environment (subdomain + API key). Each Shop is one PrestaShop
+store (or one shop of a multistore install) sending orders to that account under its own
+reference prefix.
+"""
+
+import secrets
+import uuid
+
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+from encrypted_fields.fields import EncryptedCharField
+
+PREFIX_VALIDATOR = RegexValidator(
+    r"^[A-Za-z0-9]{1,3}$", "The prefix is 1 to 3 letters or digits, e.g. PS."
+)
+SUBDOMAIN_VALIDATOR = RegexValidator(
+    r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$",
+    "Only the subdomain: for yourcompany.picqer.com enter yourcompany.",
+)
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class PicqerStatus(models.TextChoices):
+    """Order statuses Picqer reports (picqer-api.md §3.1)."""
+
+    CONCEPT = "concept", "Concept"
+    EXPECTED = "expected", "Expected"
+    PROCESSING = "processing", "Processing"
+    PAUSED = "paused", "Paused"
+    COMPLETED = "completed", "Completed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class PicqerAccount(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    subdomain = models.CharField(
+        max_length=63,
+        validators=[SUBDOMAIN_VALIDATOR],
+        help_text="The subdomain of your Picqer URL: for yourcompany.picqer.com enter yourcompany.",
+    )
+    api_key = EncryptedCharField(
+        max_length=200, help_text="Settings > API keys in Picqer. Needs write permission."
+    )
+    api_base_url = models.URLField(
+        blank=True,
+        help_text="Leave blank for https://{subdomain}.picqer.com/api/v1/. "
+        "Only for tests and the sandbox.",
+    )
+    public_base_url = models.URLField(
+        blank=True,
+        help_text="The address at which Picqer and cron reach this service, e.g. "
+        "https://sync.example.com. Blank = the PUBLIC_BASE_URL setting.",
+    )
+    # Public, unguessable part of the webhook URL; identifies the account, proves nothing.
+    webhook_key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    webhook_secret = EncryptedCharField(
+        max_length=200, default=new_token, help_text="Secret Picqer signs webhooks with."
+    )
+    orders_hook_id = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    stock_hook_id = models.PositiveIntegerField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def api_url(self) -> str:
+        if self.api_base_url:
+            return self.api_base_url.rstrip("/") + "/"
+        return f"https://{self.subdomain}.picqer.com/api/v1/"
+
+    @property
+    def base_url(self) -> str:
+        return (self.public_base_url or settings.PUBLIC_BASE_URL).rstrip("/")
+
+    @property
+    def webhook_url(self) -> str:
+        return f"{self.base_url}/webhooks/picqer/{self.webhook_key}/"
+
+
+class Shop(models.Model):
+    account = models.ForeignKey(PicqerAccount, on_delete=models.PROTECT, related_name="shops")
+    name = models.CharField(max_length=100)
+    enabled = models.BooleanField(
+        default=True, help_text="Switch PrestaPicqer on or off for this shop."
+    )
+    prefix = models.CharField(
+        max_length=3,
+        default="PS",
+        validators=[PREFIX_VALIDATOR],
+        help_text="1 to 3 characters that identify this shop in Picqer order references. "
+        "Do not change it on a running system: existing orders would no longer be updated.",
+    )
+    prestashop_url = models.URLField(help_text="The shop's address, e.g. https://shop.example.com")
+    webservice_key = EncryptedCharField(
+        max_length=200, help_text="Advanced Parameters > Webservice in PrestaShop."
+    )
+    prestashop_shop_id = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Multistore only: the id_shop of this shop."
+    )
+
+    # Orders (user guide: Orders)
+    orders_enabled = models.BooleanField("enable order status updates", default=True)
+    picqer_tag_ids = models.JSONField("apply tags to new orders", default=list, blank=True)
+    use_shop_price = models.BooleanField("use PrestaShop product price", default=False)
+    create_missing_products = models.BooleanField(default=False)
+    create_state_ids = models.JSONField(
+        "create new order in Picqer", default=list, blank=True,
+        help_text="PrestaShop statuses that create the order in Picqer.",
+    )
+    allocate_concept = models.BooleanField('allocate stock for "Concept" orders', default=False)
+    processing_state_ids = models.JSONField(
+        'change Picqer order status to "Processing"', default=list, blank=True
+    )
+    cancel_state_ids = models.JSONField(
+        'change Picqer order status to "Cancelled"', default=list, blank=True
+    )
+    poll_interval_seconds = models.PositiveIntegerField(
+        default=30, help_text="How often PrestaShop is asked for new orders and status changes."
+    )
+
+    # Stock (user guide: Stock)
+    stock_enabled = models.BooleanField("enable product stock updates", default=True)
+    full_sync_on_webhook = models.BooleanField(
+        "full catalogue stock sync on webhook", default=False
+    )
+    warehouse_ids = models.JSONField(
+        "warehouses that count", default=list, blank=True,
+        help_text="Picqer warehouses whose free stock is summed. None chosen = all.",
+    )
+    full_sync_token = EncryptedCharField(max_length=200, default=new_token)
+
+    class Meta:
+        ordering = ["account__name", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "prefix"], name="shop_prefix_unique_per_account"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix})"
+
+    @property
+    def full_sync_url(self) -> str:
+        return f"{self.account.base_url}/stock-sync/{self.pk}/?token={self.full_sync_token}"
+
+
+class StatusMapping(models.Model):
+    """One row of the guide's order status mapping table; the first matching row wins."""
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="status_mappings")
+    position = models.PositiveIntegerField(default=0)
+    from_state_id = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Current PrestaShop status; empty = Any."
+    )
+    picqer_status = models.CharField(max_length=20, choices=PicqerStatus.choices)
+    to_state_id = models.PositiveIntegerField(help_text="New PrestaShop status.")
+
+    class Meta:
+        ordering = ["shop", "position", "id"]
+
+    def __str__(self) -> str:
+        source = self.from_state_id or "Any"
+        return f"{source} + Picqer {self.picqer_status} → {self.to_state_id}"
+
+
+class RemoteChoices(models.Model):
+    """Cached lists from Picqer/PrestaShop (tags, warehouses, order states…) for admin fields."""
+
+    key = models.CharField(max_length=100, unique=True)
+    items = models.JSONField(default=list)
+    fetched_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return self.key

@@ -1,0 +1,1 @@
+"""The sync engine: API clients, services, link tables, runs, activity log, thin tasks."""
