@@ -51,3 +51,9 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# The beat scheduler also records its own heartbeat (sync.beat.HeartbeatScheduler).
+CELERY_BEAT_SCHEDULER = "sync.beat:HeartbeatScheduler"
+CELERY_BEAT_SCHEDULE = {
+    "heartbeat-worker": {"task": "sync.tasks.heartbeat.heartbeat_worker", "schedule": 10.0},
+}
