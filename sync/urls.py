@@ -1,7 +1,6 @@
+from django.urls import include, path
 
-from . import views
-
-urlpatterns: list = [
-    # Filled by the stock and order work: full stock sync URL, poll-now endpoint.
+urlpatterns = [
+    path("", include("sync.urls_orders")),
+    path("", include("sync.urls_stock")),
 ]
-_ = views

@@ -1,0 +1,3 @@
+"""Admin screens of the sync engine, one module per subject."""
+
+from . import activity, orders, stock  # noqa: F401

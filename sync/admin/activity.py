@@ -1,0 +1,32 @@
+"""Activity log and process health in the admin."""
+
+from django.contrib import admin
+
+from sync.models import ActivityEntry, Heartbeat
+
+
+@admin.register(ActivityEntry)
+class ActivityEntryAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "level", "action", "shop", "ps_order_id", "ps_reference",
+                    "picqer_orderid", "product_reference", "message")
+    list_filter = ("level", "action", "shop")
+    search_fields = ("ps_reference", "=ps_order_id", "picqer_orderid", "product_reference",
+                     "message")
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Heartbeat)
+class HeartbeatAdmin(admin.ModelAdmin):
+    list_display = ("name", "seen_at", "detail")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

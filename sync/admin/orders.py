@@ -1,0 +1,1 @@
+"""Order links and poll cursors in the admin (owned by the order work)."""

@@ -1,0 +1,1 @@
+"""Stock sync runs in the admin (owned by the stock work)."""

@@ -1,0 +1,1 @@
+"""Order tasks: polling, pushing, reconciliation."""

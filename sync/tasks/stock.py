@@ -1,0 +1,1 @@
+"""Stock and order-status tasks (Picqer to PrestaShop)."""

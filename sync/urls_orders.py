@@ -1,0 +1,3 @@
+"""Order routes: the authenticated poll-now endpoint."""
+
+urlpatterns: list = []

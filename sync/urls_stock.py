@@ -1,0 +1,3 @@
+"""Stock routes: the full stock sync URL and its status page."""
+
+urlpatterns: list = []
