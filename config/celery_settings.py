@@ -1,9 +1,11 @@
 """Celery configuration (reliability.md §3). Imported into settings."""
 
+from pathlib import Path
+
 from .env import VAR_DIR, env
 
 _REDIS_URL = env.str("REDIS_URL", default="")
-_BROKER_DIR = VAR_DIR / "broker"
+_BROKER_DIR = Path(env.str("CELERY_FILESYSTEM_DIR", default=str(VAR_DIR / "broker")))
 
 if env.str("CELERY_BROKER_URL", default=""):
     CELERY_BROKER_URL = env.str("CELERY_BROKER_URL")
