@@ -15,7 +15,7 @@ else:
     # Server-less default: kombu's file-system transport. Real worker processes,
     # no Redis needed; fine for one machine, not for scaling out.
     CELERY_BROKER_URL = "filesystem://"
-    for _sub in ("queue", "processed"):
+    for _sub in ("queue", "processed", "control"):
         (_BROKER_DIR / _sub).mkdir(parents=True, exist_ok=True)
 
 CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -28,6 +28,7 @@ if CELERY_BROKER_URL.startswith("filesystem"):
         "data_folder_in": str(_BROKER_DIR / "queue"),
         "data_folder_out": str(_BROKER_DIR / "queue"),
         "processed_folder": str(_BROKER_DIR / "processed"),
+        "control_folder": str(_BROKER_DIR / "control"),
         "store_processed": False,
     }
 
@@ -58,4 +59,8 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULER = "sync.beat:HeartbeatScheduler"
 CELERY_BEAT_SCHEDULE = {
     "heartbeat-worker": {"task": "sync.tasks.heartbeat.heartbeat_worker", "schedule": 10.0},
+    "webhook-events-sweep": {"task": "webhooks.tasks.webhook_events_sweep", "schedule": 60.0},
+    "orders-poll-due": {"task": "sync.tasks.orders.orders_poll_due_task", "schedule": 5.0},
+    "orders-reconcile": {"task": "sync.tasks.orders.orders_reconcile_task", "schedule": 600.0},
+    "hooks-watchdog": {"task": "sync.tasks.hooks.hooks_watchdog_task", "schedule": 600.0},
 }

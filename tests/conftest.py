@@ -2,6 +2,8 @@
 
 import pytest
 
+pytest_plugins = ["sandbox.testing"]
+
 
 @pytest.fixture(autouse=True)
 def _isolated_cache(settings, tmp_path):

@@ -1,1 +1,46 @@
-"""Stock sync runs in the admin (owned by the stock work)."""
+"""Stock sync runs in the admin, with a "Run full sync now" button per shop."""
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import path, reverse
+from django.views.decorators.http import require_POST
+
+from prestapicqer.models import Shop
+from sync.models.stock import SyncRun
+from sync.services.stock import stock_sync_request
+
+
+@admin.register(SyncRun)
+class SyncRunAdmin(admin.ModelAdmin):
+    list_display = ("id", "shop", "state", "trigger", "checked", "changed",
+                    "missing_in_prestashop", "missing_in_picqer", "errors", "created_at",
+                    "finished_at")
+    list_filter = ("state", "shop", "trigger")
+    readonly_fields = [f.name for f in SyncRun._meta.fields]
+    change_list_template = "sync/admin/syncrun_change_list.html"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def get_urls(self):
+        run_now = self.admin_site.admin_view(require_POST(self.run_now_view))
+        return [path("run-now/<int:shop_id>/", run_now, name="sync_syncrun_run_now"),
+                *super().get_urls()]
+
+    def changelist_view(self, request, extra_context=None):
+        shops = Shop.objects.filter(enabled=True, stock_enabled=True)
+        extra_context = {**(extra_context or {}), "stock_shops": shops}
+        return super().changelist_view(request, extra_context=extra_context)
+
+    def run_now_view(self, request, shop_id: int):
+        """Queue a full stock sync of one shop (needs the view permission on runs)."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        shop = get_object_or_404(Shop, pk=shop_id)
+        run = stock_sync_request(shop=shop, trigger="admin")
+        messages.success(request, f"Full stock sync {run.pk} of {shop.name} is {run.state}.")
+        return redirect(reverse("admin:sync_syncrun_changelist"))

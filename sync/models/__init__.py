@@ -1,7 +1,15 @@
 """State the engine keeps, one module per subject."""
 
 from .activity import ActivityEntry, Heartbeat
-from .orders import OrderLink, PollCursor
-from .stock import SyncRun
+from .orders import OrderLink, OwnHistory, PollCursor
+from .stock import OrderStatusState, SyncRun
 
-__all__ = ["ActivityEntry", "Heartbeat", "OrderLink", "PollCursor", "SyncRun"]
+__all__ = [
+    "ActivityEntry",
+    "Heartbeat",
+    "OrderLink",
+    "OrderStatusState",
+    "OwnHistory",
+    "PollCursor",
+    "SyncRun",
+]

@@ -1,4 +1,4 @@
-"""Order links and poll cursors: PrestaShop → Picqer order state."""
+"""Order links, poll cursors and the loop guard: PrestaShop → Picqer order state."""
 
 from django.db import models
 
@@ -8,51 +8,71 @@ from prestapicqer.models import Shop
 class OrderLink(models.Model):
     """One PrestaShop order ↔ at most one Picqer order (the exactly-once anchor).
 
-    The row is claimed *before* Picqer is called, so a second worker sees the claim and a
-    crashed one leaves a trace that is resolved by looking the order up in Picqer by reference.
+    `claimed_until`/`claim_token` is a lease: one worker at a time works on an order. `state`
+    is the create lifecycle; it becomes `pushing` *before* Picqer is called, so a worker that
+    finds `pushing` knows an earlier create may have reached Picqer and looks it up by
+    reference before creating again.
     """
 
     class State(models.TextChoices):
         PENDING = "pending", "Waiting to be pushed"
         PUSHING = "pushing", "Push in progress"
         CREATED = "created", "Created in Picqer"
-        SKIPPED = "skipped", "Not sent (no matching products)"
+        SKIPPED = "skipped", "Not sent"
         FAILED = "failed", "Failed"
 
     shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="order_links")
-    ps_order_id = models.PositiveIntegerField()
-    ps_reference = models.CharField(max_length=32, blank=True)
+    ps_order_id = models.PositiveIntegerField("PrestaShop order id")
+    ps_reference = models.CharField("PrestaShop reference", max_length=32, blank=True)
     state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
     picqer_idorder = models.PositiveIntegerField(null=True, blank=True)
-    picqer_orderid = models.CharField(max_length=32, blank=True)
+    picqer_orderid = models.CharField("Picqer order number", max_length=32, blank=True)
     picqer_status = models.CharField(max_length=20, blank=True)
-    # Ids of the PrestaShop order_histories rows whose rules have been applied.
+    # Highest order_histories id whose rules have been applied, and highest one seen by the
+    # poller; seen > applied means work is outstanding (the reconciler re-enqueues it).
     last_history_id = models.PositiveIntegerField(default=0)
+    seen_history_id = models.PositiveIntegerField(default=0)
+    # Follow-up steps after the create that are done (tags, allocate, comment, message,
+    # backref), so a retry repeats only what is missing.
+    done_steps = models.JSONField(default=list, blank=True)
     claimed_until = models.DateTimeField(null=True, blank=True)
+    claim_token = models.CharField(max_length=32, blank=True)
+    # Create attempts so far: after one, a create may have reached Picqer unseen (timeout,
+    # crash), so the next attempt looks the order up by reference first.
     attempts = models.PositiveIntegerField(default=0)
-    last_error = models.TextField(blank=True)
+    # Products that could not be matched, as written to PrestaShop and Picqer.
+    warning = models.TextField(blank=True)
+    last_error = models.TextField("reason", blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        ordering = ["-id"]
         constraints = [
             models.UniqueConstraint(fields=["shop", "ps_order_id"], name="order_link_unique"),
         ]
-        indexes = [models.Index(fields=["picqer_idorder"])]
+        indexes = [models.Index(fields=["picqer_idorder"]), models.Index(fields=["state"])]
 
     def __str__(self) -> str:
         return f"{self.shop.prefix} #{self.ps_order_id}"
 
     @property
     def picqer_reference(self) -> str:
-        return f"{self.shop.prefix} #{self.ps_order_id} / {self.ps_reference}"
+        from sync.mappers.orders import picqer_reference
 
+        return picqer_reference(
+            prefix=self.shop.prefix, ps_order_id=self.ps_order_id, ps_reference=self.ps_reference
+        )
 
 
 class PollCursor(models.Model):
-    """How far the PrestaShop order_histories have been read, per shop."""
+    """How far the PrestaShop order_histories have been read, per shop.
+
+    `start_history_id` is where this shop's sync began: rows up to it predate the
+    middleware and are never acted on (no flood of old orders on first start)."""
 
     shop = models.OneToOneField(Shop, on_delete=models.CASCADE, related_name="poll_cursor")
+    start_history_id = models.PositiveIntegerField(null=True, blank=True)
     last_history_id = models.PositiveIntegerField(default=0)
     last_polled_at = models.DateTimeField(null=True, blank=True)
     last_reconciled_at = models.DateTimeField(null=True, blank=True)
@@ -61,3 +81,22 @@ class PollCursor(models.Model):
     def __str__(self) -> str:
         return f"{self.shop}: history #{self.last_history_id}"
 
+
+class OwnHistory(models.Model):
+    """An order status change the middleware itself made in PrestaShop (loop guard).
+
+    Written by `sync.services.orders.loop_guard.own_history_record` before and after posting
+    an order_history; rows it matches never trigger the PrestaShop → Picqer rules."""
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="own_histories")
+    ps_order_id = models.PositiveIntegerField()
+    state_id = models.PositiveIntegerField()
+    history_id = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["shop", "ps_order_id", "state_id"])]
+        verbose_name_plural = "own histories"
+
+    def __str__(self) -> str:
+        return f"#{self.ps_order_id} → state {self.state_id} (history {self.history_id})"

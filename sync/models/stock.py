@@ -1,12 +1,16 @@
-"""Full stock sync runs."""
+"""Picqer → PrestaShop state: full stock sync runs and applied order statuses."""
 
 from django.db import models
+from django.db.models import Q
 
 from prestapicqer.models import Shop
 
 
 class SyncRun(models.Model):
-    """One full stock sync of one shop, with its counts."""
+    """One full stock sync of one shop, with its counts.
+
+    At most one run per shop is running and at most one is queued: both are enforced by
+    partial unique constraints, so two web requests or workers racing cannot start two."""
 
     class State(models.TextChoices):
         QUEUED = "queued", "Queued"
@@ -28,8 +32,47 @@ class SyncRun(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        ordering = ["-created_at"]
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["shop"], condition=Q(state="running"), name="sync_run_one_running"
+            ),
+            models.UniqueConstraint(
+                fields=["shop"], condition=Q(state="queued"), name="sync_run_one_queued"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Stock sync {self.pk} of {self.shop} ({self.state})"
 
+    @property
+    def is_active(self) -> bool:
+        return self.state in (self.State.QUEUED, self.State.RUNNING)
+
+
+class OrderStatusState(models.Model):
+    """Which Picqer status has been applied to one PrestaShop order (keyed like OrderLink).
+
+    Posting an order history is not idempotent (it re-sends e-mails and re-runs stock side
+    effects), so duplicate or out-of-order webhooks are stopped here: a status is applied at
+    most once, never one of a lower rank, and only by the worker holding the claim."""
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="order_statuses")
+    ps_order_id = models.PositiveIntegerField()
+    picqer_idorder = models.PositiveIntegerField(null=True, blank=True)
+    applied_status = models.CharField(max_length=20, blank=True)
+    applied_state_id = models.PositiveIntegerField(null=True, blank=True)
+    applied_at = models.DateTimeField(null=True, blank=True)
+    claimed_status = models.CharField(max_length=20, blank=True)
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["shop", "ps_order_id"], name="order_status_state_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.shop.prefix} #{self.ps_order_id}: {self.applied_status or '-'}"

@@ -1,1 +1,77 @@
-"""Stock and order-status tasks (Picqer to PrestaShop)."""
+"""Stock tasks (Picqer to PrestaShop): thin adapters that map client errors to retries.
+
+Retry policy (reliability.md §3.4): 429 → retry after `retry_after`; transport errors and
+5xx → capped exponential backoff with jitter; other 4xx → recorded, not retried. Order status
+changes have no task here: the webhook inbox calls sync.services.order_status directly.
+"""
+
+import random
+
+from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
+
+from sync.activity import activity_log
+from sync.clients.errors import ApiError, ApiRateLimitedError
+from sync.services.stock import (
+    stock_product_release,
+    stock_sync_claim,
+    stock_sync_fail,
+    stock_sync_full,
+    stock_sync_product,
+)
+
+MAX_RETRIES = 8
+BACKOFF_MAX = 600
+# A full sync of a big catalogue writes one row per request; it needs more than the default
+# 300 s. Hard limit + backoff cap stays below the broker visibility timeout (3600 s).
+FULL_SOFT_LIMIT = 2400
+FULL_HARD_LIMIT = 2700
+
+
+def retry_countdown(exc: ApiError, retries: int) -> float:
+    """Seconds before the next try of a retryable error."""
+    if isinstance(exc, ApiRateLimitedError):
+        return min(exc.retry_after, BACKOFF_MAX) + random.uniform(0, 5)
+    ceiling = min(BACKOFF_MAX, 15 * 2**retries)
+    return random.uniform(ceiling / 2, ceiling)
+
+
+@shared_task(bind=True, max_retries=MAX_RETRIES, ignore_result=True)
+def stock_sync_product_task(self, shop_id: int, idproduct: int) -> str:
+    """Coalesced update of one product in one shop."""
+    from prestapicqer.models import Shop
+
+    stock_product_release(shop_id=shop_id, idproduct=idproduct)
+    shop = Shop.objects.select_related("account").filter(pk=shop_id).first()
+    if shop is None or not (shop.enabled and shop.stock_enabled):
+        return "ignored: shop gone or stock updates off"
+    try:
+        return stock_sync_product(shop=shop, idproduct=idproduct)
+    except ApiError as exc:
+        if exc.retryable and self.request.retries < MAX_RETRIES:
+            raise self.retry(
+                exc=exc, countdown=retry_countdown(exc, self.request.retries)
+            ) from exc
+        activity_log(action="stock_update_failed", level="warning", shop=shop,
+                     message=f"Stock of Picqer product {idproduct} not updated: {exc}")
+        return f"failed: {exc}"
+
+
+@shared_task(bind=True, max_retries=MAX_RETRIES, ignore_result=True,
+             soft_time_limit=FULL_SOFT_LIMIT, time_limit=FULL_HARD_LIMIT)
+def stock_sync_full_task(self, run_id: int) -> None:
+    """Run one queued full stock sync (a no-op when it is not queued any more)."""
+    run = stock_sync_claim(run_id=run_id, resume=self.request.retries > 0)
+    if run is None:
+        return
+    try:
+        stock_sync_full(shop=run.shop, run=run)
+    except ApiError as exc:
+        if exc.retryable and self.request.retries < MAX_RETRIES:
+            raise self.retry(
+                exc=exc, countdown=retry_countdown(exc, self.request.retries)
+            ) from exc
+        stock_sync_fail(run=run, message=str(exc))
+    except SoftTimeLimitExceeded:
+        stock_sync_fail(run=run, message="stopped at the time limit; run it again to "
+                                         "continue (only differences are written)")

@@ -1,0 +1,93 @@
+"""Every failure a caller of the Picqer or PrestaShop client can see.
+
+Callers (services, tasks) catch these, never `requests` exceptions. Each error carries
+`retryable` so a Celery task can decide between "retry later" and "tell the operator".
+Messages are written for the operator and never contain API keys, webservice keys or
+Authorization headers (the clients scrub them before raising).
+"""
+
+from __future__ import annotations
+
+
+class ApiError(Exception):
+    """Base class. `status` is the HTTP status (None when no response arrived), `code` the
+    API's own error code (Picqer `error_code`, PrestaShop `<code>`), `message` plain text."""
+
+    retryable = False
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        code: int | str | None = None,
+        service: str = "",
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.code = code
+        self.service = service
+
+    def __str__(self) -> str:
+        parts = [f"{self.service}: {self.message}" if self.service else self.message]
+        details = []
+        if self.status is not None:
+            details.append(f"HTTP {self.status}")
+        if self.code not in (None, ""):
+            details.append(f"error code {self.code}")
+        if details:
+            parts.append(f"({', '.join(details)})")
+        return " ".join(parts)
+
+
+class ApiTransportError(ApiError):
+    """The request did not get an answer: DNS failure, refused connection, TLS problem."""
+
+    retryable = True
+
+
+class ApiTimeoutError(ApiTransportError):
+    """Connect or read timeout. For a write the outcome is unknown: re-read before retrying."""
+
+    retryable = True
+
+
+class ApiAuthError(ApiError):
+    """401/403 (and PrestaShop 405 "method not granted"): wrong key, key without rights,
+    key not associated with the shop. Retrying will not help until the operator acts."""
+
+
+class ApiNotFoundError(ApiError):
+    """404: the record does not exist (or is not visible in this shop context)."""
+
+
+class ApiRateLimitedError(ApiError):
+    """429 or our own shared budget exhausted. Retry after `retry_after` seconds."""
+
+    retryable = True
+
+    def __init__(self, message: str, *, retry_after: float = 20.0, **kwargs) -> None:
+        super().__init__(message, **kwargs)
+        self.retry_after = float(retry_after)
+
+
+class ApiServerError(ApiError):
+    """5xx: the remote side failed. For writes the outcome is unknown (PrestaShop saves
+    before it reports PHP notices as 500), so re-read remote state before retrying."""
+
+    retryable = True
+
+
+class ApiClientError(ApiError):
+    """Other 4xx: validation errors and the like. Fix the data, do not retry blindly."""
+
+
+class ApiRedirectError(ApiClientError):
+    """3xx: the configured base URL is not the canonical one (http→https, www, subfolder).
+    Writes must never follow redirects (PrestaShop turns a redirected PUT into a GET)."""
+
+
+class ApiResponseError(ApiError):
+    """2xx whose body is not the JSON/XML promised: an HTML login or maintenance page,
+    garbage, or XML with entity declarations (refused for safety)."""

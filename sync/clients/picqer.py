@@ -1,0 +1,319 @@
+"""PicqerClient: the Picqer REST API (picqer-api.md).
+
+JSON in and out, Basic auth with the API key as username, a descriptive User-Agent, offset
+pagination by 100 over bare JSON arrays, and a per-account request budget shared by all
+processes (`ratelimit.py`). A 429 pauses every process; this client re-sends the identical
+request once when the pause is short, otherwise raises ApiRateLimitedError for Celery.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+
+import requests
+from django.conf import settings
+
+from . import errors, ratelimit
+from .base import HttpClient, looks_like_html
+
+PAGE_SIZE = 100  # fixed by Picqer; a shorter page is the last one
+MAX_INLINE_RETRY_AFTER = 30.0  # longer pauses go back to Celery instead of holding a worker
+DEFAULT_TAG_COLOR = "#823882"  # Picqer's own default (picqer-php createTag)
+
+
+class PicqerClient(HttpClient):
+    """One Picqer account. Build it with `PicqerClient.for_account(account)`."""
+
+    service_name = "Picqer"
+
+    def __init__(
+        self,
+        api_url: str,
+        api_key: str,
+        *,
+        rate_limit_key: str,
+        rate_limit_per_minute: int | None = None,
+        user_agent: str | None = None,
+    ) -> None:
+        super().__init__(
+            api_url,
+            auth=(api_key, ""),
+            headers={
+                "User-Agent": user_agent or settings.PICQER_USER_AGENT,
+                "Accept": "application/json",
+            },
+            secrets=[api_key],
+        )
+        self.rate_limit_key = rate_limit_key
+        self.rate_limit_per_minute = (
+            rate_limit_per_minute or settings.PICQER_RATE_LIMIT_PER_MINUTE
+        )
+
+    @classmethod
+    def for_account(cls, account, **kwargs) -> PicqerClient:
+        """Client for a `PicqerAccount` (its `api_url` and `api_key`); the rate-limit
+        budget is shared by every client of the same account."""
+        return cls(
+            account.api_url, account.api_key, rate_limit_key=f"picqer:{account.pk}", **kwargs
+        )
+
+    # -- transport ------------------------------------------------------------------------
+
+    def request(self, method: str, path: str, **kwargs) -> requests.Response:
+        """Send within the shared budget. On 429: record a shared pause, and re-send the
+        identical request once if the pause is at most MAX_INLINE_RETRY_AFTER seconds."""
+        for attempt in (1, 2):
+            ratelimit.acquire(self.rate_limit_key, self.rate_limit_per_minute)
+            try:
+                return super().request(method, path, **kwargs)
+            except errors.ApiRateLimitedError as exc:
+                ratelimit.record_pause(self.rate_limit_key, exc.retry_after)
+                if attempt == 2 or exc.retry_after > MAX_INLINE_RETRY_AFTER:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _parse_error_body(self, response: requests.Response) -> tuple[Any, str]:
+        """Picqer errors: {"error": true, "error_code": 24, "error_message": "..."}."""
+        try:
+            body = response.json()
+        except ValueError:
+            return None, ""
+        if not isinstance(body, dict):
+            return None, ""
+        return body.get("error_code"), str(body.get("error_message") or "")
+
+    def _decode(self, response: requests.Response) -> Any:
+        """The JSON body of a 2xx response (None for 204/empty)."""
+        if response.status_code == 204 or not response.content.strip():
+            return None
+        if looks_like_html(response):
+            raise self._error(
+                errors.ApiResponseError, "answered with an HTML page, not the Picqer API",
+                status=response.status_code,
+            )
+        try:
+            return response.json()
+        except ValueError:
+            raise self._error(
+                errors.ApiResponseError, "answered with a body that is not JSON",
+                status=response.status_code,
+            ) from None
+
+    # -- generic --------------------------------------------------------------------------
+
+    def get(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
+        """GET `path` (relative to /api/v1/) and return the decoded JSON."""
+        return self._decode(self.request("GET", path, params=params))
+
+    def post(self, path: str, json: Any = None) -> Any:
+        """POST JSON (None sends no body, as for /orders/{id}/process)."""
+        return self._decode(self.request("POST", path, json=json))
+
+    def put(self, path: str, json: Any = None) -> Any:
+        """PUT JSON with the fields to change."""
+        return self._decode(self.request("PUT", path, json=json))
+
+    def delete(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
+        """DELETE (Picqer answers 204 or the changed object)."""
+        return self._decode(self.request("DELETE", path, params=params))
+
+    def iter_list(self, path: str, params: Mapping[str, Any] | None = None) -> Iterator[dict]:
+        """Yield every item of a paginated list: offset 0, 100, 200… until a short page.
+        The caller's `params` are copied per page, never mutated."""
+        offset = 0
+        while True:
+            page = self.get(path, {**(params or {}), "offset": offset}) or []
+            if not isinstance(page, list):
+                raise self._error(errors.ApiResponseError, f"expected a list from {path}")
+            yield from page
+            if len(page) < PAGE_SIZE:
+                return
+            offset += PAGE_SIZE
+
+    def ping(self) -> bool:
+        """Cheap authenticated call (first page of /vatgroups): True, or a typed error."""
+        self.get("vatgroups")
+        return True
+
+    # -- orders ---------------------------------------------------------------------------
+
+    def order_create(self, fields: Mapping[str, Any]) -> dict:
+        """POST /orders; Picqer creates it as "concept". A guest order has no `idcustomer`
+        and must carry `deliveryname`/`deliverycountry` (ISO-2) itself. Not idempotent:
+        callers claim locally and search by reference before re-posting."""
+        return self.post("orders", dict(fields))
+
+    def order_get(self, idorder: int) -> dict:
+        """GET /orders/{idorder}."""
+        return self.get(f"orders/{idorder}")
+
+    def order_update(self, idorder: int, fields: Mapping[str, Any]) -> dict:
+        """PUT /orders/{idorder} with header fields to change."""
+        return self.put(f"orders/{idorder}", dict(fields))
+
+    def orders_find_by_reference(self, reference: str) -> list[dict]:
+        """GET /orders?reference=… → every order with exactly this reference (0..n)."""
+        return list(self.iter_list("orders", {"reference": reference}))
+
+    def orders_iter(self, params: Mapping[str, Any] | None = None) -> Iterator[dict]:
+        """All orders matching filters such as sinceid, sincedate, status (paginated)."""
+        return self.iter_list("orders", params)
+
+    def order_process(self, idorder: int) -> dict:
+        """POST /orders/{idorder}/process: concept → processing (creates picklists).
+        Error 32 (order already closed) means it was processed before."""
+        return self.post(f"orders/{idorder}/process")
+
+    def order_allocate(self, idorder: int) -> dict:
+        """POST /orders/{idorder}/allocate: reserve stock for a concept order."""
+        return self.post(f"orders/{idorder}/allocate")
+
+    def order_deallocate(self, idorder: int) -> dict:
+        """POST /orders/{idorder}/deallocate: release the reservation again."""
+        return self.post(f"orders/{idorder}/deallocate")
+
+    def order_cancel(self, idorder: int, *, force: bool = False) -> Any:
+        """DELETE /orders/{idorder}: cancels concept/expected orders only. `force=True`
+        cancels regardless and removes picklists even if picked — audit it."""
+        return self.delete(f"orders/{idorder}", {"force": "true"} if force else None)
+
+    def order_tags_add(self, idorder: int, idtags: Iterable[int]) -> None:
+        """POST /orders/{idorder}/tags {"idtag": N}, once per tag (no bulk endpoint)."""
+        for idtag in idtags:
+            self.post(f"orders/{idorder}/tags", {"idtag": int(idtag)})
+
+    def order_tags_list(self, idorder: int) -> list[dict]:
+        """GET /orders/{idorder}/tags."""
+        return self.get(f"orders/{idorder}/tags") or []
+
+    def order_comment_add(
+        self, idorder: int, body: str, *, show_at_related: bool = False,
+        is_visible_fulfilment: bool = False,
+    ) -> dict:
+        """POST /orders/{idorder}/comments {"body": …}. Not idempotent: check
+        `order_comments_list` first when retrying."""
+        return self.post(f"orders/{idorder}/comments", {
+            "body": body, "show_at_related": show_at_related,
+            "is_visible_fulfilment": is_visible_fulfilment,
+        })
+
+    def order_comments_list(self, idorder: int) -> list[dict]:
+        """GET /orders/{idorder}/comments."""
+        return self.get(f"orders/{idorder}/comments") or []
+
+    def order_productstatus(self, idorder: int) -> dict:
+        """GET /orders/{idorder}/productstatus: per-line allocated/picked state."""
+        return self.get(f"orders/{idorder}/productstatus")
+
+    def order_picklists(self, idorder: int, *, order: Mapping | None = None) -> list[dict]:
+        """Picklists of an order. UNCONFIRMED in the research: the order object embeds
+        `picklists` (seen in one integration only). When absent we ask
+        GET /picklists?idorder=… (filter also unconfirmed) and keep only the items whose
+        `idorder` matches, so an ignored filter cannot return other orders' picklists."""
+        order = order if order is not None else self.order_get(idorder)
+        if isinstance(order.get("picklists"), list):
+            return list(order["picklists"])
+        page = self.get("picklists", {"idorder": idorder}) or []
+        return [p for p in page if p.get("idorder") == idorder]
+
+    # -- picklists and shipments ----------------------------------------------------------
+
+    def picklist_get(self, idpicklist: int) -> dict:
+        """GET /picklists/{idpicklist}."""
+        return self.get(f"picklists/{idpicklist}")
+
+    def picklist_shipments(self, idpicklist: int) -> list[dict]:
+        """GET /picklists/{idpicklist}/shipments. Tracking is `trackingcode`/`tracktraceurl`
+        (newer: `parcels[].tracking_code`); skip entries with `cancelled: true`."""
+        return self.get(f"picklists/{idpicklist}/shipments") or []
+
+    # -- products and stock ---------------------------------------------------------------
+
+    def product_get(self, idproduct: int) -> dict:
+        """GET /products/{idproduct} (includes `stock` per warehouse)."""
+        return self.get(f"products/{idproduct}")
+
+    def products_by_productcode(
+        self, productcode: str, *, include_inactive: bool = False
+    ) -> list[dict]:
+        """GET /products?productcode=… → list (active products only by default).
+
+        With `include_inactive` also asks `&inactive` (Pinelab queries active and inactive
+        separately; the exact semantics of `inactive` are not documented) and merges."""
+        found = self.get("products", {"productcode": productcode}) or []
+        if include_inactive:
+            seen = {p.get("idproduct") for p in found}
+            extra = self.get("products", {"productcode": productcode, "inactive": "1"}) or []
+            found += [p for p in extra if p.get("idproduct") not in seen]
+        return found
+
+    def product_create(self, fields: Mapping[str, Any]) -> dict:
+        """POST /products; needs productcode (unique), name, price (excl. VAT), idvatgroup."""
+        return self.post("products", dict(fields))
+
+    def product_update(self, idproduct: int, fields: Mapping[str, Any]) -> dict:
+        """PUT /products/{idproduct} with the fields to change."""
+        return self.put(f"products/{idproduct}", dict(fields))
+
+    def products_iter(self, params: Mapping[str, Any] | None = None) -> Iterator[dict]:
+        """Every product (paginated), filtered by e.g. {"tag": "X"}."""
+        return self.iter_list("products", params)
+
+    def product_stock(self, idproduct: int) -> list[dict]:
+        """GET /products/{idproduct}/stock → [{idwarehouse, stock, reserved…, freestock}]."""
+        return self.get(f"products/{idproduct}/stock") or []
+
+    def warehouse_stock_iter(self, idwarehouse: int) -> Iterator[dict]:
+        """GET /warehouses/{id}/stock (paginated): every product with stock or reservations
+        there — items `{idproduct, productcode, stock: {…, freestock}}`. For full syncs."""
+        return self.iter_list(f"warehouses/{idwarehouse}/stock")
+
+    def warehouses_list(self) -> list[dict]:
+        """GET /warehouses → [{idwarehouse, name, accept_orders, counts_for_general_stock…}]."""
+        return list(self.iter_list("warehouses"))
+
+    # -- reference data -------------------------------------------------------------------
+
+    def tags_list(self) -> list[dict]:
+        """GET /tags → [{idtag, title, color, inherit, textColor}] (key is `title`)."""
+        return list(self.iter_list("tags"))
+
+    def tag_create(
+        self, title: str, *, color: str = DEFAULT_TAG_COLOR, inherit: bool = False
+    ) -> dict:
+        """POST /tags."""
+        return self.post("tags", {"title": title, "color": color, "inherit": inherit})
+
+    def vatgroups_list(self) -> list[dict]:
+        """GET /vatgroups → [{idvatgroup, name, percentage}]."""
+        return list(self.iter_list("vatgroups"))
+
+    def templates_list(self) -> list[dict]:
+        """GET /templates (order templates for `idtemplate`)."""
+        return list(self.iter_list("templates"))
+
+    # -- webhooks -------------------------------------------------------------------------
+
+    def hooks_list(self) -> list[dict]:
+        """GET /hooks (paginated) → [{idhook, name, event, address, active, secret}]."""
+        return list(self.iter_list("hooks"))
+
+    def hook_get(self, idhook: int) -> dict:
+        """GET /hooks/{idhook}."""
+        return self.get(f"hooks/{idhook}")
+
+    def hook_create(self, *, name: str, event: str, address: str, secret: str) -> dict:
+        """POST /hooks, one event per hook. A duplicate address+event answers 400
+        "Error: Hook already exists" (ApiClientError)."""
+        return self.post(
+            "hooks", {"name": name, "event": event, "address": address, "secret": secret}
+        )
+
+    def hook_deactivate(self, idhook: int) -> Any:
+        """DELETE /hooks/{idhook}: deactivates (Picqer keeps the hook)."""
+        return self.delete(f"hooks/{idhook}")
+
+    def hook_reactivate(self, idhook: int) -> dict:
+        """POST /hooks/{idhook}/reactivate (changelog 2026-02-17)."""
+        return self.post(f"hooks/{idhook}/reactivate")

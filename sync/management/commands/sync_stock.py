@@ -1,0 +1,53 @@
+"""manage.py sync_stock [--shop ID] [--sync]: full stock sync of one or every stock shop."""
+
+from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
+
+from prestapicqer.models import Shop
+from sync.clients.errors import ApiError
+from sync.services.stock import (
+    stock_sync_fail,
+    stock_sync_full,
+    stock_sync_request,
+    stock_sync_start,
+)
+
+
+class Command(BaseCommand):
+    help = "Full catalogue stock sync (Picqer → PrestaShop). Queued for the worker, or --sync."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--shop", type=int, help="Shop id (default: every stock shop).")
+        parser.add_argument("--sync", action="store_true",
+                            help="Run here and now with a progress bar instead of queueing.")
+
+    def handle(self, *args, shop=None, sync=False, **options):
+        shops = Shop.objects.select_related("account").filter(enabled=True, stock_enabled=True)
+        if shop is not None:
+            shops = shops.filter(pk=shop)
+        if not shops:
+            raise CommandError("No enabled shop with stock updates on matches.")
+        for item in shops:
+            if sync:
+                self._run(item)
+            else:
+                self._queue(item)
+
+    def _queue(self, shop):
+        run = stock_sync_request(shop=shop, trigger="command")
+        self.stdout.write(f"{shop}: run {run.pk} {run.state}")
+
+    def _run(self, shop):
+        run = stock_sync_start(shop=shop, trigger="command")
+        if run is None:
+            self.stderr.write(f"{shop}: a sync is already running; skipped")
+            return
+        with tqdm(desc=str(shop), unit=" rows", disable=None) as bar:
+            try:
+                stock_sync_full(shop=shop, run=run, progress=bar.update)
+            except ApiError as exc:
+                stock_sync_fail(run=run, message=str(exc))
+                raise CommandError(f"{shop}: {exc}") from None
+        self.stdout.write(f"{shop}: run {run.pk}: {run.message}, "
+                          f"{run.missing_in_prestashop} missing in PrestaShop, "
+                          f"{run.missing_in_picqer} missing in Picqer, {run.errors} errors")

@@ -1,0 +1,110 @@
+"""Pure rules of Picqer → PrestaShop order status: reference parsing, mapping, ordering."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Protocol
+
+# `PREFIX #id_order / PSREFERENCE` (user guide, Order Synchronization), e.g. "DEV #73 / ITQRFWVHT".
+_REFERENCE = re.compile(r"^\s*([A-Za-z0-9]{1,3})\s*#\s*(\d+)(?:\s*/.*)?\s*$", re.DOTALL)
+
+# Progress of a Picqer order. Webhooks arrive duplicated and out of order, so an order is
+# never moved to a status of a lower rank than one already applied. "cancelled" is outside
+# the ranking: it can happen at any time, and a re-opened order leaves it.
+STATUS_RANK = {
+    "concept": 0,
+    "expected": 0,
+    "processing": 1,
+    "paused": 1,
+    "completed": 2,
+}
+CANCELLED = "cancelled"
+
+
+class MappingRow(Protocol):
+    from_state_id: int | None
+    picqer_status: str
+    to_state_id: int
+
+
+def picqer_reference_parse(reference: str | None) -> tuple[str, int] | None:
+    """(prefix, id_order) of a Picqer order reference we wrote, or None when it is not ours."""
+    match = _REFERENCE.match(reference or "")
+    if not match:
+        return None
+    return match.group(1), int(match.group(2))
+
+
+def status_mapping_target(
+    rows: Iterable[MappingRow], *, current_state: int, picqer_status: str
+) -> int | None:
+    """New PrestaShop state from the FIRST matching row (rows in position order), else None.
+
+    A row matches when its Picqer status equals `picqer_status` and its from-state is Any
+    (None) or equals the order's current PrestaShop state."""
+    for row in rows:
+        if row.picqer_status != picqer_status:
+            continue
+        if row.from_state_id is None or row.from_state_id == current_state:
+            return row.to_state_id
+    return None
+
+
+def status_skip_reason(*, applied: str, incoming: str) -> str | None:
+    """Why the `incoming` Picqer status must not be applied after `applied`, or None.
+
+    Same status → duplicate delivery; lower rank → an older event overtaken by a newer one."""
+    if not applied:
+        return None
+    if incoming == applied:
+        return f"Picqer status {incoming} already applied"
+    if CANCELLED in (incoming, applied):
+        return None
+    if STATUS_RANK.get(incoming, 0) < STATUS_RANK.get(applied, 0):
+        return f"Picqer status {incoming} is older than the applied {applied}"
+    return None
+
+
+# -- tracking ---------------------------------------------------------------------------
+
+def shipment_tracking_codes(shipment: dict) -> list[str]:
+    """Tracking codes of one Picqer shipment: the top-level `trackingcode`, else those of its
+    `parcels` (multi-parcel shipments carry one code per parcel, picqer-api.md §7)."""
+    top = str(shipment.get("trackingcode") or "").strip()
+    if top:
+        return [top]
+    codes = []
+    for parcel in shipment.get("parcels") or ():
+        code = str((parcel or {}).get("tracking_code") or "").strip()
+        if code and code not in codes:
+            codes.append(code)
+    return codes
+
+
+def shipment_provider_names(shipment: dict) -> list[str]:
+    """Names a PrestaShop carrier may carry for this shipment, best first.
+
+    `providername` is the name the merchant gave the shipping provider in Picqer (its "Name"
+    field, the one the user guide tells to match); `public_providername` is the carrier's
+    public name, a fallback for shops that named their PrestaShop carrier after it."""
+    names = []
+    for key in ("providername", "public_providername"):
+        name = str(shipment.get(key) or "")
+        if name and name not in names:
+            names.append(name)
+    return names
+
+
+def tracking_number_join(codes: list[str], *, max_length: int = 64) -> tuple[str, list[str]]:
+    """Comma-joined codes that fit PrestaShop's tracking_number (64 characters), plus the
+    codes that did not fit. Whole codes only: a cut-off code would mislead the customer."""
+    kept: list[str] = []
+    dropped: list[str] = []
+    for code in codes:
+        candidate = ", ".join([*kept, code])
+        if len(candidate) <= max_length:
+            kept.append(code)
+        else:
+            dropped.append(code)
+    return ", ".join(kept), dropped

@@ -1,0 +1,45 @@
+"""Pure rules of Picqer → PrestaShop stock: the sellable quantity and what to write."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+UNLIMITED_TYPES = frozenset({"unlimited_stock"})
+
+
+def product_is_unlimited(product: Mapping[str, Any]) -> bool:
+    """Products with unlimited stock have no meaningful quantity (picqer-api.md §4.1)."""
+    return bool(product.get("unlimitedstock")) or product.get("type") in UNLIMITED_TYPES
+
+
+def free_stock_total(
+    stock_rows: Iterable[Mapping[str, Any]], *, warehouse_ids: Iterable[int] = ()
+) -> int:
+    """Sellable quantity: `freestock` summed over the chosen warehouses (all when none are
+    chosen), never below zero — Picqer's free stock goes negative on backorders."""
+    chosen = {int(w) for w in warehouse_ids or ()}
+    total = 0
+    for row in stock_rows or ():
+        if chosen and int(row.get("idwarehouse") or 0) not in chosen:
+            continue
+        total += int(row.get("freestock") or 0)
+    return max(total, 0)
+
+
+def stock_row_applies(row: Mapping[str, Any], *, shop_id: int | None) -> bool:
+    """Whether a stock_availables row is this shop's stock.
+
+    Single store (no shop id configured): every row. Multistore: the shop's own row, or the
+    shop group's shared row (id_shop 0) when the group shares quantities."""
+    if shop_id is None:
+        return True
+    return int(row.get("id_shop") or 0) in (shop_id, 0)
+
+
+def quantity_of(row: Mapping[str, Any]) -> int:
+    """Current quantity of a stock_availables row (strings as PrestaShop sends them)."""
+    try:
+        return int(str(row.get("quantity") or "0").strip())
+    except ValueError:
+        return 0

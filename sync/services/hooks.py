@@ -1,0 +1,179 @@
+"""The Picqer webhooks PrestaPicqer needs: their status, creating them, keeping them alive.
+
+Picqer hooks subscribe to one event each, and address+event is unique (picqer-api.md §6.1).
+We keep two per account, the two of the user guide:
+
+- "orders": `orders.status_changed`. It fires for every status change, including completed
+  and cancelled. No separate `picklists.shipments.created` hook is needed: the order status
+  sync reads the shipments (tracking) from Picqer itself before it sets the shop status, and
+  a shipment without a status change has nothing to change in the shop.
+- "stock": `products.free_stock_changed`, the stock the shops sell from.
+
+Picqer deactivates a hook after 5 failed deliveries in 24 h; `hooks_watchdog` reactivates.
+"""
+
+import logging
+from dataclasses import dataclass
+
+from prestapicqer.models import PicqerAccount
+from sync.activity import activity_log
+from sync.clients.errors import ApiClientError, ApiError
+from sync.clients.picqer import PicqerClient
+
+logger = logging.getLogger("sync.hooks")
+
+
+@dataclass(frozen=True)
+class HookKind:
+    name: str
+    event: str
+    id_field: str  # the PicqerAccount field that remembers the hook id
+
+
+HOOK_KINDS: dict[str, HookKind] = {
+    "orders": HookKind("PrestaPicqer orders", "orders.status_changed", "orders_hook_id"),
+    "stock": HookKind("PrestaPicqer stock", "products.free_stock_changed", "stock_hook_id"),
+}
+ACTIVE, INACTIVE, MISSING = "active", "inactive", "missing"
+
+
+def _same_address(left: str | None, right: str) -> bool:
+    return (left or "").rstrip("/") == right.rstrip("/")
+
+
+def _hook_match(*, hooks: list[dict], account: PicqerAccount, kind: HookKind) -> dict | None:
+    """Our hook for `kind` among Picqer's: the one with the stored id, else one with our
+    address and event (an active one first). A stored id whose hook now points elsewhere
+    does not count: it would not deliver here."""
+    ours = [
+        hook for hook in hooks
+        if hook.get("event") == kind.event and _same_address(hook.get("address"),
+                                                             account.webhook_url)
+    ]
+    stored_id = getattr(account, kind.id_field)
+    for hook in ours:
+        if stored_id and hook.get("idhook") == stored_id:
+            return hook
+    ours.sort(key=lambda hook: not hook.get("active"))
+    return ours[0] if ours else None
+
+
+def _describe(hook: dict | None, kind: HookKind) -> dict:
+    if hook is None:
+        return {"state": MISSING, "idhook": None, "event": kind.event}
+    return {
+        "state": ACTIVE if hook.get("active") else INACTIVE,
+        "idhook": hook.get("idhook"),
+        "event": kind.event,
+    }
+
+
+def _kind(kind: str) -> HookKind:
+    try:
+        return HOOK_KINDS[kind]
+    except KeyError:
+        raise ValueError(f"unknown hook kind {kind!r}; use one of {sorted(HOOK_KINDS)}") from None
+
+
+def hooks_status(*, account: PicqerAccount) -> dict[str, dict]:
+    """`{"orders": {"state": "active"|"inactive"|"missing", "idhook", "event"}, "stock": …}`
+    from one read of Picqer's `GET /hooks`. Raises ApiError when Picqer cannot be read."""
+    hooks = PicqerClient.for_account(account).hooks_list()
+    return {
+        name: _describe(_hook_match(hooks=hooks, account=account, kind=kind), kind)
+        for name, kind in HOOK_KINDS.items()
+    }
+
+
+def _remember(account: PicqerAccount, kind: HookKind, idhook: int) -> None:
+    if getattr(account, kind.id_field) != idhook:
+        # A targeted UPDATE: never overwrite what the operator saved in the meantime.
+        PicqerAccount.objects.filter(pk=account.pk).update(**{kind.id_field: idhook})
+        setattr(account, kind.id_field, idhook)
+
+
+def _create_or_adopt(client: PicqerClient, account: PicqerAccount, kind: HookKind) -> dict:
+    try:
+        return client.hook_create(
+            name=kind.name, event=kind.event, address=account.webhook_url,
+            secret=account.webhook_secret,
+        )
+    except ApiClientError as exc:
+        # Created meanwhile (by another click, or before we stored its id): adopt it.
+        if "already exists" not in exc.message.lower():
+            raise
+    hook = _hook_match(hooks=client.hooks_list(), account=account, kind=kind)
+    if hook is None:
+        raise ApiClientError(
+            f"Picqer reports the {kind.event} hook exists but does not list it",
+            status=400, service="Picqer",
+        )
+    return hook
+
+
+def hook_ensure(*, account: PicqerAccount, kind: str) -> dict:
+    """Make sure the `kind` ("orders" or "stock") hook exists and is active: create it
+    (secret = the account's webhook secret) or reactivate it, and remember its id.
+    Returns its status dict plus `"action"`: created, reactivated or unchanged."""
+    hook_kind = _kind(kind)
+    client = PicqerClient.for_account(account)
+    try:
+        hook = _hook_match(hooks=client.hooks_list(), account=account, kind=hook_kind)
+        action = "unchanged"
+        if hook is None:
+            hook, action = _create_or_adopt(client, account, hook_kind), "created"
+        if not hook.get("active", True):
+            client.hook_reactivate(hook["idhook"])
+            action = "reactivated"
+    except ApiError as exc:
+        if not exc.retryable:
+            activity_log(action="hook_failed", level="error", account=account,
+                         message=f"Could not set up the Picqer {kind} webhook: {exc}")
+        raise
+    _remember(account, hook_kind, hook["idhook"])
+    if action != "unchanged":
+        activity_log(action=f"hook_{action}", account=account,
+                     message=f"Picqer {kind} webhook {action} (hook {hook['idhook']}).")
+    return {**_describe({**hook, "active": True}, hook_kind), "action": action}
+
+
+def _kinds_needed(account: PicqerAccount) -> list[str]:
+    shops = account.shops.filter(enabled=True)
+    needed = []
+    if shops.filter(orders_enabled=True).exists():
+        needed.append("orders")
+    if shops.filter(stock_enabled=True).exists():
+        needed.append("stock")
+    return needed
+
+
+def hooks_watchdog() -> dict[str, int]:
+    """For every account with an enabled shop: reactivate the hooks Picqer deactivated (after
+    repeated failed deliveries) and tell the operator. Missing hooks are only logged: creating
+    them is the operator's choice. One account's failure does not stop the others."""
+    counts = {"accounts": 0, "reactivated": 0, "missing": 0, "errors": 0}
+    for account in PicqerAccount.objects.filter(shops__enabled=True).distinct():
+        counts["accounts"] += 1
+        try:
+            _watch_account(account, counts)
+        except ApiError as exc:
+            counts["errors"] += 1
+            logger.warning("sync.hooks.watchdog_failed account=%s error=%s", account.pk, exc)
+    return counts
+
+
+def _watch_account(account: PicqerAccount, counts: dict[str, int]) -> None:
+    needed = _kinds_needed(account)
+    if not needed:
+        return
+    status = hooks_status(account=account)
+    for kind in needed:
+        if status[kind]["state"] == INACTIVE:
+            activity_log(action="hook_deactivated", level="warning", account=account,
+                         message=f"Picqer had deactivated the {kind} webhook "
+                                 f"(hook {status[kind]['idhook']}); reactivating it.")
+            hook_ensure(account=account, kind=kind)
+            counts["reactivated"] += 1
+        elif status[kind]["state"] == MISSING:
+            counts["missing"] += 1
+            logger.warning("sync.hooks.missing account=%s kind=%s", account.pk, kind)

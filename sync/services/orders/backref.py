@@ -1,0 +1,60 @@
+"""Traceability writes: Picqer order number into PrestaShop, warnings on both sides.
+
+These writes are not idempotent (a message or comment posted twice shows twice), so each
+re-reads the remote side first and only writes what is not there yet.
+"""
+
+from __future__ import annotations
+
+from sync.clients.errors import ApiError
+from sync.mappers import orders as mapper
+
+from .links import OrderContext
+
+
+def order_backref_write(ctx: OrderContext) -> str:
+    """Put the Picqer order number into the PrestaShop order note and read it back: some
+    versions ignore `note` (PrestaShop#37255; it does not exist before 1.7.8). Falls back to
+    a private order message. Returns "note" or "message"."""
+    link = ctx.link
+    try:
+        order = ctx.ps.order_get(link.ps_order_id)
+        if not mapper.note_has_orderid(order.get("note"), link.picqer_orderid):
+            ctx.ps.update("orders", link.ps_order_id,
+                          {"note": mapper.note_with_orderid(order.get("note"),
+                                                            link.picqer_orderid)})
+            order = ctx.ps.order_get(link.ps_order_id)
+        if mapper.note_has_orderid(order.get("note"), link.picqer_orderid):
+            ctx.log("backref_note", f"Picqer order {link.picqer_orderid} written to the "
+                    "PrestaShop order note.")
+            return "note"
+        reason = "the shop did not keep the note"
+    except ApiError as exc:
+        if exc.retryable:
+            raise
+        reason = str(exc)
+    order_message_add_once(ctx, mapper.note_line(link.picqer_orderid))
+    ctx.log("backref_message", f"Picqer order {link.picqer_orderid} written as a private "
+            f"PrestaShop order message ({reason}).")
+    return "message"
+
+
+def order_message_add_once(ctx: OrderContext, text: str) -> bool:
+    """Add a private message to the PrestaShop order unless an identical one is there.
+    Returns True when it was added."""
+    ps, id_order = ctx.ps, ctx.link.ps_order_id
+    for thread in ps.list("customer_threads", display=["id"], filters={"id_order": id_order}):
+        for message in ps.customer_messages_for_thread(int(thread["id"])):
+            if mapper.clean(message.get("message")) == text:
+                return False
+    ps.private_message_add(id_order, text)
+    return True
+
+
+def picqer_comment_add_once(ctx: OrderContext, text: str) -> bool:
+    """Add a comment to the Picqer order unless an identical one is there."""
+    idorder = ctx.link.picqer_idorder
+    if any((c.get("body") or "").strip() == text for c in ctx.picqer.order_comments_list(idorder)):
+        return False
+    ctx.picqer.order_comment_add(idorder, text)
+    return True

@@ -1,0 +1,84 @@
+"""Reading a PrestaShop order and turning it into the Picqer order body."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from sync.clients.errors import ApiError
+from sync.mappers import orders as mapper
+
+from .links import OrderContext
+from .products import products_resolve
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class OrderContent:
+    """The Picqer order body and the lines that could not be matched."""
+
+    body: dict[str, Any]
+    missing: list[mapper.OrderLine] = field(default_factory=list)
+
+    @property
+    def has_products(self) -> bool:
+        return bool(self.body["products"])
+
+
+def order_content_build(ctx: OrderContext, order: dict[str, Any]) -> OrderContent:
+    """The POST /orders body for a PrestaShop order (addresses, contact, remarks, lines)."""
+    ps = ctx.ps
+    delivery = ps.address_get(int(order["id_address_delivery"]))
+    invoice = delivery if order.get("id_address_invoice") == order["id_address_delivery"] \
+        else ps.address_get(int(order["id_address_invoice"]))
+    customer = ps.customer_get(int(order["id_customer"])) if order.get("id_customer") else {}
+    lines = mapper.order_lines(order)
+    resolution = products_resolve(ctx, lines)
+    matched, missing = mapper.split_lines(lines, resolution.idproducts)
+    products = [_product_line(ctx, line, idproduct, resolution.vatgroups)
+                for line, idproduct in matched]
+    body = mapper.order_body(
+        reference=ctx.link.picqer_reference,
+        delivery=_address(ctx, "delivery", delivery),
+        invoice=_address(ctx, "invoice", invoice),
+        email=customer.get("email"), phone=mapper.phone_of(delivery, invoice),
+        remarks=_remarks(ctx), products=products,
+    )
+    return OrderContent(body=body, missing=missing)
+
+
+def _product_line(ctx: OrderContext, line: mapper.OrderLine, idproduct: int,
+                  vatgroups: list[dict]) -> dict[str, Any]:
+    idvatgroup = None
+    if ctx.shop.use_shop_price:
+        idvatgroup = mapper.vatgroup_for_rate(line.tax_rate, vatgroups)
+        if idvatgroup is None and line.tax_rate is not None:
+            ctx.log("vat_group_missing", f"No Picqer VAT group matches {line.tax_rate:.2f} % "
+                    f"for {line.reference}; the product's own VAT group applies.",
+                    level="warning", reference=line.reference)
+    return mapper.order_product(line, idproduct, idvatgroup=idvatgroup,
+                                use_shop_price=ctx.shop.use_shop_price)
+
+
+def _address(ctx: OrderContext, kind: str, address: dict[str, Any]) -> dict[str, Any]:
+    country = ctx.ps.country_get(int(address["id_country"])) if address.get("id_country") \
+        else {}
+    region = ""
+    if int(address.get("id_state") or 0):
+        region = ctx.ps.get("states", int(address["id_state"])).get("name", "")
+    return mapper.address_fields(kind, address, country_iso=country.get("iso_code", ""),
+                                 region=region)
+
+
+def _remarks(ctx: OrderContext) -> str | None:
+    """The customer's checkout message. The `messages` resource is missing on 1.6 and may
+    not be granted to the key: then the order goes without remarks."""
+    try:
+        return mapper.customer_remarks(ctx.ps.messages_for_order(ctx.link.ps_order_id))
+    except ApiError as exc:
+        if exc.retryable:
+            raise
+        logger.info("no customer remarks for order %s: %s", ctx.link.ps_order_id, exc)
+        return None

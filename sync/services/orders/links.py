@@ -1,0 +1,140 @@
+"""OrderLink bookkeeping: the per-order lease, "work seen" marks, enqueueing, logging."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from prestapicqer.models import Shop
+from sync.activity import activity_log
+from sync.clients.picqer import PicqerClient
+from sync.clients.prestashop import PrestaShopClient
+from sync.models.orders import OrderLink
+
+logger = logging.getLogger(__name__)
+
+# Longer than a task may run (hard time limit), so a live worker never loses its lease;
+# a crashed worker's lease expires and the next one takes over.
+LEASE = timedelta(seconds=getattr(settings, "CELERY_TASK_TIME_LIMIT", 300) + 60)
+
+
+class OrderBusyError(Exception):
+    """Another worker holds the order's lease; try again later."""
+
+
+@dataclass
+class OrderContext:
+    """Everything one unit of work on one order needs."""
+
+    shop: Shop
+    link: OrderLink
+    ps: PrestaShopClient = field(repr=False)
+    picqer: PicqerClient = field(repr=False)
+
+    @classmethod
+    def for_link(cls, link: OrderLink) -> OrderContext:
+        shop = link.shop
+        return cls(shop=shop, link=link, ps=PrestaShopClient.for_shop(shop),
+                   picqer=PicqerClient.for_account(shop.account))
+
+    def log(self, action: str, message: str, *, level: str = "info", **details) -> None:
+        order_log(self.link, action, message, level=level, **details)
+
+    def save(self, *fields: str) -> None:
+        self.link.save(update_fields=[*fields, "updated_at"])
+
+
+def order_log(link: OrderLink, action: str, message: str, *, level: str = "info",
+              **details) -> None:
+    """Activity log entry about one order (both ids, both references)."""
+    activity_log(
+        action=action, message=message, level=level, account=link.shop.account,
+        shop=link.shop, ps_order_id=link.ps_order_id, ps_reference=link.ps_reference,
+        picqer_orderid=link.picqer_orderid, details=details,
+    )
+
+
+def lease_acquire(link: OrderLink) -> str | None:
+    """Take the order's lease with one conditional UPDATE (atomic on every database);
+    None when another worker holds it."""
+    now = timezone.now()
+    token = uuid.uuid4().hex
+    taken = OrderLink.objects.filter(
+        Q(claimed_until__isnull=True) | Q(claimed_until__lt=now), pk=link.pk,
+    ).update(claimed_until=now + LEASE, claim_token=token)
+    if not taken:
+        return None
+    link.refresh_from_db()
+    return token
+
+
+def lease_release(link: OrderLink, token: str) -> None:
+    """Give the lease back (only our own: an expired lease may have been taken over)."""
+    OrderLink.objects.filter(pk=link.pk, claim_token=token).update(claimed_until=None,
+                                                                   claim_token="")
+
+
+def order_link_mark_seen(*, shop: Shop, ps_order_id: int, ps_reference: str, history_id: int,
+                         create: bool) -> bool:
+    """Note that history row `history_id` of an order needs its rules applied and enqueue the
+    work after commit. Without `create`, only an existing link is marked (a cancel for an
+    order that never reached Picqer needs no link). True when marked."""
+    if create:
+        link, _ = OrderLink.objects.get_or_create(
+            shop=shop, ps_order_id=ps_order_id, defaults={"ps_reference": ps_reference[:32]})
+    else:
+        link = OrderLink.objects.filter(shop=shop, ps_order_id=ps_order_id).first()
+        if link is None:
+            return False
+    OrderLink.objects.filter(pk=link.pk, seen_history_id__lt=history_id).update(
+        seen_history_id=history_id)
+    order_sync_enqueue(shop_id=shop.pk, ps_order_id=ps_order_id)
+    return True
+
+
+def order_sync_enqueue(*, shop_id: int, ps_order_id: int) -> None:
+    """Enqueue `order_sync` after the current transaction commits. A lost publish (broker
+    down) is harmless: the reconciler re-enqueues links whose seen > applied."""
+    from sync.tasks.orders import order_sync_task
+
+    transaction.on_commit(lambda: order_sync_task.delay(shop_id, ps_order_id), robust=True)
+
+
+def order_links_retry(*, link_ids: list[int]) -> int:
+    """Admin "Push again": failed (or skipped) links go back to work and are enqueued.
+    A link whose Picqer order exists keeps it (state created); the rules resume at the
+    first history row not yet applied. Returns how many were re-enqueued."""
+    count = 0
+    for link in OrderLink.objects.filter(
+            pk__in=link_ids, state__in=[OrderLink.State.FAILED, OrderLink.State.SKIPPED]):
+        if link.state == OrderLink.State.SKIPPED:
+            # Nothing reached Picqer: run this order's rules again from its first row.
+            link.last_history_id = 0
+        # A pending link with earlier attempts looks itself up in Picqer before creating.
+        link.state = OrderLink.State.CREATED if link.picqer_idorder else OrderLink.State.PENDING
+        link.last_error = ""
+        # A failed row was never marked applied, so it is read again by itself.
+        link.save(update_fields=["state", "last_error", "last_history_id", "updated_at"])
+        order_log(link, "order_retry", "Push again requested by the operator.")
+        order_sync_enqueue(shop_id=link.shop_id, ps_order_id=link.ps_order_id)
+        count += 1
+    return count
+
+
+def order_give_up(*, shop_id: int, ps_order_id: int, reason: str) -> None:
+    """The task ran out of retries (PrestaShop or Picqer kept failing): mark the link failed
+    so the operator sees it and can push it again. A create whose outcome was unknown
+    is looked up by reference on that retry (attempts > 0)."""
+    link = OrderLink.objects.filter(shop_id=shop_id, ps_order_id=ps_order_id).first()
+    if link is None or link.state == OrderLink.State.FAILED:
+        return
+    link.state, link.last_error = OrderLink.State.FAILED, f"Gave up after retries: {reason}"
+    link.save(update_fields=["state", "last_error", "updated_at"])
+    order_log(link, "order_failed", link.last_error, level="error")

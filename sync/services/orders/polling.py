@@ -1,0 +1,177 @@
+"""Change detection: PrestaShop has no webhooks, so its order_histories are polled.
+
+Per shop, an id cursor over order_histories (gap-free, immune to clocks and time zones,
+prestashop-ws.md §3.2). The cursor moves only after a page's rows are recorded on their
+OrderLinks (in the same transaction), so a shop that is down is picked up where it stopped.
+"""
+
+from __future__ import annotations
+
+import hmac
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+
+from prestapicqer.models import Shop
+from sync.activity import activity_log
+from sync.clients.errors import ApiError
+from sync.clients.prestashop import PrestaShopClient
+from sync.models.orders import PollCursor
+
+from .links import order_link_mark_seen
+from .loop_guard import own_history_ids
+from .rules import row_actions
+
+PAGE_SIZE = 100
+MAX_PAGES = 20  # per run; the next run continues (keeps one task well under its time limit)
+LOCK_SECONDS = 240  # the soft time limit: a crashed poller's lock expires by itself
+
+
+def shops_active():
+    """Shops whose order sync is switched on."""
+    return Shop.objects.filter(enabled=True, orders_enabled=True).select_related("account")
+
+
+def orders_poll_due(*, now=None) -> list[int]:
+    """Enqueue a poll of every shop whose poll interval has passed since its last poll
+    (beat runs this every few seconds). Returns the ids of the shops enqueued."""
+    now = now or timezone.now()
+    last_polled = dict(PollCursor.objects.values_list("shop_id", "last_polled_at"))
+    enqueued = []
+    for shop in shops_active():
+        last = last_polled.get(shop.pk)
+        interval = shop.poll_interval_seconds
+        if (last is None or (now - last).total_seconds() >= interval) and \
+                orders_poll_enqueue(shop_id=shop.pk, interval=interval):
+            enqueued.append(shop.pk)
+    return enqueued
+
+
+def orders_poll_enqueue(*, shop_id: int, interval: int) -> bool:
+    """Enqueue one poll of the shop unless one is already queued (a slow worker must not
+    collect a backlog of identical polls). True when enqueued."""
+    from sync.tasks.orders import orders_poll_task
+
+    if not cache.add(f"orders:poll:queued:{shop_id}", 1, timeout=max(interval, 5)):
+        return False
+    transaction.on_commit(lambda: orders_poll_task.delay(shop_id), robust=True)
+    return True
+
+
+def orders_poll_now(*, shop_id: int, token: str) -> str:
+    """The poll-now URL: "queued", or "not_found" / "forbidden" / "disabled"."""
+    shop = Shop.objects.filter(pk=shop_id).first()
+    if shop is None:
+        return "not_found"
+    if not hmac.compare_digest(token.encode(), str(shop.full_sync_token).encode()):
+        return "forbidden"
+    if not (shop.enabled and shop.orders_enabled):
+        return "disabled"
+    orders_poll_enqueue(shop_id=shop.pk, interval=1)
+    return "queued"
+
+
+def orders_poll(*, shop_id: int) -> int:
+    """Read the shop's new order_histories rows and enqueue the orders they concern.
+    Overlapping polls of one shop are prevented by an atomic cache lock. Returns the number
+    of rows read (-1 when another poll was running or the shop is off)."""
+    cache.delete(f"orders:poll:queued:{shop_id}")
+    shop = shops_active().filter(pk=shop_id).first()
+    lock, token = f"orders:poll:lock:{shop_id}", uuid.uuid4().hex
+    if shop is None or not cache.add(lock, token, timeout=LOCK_SECONDS):
+        return -1
+    try:
+        cursor, _ = PollCursor.objects.get_or_create(shop=shop)
+        ps = PrestaShopClient.for_shop(shop)
+        try:
+            read = _poll_pages(shop, cursor, ps)
+        except ApiError as exc:
+            _poll_failed(shop, cursor, exc)
+            return 0
+        _poll_succeeded(shop, cursor)
+        return read
+    finally:
+        if cache.get(lock) == token:
+            cache.delete(lock)
+
+
+def _poll_pages(shop: Shop, cursor: PollCursor, ps: PrestaShopClient) -> int:
+    if cursor.start_history_id is None:
+        _cursor_start(shop, cursor, ps)
+        return 0
+    read = 0
+    for _ in range(MAX_PAGES):
+        rows = ps.order_histories_after(cursor.last_history_id, limit=PAGE_SIZE)
+        if not rows:
+            break
+        with transaction.atomic():
+            orders_mark_rows(shop=shop, ps=ps, rows=rows)
+            cursor.last_history_id = max(int(r["id"]) for r in rows)
+            cursor.save(update_fields=["last_history_id"])
+        read += len(rows)
+        if len(rows) < PAGE_SIZE:
+            break
+    return read
+
+
+def _cursor_start(shop: Shop, cursor: PollCursor, ps: PrestaShopClient) -> None:
+    """First poll: start after the newest existing row. Orders from before the middleware
+    was switched on are not sent (they may long be shipped)."""
+    newest = ps.list("order_histories", display=["id"], sort="[id_DESC]", limit=1)
+    cursor.start_history_id = cursor.last_history_id = int(newest[0]["id"]) if newest else 0
+    cursor.save(update_fields=["start_history_id", "last_history_id"])
+    activity_log(action="orders_poll_start", shop=shop, account=shop.account,
+                 message=f"Order polling starts after status change #{cursor.start_history_id}; "
+                 "earlier orders are not sent to Picqer.")
+
+
+def orders_mark_rows(*, shop: Shop, ps: PrestaShopClient,
+                     rows: Iterable[dict[str, Any]]) -> int:
+    """Record on their OrderLinks the rows that trigger a rule (not our own changes, only
+    orders of this shop) and enqueue those orders. Returns how many orders were marked."""
+    rows = list(rows)
+    own = own_history_ids(shop_id=shop.pk, rows=rows)
+    latest: dict[int, tuple[int, bool]] = {}  # order id -> (newest row id, may create)
+    for row in rows:
+        actions = row_actions(shop, int(row["id_order_state"]))
+        if actions and int(row["id"]) not in own:
+            order_id = int(row["id_order"])
+            newest, create = latest.get(order_id, (0, False))
+            latest[order_id] = (max(newest, int(row["id"])), create or "create" in actions)
+    if not latest:
+        return 0
+    # Multistore: order_histories are not shop-restricted, orders are (id_shop on the call).
+    orders = {int(o["id"]): o for o in ps.orders_by_ids(
+        latest, display=["id", "reference", "id_shop"])}
+    marked = 0
+    for order_id, (history_id, create) in latest.items():
+        order = orders.get(order_id)
+        if order is None or (shop.prestashop_shop_id and int(order.get("id_shop") or 0)
+                             not in (0, shop.prestashop_shop_id)):
+            continue
+        marked += order_link_mark_seen(shop=shop, ps_order_id=order_id, history_id=history_id,
+                                       ps_reference=order.get("reference") or "", create=create)
+    return marked
+
+
+def _poll_failed(shop: Shop, cursor: PollCursor, exc: ApiError) -> None:
+    """Remember the error; log it once when the shop becomes unreachable, not every poll."""
+    first = not cursor.last_error
+    cursor.last_error, cursor.last_polled_at = str(exc)[:1000], timezone.now()
+    cursor.save(update_fields=["last_error", "last_polled_at"])
+    if first:
+        activity_log(action="orders_poll_failed", level="error", shop=shop, account=shop.account,
+                     message=f"Polling PrestaShop for orders failed: {exc}. Polling continues "
+                     "and resumes from the same place.")
+
+
+def _poll_succeeded(shop: Shop, cursor: PollCursor) -> None:
+    if cursor.last_error:
+        activity_log(action="orders_poll_recovered", shop=shop, account=shop.account,
+                     message="Polling PrestaShop for orders works again.")
+    cursor.last_error, cursor.last_polled_at = "", timezone.now()
+    cursor.save(update_fields=["last_error", "last_polled_at"])

@@ -1,0 +1,73 @@
+"""Order lines → Picqer products: exact productcode match, optional creation of the missing."""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass, field
+
+from sync.clients.errors import ApiError
+from sync.mappers.orders import OrderLine, exact_product, product_body, vatgroup_for_rate
+
+from .links import OrderContext
+
+
+@dataclass
+class Resolution:
+    """Picqer idproduct per PrestaShop reference, plus the VAT groups when they were needed."""
+
+    idproducts: dict[str, int] = field(default_factory=dict)
+    vatgroups: list[dict] = field(default_factory=list)
+    created: list[str] = field(default_factory=list)
+
+
+def products_resolve(ctx: OrderContext, lines: list[OrderLine]) -> Resolution:
+    """Find each line's Picqer product by productcode == reference (exact, case-sensitive;
+    Picqer's search is not trusted to be). With "create missing products" the missing ones
+    are created first (name, price, VAT group, image; stock starts at 0)."""
+    result = Resolution()
+    for reference in dict.fromkeys(line.reference for line in lines if line.reference):
+        found = exact_product(reference, ctx.picqer.products_by_productcode(reference))
+        if found:
+            result.idproducts[reference] = int(found["idproduct"])
+    missing = [line for line in lines
+               if line.reference and line.reference not in result.idproducts]
+    creating = ctx.shop.create_missing_products and missing
+    if ctx.shop.use_shop_price or creating:
+        result.vatgroups = ctx.picqer.vatgroups_list()
+    if creating:
+        for line in {line.reference: line for line in missing}.values():
+            _product_create(ctx, line, result)
+    return result
+
+
+def _product_create(ctx: OrderContext, line: OrderLine, result: Resolution) -> None:
+    idvatgroup = vatgroup_for_rate(line.tax_rate, result.vatgroups)
+    try:
+        product = ctx.picqer.product_create(product_body(line, idvatgroup=idvatgroup))
+    except ApiError as exc:
+        if exc.retryable:
+            raise
+        ctx.log("product_create_failed", f"Could not create product {line.reference} in "
+                f"Picqer: {exc}", level="warning", reference=line.reference)
+        return
+    result.idproducts[line.reference] = int(product["idproduct"])
+    result.created.append(line.reference)
+    ctx.log("product_created", f"Created missing product {line.reference} in Picqer "
+            f"(idproduct {product['idproduct']}).", reference=line.reference,
+            idvatgroup=idvatgroup)
+    _product_image_copy(ctx, line, int(product["idproduct"]))
+
+
+def _product_image_copy(ctx: OrderContext, line: OrderLine, idproduct: int) -> None:
+    """Best effort: the PrestaShop product's cover image to the new Picqer product."""
+    try:
+        ps_product = ctx.ps.product_get(line.product_id)
+        id_image = int(ps_product.get("id_default_image") or 0)
+        if not id_image:
+            return
+        image = ctx.ps.request("GET", f"images/products/{line.product_id}/{id_image}").content
+        ctx.picqer.post(f"products/{idproduct}/images",
+                        {"image": base64.b64encode(image).decode("ascii")})
+    except ApiError as exc:
+        ctx.log("product_image_failed", f"Product {line.reference} was created without an "
+                f"image: {exc}", level="warning", reference=line.reference)

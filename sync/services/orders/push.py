@@ -1,0 +1,204 @@
+"""The Picqer side of one order: create exactly once, process, force-cancel.
+
+Exactly once: the link goes to `pushing` and counts the attempt *before* POST /orders;
+any later attempt (after a timeout, a 5xx, a crashed worker) first searches Picqer by the
+reference, which is unique per PrestaShop order (`PREFIX #id_order / REF`), and adopts what
+it finds. The order's lease (links.lease_acquire) keeps two workers apart meanwhile.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sync.clients.errors import ApiError
+from sync.mappers import orders as mapper
+from sync.models.orders import OrderLink
+
+from .backref import order_backref_write, order_message_add_once, picqer_comment_add_once
+from .content import order_content_build
+from .links import OrderContext
+
+State = OrderLink.State
+DONE_STATUSES = {"processing": {"processing", "completed"}, "cancelled": {"cancelled"}}
+
+
+class ForeignOrderError(ApiError):
+    """The PrestaShop order belongs to another shop of a multistore install."""
+
+
+def order_fail(ctx: OrderContext, reason: str) -> None:
+    """Stop work on the order until the operator pushes it again (admin action)."""
+    ctx.link.state = State.FAILED
+    ctx.link.last_error = reason
+    ctx.save("state", "last_error")
+    ctx.log("order_failed", reason, level="error")
+
+
+def order_create(ctx: OrderContext) -> None:
+    """Rule "create": make sure the Picqer order exists, then finish its follow-up steps
+    (tags, allocation, warnings, back-reference) that are not done yet."""
+    picqer_order = None
+    if not ctx.link.picqer_idorder:
+        picqer_order = _find_existing(ctx) if ctx.link.attempts else None
+        if picqer_order is None:
+            picqer_order = _create(ctx)
+        if picqer_order is None:
+            return
+    _follow_up(ctx, picqer_order)
+
+
+def order_process(ctx: OrderContext) -> None:
+    """Rule "processing": concept → processing (Picqer then allocates and picks)."""
+    _transition(ctx, "processing", ctx.picqer.order_process, "order_processed",
+                "Picqer order set to processing.")
+
+
+def order_cancel(ctx: OrderContext) -> None:
+    """Rule "cancel": force-cancel, even when already picked or shipped (user guide)."""
+    link = ctx.link
+    if not link.picqer_idorder and not (link.attempts and _find_existing(ctx)):
+        if link.state in (State.PENDING, State.PUSHING):  # PUSHING: searched, not found
+            link.state, link.last_error = State.SKIPPED, "Cancelled in PrestaShop before it " \
+                "was sent to Picqer."
+            ctx.save("state", "last_error")
+            ctx.log("order_not_sent", link.last_error)
+        return
+    _transition(ctx, "cancelled", lambda idorder: ctx.picqer.order_cancel(idorder, force=True),
+                "order_cancelled", "Picqer order force-cancelled.")
+
+
+def _transition(ctx: OrderContext, status: str, call, action: str, message: str) -> None:
+    link = ctx.link
+    if not link.picqer_idorder or link.picqer_status in DONE_STATUSES[status]:
+        return
+    try:
+        call(link.picqer_idorder)
+    except ApiError as exc:
+        # Picqer refuses e.g. processing an order that is already processing: re-read.
+        if exc.retryable or ctx.picqer.order_get(link.picqer_idorder).get("status") \
+                not in DONE_STATUSES[status]:
+            raise
+    link.picqer_status = status
+    ctx.save("picqer_status")
+    ctx.log(action, message)
+
+
+def _ps_order(ctx: OrderContext) -> dict[str, Any]:
+    link, shop = ctx.link, ctx.shop
+    order = ctx.ps.order_get(link.ps_order_id)
+    if shop.prestashop_shop_id and int(order.get("id_shop") or 0) not in (
+            0, shop.prestashop_shop_id):
+        raise ForeignOrderError(f"order {link.ps_order_id} belongs to PrestaShop shop "
+                                f"{order.get('id_shop')}, not {shop.prestashop_shop_id}")
+    if link.ps_reference != (order.get("reference") or "")[:32]:
+        link.ps_reference = (order.get("reference") or "")[:32]
+        ctx.save("ps_reference")
+    return order
+
+
+def _create(ctx: OrderContext) -> dict | None:
+    link = ctx.link
+    content = order_content_build(ctx, _ps_order(ctx))
+    link.warning = mapper.missing_products_text(content.missing, created=content.has_products) \
+        if content.missing else ""
+    if not content.has_products:
+        order_message_add_once(ctx, link.warning or "PrestaPicqer: this order has no products.")
+        link.state, link.last_error = State.SKIPPED, "No product of this order was found in " \
+            "Picqer; nothing was sent."
+        ctx.save("state", "last_error", "warning")
+        ctx.log("order_skipped", link.last_error, level="warning",
+                missing=[line.reference for line in content.missing])
+        return None
+    link.state, link.attempts = State.PUSHING, link.attempts + 1
+    ctx.save("state", "attempts", "warning")  # the claim, committed before Picqer is called
+    try:
+        picqer_order = ctx.picqer.order_create(content.body)
+    except ApiError as exc:
+        if exc.retryable:
+            raise  # outcome unknown: stays "pushing", the retry searches by reference
+        order_fail(ctx, f"Picqer refused the order: {exc}")
+        return None
+    _adopt(ctx, picqer_order, "order_created", "Created Picqer order")
+    return picqer_order
+
+
+def _find_existing(ctx: OrderContext) -> dict | None:
+    """The Picqer order an earlier attempt may have created, adopted into the link."""
+    reference = ctx.link.picqer_reference
+    found = sorted((o for o in ctx.picqer.orders_find_by_reference(reference)
+                    if o.get("reference") == reference), key=lambda o: o["idorder"])
+    if not found:
+        return None
+    if len(found) > 1:
+        ctx.log("order_duplicates", f"{len(found)} Picqer orders carry reference {reference}; "
+                f"using the oldest.", level="warning", idorders=[o["idorder"] for o in found])
+    _adopt(ctx, found[0], "order_adopted", "Found the Picqer order an earlier attempt created:")
+    return found[0]
+
+
+def _adopt(ctx: OrderContext, picqer_order: dict, action: str, message: str) -> None:
+    link = ctx.link
+    link.picqer_idorder = int(picqer_order["idorder"])
+    link.picqer_orderid = str(picqer_order.get("orderid") or "")
+    link.picqer_status = picqer_order.get("status") or "concept"
+    link.state, link.last_error = State.CREATED, ""
+    ctx.save("picqer_idorder", "picqer_orderid", "picqer_status", "state", "last_error")
+    url = mapper.picqer_order_url(subdomain=ctx.shop.account.subdomain,
+                                  idorder=link.picqer_idorder)
+    ctx.log(action, f"{message} {link.picqer_orderid} ({link.picqer_reference}).", url=url)
+
+
+def _follow_up(ctx: OrderContext, picqer_order: dict | None) -> None:
+    link = ctx.link
+    for name, step in STEPS:
+        if name in link.done_steps:
+            continue
+        if picqer_order is None and name in ("tags", "allocate"):
+            picqer_order = ctx.picqer.order_get(link.picqer_idorder)
+        step(ctx, picqer_order)
+        link.done_steps = [*link.done_steps, name]
+        ctx.save("done_steps")
+
+
+def _tags(ctx: OrderContext, picqer_order: dict) -> None:
+    tags = picqer_order.get("tags") or {}
+    present = {int(t["idtag"]) for t in (tags.values() if isinstance(tags, dict) else tags)}
+    for idtag in [int(t) for t in ctx.shop.picqer_tag_ids if int(t) not in present]:
+        try:
+            ctx.picqer.order_tags_add(ctx.link.picqer_idorder, [idtag])
+        except ApiError as exc:
+            if exc.retryable:
+                raise
+            ctx.log("order_tag_failed", f"Tag {idtag} not added: {exc}", level="warning")
+
+
+def _allocate(ctx: OrderContext, picqer_order: dict) -> None:
+    if not ctx.shop.allocate_concept or picqer_order.get("status") != "concept":
+        return
+    try:
+        ctx.picqer.order_allocate(ctx.link.picqer_idorder)
+    except ApiError as exc:
+        if exc.retryable:
+            raise
+        ctx.log("order_allocate_failed", f"Stock not allocated: {exc}", level="warning")
+        return
+    ctx.log("order_allocated", "Stock allocated for the concept order.")
+
+
+def _comment(ctx: OrderContext, picqer_order: dict | None) -> None:
+    if ctx.link.warning:
+        picqer_comment_add_once(ctx, ctx.link.warning)
+
+
+def _message(ctx: OrderContext, picqer_order: dict | None) -> None:
+    if ctx.link.warning:
+        order_message_add_once(ctx, ctx.link.warning)
+        ctx.log("order_partial", ctx.link.warning, level="warning")
+
+
+def _backref(ctx: OrderContext, picqer_order: dict | None) -> None:
+    order_backref_write(ctx)
+
+
+STEPS = (("tags", _tags), ("allocate", _allocate), ("comment", _comment),
+         ("message", _message), ("backref", _backref))

@@ -1,0 +1,22 @@
+"""Picqer → PrestaShop stock. Picqer is the master: PrestaShop's sellable quantity is set to
+Picqer's free stock, per product on a webhook, or for the whole catalogue (full sync)."""
+
+from .full import (
+    stock_sync_claim,
+    stock_sync_fail,
+    stock_sync_full,
+    stock_sync_request,
+    stock_sync_start,
+)
+from .product import stock_product_changed, stock_product_release, stock_sync_product
+
+__all__ = [
+    "stock_product_changed",
+    "stock_product_release",
+    "stock_sync_claim",
+    "stock_sync_fail",
+    "stock_sync_full",
+    "stock_sync_product",
+    "stock_sync_request",
+    "stock_sync_start",
+]

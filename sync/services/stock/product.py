@@ -1,0 +1,98 @@
+"""One product's stock, on Picqer's stock webhooks (coalesced per shop and product)."""
+
+from __future__ import annotations
+
+from django.core.cache import cache
+from django.db import transaction
+
+from prestapicqer.models import PicqerAccount, Shop
+from sync.activity import activity_log
+from sync.clients.errors import ApiNotFoundError
+from sync.clients.picqer import PicqerClient
+from sync.clients.prestashop import PrestaShopClient
+from sync.mappers.stock import free_stock_total, product_is_unlimited, quantity_of
+
+from .full import stock_sync_request
+from .sources import prestashop_rows_for_reference
+
+# Picqer fires products.free_stock_changed for every movement; a burst for one product
+# (a picklist of 10 lines, a stock count) becomes one update this many seconds later.
+COALESCE_SECONDS = 5
+# The pending marker outlives the delay so a lost task does not block updates for long.
+PENDING_TTL_SECONDS = 120
+
+
+def _pending_key(shop_id: int, idproduct: int) -> str:
+    return f"stock:pending:{shop_id}:{idproduct}"
+
+
+def _schedule_product(shop: Shop, idproduct: int) -> str:
+    if not cache.add(_pending_key(shop.pk, idproduct), 1, timeout=PENDING_TTL_SECONDS):
+        return "update already pending"
+    from sync.tasks.stock import stock_sync_product_task
+
+    transaction.on_commit(lambda: stock_sync_product_task.apply_async(
+        (shop.pk, idproduct), countdown=COALESCE_SECONDS))
+    return f"update in {COALESCE_SECONDS} s"
+
+
+def stock_product_release(*, shop_id: int, idproduct: int) -> None:
+    """Drop the pending marker; called before Picqer is read, so a change arriving after
+    that read schedules a new update instead of being swallowed."""
+    cache.delete(_pending_key(shop_id, idproduct))
+
+
+def stock_product_changed(*, account: PicqerAccount, idproduct: int) -> str:
+    """Entry point of Picqer's stock webhooks: for every enabled shop of the account with
+    stock updates on, request a full sync (full_sync_on_webhook) or schedule this product."""
+    shops = list(account.shops.filter(enabled=True, stock_enabled=True))
+    if not shops:
+        return "ignored: no enabled shop with stock updates on"
+    results = []
+    for shop in shops:
+        if shop.full_sync_on_webhook:
+            run = stock_sync_request(shop=shop, trigger="webhook")
+            results.append(f"{shop.prefix}: full sync run {run.pk} {run.state}")
+        else:
+            results.append(f"{shop.prefix}: {_schedule_product(shop, idproduct)}")
+    return "; ".join(results)
+
+
+def _picqer_quantity(picqer, idproduct: int, shop: Shop) -> tuple[str, int | None, str]:
+    """(productcode, sellable quantity or None, reason when None)."""
+    try:
+        product = picqer.product_get(idproduct)
+    except ApiNotFoundError:
+        return "", None, f"Picqer product {idproduct} not found"
+    code = product.get("productcode") or ""
+    if product_is_unlimited(product):
+        return code, None, f"{code} has unlimited stock in Picqer"
+    stock = product.get("stock")
+    if stock is None:
+        stock = picqer.product_stock(idproduct)
+    return code, free_stock_total(stock, warehouse_ids=shop.warehouse_ids), ""
+
+
+def stock_sync_product(*, shop: Shop, idproduct: int) -> str:
+    """Set the PrestaShop stock of Picqer product `idproduct` (reference == productcode,
+    exactly) to its free stock over the shop's warehouses; writes only differing rows."""
+
+    code, quantity, reason = _picqer_quantity(PicqerClient.for_account(shop.account),
+                                              idproduct, shop)
+    if quantity is None:
+        return f"ignored: {reason}"
+    prestashop = PrestaShopClient.for_shop(shop)
+    rows, reason = prestashop_rows_for_reference(prestashop, code,
+                                                 shop_id=shop.prestashop_shop_id)
+    if not rows:
+        return f"ignored: {reason}"
+    changed = 0
+    for row in rows:
+        if quantity_of(row) != quantity:
+            prestashop.stock_available_set_quantity(int(row["id"]), quantity)
+            changed += 1
+    if not changed:
+        return f"{code}: already {quantity}"
+    activity_log(action="stock_updated", shop=shop, product_reference=code,
+                 message=f"Stock of {code} set to {quantity} (from Picqer).")
+    return f"{code}: set to {quantity}"

@@ -1,0 +1,61 @@
+"""The full stock sync URL (cron with curl, or a person in a browser) and its status page."""
+
+import hmac
+
+from django.core.exceptions import PermissionDenied
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from prestapicqer.models import Shop
+from sync.models.stock import SyncRun
+from sync.services.stock import stock_sync_request
+
+
+def _shop_for_token(request, shop_id: int) -> Shop:
+    """The shop, if the `token` query parameter is its full-sync token (constant time)."""
+    shop = get_object_or_404(Shop.objects.select_related("account"), pk=shop_id)
+    token = request.GET.get("token", "")
+    if not hmac.compare_digest(token.encode(), shop.full_sync_token.encode()):
+        raise PermissionDenied("wrong token")
+    return shop
+
+
+def _run_response(request, shop: Shop, run: SyncRun, *, status: int):
+    status_url = request.build_absolute_uri(
+        reverse("stock_sync_status", args=[shop.pk, run.pk])
+        + f"?token={request.GET.get('token', '')}"
+    )
+    if request.get_preferred_type(["application/json", "text/html"]) == "text/html":
+        return render(request, "sync/stock_sync_status.html",
+                      {"shop": shop, "run": run, "status_url": status_url}, status=status)
+    return JsonResponse({
+        "run_id": run.pk, "status": run.state, "status_url": status_url,
+        "checked": run.checked, "changed": run.changed,
+        "missing_in_prestashop": run.missing_in_prestashop,
+        "missing_in_picqer": run.missing_in_picqer, "errors": run.errors,
+        "message": run.message,
+    }, status=status)
+
+
+@never_cache
+@require_GET
+def stock_sync_start(request, shop_id: int):
+    """Queue a full stock sync: 202 with the run id and its status URL (JSON for curl, a
+    page for a browser). A sync already queued for the shop is reused, not duplicated."""
+    shop = _shop_for_token(request, shop_id)
+    if not (shop.enabled and shop.stock_enabled):
+        return JsonResponse({"error": "stock updates are off for this shop"}, status=409)
+    run = stock_sync_request(shop=shop, trigger="url")
+    return _run_response(request, shop, run, status=202)
+
+
+@never_cache
+@require_GET
+def stock_sync_status(request, shop_id: int, run_id: int):
+    """State and counts of one run of this shop."""
+    shop = _shop_for_token(request, shop_id)
+    run = get_object_or_404(SyncRun, pk=run_id, shop=shop)
+    return _run_response(request, shop, run, status=200)

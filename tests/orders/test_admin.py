@@ -1,0 +1,54 @@
+"""The OrderLink admin: find an order by either side's number, open it in Picqer, push again."""
+
+import pytest
+from django.urls import reverse
+
+from sync.models.orders import OrderLink
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def links(shop):
+    created = OrderLink.objects.create(
+        shop=shop, ps_order_id=73, ps_reference="ITQRFWVHT", state=OrderLink.State.CREATED,
+        picqer_idorder=240350427, picqer_orderid="O2026-1002")
+    failed = OrderLink.objects.create(
+        shop=shop, ps_order_id=74, ps_reference="KHWLILZLL", state=OrderLink.State.FAILED,
+        last_error="Picqer refused the order: Invalid country code")
+    return created, failed
+
+
+def changelist(admin_client, **params):
+    return admin_client.get(reverse("admin:sync_orderlink_changelist"), params)
+
+
+@pytest.mark.parametrize("query", ["ITQRFWVHT", "73", "O2026-1002"])
+def test_it_finds_a_link_by_prestashop_id_reference_or_picqer_number(admin_client, links, query):
+    page = changelist(admin_client, q=query).content.decode()
+    assert "ITQRFWVHT" in page and "KHWLILZLL" not in page
+
+
+def test_it_links_to_the_picqer_order(admin_client, links):
+    page = changelist(admin_client).content.decode()
+    assert 'href="https://example.picqer.com/orders/240350427"' in page
+
+
+def test_it_filters_by_state(admin_client, links):
+    page = changelist(admin_client, state__exact="failed").content.decode()
+    assert "KHWLILZLL" in page and "ITQRFWVHT" not in page
+
+
+def test_push_again_requeues_only_failed_links(admin_client, links, enqueued, shop,
+                                               django_capture_on_commit_callbacks):
+    created, failed = links
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(reverse("admin:sync_orderlink_changelist"), {
+            "action": "push_again", "_selected_action": [created.pk, failed.pk]}, follow=True)
+
+    assert response.status_code == 200
+    assert enqueued == [("order_sync_task", (shop.pk, 74))]
+    failed.refresh_from_db()
+    assert (failed.state, failed.last_error) == (OrderLink.State.PENDING, "")
+    created.refresh_from_db()
+    assert created.state == OrderLink.State.CREATED

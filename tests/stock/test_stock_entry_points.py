@@ -1,0 +1,105 @@
+"""The full stock sync URL, its status page, the admin button and manage.py sync_stock."""
+
+from unittest import mock
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.urls import reverse
+
+from sync.models.stock import SyncRun
+
+from .conftest import seed_simple
+
+
+@pytest.fixture(autouse=True)
+def _no_broker():
+    with mock.patch("sync.tasks.stock.stock_sync_full_task.delay") as delay:
+        yield delay
+
+
+def start_url(shop, token=None):
+    return f"/stock-sync/{shop.pk}/?token={shop.full_sync_token if token is None else token}"
+
+
+def test_curl_gets_202_with_run_id_and_status_url(client, shop):
+    response = client.get(start_url(shop), HTTP_ACCEPT="*/*")
+    assert response.status_code == 202
+    body = response.json()
+    run = SyncRun.objects.get(pk=body["run_id"])
+    assert run.trigger == "url" and body["status"] == "queued"
+    assert body["status_url"].endswith(
+        f"/stock-sync/{shop.pk}/runs/{run.pk}/?token={shop.full_sync_token}")
+
+
+def test_a_browser_gets_a_readable_page(client, shop):
+    response = client.get(start_url(shop),
+                          HTTP_ACCEPT="text/html,application/xhtml+xml,*/*;q=0.8")
+    assert response.status_code == 202
+    assert response["Content-Type"].startswith("text/html")
+    assert b"Full stock sync of Dev shop" in response.content
+
+
+def test_wrong_or_missing_token_is_403_and_starts_nothing(client, shop):
+    assert client.get(start_url(shop, token="nope")).status_code == 403
+    assert client.get(f"/stock-sync/{shop.pk}/").status_code == 403
+    assert not SyncRun.objects.exists()
+
+
+def test_unknown_shop_is_404(client, shop):
+    assert client.get(f"/stock-sync/{shop.pk + 99}/?token=x").status_code == 404
+
+
+def test_the_token_is_compared_in_constant_time(client, shop):
+    with mock.patch("sync.views_stock.hmac.compare_digest", return_value=False) as compare:
+        assert client.get(start_url(shop)).status_code == 403
+    compare.assert_called_once()
+
+
+def test_post_is_not_allowed(client, shop):
+    assert client.post(start_url(shop)).status_code == 405
+
+
+def test_shop_without_stock_updates_is_409(client, shop):
+    shop.stock_enabled = False
+    shop.save()
+    assert client.get(start_url(shop)).status_code == 409
+
+
+def test_status_page_shows_the_counts(client, shop, account):
+    run = SyncRun.objects.create(shop=shop, state="done", checked=120, changed=7)
+    url = f"/stock-sync/{shop.pk}/runs/{run.pk}/?token={shop.full_sync_token}"
+    body = client.get(url, HTTP_ACCEPT="application/json").json()
+    assert (body["status"], body["checked"], body["changed"]) == ("done", 120, 7)
+    html = client.get(url, HTTP_ACCEPT="text/html").content.decode()
+    assert "120" in html and "Done" in html and 'http-equiv="refresh"' not in html
+    other = account.shops.create(name="Other", prefix="OT", prestashop_url="https://o.example",
+                                 webservice_key="K" * 32)
+    foreign = f"/stock-sync/{other.pk}/runs/{run.pk}/?token={other.full_sync_token}"
+    assert client.get(foreign).status_code == 404
+
+
+def test_admin_button_queues_a_run(admin_client, shop):
+    page = admin_client.get(reverse("admin:sync_syncrun_changelist"))
+    assert b"Run full sync now: Dev shop" in page.content
+    response = admin_client.post(reverse("admin:sync_syncrun_run_now", args=[shop.pk]))
+    assert response.status_code == 302
+    assert SyncRun.objects.get(shop=shop).trigger == "admin"
+
+
+def test_command_queues_by_default(shop):
+    call_command("sync_stock", "--shop", str(shop.pk))
+    assert SyncRun.objects.get(shop=shop).state == "queued"
+
+
+def test_command_sync_runs_here_and_now(shop, ps, picqer_products, capsys):
+    picqer_products.add(1, "A", 5)
+    seed_simple(ps, 1, "A", 0)
+    call_command("sync_stock", "--shop", str(shop.pk), "--sync")
+    run = SyncRun.objects.get(shop=shop)
+    assert (run.state, run.changed) == ("done", 1)
+    assert "1 of 1 products changed" in capsys.readouterr().out
+
+
+def test_command_without_matching_shop_fails(shop):
+    with pytest.raises(CommandError):
+        call_command("sync_stock", "--shop", str(shop.pk + 99))

@@ -1,0 +1,151 @@
+"""The full catalogue stock sync: counts, only-differences writes, one run per shop."""
+
+import math
+from datetime import timedelta
+from unittest import mock
+
+import pytest
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from sync.models.stock import SyncRun
+from sync.services.stock import (
+    stock_sync_claim,
+    stock_sync_full,
+    stock_sync_request,
+    stock_sync_start,
+)
+from sync.tasks.stock import stock_sync_full_task
+
+from .conftest import PICQER, seed_simple, seed_stock
+
+
+@pytest.fixture
+def catalogue(ps, picqer_products):
+    """Picqer: A=5, B=7, C=0 (-2), D=3 (not in the shop), TSHIRT-M=4, TSHIRT-L=1.
+    PrestaShop: A=5 (same), B=1, C=4, X (not in Picqer), T-shirt with M=4 (same), L=9."""
+    for idproduct, code, free in [(1, "A", 5), (2, "B", 7), (3, "C", -2), (4, "D", 3),
+                                  (5, "TSHIRT-M", 4), (6, "TSHIRT-L", 1)]:
+        picqer_products.add(idproduct, code, free)
+    picqer_products.add(7, "SERVICE", 0, type="unlimited_stock")
+    seed_simple(ps, 1, "A", 5)
+    seed_simple(ps, 2, "B", 1)
+    seed_simple(ps, 3, "C", 4)
+    seed_simple(ps, 4, "X", 8)
+    ps.add("products", {"id": 5, "reference": "TSHIRT", "active": 1, "type": "combinations"})
+    ps.add("combinations", {"id": 10, "id_product": 5, "reference": "TSHIRT-M"})
+    ps.add("combinations", {"id": 11, "id_product": 5, "reference": "TSHIRT-L"})
+    seed_stock(ps, 5, 5, 0, 13)
+    seed_stock(ps, 6, 5, 10, 4)
+    seed_stock(ps, 7, 5, 11, 9)
+    return ps
+
+
+def run_for(shop):
+    return stock_sync_start(shop=shop, trigger="test")
+
+
+def test_counts_and_only_differing_rows_written(shop, catalogue):
+    run = stock_sync_full(shop=shop, run=run_for(shop))
+    written = {w[2]["id"]: w[2]["quantity"] for w in catalogue.writes}
+    assert written == {"2": "7", "3": "0", "7": "1"}
+    run.refresh_from_db()
+    assert (run.state, run.checked, run.changed, run.missing_in_prestashop,
+            run.missing_in_picqer, run.errors) == ("done", 5, 3, 1, 1, 0)
+    assert run.finished_at is not None
+
+
+def test_a_second_run_writes_nothing(shop, catalogue):
+    stock_sync_full(shop=shop, run=run_for(shop))
+    catalogue.writes.clear()
+    run = stock_sync_full(shop=shop, run=run_for(shop))
+    assert catalogue.writes == [] and run.changed == 0 and run.checked == 5
+
+
+def test_a_refused_row_is_counted_and_the_run_goes_on(shop, catalogue):
+    catalogue.refuse[("stock_availables", 2)] = (
+        "133", "You cannot update the available stock when it depends on stock.")
+    run = stock_sync_full(shop=shop, run=run_for(shop))
+    assert (run.errors, run.changed, run.state) == (1, 2, "done")
+
+
+def test_picqer_calls_stay_within_one_per_hundred_products(shop, ps, picqer_products, rsps):
+    for i in range(250):
+        picqer_products.add(1000 + i, f"SKU-{i}", i % 4)
+    seed_simple(ps, 1, "SKU-1", 0)
+    stock_sync_full(shop=shop, run=run_for(shop))
+    picqer_calls = [c for c in rsps.calls if c.request.url.startswith(PICQER)]
+    assert len(picqer_calls) <= math.ceil(250 / 100) + 5
+
+
+def test_warehouse_stock_is_the_fallback_when_products_carry_no_stock(shop, ps,
+                                                                      picqer_products, rsps):
+    shop.warehouse_ids = [18]
+    product = picqer_products.add(1, "A", 99)
+    del product["stock"]
+    rsps.add("GET", f"{PICQER}warehouses/18/stock", json=[
+        {"idproduct": 1, "productcode": "A",
+         "stock": {"idwarehouse": 18, "stock": 6, "reserved": 0, "freestock": 6}}])
+    seed_simple(ps, 1, "A", 0)
+    stock_sync_full(shop=shop, run=run_for(shop))
+    assert ps.get("stock_availables", 1)["quantity"] == "6"
+
+
+def test_requests_share_one_queued_run(shop):
+    with mock.patch("sync.tasks.stock.stock_sync_full_task.delay"):
+        first = stock_sync_request(shop=shop, trigger="url")
+        second = stock_sync_request(shop=shop, trigger="cron")
+    assert first.pk == second.pk
+    assert SyncRun.objects.filter(shop=shop).count() == 1
+
+
+def test_the_database_allows_one_running_run_per_shop(shop):
+    SyncRun.objects.create(shop=shop, state=SyncRun.State.RUNNING)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        SyncRun.objects.create(shop=shop, state=SyncRun.State.RUNNING)
+    assert stock_sync_start(shop=shop, trigger="command") is None
+
+
+def test_a_queued_run_waits_while_another_runs(shop):
+    SyncRun.objects.create(shop=shop, state=SyncRun.State.RUNNING, started_at=timezone.now())
+    queued = SyncRun.objects.create(shop=shop)
+    assert stock_sync_claim(run_id=queued.pk) is None
+    queued.refresh_from_db()
+    assert queued.state == SyncRun.State.QUEUED
+
+
+def test_a_stale_running_run_is_abandoned(shop):
+    stale = SyncRun.objects.create(shop=shop, state=SyncRun.State.RUNNING,
+                                   started_at=timezone.now() - timedelta(hours=3))
+    assert stock_sync_start(shop=shop, trigger="command") is not None
+    stale.refresh_from_db()
+    assert stale.state == SyncRun.State.FAILED and "abandoned" in stale.message
+
+
+def test_the_task_runs_a_queued_run_and_starts_the_next(shop, catalogue,
+                                                        django_capture_on_commit_callbacks):
+    following = []
+
+    def request_during_the_run(*, shop, run):  # a cron call arriving mid-run
+        following.append(stock_sync_request(shop=shop, trigger="cron"))
+        return stock_sync_full(shop=shop, run=run)
+
+    with mock.patch.object(stock_sync_full_task, "delay") as delay, \
+            mock.patch("sync.tasks.stock.stock_sync_full", side_effect=request_during_the_run):
+        run = stock_sync_request(shop=shop, trigger="url")
+        with django_capture_on_commit_callbacks(execute=True):
+            stock_sync_full_task.apply(args=(run.pk,))
+    run.refresh_from_db()
+    assert run.state == SyncRun.State.DONE
+    assert following[0].pk != run.pk and following[0].state == SyncRun.State.QUEUED
+    assert delay.call_args_list[-1] == mock.call(following[0].pk)
+
+
+def test_the_task_fails_the_run_on_a_permission_error(shop, rsps):
+    rsps.add("GET", f"{PICQER}products", status=401,
+             json={"error": True, "error_code": 1, "error_message": "Unauthorized"})
+    with mock.patch.object(stock_sync_full_task, "delay"):
+        run = stock_sync_request(shop=shop, trigger="url")
+    stock_sync_full_task.apply(args=(run.pk,))
+    run.refresh_from_db()
+    assert run.state == SyncRun.State.FAILED and "Unauthorized" in run.message

@@ -1,0 +1,165 @@
+"""Working the inbox: claim an event, dispatch it, record the outcome; sweep what got lost.
+
+Every step is a conditional UPDATE on the row (healthchecks' sendalerts pattern), so a
+duplicate task message, a sweeper re-publish and an admin "process again" can race freely:
+only one of them wins the claim, and only the holder of the claim may record the outcome.
+"""
+
+import logging
+import random
+from datetime import datetime, timedelta
+
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
+from django.db.models import F
+from django.utils import timezone
+
+from sync.activity import activity_log
+from sync.clients.errors import ApiError
+
+from .handlers import EventIgnored, handler_for
+from .models import WebhookEvent
+from .services import webhook_event_publish
+
+logger = logging.getLogger("webhooks.processing")
+
+State = WebhookEvent.State
+MAX_ATTEMPTS = 8
+BACKOFF_BASE_SECONDS = 15
+BACKOFF_MAX_SECONDS = 600  # reliability.md §3.2: stays far below the broker visibility timeout
+LEASE = timedelta(minutes=10)  # longer than the task hard time limit (300 s)
+PENDING_GRACE = timedelta(seconds=60)
+# After a re-publish, wait this long before publishing the same row again: a long broker
+# backlog must not fill up with one more copy of every pending event each minute.
+REPUBLISH_AFTER = timedelta(minutes=5)
+SWEEP_BATCH = 500
+ERROR_MAX_CHARS = 1000
+
+
+def _claim(*, event_id: int, now: datetime) -> WebhookEvent | None:
+    # Only PENDING is claimable: a stray duplicate message must not re-run a FAILED event
+    # (and log its failure again); "process again" in the admin moves FAILED back to PENDING.
+    claimed = WebhookEvent.objects.filter(pk=event_id, state=State.PENDING).update(
+        state=State.PROCESSING, claimed_at=now, attempts=F("attempts") + 1
+    )
+    if not claimed:
+        return None
+    return WebhookEvent.objects.select_related("account").get(pk=event_id)
+
+
+def _record(event: WebhookEvent, **fields) -> bool:
+    """Write the outcome, but only while we still hold the claim (a lease that expired and
+    was taken over by another worker is not ours to close)."""
+    return bool(
+        WebhookEvent.objects.filter(
+            pk=event.pk, state=State.PROCESSING, claimed_at=event.claimed_at
+        ).update(**fields)
+    )
+
+
+def _finish(event: WebhookEvent, state: str, result: str) -> None:
+    if not _record(event, state=state, result=result[:ERROR_MAX_CHARS], last_error="",
+                   processed_at=timezone.now()):
+        return
+    logger.info("webhooks.event.%s event_id=%s event=%s", state, event.pk, event.event)
+
+
+def _fail(event: WebhookEvent, reason: str) -> None:
+    reason = reason[:ERROR_MAX_CHARS]
+    if not _record(event, state=State.FAILED, last_error=reason, processed_at=timezone.now()):
+        return
+    logger.error("webhooks.event.failed event_id=%s event=%s", event.pk, event.event)
+    activity_log(
+        action="webhook_failed", level="error", account=event.account,
+        message=f"Picqer {event.event} ({event.object_ref or 'no id'}) failed: {reason}",
+        details={"webhook_event_id": event.pk, "attempts": event.attempts},
+    )
+
+
+def retry_countdown(*, attempts: int, retry_after: float | None = None) -> float:
+    """Seconds until the next try: what a 429 asks for, else capped exponential backoff with
+    jitter so a burst of failures does not come back as a burst."""
+    if retry_after:
+        # Capped: a countdown past the broker's visibility timeout would be redelivered early.
+        return min(float(retry_after), BACKOFF_MAX_SECONDS) + random.uniform(0, 5)
+    ceiling = min(BACKOFF_MAX_SECONDS, BACKOFF_BASE_SECONDS * 2 ** max(attempts - 1, 0))
+    return random.uniform(ceiling / 2, ceiling)
+
+
+def _retry_later(event: WebhookEvent, exc: BaseException) -> float | None:
+    reason = f"{type(exc).__name__}: {exc}"
+    if event.attempts >= MAX_ATTEMPTS:
+        _fail(event, f"gave up after {event.attempts} attempts: {reason}")
+        return None
+    countdown = retry_countdown(
+        attempts=event.attempts, retry_after=getattr(exc, "retry_after", None)
+    )
+    _record(event, state=State.PENDING, last_error=reason[:ERROR_MAX_CHARS], claimed_at=None,
+            available_at=timezone.now() + timedelta(seconds=countdown))
+    logger.warning("webhooks.event.retry event_id=%s event=%s attempt=%s countdown=%.0f",
+                   event.pk, event.event, event.attempts, countdown)
+    return countdown
+
+
+def webhook_event_run(*, event_id: int) -> float | None:
+    """Process one stored event at most once at a time. Returns a countdown in seconds when
+    the event was put back for a retry, else None (done, ignored, failed, or not ours)."""
+    event = _claim(event_id=event_id, now=timezone.now())
+    if event is None:
+        logger.info("webhooks.event.claim_lost event_id=%s", event_id)
+        return None
+    if event.attempts > MAX_ATTEMPTS:
+        # A run that kept killing its worker: do not run it again (no redelivery loop).
+        _fail(event, f"gave up after {MAX_ATTEMPTS} attempts (worker lost)")
+        return None
+    handler = handler_for(event.event)
+    if handler is None:
+        _finish(event, State.IGNORED, f"no handler for event {event.event}")
+        return None
+    try:
+        result = handler(account=event.account, payload=event.payload)
+    except EventIgnored as exc:
+        _finish(event, State.IGNORED, str(exc))
+    except ApiError as exc:
+        if getattr(exc, "retryable", False):
+            return _retry_later(event, exc)
+        _fail(event, f"{type(exc).__name__}: {exc}")
+    except SoftTimeLimitExceeded as exc:
+        return _retry_later(event, exc)
+    except Exception as exc:  # a bug must mark the row failed, not vanish in a log
+        logger.exception("webhooks.event.crashed event_id=%s event=%s", event.pk, event.event)
+        _fail(event, f"{type(exc).__name__}: {exc}")
+    else:
+        result = "" if result is None else str(result)
+        # The sync services answer "ignored: <reason>" when there is nothing to do.
+        _finish(event, State.IGNORED if result.startswith("ignored") else State.DONE, result)
+    return None
+
+
+def webhook_events_sweep(*, now: datetime | None = None) -> dict[str, int]:
+    """Recover what the broker or a worker lost: release expired processing leases, publish
+    events pending past the grace period, purge old finished rows. Returns the counts."""
+    now = now or timezone.now()
+    released = WebhookEvent.objects.filter(
+        state=State.PROCESSING, claimed_at__lt=now - LEASE
+    ).update(state=State.PENDING, claimed_at=None, available_at=now - PENDING_GRACE)
+    due = list(
+        WebhookEvent.objects.filter(state=State.PENDING, available_at__lte=now - PENDING_GRACE)
+        .order_by("available_at")
+        .values_list("pk", flat=True)[:SWEEP_BATCH]
+    )
+    published = []
+    for event_id in due:
+        if not webhook_event_publish(event_id=event_id):
+            break  # broker still down: the next sweep tries again
+        published.append(event_id)
+    WebhookEvent.objects.filter(pk__in=published).update(available_at=now + REPUBLISH_AFTER)
+    retention = timedelta(days=getattr(settings, "WEBHOOK_EVENT_RETENTION_DAYS", 30))
+    purged, _ = WebhookEvent.objects.filter(
+        state__in=[State.DONE, State.IGNORED], received_at__lt=now - retention
+    ).delete()
+    counts = {"released": released, "published": len(published), "due": len(due),
+              "purged": purged}
+    if released or due:
+        logger.warning("webhooks.sweep %s", " ".join(f"{k}={v}" for k, v in counts.items()))
+    return counts

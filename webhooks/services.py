@@ -1,0 +1,185 @@
+"""Receiving Picqer deliveries: the guard ladder, the inbox insert, the publish.
+
+Order of the guards (sentry's ladder): who is it for (404), is it too big (413), is it really
+from Picqer (401, on the raw bytes, before any parsing), is it readable (400). Nothing that
+fails a guard is written to the database. What passes is stored, committed, and only then
+published to the broker; a broker failure costs latency of processing, never the event.
+"""
+
+import hashlib
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+from uuid import UUID
+
+from django.conf import settings
+from django.db import DatabaseError, IntegrityError, transaction
+from django.utils import timezone
+
+from prestapicqer.models import PicqerAccount
+
+from .models import WebhookEvent
+from .signatures import picqer_signature_is_valid
+
+logger = logging.getLogger("webhooks.picqer")
+
+# Most specific first: a picklist payload also carries idorder, but two picklists of one
+# order must not share a key.
+OBJECT_ID_KEYS = ("idshipment", "idpicklist", "idorder", "idproduct", "idreturn", "idreceipt")
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What the view answers: an HTTP status and a stable outcome name."""
+
+    status: int
+    outcome: str
+
+
+def _refuse(status: int, outcome: str, **context: Any) -> Receipt:
+    details = " ".join(f"{name}={value}" for name, value in context.items())
+    logger.warning("webhooks.picqer.%s %s", outcome, details)
+    return Receipt(status, outcome)
+
+
+def _declared_length(content_length: str | None) -> int:
+    try:
+        return int(content_length or 0)
+    except ValueError:
+        return 0  # unreadable header: the real length below still applies
+
+
+def _parse(raw_body: bytes) -> dict | None:
+    """The JSON envelope, or None when it is not an object with a usable `event` name."""
+    try:
+        payload = json.loads(raw_body)
+    except ValueError:  # JSONDecodeError and UnicodeDecodeError both derive from it
+        return None
+    if not isinstance(payload, dict):
+        return None
+    event = payload.get("event")
+    if not isinstance(event, str) or not 0 < len(event) <= 100:
+        return None
+    return payload
+
+
+def object_ref_from_payload(payload: dict) -> str:
+    """`"idorder=123"`-style reference to the resource a delivery is about, or ""."""
+    data = payload.get("data")
+    if not isinstance(data, dict):
+        return ""
+    for key in OBJECT_ID_KEYS:
+        value = data.get(key)
+        if isinstance(value, int | str) and not isinstance(value, bool) and str(value):
+            return f"{key}={value}"[:64]
+    return ""
+
+
+def dedupe_key_for(*, account_id: int, payload: dict, raw_body: bytes) -> str:
+    """Picqer sends no delivery id (picqer-api.md §6.3). A retry repeats the envelope, so
+    (hook, event, trigger time, object) identifies a delivery; without all four, the raw bytes
+    do. The account is part of the key so two accounts can never collide."""
+    parts = [payload.get("idhook"), payload.get("event"), payload.get("event_triggered_at")]
+    object_ref = object_ref_from_payload(payload)
+    if all(part not in (None, "") for part in parts) and object_ref:
+        material = "|".join([str(account_id), *map(str, parts), object_ref]).encode()
+    else:
+        material = str(account_id).encode() + b"|" + raw_body
+    return hashlib.sha256(material).hexdigest()
+
+
+def webhook_event_publish(*, event_id: int) -> bool:
+    """Hand the event to the broker. Never raises: the row is already durable and the
+    sweeper publishes anything left pending, so a dead broker must not fail the caller."""
+    from .tasks import webhook_event_process as webhook_event_process_task
+
+    try:
+        webhook_event_process_task.delay(event_id)
+    except Exception as exc:  # noqa: BLE001 - any broker failure means "publish later"
+        # The class name only: broker errors can embed the broker URL and its password.
+        logger.error("webhooks.picqer.publish_failed event_id=%s error=%s",
+                     event_id, type(exc).__name__)
+        return False
+    return True
+
+
+def webhook_event_store(*, account: PicqerAccount, payload: dict, raw_body: bytes) -> Receipt:
+    """Insert the event once (a duplicate delivery is acknowledged without a second row) and
+    publish it after the commit, so the worker can never look for a row not yet visible."""
+    dedupe_key = dedupe_key_for(account_id=account.pk, payload=payload, raw_body=raw_body)
+    try:
+        with transaction.atomic():
+            event = WebhookEvent.objects.create(
+                account=account, event=payload["event"], dedupe_key=dedupe_key,
+                object_ref=object_ref_from_payload(payload), payload=payload,
+            )
+            transaction.on_commit(partial(webhook_event_publish, event_id=event.pk))
+    except IntegrityError:
+        logger.info("webhooks.picqer.duplicate account=%s event=%s dedupe_key=%s",
+                    account.pk, payload["event"], dedupe_key)
+        return Receipt(200, "duplicate")
+    logger.info("webhooks.picqer.stored account=%s event=%s event_id=%s",
+                account.pk, event.event, event.pk)
+    return Receipt(200, "stored")
+
+
+def webhook_receive(
+    *,
+    webhook_key: UUID,
+    content_length: str | None,
+    read_body: Callable[[int], bytes],
+    signature: str | None,
+) -> Receipt:
+    """Run the guard ladder on one delivery and store it if it passes. `read_body(n)` reads
+    at most n bytes of the request body; it is only called for a known account."""
+    try:
+        account = PicqerAccount.objects.filter(webhook_key=webhook_key).first()
+    except DatabaseError:
+        return _database_unavailable()
+    if account is None:
+        return _refuse(404, "unknown_account", webhook_key=webhook_key)
+    limit = settings.WEBHOOK_MAX_BODY_BYTES
+    if _declared_length(content_length) > limit:
+        return _refuse(413, "body_too_large", account=account.pk)
+    raw_body = read_body(limit + 1)  # one byte more than allowed tells "too big" from "fits"
+    if len(raw_body) > limit:
+        return _refuse(413, "body_too_large", account=account.pk)
+    if not signature:
+        return _refuse(401, "missing_signature", account=account.pk)
+    if not picqer_signature_is_valid(
+        raw_body=raw_body, header=signature, secret=account.webhook_secret
+    ):
+        return _refuse(401, "invalid_signature", account=account.pk)
+    payload = _parse(raw_body)
+    if payload is None:
+        return _refuse(400, "malformed_payload", account=account.pk)
+    try:
+        return webhook_event_store(account=account, payload=payload, raw_body=raw_body)
+    except DatabaseError:
+        return _database_unavailable()
+
+
+def _database_unavailable() -> Receipt:
+    # The one case where we want Picqer to retry: we could not make the event durable.
+    logger.error("webhooks.picqer.database_unavailable")
+    return Receipt(503, "database_unavailable")
+
+
+def webhook_events_requeue(*, event_ids: list[int]) -> int:
+    """Put events back in the queue with a fresh attempt budget (admin "process again").
+    Events being processed right now are left alone. Returns how many were queued."""
+    with transaction.atomic():
+        queryset = WebhookEvent.objects.filter(pk__in=event_ids).exclude(
+            state=WebhookEvent.State.PROCESSING
+        )
+        ids = list(queryset.values_list("pk", flat=True))
+        queryset.update(
+            state=WebhookEvent.State.PENDING, attempts=0, last_error="", claimed_at=None,
+            available_at=timezone.now(),
+        )
+        for event_id in ids:
+            transaction.on_commit(partial(webhook_event_publish, event_id=event_id))
+    return len(ids)

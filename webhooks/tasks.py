@@ -1,0 +1,20 @@
+"""Celery tasks of the inbox: thin adapters over webhooks.processing."""
+
+from celery import shared_task
+
+from . import processing
+
+
+@shared_task(bind=True, ignore_result=True, max_retries=None)
+def webhook_event_process(self, event_id: int) -> None:
+    """Process one stored event. The attempt budget lives on the row (it survives lost
+    messages and sweeper re-publishes), so Celery's own retry counter is unbounded here."""
+    countdown = processing.webhook_event_run(event_id=event_id)
+    if countdown is not None:
+        raise self.retry(countdown=countdown)
+
+
+@shared_task(ignore_result=True)
+def webhook_events_sweep() -> dict[str, int]:
+    """Re-publish lost events, release expired leases, purge old rows (beat, every minute)."""
+    return processing.webhook_events_sweep()
