@@ -1,0 +1,304 @@
+"""The configuration screen (user guide §3) as Django admin pages.
+
+Thin: forms live in forms.py, every remote call and rule in services/. Buttons on a change
+page POST to `<id>/run/<button>/` and report back through admin messages.
+"""
+
+import json
+
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import redirect
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+
+from .forms import PicqerAccountForm, ShopForm, StatusMappingForm
+from .models import PicqerAccount, Shop, StatusMapping
+from .services.choices import choices_forget, choices_refresh, shop_choice_lists
+from .services.config_io import config_export
+from .services.connection import (
+    ConnectionResult,
+    account_connection_test,
+    shop_connection_test,
+)
+from .services.masking import secret_mask
+from .services.shops import status_mappings_renumber
+from .services.webhooks import account_hook_ensure, account_hooks_status
+
+NOT_SAVED = "Shown after saving."
+BUTTONS = {
+    "test_connection": "Test connection",
+    "refresh_lists": "Refresh lists",
+    "hook_orders": "Create / reactivate orders webhook",
+    "hook_stock": "Create / reactivate stock webhook",
+}
+
+
+def copy_box(value: str) -> str:
+    """A read-only text box: the operator copies a URL from it in one click."""
+    return format_html('<input type="text" readonly value="{}" size="90" class="vTextField">',
+                       value)
+
+
+def report(request, results: list[ConnectionResult]) -> None:
+    for result in results:
+        messages.add_message(request, messages.SUCCESS if result.ok else messages.ERROR,
+                             result.message)
+
+
+def export_response(data: dict) -> HttpResponse:
+    stamp = timezone.now().strftime("%Y%m%d-%H%M")
+    response = HttpResponse(json.dumps(data, indent=2), content_type="application/json")
+    response["Content-Disposition"] = f'attachment; filename="prestapicqer-config-{stamp}.json"'
+    return response
+
+
+class ConfigAdmin(admin.ModelAdmin):
+    """Shared: object buttons, write-only secrets (superusers only), https URL fields."""
+
+    change_form_template = "admin/prestapicqer/change_form.html"
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    secret_fields: tuple[str, ...] = ()
+    inlines_after_fieldset = ""
+
+    def get_urls(self):
+        name = f"{self.opts.app_label}_{self.opts.model_name}_run"
+        view = self.admin_site.admin_view(self.run_view)
+        return [path("<path:object_id>/run/<str:button>/", view, name=name), *super().get_urls()]
+
+    def run_view(self, request, object_id: str, button: str):
+        """POST only: run one button's service on the object, then back to its page."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None or button not in BUTTONS:
+            raise Http404
+        if not self.has_change_permission(request, obj):
+            raise PermissionDenied
+        report(request, self.run_button(obj, button))
+        return redirect(reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change",
+                                args=[obj.pk]))
+
+    def run_button(self, obj, button: str) -> list[ConnectionResult]:
+        raise NotImplementedError
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="",
+                           obj=None):
+        if obj is not None and obj.pk:
+            name = f"admin:{self.opts.app_label}_{self.opts.model_name}_run"
+            context["object_buttons"] = [
+                (reverse(name, args=[obj.pk, key]), label) for key, label in BUTTONS.items()]
+        context["inlines_after_fieldset"] = self.inlines_after_fieldset
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def get_exclude(self, request, obj=None):
+        hidden = () if request.user.is_superuser else self.secret_fields
+        return (*(super().get_exclude(request, obj) or ()), *hidden)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if not request.user.is_superuser:  # non-superusers neither see nor change secrets
+            for name in self.secret_fields:
+                form.base_fields.pop(name, None)
+        return form
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if request.user.is_superuser:
+            return fieldsets
+        masked = {name: f"{name}_masked" for name in self.secret_fields}
+        return [(title, {**opts, "fields": [masked.get(f, f) for f in opts["fields"]]})
+                for title, opts in fieldsets]
+
+    def get_readonly_fields(self, request, obj=None):
+        extra = () if request.user.is_superuser else tuple(f"{n}_masked"
+                                                           for n in self.secret_fields)
+        return (*super().get_readonly_fields(request, obj), *extra)
+
+    @staticmethod
+    def hooks_of(account: PicqerAccount) -> dict[str, str]:
+        # One Picqer read per page, though two fields show it.
+        if not hasattr(account, "_admin_hooks_status"):
+            account._admin_hooks_status = account_hooks_status(account=account)
+        return account._admin_hooks_status
+
+
+@admin.register(PicqerAccount)
+class PicqerAccountAdmin(ConfigAdmin):
+    form = PicqerAccountForm
+    secret_fields = ("api_key",)
+    list_display = ("name", "subdomain", "shop_count")
+    search_fields = ("name", "subdomain")
+    readonly_fields = ("webhook_url_box", "orders_webhook_status", "stock_webhook_status")
+    actions = ("test_connection_selected", "export_selected")
+    fieldsets = [
+        ("General settings", {"fields": ["name", "subdomain", "api_key", "webhook_url_box"]}),
+        ("Webhooks", {"fields": ["orders_webhook_status", "stock_webhook_status"],
+                      "description": "Picqer calls the Webhook URL on order and stock "
+                                     "changes; it must be reachable from the internet."}),
+        ("Advanced", {"classes": ["collapse"], "fields": ["api_base_url", "public_base_url"]}),
+    ]
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        return fieldsets if obj else [f for f in fieldsets if f[0] != "Webhooks"]
+
+    def run_button(self, obj: PicqerAccount, button: str) -> list[ConnectionResult]:
+        if button == "test_connection":
+            return [account_connection_test(account=obj)]
+        if button == "refresh_lists":
+            return _refresh_results(choices_refresh(account=obj))
+        return [account_hook_ensure(account=obj, kind=button.removeprefix("hook_"))]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if {"subdomain", "api_key", "api_base_url"} & set(form.changed_data):
+            choices_forget(account=obj)
+
+    @admin.display(description="Shops")
+    def shop_count(self, obj: PicqerAccount) -> int:
+        return obj.shops.count()
+
+    @admin.display(description="Webhook URL")
+    def webhook_url_box(self, obj: PicqerAccount) -> str:
+        return copy_box(obj.webhook_url) if obj.pk else NOT_SAVED
+
+    @admin.display(description="Picqer orders webhook status")
+    def orders_webhook_status(self, obj: PicqerAccount) -> str:
+        return self.hooks_of(obj)["orders"] if obj.pk else NOT_SAVED
+
+    @admin.display(description="Picqer stock webhook status")
+    def stock_webhook_status(self, obj: PicqerAccount) -> str:
+        return self.hooks_of(obj)["stock"] if obj.pk else NOT_SAVED
+
+    @admin.display(description="Picqer API key")
+    def api_key_masked(self, obj: PicqerAccount) -> str:
+        return secret_mask(value=obj.api_key) or "Not set"
+
+    @admin.action(description="Test connection of the selected accounts")
+    def test_connection_selected(self, request, queryset):
+        report(request, [_named(a, account_connection_test(account=a)) for a in queryset])
+
+    @admin.action(description="Export selected configuration")
+    def export_selected(self, request, queryset):
+        return export_response(config_export(accounts=queryset))
+
+
+class StatusMappingInline(admin.TabularInline):
+    model = StatusMapping
+    form = StatusMappingForm
+    extra = 1
+    verbose_name = "order status mapping row"
+    verbose_name_plural = ("Order status mapping: when Picqer reports a status, set the "
+                           "PrestaShop status (only if the current one matches, or Any)")
+
+
+@admin.register(Shop)
+class ShopAdmin(ConfigAdmin):
+    form = ShopForm
+    secret_fields = ("webservice_key",)
+    inlines = [StatusMappingInline]
+    inlines_after_fieldset = "Orders"
+    list_display = ("name", "prefix", "account", "enabled", "orders_enabled", "stock_enabled",
+                    "prestashop_url")
+    list_filter = ("account", "enabled")
+    search_fields = ("name", "prefix", "prestashop_url")
+    readonly_fields = ("orders_webhook_status", "stock_webhook_status", "full_sync_url_box")
+    actions = ("test_connection_selected", "export_selected")
+    fieldsets = [
+        ("General", {"fields": ["account", "name", "enabled", "prefix", "prestashop_url",
+                                "webservice_key", "prestashop_shop_id"]}),
+        ("Orders", {"description": "Set up the way PrestaPicqer handles orders.",
+                    "fields": ["orders_enabled", "picqer_tag_ids", "use_shop_price",
+                               "create_missing_products", "create_state_ids",
+                               "allocate_concept", "processing_state_ids", "cancel_state_ids",
+                               "poll_interval_seconds", "orders_webhook_status"]}),
+        ("Stock", {"description": "Set up the way PrestaPicqer updates product stock levels.",
+                   "fields": ["stock_enabled", "full_sync_on_webhook", "warehouse_ids",
+                              "full_sync_url_box", "stock_webhook_status"]}),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("account")
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        return type(form.__name__, (form,), {"choice_lists": self._lists(request, obj)})
+
+    def get_formset_kwargs(self, request, obj, inline, prefix):
+        kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
+        lists = self._lists(request, obj)
+        kwargs["form_kwargs"] = {"state_choices": lists["order_states"] if lists else None}
+        return kwargs
+
+    def get_inline_instances(self, request, obj=None):
+        # The mapping needs the shop's PrestaShop statuses, known only once it is saved.
+        return super().get_inline_instances(request, obj) if obj else []
+
+    def _lists(self, request, obj: Shop | None):
+        if obj is None:
+            return None
+        memo = request.__dict__.setdefault("_prestapicqer_lists", {})
+        if obj.pk not in memo:
+            memo[obj.pk] = shop_choice_lists(shop=obj)
+            if request.method == "GET":
+                for warning in dict.fromkeys(c.warning for c in memo[obj.pk].values()):
+                    if warning:
+                        messages.warning(request, warning)
+        return memo[obj.pk]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if {"prestashop_url", "webservice_key", "prestashop_shop_id"} & set(form.changed_data):
+            choices_forget(shop=obj)
+
+    def save_formset(self, request, form, formset, change):
+        super().save_formset(request, form, formset, change)
+        if formset.model is StatusMapping:
+            status_mappings_renumber(shop=form.instance, ordered_ids=[
+                f.instance.pk for f in formset.forms if f.instance.pk])
+
+    def run_button(self, obj: Shop, button: str) -> list[ConnectionResult]:
+        if button == "test_connection":
+            return [shop_connection_test(shop=obj)]
+        if button == "refresh_lists":
+            return _refresh_results(choices_refresh(shop=obj))
+        return [account_hook_ensure(account=obj.account, kind=button.removeprefix("hook_"))]
+
+    @admin.display(description="Picqer orders webhook status")
+    def orders_webhook_status(self, obj: Shop) -> str:
+        return self.hooks_of(obj.account)["orders"] if obj.pk else NOT_SAVED
+
+    @admin.display(description="Picqer stock webhook status")
+    def stock_webhook_status(self, obj: Shop) -> str:
+        return self.hooks_of(obj.account)["stock"] if obj.pk else NOT_SAVED
+
+    @admin.display(description="Full stock sync URL")
+    def full_sync_url_box(self, obj: Shop) -> str:
+        return copy_box(obj.full_sync_url) if obj.pk else NOT_SAVED
+
+    @admin.display(description="PrestaShop webservice key")
+    def webservice_key_masked(self, obj: Shop) -> str:
+        return secret_mask(value=obj.webservice_key) or "Not set"
+
+    @admin.action(description="Test connection of the selected shops")
+    def test_connection_selected(self, request, queryset):
+        report(request, [_named(s, shop_connection_test(shop=s)) for s in queryset])
+
+    @admin.action(description="Export selected configuration")
+    def export_selected(self, request, queryset):
+        return export_response(config_export(shops=queryset))
+
+
+def _refresh_results(warnings: list[str]) -> list[ConnectionResult]:
+    if not warnings:
+        return [ConnectionResult(True, "Lists refreshed.")]
+    return [ConnectionResult(False, warning) for warning in warnings]
+
+
+def _named(obj, result: ConnectionResult) -> ConnectionResult:
+    return ConnectionResult(result.ok, f"{obj}: {result.message}")

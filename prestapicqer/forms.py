@@ -1,0 +1,270 @@
+"""Admin forms that read like the PrestaPicqer configuration screen (user guide §3).
+
+Secrets are write-only; multi-selects are filled from cached remote lists (services.choices)
+and keep showing stored ids when a remote cannot be reached.
+"""
+
+from django import forms
+from django.db import models
+
+from .models import PicqerAccount, PicqerStatus, Shop, StatusMapping
+from .services.choices import ChoiceList
+from .services.masking import secret_mask
+from .services.shops import shop_account_change_problem, shop_prefix_problems
+
+SAVE_FIRST = "Save the shop first: this list is read from {system}."
+
+
+def formfield_https(db_field: models.Field, **kwargs) -> forms.Field | None:
+    """Model field → form field, reading scheme-less URLs as https:// (Django 6 default)."""
+    if isinstance(db_field, models.URLField):
+        kwargs.setdefault("assume_scheme", "https")
+    return db_field.formfield(**kwargs)
+
+
+def http_url(value: str) -> str:
+    """Refuse URL schemes other than http(s) (Django's URL validator also allows ftp)."""
+    if value and not value.lower().startswith(("http://", "https://")):
+        raise forms.ValidationError("Use an http:// or https:// address.")
+    return value
+
+
+class SecretFormMixin:
+    """Write-only secret fields: never rendered back; blank on change keeps the stored value."""
+
+    secret_fields: tuple[str, ...] = ()
+
+    def _setup_secrets(self) -> None:
+        for name in self.secret_fields:
+            if name not in self.fields:
+                continue
+            field = self.fields[name]
+            field.required = False
+            # The stored value is never the initial value: not rendered, not "unchanged".
+            self.initial[name] = ""
+            stored = getattr(self.instance, name, "") if self.instance.pk else ""
+            if stored:
+                field.help_text = (f"Stored: {secret_mask(value=stored)}. Leave blank to keep "
+                                   f"it. {field.help_text}")
+
+    def _clean_secrets(self, cleaned: dict) -> None:
+        for name in self.secret_fields:
+            if name not in self.fields or name in self.errors or name in (self._meta.exclude or ()):
+                continue
+            if cleaned.get(name):
+                continue
+            stored = getattr(self.instance, name, "") if self.instance.pk else ""
+            if stored:
+                cleaned[name] = stored
+            else:
+                self.add_error(name, f"Enter the {self.fields[name].label}.")
+
+
+def secret_field(*, label: str, help_text: str) -> forms.CharField:
+    return forms.CharField(
+        label=label, help_text=help_text, max_length=200, required=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+    )
+
+
+class PicqerAccountForm(SecretFormMixin, forms.ModelForm):
+    secret_fields = ("api_key",)
+
+    api_key = secret_field(
+        label="Picqer API key",
+        help_text="In Picqer: Settings > API keys. Generate a key with write permission.",
+    )
+
+    class Meta:
+        model = PicqerAccount
+        formfield_callback = formfield_https
+        fields = ["name", "subdomain", "api_key", "api_base_url", "public_base_url"]
+        labels = {"subdomain": "Picqer subdomain", "api_base_url": "API base URL override",
+                  "public_base_url": "Public base URL"}
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._setup_secrets()
+
+    def clean_subdomain(self) -> str:
+        # Operators paste the whole address; keep only "yourcompany" of yourcompany.picqer.com.
+        value = self.cleaned_data["subdomain"].strip().lower()
+        value = value.split("://", 1)[-1].split("/", 1)[0]
+        return value.removesuffix(".picqer.com")
+
+    def clean_api_base_url(self) -> str:
+        return http_url(self.cleaned_data["api_base_url"])
+
+    def clean_public_base_url(self) -> str:
+        return http_url(self.cleaned_data["public_base_url"])
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        self._clean_secrets(cleaned)
+        return cleaned
+
+
+class RemoteMultipleChoiceField(forms.TypedMultipleChoiceField):
+    """Ids chosen from a remote list; stored ids missing from the list stay visible."""
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("widget", forms.CheckboxSelectMultiple)
+        super().__init__(coerce=int, required=False, **kwargs)
+
+    def fill(self, *, choices: ChoiceList | None, stored: list, system: str) -> None:
+        """Offer `choices` plus the `stored` ids it lacks; explain when the list is missing."""
+        items = list(choices.items) if choices else []
+        known = {item_id for item_id, _ in items}
+        missing_label = "not in the current list" if items else "list unavailable"
+        items += [(int(i), f"#{i} ({missing_label})") for i in stored or []
+                  if str(i).isdigit() and int(i) not in known]
+        self.choices = items
+        if choices is None:
+            self.help_text = f"{SAVE_FIRST.format(system=system)} {self.help_text}"
+        elif choices.warning:
+            self.help_text = f"⚠ {choices.warning} {self.help_text}"
+
+
+# Form field name → (system, list kind) of the remote list that fills it.
+REMOTE_FIELDS = {
+    "picqer_tag_ids": ("Picqer", "tags"),
+    "create_state_ids": ("PrestaShop", "order_states"),
+    "processing_state_ids": ("PrestaShop", "order_states"),
+    "cancel_state_ids": ("PrestaShop", "order_states"),
+    "warehouse_ids": ("Picqer", "warehouses"),
+}
+
+
+class ShopForm(SecretFormMixin, forms.ModelForm):
+    """The shop's General, Orders and Stock settings."""
+
+    secret_fields = ("webservice_key",)
+    # Set by the admin per request: {"tags": ChoiceList, "order_states": ..., ...}.
+    choice_lists: dict[str, ChoiceList] | None = None
+
+    prefix = forms.CharField(
+        label="Shop identifier prefix",
+        widget=forms.TextInput(attrs={"maxlength": 3, "size": 4}),
+        help_text="1 to 3 letters or digits that identify this shop in Picqer order references "
+        "(e.g. PS). Do not change the shop prefix on a running system; if changed, existing "
+        "orders will no longer be updated.",
+        error_messages={"required": "Enter a prefix of 1 to 3 letters or digits, e.g. PS."},
+    )
+    webservice_key = secret_field(
+        label="PrestaShop webservice key",
+        help_text="In PrestaShop: Advanced Parameters > Webservice (32 characters).",
+    )
+    picqer_tag_ids = RemoteMultipleChoiceField(
+        label="Apply tags to new orders",
+        help_text="Tags from Picqer. Created a tag in Picqer just now? Use \"Refresh lists\".",
+    )
+    create_state_ids = RemoteMultipleChoiceField(
+        label="Create new order in Picqer",
+        help_text="PrestaShop order statuses that create a new order in Picqer, typically the "
+        "first status of new orders.",
+    )
+    processing_state_ids = RemoteMultipleChoiceField(
+        label='Change Picqer order status to "Processing"',
+        help_text="New Picqer orders start as \"Concept\". To process an order right after "
+        "creating it (e.g. \"Payment accepted\"), choose the status both here and above.",
+    )
+    cancel_state_ids = RemoteMultipleChoiceField(
+        label='Change Picqer order status to "Cancelled"',
+        help_text="The Picqer order is forcefully cancelled, even when it was already shipped.",
+    )
+    warehouse_ids = RemoteMultipleChoiceField(
+        label="Warehouses",
+        help_text="Picqer warehouses whose free stock is sent to PrestaShop. None chosen = all.",
+    )
+    poll_interval_seconds = forms.IntegerField(
+        label="Poll interval (seconds)", min_value=10, max_value=3600, initial=30,
+        help_text="How often PrestaShop is asked for new orders and status changes.",
+    )
+
+    class Meta:
+        model = Shop
+        formfield_callback = formfield_https
+        fields = [
+            "account", "name", "enabled", "prefix", "prestashop_url", "webservice_key",
+            "prestashop_shop_id", "orders_enabled", "picqer_tag_ids", "use_shop_price",
+            "create_missing_products", "create_state_ids", "allocate_concept",
+            "processing_state_ids", "cancel_state_ids", "poll_interval_seconds",
+            "stock_enabled", "full_sync_on_webhook", "warehouse_ids",
+        ]
+        labels = {
+            "account": "Picqer account", "name": "Shop name", "enabled": "Enabled",
+            "prestashop_url": "PrestaShop URL", "prestashop_shop_id": "Multistore shop id",
+            "orders_enabled": "Enable order status updates",
+            "use_shop_price": "Use PrestaShop product price",
+            "create_missing_products": "Create missing products",
+            "allocate_concept": 'Allocate stock for "Concept" orders',
+            "stock_enabled": "Enable product stock updates",
+            "full_sync_on_webhook": "Full catalogue stock sync on webhook",
+        }
+        help_texts = {
+            "use_shop_price": "Send the PrestaShop product price with the order; PrestaPicqer "
+            "finds the matching VAT group in Picqer.",
+            "create_missing_products": "Create a product in Picqer (name, price, image, "
+            "reference as product code, 0 stock) when an order line has no match. Its stock "
+            "becomes negative as soon as the order is created.",
+            "allocate_concept": "Reserve stock for orders while they are \"Concept\" in Picqer.",
+            "full_sync_on_webhook": "Sync the full catalogue every time one product's stock "
+            "changes. Slow on big catalogues; otherwise only the changed product is updated "
+            "and a scheduled call of the full stock sync URL catches up.",
+        }
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._setup_secrets()
+        for name, (system, kind) in REMOTE_FIELDS.items():
+            if name in self.fields:
+                lists = self.choice_lists
+                self.fields[name].fill(choices=lists.get(kind) if lists is not None else None,
+                                       stored=getattr(self.instance, name, []), system=system)
+
+    def clean_prestashop_url(self) -> str:
+        return http_url(self.cleaned_data["prestashop_url"])
+
+    def clean_prefix(self) -> str:
+        return self.cleaned_data["prefix"].strip()
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        self._clean_secrets(cleaned)
+        account = cleaned.get("account")
+        if "prefix" in cleaned:
+            shop = self.instance if self.instance.pk else None
+            for problem in shop_prefix_problems(shop=shop, account=account,
+                                                prefix=cleaned["prefix"]):
+                self.add_error("prefix", problem)
+        if self.instance.pk and (problem := shop_account_change_problem(
+                shop=self.instance, account=account)):
+            self.add_error("account", problem)
+        return cleaned
+
+
+class StatusMappingForm(forms.ModelForm):
+    """One row: current PrestaShop status (or Any) + Picqer status → new PrestaShop status."""
+
+    from_state_id = forms.TypedChoiceField(
+        label="Current PrestaShop status", coerce=int, empty_value=None, required=False,
+    )
+    # A blank first choice, so the browser's untouched extra row counts as "not filled in".
+    picqer_status = forms.ChoiceField(label="Picqer status",
+                                      choices=[("", "---------"), *PicqerStatus.choices])
+    to_state_id = forms.TypedChoiceField(label="New PrestaShop status", coerce=int)
+
+    class Meta:
+        model = StatusMapping
+        fields = ["from_state_id", "picqer_status", "to_state_id"]
+
+    def __init__(self, *args, state_choices: ChoiceList | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        items = list(state_choices.items) if state_choices else []
+        known = {item_id for item_id, _ in items}
+        for value in (self.instance.from_state_id, self.instance.to_state_id):
+            if value is not None and value not in known:
+                items.append((value, f"#{value}"))
+                known.add(value)
+        self.fields["from_state_id"].choices = [("", "Any"), *items]
+        self.fields["to_state_id"].choices = [("", "---------"), *items]

@@ -1,0 +1,29 @@
+"""Write the PrestaPicqer configuration as JSON (stdout or a file)."""
+
+import json
+from pathlib import Path
+
+from django.core.management.base import BaseCommand
+
+from prestapicqer.services.config_io import config_export
+
+
+class Command(BaseCommand):
+    help = "Export accounts, shops and status mappings as JSON (secrets only if asked for)."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--include-secrets", action="store_true",
+                            help="Also export API keys, webservice keys, webhook secrets and "
+                                 "stock sync tokens. Keep such a file safe.")
+        parser.add_argument("-o", "--output", help="File to write (default: standard output).")
+
+    def handle(self, *args, include_secrets: bool, output: str | None, **options) -> None:
+        text = json.dumps(config_export(include_secrets=include_secrets), indent=2) + "\n"
+        if output:
+            path = Path(output)
+            path.write_text(text)
+            if include_secrets:
+                path.chmod(0o600)  # the file holds credentials
+            self.stderr.write(f"Configuration written to {path}.")
+        else:
+            self.stdout.write(text, ending="")

@@ -1,0 +1,1 @@
+"""Configuration services: remote choice lists, connection tests, config export/import."""

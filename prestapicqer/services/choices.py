@@ -1,0 +1,166 @@
+"""Remote choice lists for the admin (Picqer tags, warehouses, VAT groups; PrestaShop order
+states, carriers), cached in RemoteChoices so the configuration screen opens without a round
+trip each time and still opens when a remote is down.
+"""
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.core.cache import cache
+from django.utils import timezone
+
+from prestapicqer.models import PicqerAccount, RemoteChoices, Shop
+
+from .connection import PICQER, PRESTASHOP, error_explain, picqer_host, prestashop_host
+from .masking import secrets_scrub
+
+logger = logging.getLogger(__name__)
+
+FRESH_FOR = timedelta(minutes=10)
+RETRY_AFTER_FAILURE = timedelta(minutes=1)
+_FAILED = "prestapicqer:choices-failed:"
+PICQER_KINDS = ("tags", "warehouses", "vatgroups")
+PRESTASHOP_KINDS = ("order_states", "carriers")
+
+Items = list[tuple[int, str]]
+
+
+@dataclass(frozen=True)
+class ChoiceList:
+    """A list of (id, label); `warning` says why it may be old or missing."""
+
+    items: Items = field(default_factory=list)
+    warning: str = ""
+
+
+def choices_get(
+    *, key: str, fetch: Callable[[], Items], max_age: timedelta = FRESH_FOR
+) -> ChoiceList:
+    """The list stored under `key` if younger than `max_age`, else `fetch()` and store it.
+
+    If fetching fails the stored list is returned however old, with a warning; with nothing
+    stored the list is empty and the warning says why. Never raises.
+    """
+    cached = RemoteChoices.objects.filter(key=key).first()
+    if cached is not None and timezone.now() - cached.fetched_at < max_age:
+        return ChoiceList(items=_pairs(cached.items))
+    # A remote that just failed is not asked again on every page view: each try can cost a
+    # full connect timeout. An explicit refresh (max_age 0) always asks.
+    warning = cache.get(_FAILED + key) if max_age else None
+    try:
+        if warning:
+            raise LookupError(warning)
+        items = fetch()
+    except Exception as exc:  # noqa: BLE001 - an unreachable remote must not break the admin
+        warning = str(exc)
+        cache.set(_FAILED + key, warning, RETRY_AFTER_FAILURE.total_seconds())
+        logger.warning("choices %s unavailable: %s", key, type(exc).__name__)
+        if cached is not None:
+            when = timezone.localtime(cached.fetched_at).strftime("%Y-%m-%d %H:%M")
+            return ChoiceList(_pairs(cached.items), f"{warning} Showing the list of {when}.")
+        return ChoiceList([], warning)
+    cache.delete(_FAILED + key)
+    RemoteChoices.objects.update_or_create(key=key, defaults={"items": [list(i) for i in items]})
+    return ChoiceList(items=items)
+
+
+def choices_refresh(*, account: PicqerAccount | None = None, shop: Shop | None = None) -> list[str]:
+    """Fetch every list of the account and/or shop now; return the warnings (empty = all ok)."""
+    lists: list[ChoiceList] = []
+    if shop is not None:
+        account = account or shop.account
+        lists += [prestashop_choices(shop=shop, kind=k, max_age=timedelta(0))
+                  for k in PRESTASHOP_KINDS]
+    if account is not None:
+        lists += [picqer_choices(account=account, kind=k, max_age=timedelta(0))
+                  for k in PICQER_KINDS]
+    return [lst.warning for lst in lists if lst.warning]
+
+
+def picqer_choices(
+    *, account: PicqerAccount, kind: str, max_age: timedelta = FRESH_FOR
+) -> ChoiceList:
+    """Picqer `kind` ("tags", "warehouses", "vatgroups") of the account as (id, label)."""
+    return choices_get(
+        key=f"picqer:{account.pk}:{kind}",
+        fetch=lambda: _fetch_picqer(account, kind),
+        max_age=max_age,
+    )
+
+
+def prestashop_choices(*, shop: Shop, kind: str, max_age: timedelta = FRESH_FOR) -> ChoiceList:
+    """PrestaShop `kind` ("order_states", "carriers") of the shop as (id, label)."""
+    return choices_get(
+        key=f"prestashop:{shop.pk}:{kind}",
+        fetch=lambda: _fetch_prestashop(shop, kind),
+        max_age=max_age,
+    )
+
+
+def choices_forget(*, account: PicqerAccount | None = None, shop: Shop | None = None) -> None:
+    """Drop the cached lists, e.g. after the credentials or addresses changed."""
+    if account is not None:
+        RemoteChoices.objects.filter(key__startswith=f"picqer:{account.pk}:").delete()
+    if shop is not None:
+        RemoteChoices.objects.filter(key__startswith=f"prestashop:{shop.pk}:").delete()
+
+
+def _fetch_picqer(account: PicqerAccount, kind: str) -> Items:
+    try:
+        from sync.clients.picqer import PicqerClient
+
+        rows = getattr(PicqerClient.for_account(account), f"{kind}_list")()
+    except Exception as exc:
+        text = error_explain(exc=exc, system=PICQER, host=picqer_host(account=account))
+        text = secrets_scrub(text=text, secrets=[account.api_key])
+        raise LookupError(f"Picqer {kind} could not be loaded: {text}") from exc
+    return sorted((_picqer_item(kind, row) for row in rows), key=lambda item: item[1].lower())
+
+
+def _fetch_prestashop(shop: Shop, kind: str) -> Items:
+    try:
+        from sync.clients.prestashop import PrestaShopClient
+
+        rows = getattr(PrestaShopClient.for_shop(shop), kind)()
+    except Exception as exc:
+        text = error_explain(exc=exc, system=PRESTASHOP, host=prestashop_host(shop=shop))
+        text = secrets_scrub(text=text, secrets=[shop.webservice_key])
+        label = kind.replace("_", " ")
+        raise LookupError(f"PrestaShop {label} could not be loaded: {text}") from exc
+    items = [(int(row["id"]), _text(row.get("name")) or f"#{row['id']}") for row in rows
+             if str(row.get("deleted", "0")) != "1"]
+    return sorted(items, key=lambda item: item[0])
+
+
+def _picqer_item(kind: str, row: dict) -> tuple[int, str]:
+    if kind == "tags":
+        return int(row["idtag"]), str(row.get("title") or row["idtag"])
+    if kind == "warehouses":
+        label = str(row.get("name") or row["idwarehouse"])
+        return int(row["idwarehouse"]), label if row.get("active", True) else f"{label} (inactive)"
+    return int(row["idvatgroup"]), f"{row.get('name')} ({row.get('percentage')}%)"
+
+
+def _text(value: object) -> str:
+    # The client collapses multilingual fields to the first language; be lenient if it did not.
+    if isinstance(value, dict):
+        value = next(iter(value.values()), "")
+    if isinstance(value, list):
+        value = _text(value[0]) if value else ""
+    return str(value or "")
+
+
+def _pairs(items: list) -> Items:
+    return [(int(item[0]), str(item[1])) for item in items]
+
+
+def shop_choice_lists(*, shop: Shop) -> dict[str, ChoiceList]:
+    """The lists the shop's configuration form needs: Picqer tags and warehouses of its
+    account, PrestaShop order states of the shop."""
+    return {
+        "tags": picqer_choices(account=shop.account, kind="tags"),
+        "warehouses": picqer_choices(account=shop.account, kind="warehouses"),
+        "order_states": prestashop_choices(shop=shop, kind="order_states"),
+    }

@@ -1,0 +1,77 @@
+"""The admin's view of the two Picqer webhooks (user guide: "Picqer orders/stock Webhook
+status"). The hooks themselves are managed by sync.services.hooks; this module only words
+their state for the configuration screen and never lets a failure break the page.
+"""
+
+from django.core.cache import cache
+
+from prestapicqer.models import PicqerAccount
+
+from .connection import PICQER, ConnectionResult, error_explain, picqer_host
+from .masking import secrets_scrub
+
+_FAILED_KEY = "prestapicqer:hooks-status-failed:{}"
+HOOK_LABELS = {"orders": "Picqer orders webhook", "stock": "Picqer stock webhook"}
+_STATE_WORDS = {
+    "active": "Active",
+    "inactive": "Inactive: Picqer deactivated it (repeated failed deliveries). Use the button "
+    "to reactivate it.",
+    "missing": "Inactive: no webhook yet. Use the button to create it.",
+}
+
+
+def account_hooks_status(*, account: PicqerAccount) -> dict[str, str]:
+    """{"orders": "Active", "stock": "Inactive: …"}; "Unknown: <why>" when Picqer can't say."""
+    # After a failure Picqer is not asked again for a minute: every page view would wait for
+    # the full connect timeout. The buttons always ask.
+    why = cache.get(_FAILED_KEY.format(account.pk))
+    try:
+        if why:
+            raise _Remembered(why)
+        from sync.services.hooks import hooks_status
+
+        raw = hooks_status(account=account)
+    except Exception as exc:  # noqa: BLE001 - the status line explains; the page still opens
+        why = str(exc) if isinstance(exc, _Remembered) else _explain(exc, account)
+        cache.set(_FAILED_KEY.format(account.pk), why, 60)
+        return {kind: f"Unknown: {why}" for kind in HOOK_LABELS}
+    return {kind: _state_words(raw.get(kind) if isinstance(raw, dict) else None)
+            for kind in HOOK_LABELS}
+
+
+def account_hook_ensure(*, account: PicqerAccount, kind: str) -> ConnectionResult:
+    """Create or reactivate the `kind` ("orders"/"stock") webhook; the outcome in words."""
+    label = HOOK_LABELS.get(kind)
+    cache.delete(_FAILED_KEY.format(account.pk))
+    if label is None:
+        return ConnectionResult(False, f"Unknown webhook kind {kind!r}.")
+    try:
+        from sync.services.hooks import hook_ensure
+
+        result = hook_ensure(account=account, kind=kind)
+    except Exception as exc:  # noqa: BLE001 - shown to the operator instead of a 500
+        return ConnectionResult(False, f"The {label} could not be set up: "
+                                       f"{_explain(exc, account)}")
+    action = result.get("action", "checked") if isinstance(result, dict) else "checked"
+    idhook = result.get("idhook") if isinstance(result, dict) else None
+    suffix = f" (hook {idhook})" if idhook else ""
+    return ConnectionResult(True, f"The {label} is active{suffix}: {action}.")
+
+
+class _Remembered(Exception):
+    """A failure seen less than a minute ago, replayed without asking Picqer."""
+
+
+def _state_words(value: object) -> str:
+    state = value.get("state") if isinstance(value, dict) else value
+    if isinstance(state, bool):
+        state = "active" if state else "inactive"
+    return _STATE_WORDS.get(str(state), f"Unknown ({state})")
+
+
+def _explain(exc: Exception, account: PicqerAccount) -> str:
+    if isinstance(exc, ImportError):
+        text = "the webhook service is not available in this installation."
+    else:
+        text = error_explain(exc=exc, system=PICQER, host=picqer_host(account=account))
+    return secrets_scrub(text=text, secrets=[account.api_key, account.webhook_secret])

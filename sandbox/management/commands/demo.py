@@ -1,0 +1,44 @@
+"""`manage.py demo`: configure the middleware against the sandbox, register the Picqer hooks,
+then drive the sandbox like a live shop and warehouse (the `make demo` loop)."""
+
+import time
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+
+from sandbox.client import SandboxServer
+from sandbox.setup import sandbox_configure
+from sync.clients.errors import ApiError
+from sync.services.hooks import hook_ensure
+
+
+class Command(BaseCommand):
+    help = "Configure a shop against the sandbox and keep orders flowing (for `make demo`)."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--sandbox-url", default="http://127.0.0.1:8001")
+        parser.add_argument("--interval", type=float, default=8.0)
+
+    def handle(self, *args, **opts) -> None:
+        self._wait_for(SandboxServer(opts["sandbox_url"]))
+        shop = sandbox_configure(sandbox_url=opts["sandbox_url"],
+                                 public_base_url=settings.PUBLIC_BASE_URL)
+        for kind in ("orders", "stock"):
+            try:
+                hook_ensure(account=shop.account, kind=kind)
+            except ApiError as exc:
+                raise CommandError(f"could not register the {kind} hook: {exc}") from exc
+        self.stdout.write(f"configured {shop} against {opts['sandbox_url']}; hooks registered")
+        call_command("sandbox_demo", sandbox_url=opts["sandbox_url"], interval=opts["interval"])
+
+    @staticmethod
+    def _wait_for(sandbox: SandboxServer, seconds: float = 60.0) -> None:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            try:
+                sandbox.control("GET", "health")
+                return
+            except (OSError, RuntimeError):
+                time.sleep(0.5)
+        raise CommandError(f"the sandbox at {sandbox.base_url} did not answer")

@@ -1,0 +1,166 @@
+"""Connection tests explain each failure in plain words (service and admin buttons)."""
+
+import pytest
+import requests
+from django.urls import reverse
+
+from prestapicqer.services.connection import account_connection_test, shop_connection_test
+
+from .conftest import FIXTURES, PICQER, PICQER_KEY, PS, PS_KEY, mock_picqer_lists
+
+pytestmark = pytest.mark.django_db
+
+HTML_PAGE = "<!DOCTYPE html><html><head><title>Welcome</title></head><body>Hi</body></html>"
+DNS_ERROR = requests.exceptions.ConnectionError(
+    "HTTPSConnectionPool(host='example.picqer.com', port=443): Max retries exceeded with url: "
+    "/api/v1/vatgroups?offset=0 (Caused by NameResolutionError(\"<urllib3.connection."
+    "HTTPSConnection object at 0x7f3c>: Failed to resolve 'example.picqer.com' ([Errno -2] "
+    "Name or service not known)\"))")
+REFUSED_ERROR = requests.exceptions.ConnectionError(
+    "HTTPSConnectionPool(host='shop.example.com', port=443): Max retries exceeded with url: "
+    "/api/ (Caused by NewConnectionError('<urllib3.connection.HTTPSConnection object at "
+    "0x7f3c>: Failed to establish a new connection: [Errno 111] Connection refused'))")
+
+
+@pytest.mark.parametrize("answer, expected", [
+    ({"status": 401, "json": {"error": True, "error_code": 1,
+                              "error_message": "Unauthorized"}},
+     "Picqer refused the API key (HTTP 401)"),
+    ({"body": DNS_ERROR}, "does not exist (name lookup failed). Check the Picqer subdomain"),
+    ({"status": 404, "body": HTML_PAGE, "content_type": "text/html"},
+     "answered \"not found\" (HTTP 404). Check the Picqer subdomain"),
+    ({"body": REFUSED_ERROR}, "Could not connect to example.picqer.com"),
+    ({"body": requests.exceptions.ConnectTimeout("timed out")}, "did not answer in time"),
+    ({"status": 200, "body": HTML_PAGE, "content_type": "text/html"},
+     "answered with a web page or other non-API content instead of the Picqer API"),
+    ({"status": 500, "json": {"error": True, "error_code": 1,
+                              "error_message": "Unknown application error"}},
+     "Picqer had an internal error (HTTP 500)"),
+])
+def test_account_connection_test_explains_each_failure(http, account, answer, expected):
+    http.get(PICQER + "vatgroups", **answer)
+    result = account_connection_test(account=account)
+    assert result.ok is False
+    assert expected in result.message
+    assert PICQER_KEY not in result.message
+
+
+def test_account_connection_test_reports_success(http, account):
+    mock_picqer_lists(http)
+    result = account_connection_test(account=account)
+    assert result.ok is True
+    assert "Connected to Picqer at example.picqer.com" in result.message
+
+
+def mock_head(http, **answer):
+    http.head(PS, **answer)
+
+
+@pytest.mark.parametrize("answer, expected", [
+    ({"status": 401, "headers": {"WWW-Authenticate": 'Basic realm="Welcome to PrestaShop '
+                                 'Webservice, please enter the authentication key as the '
+                                 'login. No password required."'}},
+     "Enable CGI mode for PHP"),
+    ({"status": 403}, "allow this shop in the webservice key's shop association"),
+    ({"body": REFUSED_ERROR}, "Could not connect to shop.example.com"),
+    ({"status": 503}, "The PrestaShop webservice is switched off (HTTP 503)"),
+    ({"status": 404, "body": ""}, "Check the PrestaShop URL, that the webservice is enabled"),
+])
+def test_shop_connection_test_explains_each_failure(http, shop, answer, expected):
+    mock_head(http, **answer)
+    result = shop_connection_test(shop=shop)
+    assert result.ok is False
+    assert expected in result.message
+    assert PS_KEY not in result.message
+    assert result.message.count("Enable CGI mode") <= 1
+
+
+def test_shop_connection_test_detects_a_web_page_instead_of_the_webservice(http, shop):
+    # A CMS answering every address with its home page: HEAD succeeds, the read does not.
+    mock_head(http, status=200, content_type="text/html")
+    http.get(PS + "order_states", body=HTML_PAGE, content_type="text/html; charset=utf-8")
+    result = shop_connection_test(shop=shop)
+    assert result.ok is False
+    assert "instead of the PrestaShop webservice" in result.message
+
+
+def test_shop_connection_test_reports_a_resource_the_key_may_not_read(http, shop):
+    mock_head(http, status=200, headers={"PSWS-Version": "8.1.2"})
+    http.get(PS + "order_states", status=401, content_type="text/xml", body=(
+        '<?xml version="1.0" encoding="UTF-8"?>\n<prestashop xmlns:xlink="http://www.w3.org/'
+        '1999/xlink">\n<errors>\n<error>\n<code><![CDATA[26]]></code>\n<message><![CDATA[No '
+        'permission to access this resource]]></message>\n</error>\n</errors>\n</prestashop>'))
+    result = shop_connection_test(shop=shop)
+    assert result.ok is False
+    assert "PrestaShop refused the webservice key (HTTP 401)" in result.message
+    assert "No permission to access this resource" in result.message
+
+
+def test_shop_connection_test_reports_success_with_version(http, shop):
+    mock_head(http, status=200, headers={"PSWS-Version": "8.1.2"})
+    http.get(PS + "order_states", body=(FIXTURES / "order_states.xml").read_bytes(),
+             content_type="text/xml")
+    result = shop_connection_test(shop=shop)
+    assert result.ok is True
+    assert "(PrestaShop 8.1.2)" in result.message and "6 order statuses" in result.message
+
+
+def run(client, obj, button: str):
+    name = f"admin:prestapicqer_{obj._meta.model_name}_run"
+    return client.post(reverse(name, args=[obj.pk, button]), follow=True)
+
+
+def test_the_test_connection_button_shows_the_result_on_the_page(admin_client, http, account):
+    http.get(PICQER + "vatgroups", status=401, body="")
+    response = run(admin_client, account, "test_connection")
+    assert response.status_code == 200
+    assert "Picqer refused the API key (HTTP 401)" in response.content.decode()
+
+
+def test_buttons_only_accept_post(admin_client, account):
+    url = reverse("admin:prestapicqer_picqeraccount_run", args=[account.pk, "test_connection"])
+    assert admin_client.get(url).status_code == 405
+    bad = reverse("admin:prestapicqer_picqeraccount_run", args=[account.pk, "drop_tables"])
+    assert admin_client.post(bad).status_code == 404
+
+
+def test_the_shop_test_connection_button_and_admin_action(admin_client, http, shop):
+    mock_head(http, body=REFUSED_ERROR)
+    response = run(admin_client, shop, "test_connection")
+    assert "Could not connect to shop.example.com" in response.content.decode()
+    response = admin_client.post(reverse("admin:prestapicqer_shop_changelist"), {
+        "action": "test_connection_selected", "_selected_action": [shop.pk]}, follow=True)
+    assert response.status_code == 200
+    assert "Dev shop (DEV): Could not connect" in response.content.decode()
+
+
+def test_the_webhook_button_creates_the_hook(admin_client, http, account):
+    http.get(PICQER + "hooks", json=[])
+    http.post(PICQER + "hooks", status=201, json={
+        "idhook": 30088, "name": "PrestaPicqer orders", "event": "orders.status_changed",
+        "address": account.webhook_url, "active": True, "secret": True})
+    response = run(admin_client, account, "hook_orders")
+    assert "The Picqer orders webhook is active (hook 30088): created." in (
+        response.content.decode())
+    account.refresh_from_db()
+    assert account.orders_hook_id == 30088
+
+
+def test_the_webhook_button_explains_a_failure_instead_of_crashing(admin_client, http, shop):
+    http.get(PICQER + "hooks", status=401, body="")
+    response = run(admin_client, shop, "hook_stock")
+    assert response.status_code == 200
+    assert "The Picqer stock webhook could not be set up: Picqer refused the API key" in (
+        response.content.decode())
+
+
+def test_hook_status_failures_are_remembered_briefly_and_buttons_still_ask(http, account):
+    from prestapicqer.services.webhooks import account_hook_ensure, account_hooks_status
+
+    http.get(PICQER + "hooks", status=401, body="")
+    first = account_hooks_status(account=account)
+    second = account_hooks_status(account=account)
+    assert first == second and first["orders"].startswith("Unknown: Picqer refused the API key")
+    assert len(http.calls) == 1
+    account_hook_ensure(account=account, kind="orders")
+    assert len(http.calls) == 2
