@@ -127,8 +127,10 @@ class PrestaShopClient(HttpClient):
         super()._raise_for_response(response)
 
     def _error_class(self, status: int, code: Any = None) -> type[errors.ApiError]:
-        if status == 405:  # method not granted to the key: a permission problem
-            return errors.ApiAuthError
+        if status == 405:
+            # Code 25 = method not granted to this key (a permission problem); 23 and 101 =
+            # the method does not exist for this version/resource (e.g. PATCH before 8.0).
+            return errors.ApiAuthError if str(code) == "25" else errors.ApiClientError
         if str(code) in NOT_RETRYABLE_CODES:
             return errors.ApiClientError
         return super()._error_class(status, code)

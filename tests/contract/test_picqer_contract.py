@@ -1,0 +1,165 @@
+"""Picqer: the same client calls against the fixtures and the emulator, one contract."""
+
+import pytest
+
+from sync.clients import errors
+
+from .contracts import (
+    PICQER_COMMENT,
+    PICQER_HOOK,
+    PICQER_ORDER,
+    PICQER_ORDER_PICKLIST,
+    PICQER_PRODUCT,
+    PICQER_SHIPMENT,
+    PICQER_STOCK,
+    PICQER_TAG,
+    PICQER_VATGROUP,
+    PICQER_WAREHOUSE,
+    PICQER_WAREHOUSE_STOCK_ITEM,
+)
+from .shapes import ListOf, assert_contract
+
+# Drift the fixture files have against the research, per backend. Each entry is a precise
+# problem string; fixing the file makes the test fail until the entry is removed.
+KNOWN_DRIFT: dict = {}
+REFERENCE = "DEV-5"
+
+
+def drift(case, backend):
+    return KNOWN_DRIFT.get((case, backend.name), set())
+
+
+def _new_order(picqer, productcode, reference=REFERENCE):
+    idproduct = picqer.products_by_productcode(productcode)[0]["idproduct"]
+    return picqer.order_create({
+        "reference": reference, "deliveryname": "Amelia van Geest", "deliverycountry": "NL",
+        "emailaddress": "amelia@example.nl", "products": [{"idproduct": idproduct,
+                                                           "amount": 1}],
+    })
+
+
+def test_order_create_get_and_find_by_reference(backend, picqer):
+    productcode = backend.arrange_picqer_order()
+
+    created = _new_order(picqer, productcode)
+    fetched = picqer.order_get(created["idorder"])
+    found = picqer.orders_find_by_reference(REFERENCE)
+
+    assert_contract(created, PICQER_ORDER)
+    assert created["status"] == "concept"
+    assert_contract(fetched, PICQER_ORDER)
+    assert fetched["idorder"] == created["idorder"]
+    assert_contract(found, ListOf(PICQER_ORDER))
+    assert [o["idorder"] for o in found] == [created["idorder"]]
+    assert found[0]["reference"] == REFERENCE
+
+
+def test_order_process_picklists_and_shipments(backend, picqer):
+    productcode = backend.arrange_picqer_order()
+    created = _new_order(picqer, productcode)
+
+    processed = picqer.order_process(created["idorder"])
+    picklists = picqer.order_picklists(created["idorder"], order=processed)
+    backend.arrange_picqer_shipped(created["idorder"], picklists[0]["idpicklist"])
+    shipments = picqer.picklist_shipments(picklists[0]["idpicklist"])
+
+    assert_contract(processed, PICQER_ORDER)
+    assert processed["status"] == "processing"
+    assert_contract(picklists, ListOf(PICQER_ORDER_PICKLIST))
+    assert len(picklists) == 1
+    assert_contract(shipments, ListOf(PICQER_SHIPMENT), known=drift("shipments", backend))
+    assert shipments[0]["trackingcode"]
+    assert shipments[0]["cancelled"] is False
+
+
+def test_order_force_cancel(backend, picqer):
+    productcode = backend.arrange_picqer_order()
+    created = _new_order(picqer, productcode)
+
+    answer = picqer.order_cancel(created["idorder"], force=True)
+
+    assert answer is None or answer.get("status") == "cancelled"
+
+
+def test_order_tags_and_comments(backend, picqer):
+    productcode = backend.arrange_picqer_order()
+    backend.arrange_picqer_reference_data(picqer)
+    created = _new_order(picqer, productcode)
+    tag = next(t for t in picqer.tags_list() if t["title"] == "TopWebshop")
+
+    picqer.order_tags_add(created["idorder"], [tag["idtag"]])
+    tags = picqer.order_tags_list(created["idorder"])
+    comment = picqer.order_comment_add(created["idorder"], "PrestaShop order DEV-5 was paid")
+
+    assert_contract(tags, ListOf(PICQER_TAG))
+    assert [t["idtag"] for t in tags] == [tag["idtag"]]
+    assert_contract(comment, PICQER_COMMENT)
+    assert comment["body"] == "PrestaShop order DEV-5 was paid"
+
+
+def test_products_by_code_get_and_stock_with_freestock(backend, picqer):
+    productcode, idwarehouse = backend.arrange_picqer_product()
+
+    found = picqer.products_by_productcode(productcode)
+    product = picqer.product_get(found[0]["idproduct"])
+    stock = picqer.product_stock(product["idproduct"])
+    warehouse_stock = list(picqer.warehouse_stock_iter(idwarehouse))
+
+    assert_contract(found, ListOf(PICQER_PRODUCT))
+    assert [p["productcode"] for p in found] == [productcode]
+    assert_contract(product, PICQER_PRODUCT)
+    assert_contract(stock, ListOf(PICQER_STOCK))
+    assert stock[0]["idwarehouse"] == idwarehouse
+    assert 0 <= stock[0]["freestock"] <= stock[0]["stock"]
+    assert_contract(warehouse_stock, ListOf(PICQER_WAREHOUSE_STOCK_ITEM))
+    assert product["idproduct"] in {item["idproduct"] for item in warehouse_stock}
+
+
+def test_vatgroups_warehouses_and_tags(backend, picqer):
+    backend.arrange_picqer_reference_data(picqer)
+
+    vatgroups = picqer.vatgroups_list()
+    warehouses = picqer.warehouses_list()
+    tags = picqer.tags_list()
+
+    assert_contract(vatgroups, ListOf(PICQER_VATGROUP))
+    assert {v["percentage"] for v in vatgroups} >= {21, 0}
+    assert_contract(warehouses, ListOf(PICQER_WAREHOUSE))
+    assert warehouses
+    assert_contract(tags, ListOf(PICQER_TAG))
+    assert "TopWebshop" in {t["title"] for t in tags}
+
+
+def test_hooks_create_list_deactivate_reactivate_and_duplicate(backend, picqer, account):
+    backend.arrange_picqer_hooks()
+    fields = {"name": "PrestaPicqer orders", "event": "orders.status_changed",
+              "address": account.webhook_url, "secret": account.webhook_secret}
+
+    hook = picqer.hook_create(**fields)
+    listed = picqer.hooks_list()
+    deactivated = picqer.hook_deactivate(hook["idhook"])
+    reactivated = picqer.hook_reactivate(hook["idhook"])
+    with pytest.raises(errors.ApiClientError) as duplicate:
+        picqer.hook_create(**fields)
+
+    assert_contract(hook, PICQER_HOOK)
+    assert (hook["event"], hook["active"]) == ("orders.status_changed", True)
+    assert_contract(listed, ListOf(PICQER_HOOK))
+    assert hook["idhook"] in {h["idhook"] for h in listed}
+    assert deactivated is None or deactivated["active"] is False
+    assert_contract(reactivated, PICQER_HOOK)
+    assert reactivated["active"] is True
+    assert duplicate.value.status == 400
+    assert duplicate.value.message == "Error: Hook already exists"
+
+
+def test_unknown_product_is_a_typed_error_with_picqer_code(backend, picqer):
+    backend.arrange_picqer_unknown_product()
+
+    with pytest.raises(errors.ApiClientError) as raised:
+        picqer.order_create({"reference": REFERENCE, "deliveryname": "A",
+                             "deliverycountry": "NL",
+                             "products": [{"idproduct": 987654321, "amount": 1}]})
+
+    assert (raised.value.status, raised.value.code) == (400, 24)
+    assert raised.value.retryable is False
