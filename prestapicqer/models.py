@@ -11,7 +11,8 @@ import uuid
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
-from encrypted_fields.fields import EncryptedCharField
+
+from .fields import SecretField
 
 PREFIX_VALIDATOR = RegexValidator(
     r"^[A-Za-z0-9]{1,3}$", "The prefix is 1 to 3 letters or digits, e.g. PS."
@@ -44,7 +45,7 @@ class PicqerAccount(models.Model):
         validators=[SUBDOMAIN_VALIDATOR],
         help_text="The subdomain of your Picqer URL: for yourcompany.picqer.com enter yourcompany.",
     )
-    api_key = EncryptedCharField(
+    api_key = SecretField(
         max_length=200, help_text="Settings > API keys in Picqer. Needs write permission."
     )
     api_base_url = models.URLField(
@@ -59,7 +60,7 @@ class PicqerAccount(models.Model):
     )
     # Public, unguessable part of the webhook URL; identifies the account, proves nothing.
     webhook_key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    webhook_secret = EncryptedCharField(
+    webhook_secret = SecretField(
         max_length=200, default=new_token, help_text="Secret Picqer signs webhooks with."
     )
     orders_hook_id = models.PositiveIntegerField(null=True, blank=True, editable=False)
@@ -100,7 +101,7 @@ class Shop(models.Model):
         "Do not change it on a running system: existing orders would no longer be updated.",
     )
     prestashop_url = models.URLField(help_text="The shop's address, e.g. https://shop.example.com")
-    webservice_key = EncryptedCharField(
+    webservice_key = SecretField(
         max_length=200, help_text="Advanced Parameters > Webservice in PrestaShop."
     )
     prestashop_shop_id = models.PositiveIntegerField(
@@ -136,7 +137,7 @@ class Shop(models.Model):
         "warehouses that count", default=list, blank=True,
         help_text="Picqer warehouses whose free stock is summed. None chosen = all.",
     )
-    full_sync_token = EncryptedCharField(max_length=200, default=new_token)
+    full_sync_token = SecretField(max_length=200, default=new_token)
 
     class Meta:
         ordering = ["account__name", "name"]

@@ -2,7 +2,7 @@
 
 import django.core.validators
 import django.db.models.deletion
-import encrypted_fields.fields
+import prestapicqer.fields
 import prestapicqer.models
 import uuid
 from django.db import migrations, models
@@ -22,11 +22,11 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('name', models.CharField(max_length=100, unique=True)),
                 ('subdomain', models.CharField(help_text='The subdomain of your Picqer URL: for yourcompany.picqer.com enter yourcompany.', max_length=63, validators=[django.core.validators.RegexValidator('^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$', 'Only the subdomain: for yourcompany.picqer.com enter yourcompany.')])),
-                ('api_key', encrypted_fields.fields.EncryptedCharField(help_text='Settings > API keys in Picqer. Needs write permission.', max_length=200)),
+                ('api_key', prestapicqer.fields.SecretField(help_text='Settings > API keys in Picqer. Needs write permission.', max_length=200)),
                 ('api_base_url', models.URLField(blank=True, help_text='Leave blank for https://{subdomain}.picqer.com/api/v1/. Only for tests and the sandbox.')),
                 ('public_base_url', models.URLField(blank=True, help_text='The address at which Picqer and cron reach this service, e.g. https://sync.example.com. Blank = the PUBLIC_BASE_URL setting.')),
                 ('webhook_key', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('webhook_secret', encrypted_fields.fields.EncryptedCharField(default=prestapicqer.models.new_token, help_text='Secret Picqer signs webhooks with.', max_length=200)),
+                ('webhook_secret', prestapicqer.fields.SecretField(default=prestapicqer.models.new_token, help_text='Secret Picqer signs webhooks with.', max_length=200)),
                 ('orders_hook_id', models.PositiveIntegerField(blank=True, editable=False, null=True)),
                 ('stock_hook_id', models.PositiveIntegerField(blank=True, editable=False, null=True)),
             ],
@@ -51,7 +51,7 @@ class Migration(migrations.Migration):
                 ('enabled', models.BooleanField(default=True, help_text='Switch PrestaPicqer on or off for this shop.')),
                 ('prefix', models.CharField(default='PS', help_text='1 to 3 characters that identify this shop in Picqer order references. Do not change it on a running system: existing orders would no longer be updated.', max_length=3, validators=[django.core.validators.RegexValidator('^[A-Za-z0-9]{1,3}$', 'The prefix is 1 to 3 letters or digits, e.g. PS.')])),
                 ('prestashop_url', models.URLField(help_text="The shop's address, e.g. https://shop.example.com")),
-                ('webservice_key', encrypted_fields.fields.EncryptedCharField(help_text='Advanced Parameters > Webservice in PrestaShop.', max_length=200)),
+                ('webservice_key', prestapicqer.fields.SecretField(help_text='Advanced Parameters > Webservice in PrestaShop.', max_length=200)),
                 ('prestashop_shop_id', models.PositiveIntegerField(blank=True, help_text='Multistore only: the id_shop of this shop.', null=True)),
                 ('orders_enabled', models.BooleanField(default=True, verbose_name='enable order status updates')),
                 ('picqer_tag_ids', models.JSONField(blank=True, default=list, verbose_name='apply tags to new orders')),
@@ -65,7 +65,7 @@ class Migration(migrations.Migration):
                 ('stock_enabled', models.BooleanField(default=True, verbose_name='enable product stock updates')),
                 ('full_sync_on_webhook', models.BooleanField(default=False, verbose_name='full catalogue stock sync on webhook')),
                 ('warehouse_ids', models.JSONField(blank=True, default=list, help_text='Picqer warehouses whose free stock is summed. None chosen = all.', verbose_name='warehouses that count')),
-                ('full_sync_token', encrypted_fields.fields.EncryptedCharField(default=prestapicqer.models.new_token, max_length=200)),
+                ('full_sync_token', prestapicqer.fields.SecretField(default=prestapicqer.models.new_token, max_length=200)),
                 ('account', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='shops', to='prestapicqer.picqeraccount')),
             ],
             options={
