@@ -112,6 +112,11 @@ PICQER_RATE_LIMIT_PER_MINUTE = env.int("PICQER_RATE_LIMIT_PER_MINUTE", default=4
 from .celery_settings import *  # noqa: E402,F403
 from .security_settings import *  # noqa: E402,F403
 
+# How long a worker holds an order while pushing it. Longer than a task may run, so a live
+# worker never loses it; a crashed worker's claim expires and the reconciler takes over.
+ORDER_LEASE_SECONDS = env.int("ORDER_LEASE_SECONDS", default=CELERY_TASK_TIME_LIMIT + 60)  # noqa: F405
+ORDERS_RECONCILE_HOURS = env.int("ORDERS_RECONCILE_HOURS", default=24)
+
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOGGING = {
     "version": 1,

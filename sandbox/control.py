@@ -17,7 +17,7 @@ from .picqer.http import PicqerError
 from .picqer.shipping import order_ship, product_stock_set
 from .prestashop.shop import ps_order_place, ps_order_state_set
 from .runtime import runtime
-from .seed import sandbox_seed
+from .seed import sandbox_seed, sandbox_seed_stock
 from .util import json_response, parse_json
 
 SECRET_FIELDS = ("_secret",)
@@ -58,8 +58,10 @@ def reset(request, body):
 
 @control_view(("POST",))
 def seed(request, body):
+    """`{"skus": N, ...}` asks for the bulk stock catalogue (`sandbox_seed_stock`)."""
+    generate = sandbox_seed_stock if "skus" in body else sandbox_seed
     with runtime().store.tx() as tx:
-        return sandbox_seed(tx, **body)
+        return generate(tx, **body)
 
 
 @control_view(("GET", "POST"))

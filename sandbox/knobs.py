@@ -29,6 +29,8 @@ DEFAULTS: dict[str, Any] = {
     "picqer_timeout_next": 0,
     "prestashop_timeout_next": 0,
     "timeout_seconds": 35.0,
+    # faults hit only calls whose "METHOD path" starts with this (e.g. "POST orders"); "" = all
+    "fault_only": "",
     # webhooks from the Picqer emulator
     "webhook_drop_next": 0,
     "webhook_duplicate_next": 0,

@@ -5,7 +5,9 @@ from __future__ import annotations
 import random
 
 from .knobs import knobs_get
+from .picqer.catalog import PRODUCTS as PICQER_PRODUCTS
 from .picqer.catalog import product_create_doc, stock_adjust
+from .prestashop.data import ml, ps_insert
 from .prestashop.shop import ps_order_place, ps_product_create
 from .store import Tx
 
@@ -52,3 +54,78 @@ def sandbox_seed(tx: Tx, *, products: int = 10, with_combinations: int = 0, orde
         "case_variants": [[r, r.lower()] for r, _, _ in case],
         "orders": placed,
     }
+
+
+BULK_SIZES = ("S", "M", "L", "XL")
+
+
+def sandbox_seed_stock(tx: Tx, *, skus: int, combinations: int = 0, differing: int = 0,
+                       seed: int | None = None, max_stock: int = 50) -> dict:
+    """Benchmark catalogue: `skus` sellable references on both sides (the first
+    `combinations` of them are combinations, up to four sizes per product), with equal
+    quantities except `differing` randomly chosen references (PrestaShop off by 1..5).
+
+    Built for tens of thousands of references: no webhooks, no per-record lookups (the
+    codes are unique by construction), so it runs in seconds where `sandbox_seed` would
+    need hours. The first Picqer product goes through `product_create_doc` and the rest
+    are copies of it, so their shape stays the emulator's own."""
+    if not 0 <= combinations <= skus or not 0 <= differing <= skus:
+        raise ValueError("need 0 <= combinations <= skus and 0 <= differing <= skus")
+    rng = random.Random(seed)
+    stock = [rng.randint(0, max_stock) for _ in range(skus)]
+    shop_qty = list(stock)
+    for n in rng.sample(range(skus), differing):
+        shop_qty[n] += rng.randint(1, 5)
+    refs = _ps_catalogue_bulk(tx, skus=skus, combinations=combinations, shop_qty=shop_qty)
+    _picqer_catalogue_bulk(tx, refs=refs, stock=stock)
+    return {"skus": skus, "combinations": combinations, "differing": differing,
+            "prestashop_products": tx.count("ps.products")}
+
+
+def _ps_catalogue_bulk(tx: Tx, *, skus: int, combinations: int, shop_qty: list[int]) -> list:
+    """PrestaShop products + combinations + shop-1 stock rows; returns the references in
+    the order of `shop_qty`. The aggregate row of a product with combinations is their sum,
+    as `stock_aggregate_refresh` keeps it (computed here, not re-read)."""
+    refs: list[str] = []
+    while len(refs) < skus:
+        number = tx.next_id("seed.product", 1)
+        reference = f"SB-{number:05d}"
+        sizes = BULK_SIZES[: max(0, min(len(BULK_SIZES), combinations - len(refs)))]
+        product = ps_insert(tx, "products", reference=reference, name=ml(f"Item {number}"),
+                            price="10.000000", active=1, id_tax_rules_group=1,
+                            id_category_default=2, link_rewrite=ml(reference.lower()),
+                            product_type="combinations" if sizes else "standard",
+                            state=1, visibility="both", available_for_order=1)
+        first = len(refs)
+        for size in sizes:
+            combo = ps_insert(tx, "combinations", id_product=product["id"],
+                              reference=f"{reference}-{size}", minimal_quantity=1,
+                              price="0.000000", default_on=1 if size == sizes[0] else "")
+            _ps_stock_row(tx, product["id"], combo["id"], shop_qty[len(refs)])
+            refs.append(combo["reference"])
+        if not sizes:
+            refs.append(reference)
+        _ps_stock_row(tx, product["id"], 0, sum(shop_qty[first:len(refs)]))
+    return refs
+
+
+def _ps_stock_row(tx: Tx, id_product: str, id_product_attribute, quantity: int) -> None:
+    ps_insert(tx, "stock_availables", id_product=id_product,
+              id_product_attribute=id_product_attribute, id_shop=1, id_shop_group=0,
+              quantity=quantity, out_of_stock=2)
+
+
+def _picqer_catalogue_bulk(tx: Tx, *, refs: list[str], stock: list[int]) -> None:
+    template = None
+    for reference, amount in zip(refs, stock, strict=True):
+        if template is None:
+            template = product_create_doc(tx, fields={"productcode": reference,
+                                                      "name": reference, "price": 10.0},
+                                          knobs=knobs_get(tx))
+            product = template
+        else:
+            product = {**template, "idproduct": None, "productcode": reference,
+                       "name": reference, "stock": [dict(r) for r in template["stock"]]}
+        row = product["stock"][0]
+        row.update(stock=amount, freestock=amount, freepickablestock=amount)
+        tx.insert(PICQER_PRODUCTS, product, id_field="idproduct", start=101)

@@ -56,7 +56,8 @@ COMPILED = [(m, re.compile(pattern + "/?"), fn) for m, pattern, fn in ROUTES]
 def picqer_api(request: HttpRequest, path: str) -> HttpResponse:
     """Every /picqer/api/v1/<path> call."""
     store = runtime().store
-    knobs, fail = fault_before_call(store, side="picqer")
+    knobs, fail = fault_before_call(store, side="picqer",
+                                    call=f"{request.method} {path.strip('/')}")
     limit = knobs["picqer_rate_limit"]
     try:
         with store.tx() as tx:

@@ -28,7 +28,8 @@ SHOP_SCOPED = ("orders", "stock_availables")
 def prestashop_api(request: HttpRequest, path: str = "") -> HttpResponse:
     """Every webservice call: faults, key check, then one transaction for the work."""
     started = time.monotonic()
-    knobs, fail = fault_before_call(runtime().store, side="prestashop")
+    knobs, fail = fault_before_call(runtime().store, side="prestashop",
+                                    call=f"{request.method} {path.strip('/')}")
     key = _key(request)
     if not key:
         response = HttpResponse("401 Unauthorized", status=401, content_type="text/plain")

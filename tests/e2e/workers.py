@@ -6,6 +6,7 @@ so it sees what the test committed (tests using it need `transactional_db`).
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -16,8 +17,9 @@ from django.db import connection
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _worker_env() -> dict:
+def _worker_env(extra: dict | None = None) -> dict:
     env = dict(os.environ)
+    env.update(extra or {})
     env["DJANGO_SETTINGS_MODULE"] = "config.settings_test"
     env["E2E_DATABASE_NAME"] = str(connection.settings_dict["NAME"])
     env.setdefault("PYTHONUNBUFFERED", "1")
@@ -34,9 +36,10 @@ def broker_purge() -> None:
 class WorkerProcess:
     """`celery worker` in a subprocess; `.kill()` is SIGKILL, as a crash would be."""
 
-    def __init__(self, log_path: Path, concurrency: int = 2):
+    def __init__(self, log_path: Path, concurrency: int = 2, env: dict | None = None):
         self.log_path = log_path
         self.concurrency = concurrency
+        self.env = env
         self.process: subprocess.Popen | None = None
 
     def start(self, timeout: float = 60.0) -> "WorkerProcess":
@@ -45,7 +48,7 @@ class WorkerProcess:
             [sys.executable, "-m", "celery", "-A", "config", "worker", "--loglevel", "INFO",
              "--concurrency", str(self.concurrency), "--without-mingle", "--without-gossip",
              "-n", f"e2e-{os.getpid()}-{time.monotonic_ns()}@%h"],
-            cwd=ROOT, env=_worker_env(), stdout=log, stderr=subprocess.STDOUT,
+            cwd=ROOT, env=_worker_env(self.env), stdout=log, stderr=subprocess.STDOUT,
             start_new_session=True,
         )
         deadline = time.monotonic() + timeout
@@ -84,3 +87,39 @@ def wait_for(predicate, timeout: float = 30.0, interval: float = 0.2, what: str 
             return result
         time.sleep(interval)
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+class WebProcess:
+    """The middleware's web server in a subprocess (runserver, test settings, test DB)."""
+
+    def __init__(self, log_path: Path, port: int, env: dict | None = None):
+        self.log_path, self.port, self.env = log_path, port, env
+        self.url = f"http://127.0.0.1:{port}"
+        self.process: subprocess.Popen | None = None
+
+    def start(self, timeout: float = 30.0) -> "WebProcess":
+        log = open(self.log_path, "ab")  # noqa: SIM115 — closed with the process
+        self.process = subprocess.Popen(
+            [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{self.port}"],
+            cwd=ROOT, env=_worker_env(self.env), stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                return self
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError(f"web server did not start:\n{self.log_path.read_text()[-3000:]}")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            self.process.wait(timeout=10)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]

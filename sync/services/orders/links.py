@@ -22,7 +22,7 @@ logger = logging.getLogger(__name__)
 
 # Longer than a task may run (hard time limit), so a live worker never loses its lease;
 # a crashed worker's lease expires and the next one takes over.
-LEASE = timedelta(seconds=getattr(settings, "CELERY_TASK_TIME_LIMIT", 300) + 60)
+LEASE = timedelta(seconds=settings.ORDER_LEASE_SECONDS)
 
 
 class OrderBusyError(Exception):
