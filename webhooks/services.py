@@ -79,15 +79,14 @@ def object_ref_from_payload(payload: dict) -> str:
 
 
 def dedupe_key_for(*, account_id: int, payload: dict, raw_body: bytes) -> str:
-    """Picqer sends no delivery id (picqer-api.md §6.3). A retry repeats the envelope, so
-    (hook, event, trigger time, object) identifies a delivery; without all four, the raw bytes
-    do. The account is part of the key so two accounts can never collide."""
-    parts = [payload.get("idhook"), payload.get("event"), payload.get("event_triggered_at")]
-    object_ref = object_ref_from_payload(payload)
-    if all(part not in (None, "") for part in parts) and object_ref:
-        material = "|".join([str(account_id), *map(str, parts), object_ref]).encode()
-    else:
-        material = str(account_id).encode() + b"|" + raw_body
+    """Picqer sends no delivery id (picqer-api.md §6.3); a retry repeats the same payload.
+    The key is a hash of the canonical payload (sorted keys, so formatting cannot matter):
+    the envelope alone is not enough, because `event_triggered_at` has one-second resolution
+    and two real status changes of one order within a second (processing, then completed)
+    would collide and the second would be dropped. The account is part of the key so two
+    accounts can never collide. `raw_body` is kept for callers; the payload is what counts."""
+    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
+    material = f"{account_id}|{canonical}".encode()
     return hashlib.sha256(material).hexdigest()
 
 

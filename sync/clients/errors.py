@@ -54,8 +54,9 @@ class ApiTimeoutError(ApiTransportError):
 
 
 class ApiAuthError(ApiError):
-    """401/403 (and PrestaShop 405 code 25 "method not granted to this key"): wrong key, key without rights,
-    key not associated with the shop. Retrying will not help until the operator acts."""
+    """401/403 (and PrestaShop 405 code 25 "method not granted to this key"): wrong key, key
+    without rights, key not associated with the shop. Retrying will not help until the
+    operator acts."""
 
 
 class ApiNotFoundError(ApiError):

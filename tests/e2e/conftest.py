@@ -24,6 +24,7 @@ def start_worker(transactional_db, tmp_path):
     yield start
     for process in started:
         process.stop()
+        print(f"--- {process.log_path.name} (shown when the test fails)\n{process.log()}")
 
 
 @pytest.fixture

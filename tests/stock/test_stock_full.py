@@ -149,3 +149,27 @@ def test_the_task_fails_the_run_on_a_permission_error(shop, rsps):
     stock_sync_full_task.apply(args=(run.pk,))
     run.refresh_from_db()
     assert run.state == SyncRun.State.FAILED and "Unauthorized" in run.message
+
+
+def test_more_differing_rows_than_writes_in_flight_are_all_written_and_counted(
+        shop, ps, picqer_products):
+    from sync.services.stock.writes import MAX_IN_FLIGHT
+
+    count = MAX_IN_FLIGHT * 2 + 3
+    for i in range(1, count + 1):
+        picqer_products.add(i, f"SKU-{i}", 7)
+        seed_simple(ps, i, f"SKU-{i}", 0)
+    run = stock_sync_full(shop=shop, run=run_for(shop))
+    assert (run.checked, run.changed, run.errors) == (count, count, 0)
+    assert {w[2]["quantity"] for w in ps.writes} == {"7"} and len(ps.writes) == count
+
+
+def test_a_retryable_write_error_is_raised_so_the_task_retries_the_run(shop, catalogue):
+    from sync.clients.errors import ApiServerError
+
+    catalogue.refuse[("stock_availables", 3)] = ("2", "[PHP Warning #2] database gone")
+    run = run_for(shop)
+    with pytest.raises(ApiServerError):
+        stock_sync_full(shop=shop, run=run)
+    run.refresh_from_db()
+    assert run.state == SyncRun.State.RUNNING  # left for the retry, not closed as done

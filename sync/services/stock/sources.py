@@ -6,31 +6,37 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from sync.clients.errors import ApiClientError
-from sync.mappers.stock import free_stock_total, product_is_unlimited, stock_row_applies
+from sync.mappers.stock import (
+    free_stock_total,
+    product_is_unlimited,
+    quantity_of,
+    stock_row_applies,
+)
 
 PS_PAGE = 1000  # narrow display lists: prestashop-ws.md §4.4
 
 
-def picqer_free_stock_by_code(picqer, *, warehouse_ids) -> dict[str, int]:
-    """{productcode: sellable quantity} of every active Picqer product, from GET /products
-    (ceil(products / 100) calls; the product objects carry `stock` per warehouse).
+def picqer_free_stock_iter(picqer, *, warehouse_ids) -> Iterator[tuple[str, int]]:
+    """(productcode, sellable quantity) of every active Picqer product, from GET /products
+    (ceil(products / 100) calls; the product objects carry `stock` per warehouse). Yielded
+    as the pages arrive, so the caller can compare while later pages are still in flight.
 
-    Should a product object come without `stock`, the quantities are taken from
-    /warehouses/{id}/stock instead (products absent there have no stock: 0)."""
-    stock: dict[str, int] = {}
+    Should a product object come without `stock`, its quantity is taken from
+    /warehouses/{id}/stock instead (products absent there have no stock: 0); those are
+    yielded last, after the product list is complete."""
     without_stock: dict[int, str] = {}
     for product in picqer.products_iter():
         code = product.get("productcode") or ""
         if not code or product_is_unlimited(product):
             continue
         if "stock" in product:
-            stock[code] = free_stock_total(product["stock"], warehouse_ids=warehouse_ids)
+            yield code, free_stock_total(product["stock"], warehouse_ids=warehouse_ids)
         else:
-            stock[code] = 0
             without_stock[int(product["idproduct"])] = code
     if without_stock:
+        stock = dict.fromkeys(without_stock.values(), 0)
         _fill_from_warehouses(picqer, stock, without_stock, warehouse_ids=warehouse_ids)
-    return stock
+        yield from stock.items()
 
 
 def _fill_from_warehouses(picqer, stock, codes_by_id, *, warehouse_ids) -> None:
@@ -81,6 +87,15 @@ def prestashop_stock_rows(prestashop, *, shop_id: int | None) -> Iterator[tuple[
             reference = product_refs.get(id_product, "")
         if reference:
             yield reference, row
+
+
+def prestashop_stock_index(prestashop, *, shop_id: int | None) -> dict[str, list[tuple]]:
+    """{reference: [(stock_available id, quantity), ...]} of every writable stock row of the
+    shop: two ints per row instead of the row dicts (a reference may have several rows)."""
+    index: dict[str, list[tuple]] = {}
+    for reference, row in prestashop_stock_rows(prestashop, shop_id=shop_id):
+        index.setdefault(reference, []).append((int(row["id"]), quantity_of(row)))
+    return index
 
 
 def prestashop_rows_for_reference(

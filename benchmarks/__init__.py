@@ -1,0 +1,1 @@
+"""Benchmarks against the sandbox emulators (`make bench-stock`, `bench-orders`, ...)."""

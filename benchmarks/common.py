@@ -1,0 +1,126 @@
+"""Small generic helpers shared by the benchmarks (no Django imports at module level).
+
+- `CallCounter`: counts API calls by observing the clients' one-log-line-per-call contract.
+- `measure`: wall time and tracemalloc peak of one callable.
+- `max_rss_mb`, `machine_summary`: process and machine facts for the report.
+- `markdown_table`, `docs_section_update`: print results and keep docs/benchmarks.md current.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import platform
+import re
+import resource
+import sys
+import threading
+import time
+import tracemalloc
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs" / "benchmarks.md"
+# "Picqer GET /api/v1/products?offset=100 -> 200 in 23 ms": HttpClient._log's format.
+_CALL_LINE = re.compile(r"^(\S+) ([A-Z]+) ")
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+class CallCounter(logging.Handler):
+    """Counts HTTP calls per (service, method) from the `sync.clients` log lines, which
+    HttpClient writes once per request, whatever thread sends it. Use as a context
+    manager; it raises the logger to INFO while installed and restores it after."""
+
+    def __init__(self, logger_name: str = "sync.clients") -> None:
+        super().__init__(level=logging.INFO)
+        self.counts: Counter[tuple[str, str]] = Counter()
+        self._logger = logging.getLogger(logger_name)
+        self._lock_counts = threading.Lock()
+        self._saved: tuple[int, bool] | None = None
+
+    def emit(self, record: logging.LogRecord) -> None:
+        match = _CALL_LINE.match(record.getMessage())
+        if match:
+            with self._lock_counts:
+                self.counts[(match.group(1), match.group(2))] += 1
+
+    def __enter__(self) -> CallCounter:
+        self._saved = (self._logger.level, self._logger.propagate)
+        self._logger.setLevel(logging.INFO)
+        self._logger.propagate = False  # count, do not print 10,000 lines
+        self._logger.addHandler(self)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._logger.removeHandler(self)
+        self._logger.level, self._logger.propagate = self._saved
+
+    def calls(self, service: str, methods: frozenset[str] | None = None) -> int:
+        """Calls to `service` ("Picqer", "PrestaShop"), optionally of some methods only."""
+        return sum(n for (svc, method), n in self.counts.items()
+                   if svc == service and (methods is None or method in methods))
+
+    def reset(self) -> None:
+        with self._lock_counts:
+            self.counts.clear()
+
+
+@dataclass
+class Measured:
+    """What `measure` returns: the callable's result and its cost."""
+
+    result: Any
+    seconds: float
+    traced_peak_mb: float
+
+
+def measure(fn: Callable[[], Any]) -> Measured:
+    """Run `fn` once: wall time (monotonic) and tracemalloc's peak during the call (MB).
+    Starts tracemalloc if needed and resets its peak, so calls are measured alike."""
+    if not tracemalloc.is_tracing():
+        tracemalloc.start()
+    tracemalloc.reset_peak()
+    started = time.monotonic()
+    result = fn()
+    seconds = time.monotonic() - started
+    _, peak = tracemalloc.get_traced_memory()
+    return Measured(result, seconds, peak / 2**20)
+
+
+def max_rss_mb() -> float:
+    """Peak resident set size of this process so far (ru_maxrss is KiB on Linux)."""
+    kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return kib / (2**20 if sys.platform == "darwin" else 2**10)
+
+
+def machine_summary() -> str:
+    """'2 cores, Linux 6.1 x86_64, Python 3.11.7, 2026-01-20' for the report."""
+    return (f"{os.cpu_count()} cores, {platform.system()} {platform.release().split('-')[0]} "
+            f"{platform.machine()}, Python {platform.python_version()}, "
+            f"{dt.date.today().isoformat()}")
+
+
+def markdown_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    """A GitHub-flavoured Markdown table (also readable printed to a terminal)."""
+    lines = ["| " + " | ".join(str(h) for h in headers) + " |",
+             "|" + "|".join("---" for _ in headers) + "|"]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def docs_section_update(title: str, body: str, *, path: Path = DOCS) -> None:
+    """Replace the `## {title}` section of docs/benchmarks.md (up to the next `## `
+    heading) with `body`, or append it; other sections are left untouched."""
+    text = path.read_text() if path.exists() else "# Benchmarks\n"
+    section = f"## {title}\n\n{body.strip()}\n"
+    pattern = re.compile(rf"^## {re.escape(title)}\n.*?(?=^## |\Z)", re.M | re.S)
+    if pattern.search(text):
+        text = pattern.sub(lambda _: section + "\n", text, count=1).rstrip() + "\n"
+    else:
+        text = text.rstrip() + "\n\n" + section
+    path.write_text(text)

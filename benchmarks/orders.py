@@ -1,0 +1,297 @@
+"""Benchmark: orders pushed per minute, Picqer and PrestaShop calls per order.
+
+Target (issue): orders pushed per minute and Picqer calls per order against the sandbox with
+50 ms latency and the Picqer rate limit on (no threshold: measure and report).
+
+Real processes: the sandbox emulators (`manage.py sandbox`, 50 ms on every API call,
+Picqer limit 500/min) and a Celery worker on a throwaway PostgreSQL database with Redis as
+broker and cache (the shared rate-limit budget, PICQER_RATE_LIMIT_PER_MINUTE=480). K orders
+are placed in the emulated shop (status 2 "Payment accepted", which the shop creates and
+processes in Picqer), then one poll is enqueued; the clock stops when every OrderLink has
+applied its rules. Calls are counted from the worker's log: the HTTP client writes one line
+per call (`Picqer GET /path -> 200 in 51 ms`), so nothing is wrapped or patched.
+
+    .venv/bin/python -m benchmarks.orders [--orders 200] [--concurrency 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import datetime as dt
+import os
+import random
+import re
+import shutil
+import tempfile
+import time
+from contextlib import ExitStack
+from pathlib import Path
+
+from sandbox.client import SandboxServer
+
+from . import procs
+
+LATENCY_MS = 50
+SANDBOX_RATE_LIMIT = 500
+CLIENT_RATE_LIMIT = 480
+CALL_LINE = re.compile(r" (Picqer|PrestaShop) (GET|POST|PUT|PATCH|DELETE|HEAD) (\S+) -> "
+                       r"(\S+(?: response)?) in (\d+) ms")
+FINAL = ("created", "skipped", "failed")
+
+SETUP = """
+import json
+from prestapicqer.models import PicqerAccount, Shop
+from sync.services.orders import orders_poll
+from sync.models.orders import PollCursor
+account = PicqerAccount.objects.create(name="Bench", subdomain="bench",
+    api_key={api_key!r}, api_base_url={picqer_url!r})
+shop = Shop.objects.create(account=account, name="Bench shop", prefix="BEN",
+    prestashop_url={prestashop_url!r}, webservice_key={ws_key!r},
+    create_state_ids=[2], processing_state_ids=[2], cancel_state_ids=[6],
+    stock_enabled=False)
+orders_poll(shop_id=shop.pk)  # the first poll only places the cursor after existing rows
+cursor = PollCursor.objects.get(shop=shop)
+print(json.dumps({{"shop_id": shop.pk, "cursor": cursor.start_history_id}}))
+"""
+
+ENQUEUE = """
+import json, time
+from sync.tasks.orders import orders_poll_task
+started = time.time()
+orders_poll_task.delay({shop_id})
+print(json.dumps({{"t0": started}}))
+"""
+
+
+def sandbox_start(workdir: Path, stack: procs.Stack) -> SandboxServer:
+    port = procs.free_port()
+    env = {**os.environ, "SANDBOX_ENABLED": "1", "DJANGO_SETTINGS_MODULE": "config.settings",
+           "PYTHONUNBUFFERED": "1"}
+    proc = stack.add(procs.Proc("sandbox", [
+        procs.PYTHON, str(procs.ROOT / "manage.py"), "sandbox", "--port", str(port),
+        "--state", str(workdir / "sandbox.sqlite3"), "--reset", "--quiet",
+        "--latency-ms", str(LATENCY_MS), "--rate-limit", str(SANDBOX_RATE_LIMIT)],
+        env, workdir / "sandbox.log"))
+    server = SandboxServer(f"http://127.0.0.1:{port}")
+
+    def healthy() -> bool:
+        try:
+            return bool(server.control("GET", "health"))
+        except (OSError, RuntimeError):
+            return False
+
+    proc.wait_ready(healthy, timeout=60)
+    return server
+
+
+def orders_place(sandbox: SandboxServer, references: list[str], count: int,
+                 seed: int) -> list[int]:
+    """`count` checkouts of 1-3 lines over the catalogue, in status 2 (Payment accepted)."""
+    rng = random.Random(seed)
+    placed = []
+    for _ in range(count):
+        lines = [{"reference": rng.choice(references), "quantity": rng.randint(1, 3)}
+                 for _ in range(rng.randint(1, 3))]
+        placed.append(int(sandbox.place_order(lines, current_state=2)["id"]))
+    return placed
+
+
+def links_progress(database_url: str) -> tuple[int, int]:
+    """(links, links finished: final state, every seen status applied, lease released)."""
+    rows = procs.sql_rows(database_url, (
+        "SELECT COUNT(*), COALESCE(SUM(CASE WHEN state IN ('created','skipped','failed') "
+        "AND last_history_id >= seen_history_id AND claimed_until IS NULL THEN 1 ELSE 0 END),"
+        " 0) FROM sync_orderlink"))
+    return int(rows[0][0]), int(rows[0][1])
+
+
+def links_wait(database_url: str, *, expected: int, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    last = (-1, -1)
+    while time.monotonic() < deadline:
+        progress = links_progress(database_url)
+        if progress != last:
+            print(f"  links {progress[0]}/{expected}, finished {progress[1]}", flush=True)
+            last = progress
+        if progress[1] >= expected:
+            return True
+        time.sleep(1.0)
+    return False
+
+
+def calls_count(log_text: str) -> dict:
+    """Calls per service, 429s, and a per-endpoint breakdown (ids replaced by {id})."""
+    per_service: collections.Counter = collections.Counter()
+    limited: collections.Counter = collections.Counter()
+    endpoints: collections.Counter = collections.Counter()
+    for match in CALL_LINE.finditer(log_text):
+        service, method, path, status = match.group(1), match.group(2), match.group(3), \
+            match.group(4)
+        per_service[service] += 1
+        if status == "429":
+            limited[service] += 1
+        bare = re.sub(r"/\d+", "/{id}", path.split("?")[0])
+        bare = bare.replace("/picqer/api/v1", "").replace("/prestashop/api", "")
+        endpoints[f"{service} {method} {bare}"] += 1
+    return {"per_service": per_service, "limited": limited, "endpoints": endpoints}
+
+
+def outcome(database_url: str, sandbox: SandboxServer, t0: float) -> dict:
+    rows = procs.sql_rows(database_url,
+                          "SELECT state, picqer_status, COUNT(*), MAX(updated_at) "
+                          "FROM sync_orderlink GROUP BY state, picqer_status")
+    states = {f"{state}/{status or '-'}": count for state, status, count, _ in rows}
+    last = max((r[3] for r in rows), default=None)
+    last_ts = last.timestamp() if isinstance(last, dt.datetime) else time.time()
+    picqer_orders = sandbox.state("picqer.orders")
+    references = collections.Counter(o.get("reference") for o in picqer_orders)
+    return {"states": states, "elapsed": last_ts - t0, "picqer_orders": len(picqer_orders),
+            "picqer_duplicates": sum(n - 1 for n in references.values() if n > 1),
+            "picqer_statuses": collections.Counter(o.get("status") for o in picqer_orders)}
+
+
+def run(args: argparse.Namespace, workdir: Path) -> dict:
+    with ExitStack() as stack:
+        processes = procs.Stack()
+        stack.callback(processes.stop_all)
+        sandbox = sandbox_start(workdir, processes)
+        references = sandbox.seed(products=args.products, seed=args.seed,
+                                  max_stock=1000)["references"]
+        database_url = stack.enter_context(
+            procs.postgres_database(f"bench_orders_{os.getpid()}"))
+        procs.redis_flush()
+        stack.callback(procs.redis_flush)
+        env = procs.project_env(database_url=database_url, redis_url=procs.REDIS_BENCH_URL,
+                                broker_dir=None,
+                                PICQER_RATE_LIMIT_PER_MINUTE=str(CLIENT_RATE_LIMIT))
+        procs.manage(env, "migrate", "--noinput")
+        setup = procs.django_snippet(env, SETUP.format(
+            api_key=sandbox.api_key, picqer_url=sandbox.picqer_url,
+            prestashop_url=sandbox.prestashop_url, ws_key=sandbox.ws_key))
+        orders_place(sandbox, references, args.orders, args.seed)
+        worker = processes.add(procs.celery_worker(
+            env, concurrency=args.concurrency, log_path=workdir / "worker.log",
+            name=f"bench-orders-{os.getpid()}"))
+        worker.wait_ready(lambda: procs.log_contains(worker, b" ready."))
+        load_before = os.getloadavg()[0]
+        t0 = procs.django_snippet(env, ENQUEUE.format(shop_id=setup["shop_id"]))["t0"]
+        print(f"{args.orders} orders placed; poll enqueued, worker concurrency "
+              f"{args.concurrency}", flush=True)
+        finished = links_wait(database_url, expected=args.orders,
+                              timeout=max(300.0, args.orders * 3.0))
+        result = outcome(database_url, sandbox, t0)
+        result.update(calls_count(worker.log_path.read_text(errors="replace")),
+                      finished=finished, orders=args.orders, concurrency=args.concurrency,
+                      load=(load_before, os.getloadavg()[0]))
+        return result
+
+
+def figures(r: dict) -> dict:
+    minutes = r["elapsed"] / 60
+    per = r["per_service"]
+    return {
+        "orders": r["orders"], "elapsed_s": r["elapsed"],
+        "per_minute": r["orders"] / minutes if minutes > 0 else 0.0,
+        "picqer_per_order": per["Picqer"] / r["orders"],
+        "ps_per_order": per["PrestaShop"] / r["orders"],
+        "picqer_calls": per["Picqer"], "ps_calls": per["PrestaShop"],
+        "picqer_429": r["limited"]["Picqer"],
+        "picqer_per_minute": per["Picqer"] / minutes if minutes > 0 else 0.0,
+    }
+
+
+HEADERS = ["orders", "worker concurrency", "time", "orders/min", "Picqer calls/order",
+           "PrestaShop calls/order", "Picqer calls/min", "Picqer 429s", "links", "Picqer orders"]
+
+
+def row(r: dict) -> list:
+    f = figures(r)
+    states = ", ".join(f"{k} {v}" for k, v in sorted(r["states"].items()))
+    dup = f", {r['picqer_duplicates']} duplicate" if r["picqer_duplicates"] else ""
+    return [f["orders"], r["concurrency"], f"{f['elapsed_s']:.1f} s", f"{f['per_minute']:.1f}",
+            f"{f['picqer_per_order']:.2f}", f"{f['ps_per_order']:.2f}",
+            f"{f['picqer_per_minute']:.0f}", f["picqer_429"], states,
+            f"{r['picqer_orders']}{dup}"]
+
+
+def endpoints_table(r: dict) -> str:
+    rows = [[name, count, f"{count / r['orders']:.2f}"]
+            for name, count in sorted(r["endpoints"].items(), key=lambda kv: -kv[1])]
+    return procs.markdown_table(["call", "count", "per order"], rows)
+
+
+def docs_body(args: argparse.Namespace, results: list[dict]) -> str:
+    table = procs.markdown_table(HEADERS, [row(r) for r in results])
+    loads = ", ".join(f"{a:.1f}→{b:.1f}" for a, b in (r["load"] for r in results))
+    return f"""Target: orders pushed per minute and Picqer calls per order against the sandbox with
+{LATENCY_MS} ms latency and the Picqer rate limit on (no threshold; measured and reported, with
+PrestaShop calls per order).
+
+Run {dt.date.today().isoformat()} on {procs.machine()} (load average before→after: {loads}):
+`make bench-orders` (`.venv/bin/python -m benchmarks.orders --orders {args.orders}`).
+
+{table}
+
+Conditions: `manage.py sandbox --latency-ms {LATENCY_MS} --rate-limit {SANDBOX_RATE_LIMIT}` (every
+Picqer and PrestaShop API call sleeps {LATENCY_MS} ms; Picqer answers 429 above
+{SANDBOX_RATE_LIMIT} calls per 60 s window), one real `celery worker` (prefork, concurrency as
+shown) on a throwaway PostgreSQL 15 database, Redis db 14 as broker and as the cache that holds
+the shared Picqer budget (`PICQER_RATE_LIMIT_PER_MINUTE={CLIENT_RATE_LIMIT}`). Catalogue:
+{args.products} products known to both systems. The shop creates *and* processes status 2
+("Payment accepted"). {args.orders} checkouts of 1–3 lines each are placed in the emulated shop
+(status 2), then one `orders_poll_task` is enqueued (t = 0): the poll reads the new
+`order_histories` and enqueues one `order_sync_task` per order, which reads the order, its
+address, customer, country and checkout messages, resolves each line by productcode, creates
+the Picqer order, processes it and writes the Picqer order number back into the PrestaShop
+order note. The clock stops at the last OrderLink update once every link is final with all
+status rows applied. Calls are counted from the worker log (one line per HTTP call, written by
+`sync/clients/base.py`), so they include the poll and any retry. "Picqer orders" is what the
+emulator holds afterwards (a duplicate would mean a double push).
+
+Calls by endpoint (first run):
+
+{endpoints_table(results[0])}"""
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--orders", type=int, default=200)
+    parser.add_argument("--products", type=int, default=40)
+    parser.add_argument("--concurrency", default="2",
+                        help="worker concurrency; a comma list runs once per value")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--no-docs", action="store_true", help="do not update the docs")
+    parser.add_argument("--keep-logs", action="store_true", help="keep the process logs")
+    args = parser.parse_args(argv)
+    if not (procs.postgres_available() and procs.redis_available()):
+        print("needs PostgreSQL and Redis on 127.0.0.1 (production shape); not answering")
+        return 2
+    results = []
+    workdir = Path(tempfile.mkdtemp(prefix="bench-orders-"))
+    try:
+        for concurrency in [int(c) for c in str(args.concurrency).split(",")]:
+            run_args = argparse.Namespace(**{**vars(args), "concurrency": concurrency})
+            run_dir = workdir / f"c{concurrency}"
+            run_dir.mkdir()
+            results.append(run(run_args, run_dir))
+            print(procs.markdown_table(HEADERS, [row(results[-1])]), flush=True)
+    except BaseException:
+        print(f"benchmark failed; logs kept in {workdir}")
+        raise
+    print()
+    print(procs.markdown_table(HEADERS, [row(r) for r in results]))
+    print()
+    print(endpoints_table(results[0]))
+    if not args.no_docs:
+        procs.docs_section_write("Orders", docs_body(args, results))
+        print(f"wrote the Orders section of {procs.DOCS_PATH.relative_to(procs.ROOT)}")
+    if args.keep_logs:
+        print(f"logs in {workdir}")
+    else:
+        shutil.rmtree(workdir, ignore_errors=True)
+    return 0 if all(r["finished"] for r in results) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
