@@ -23,7 +23,7 @@ migrate: venv
 ## Start web (http://$(HOST):$(PORT)/admin/), Celery worker and Celery beat in the foreground.
 run: migrate
 	$(PY) manage.py ensure_admin
-	HOST=$(HOST) PORT=$(PORT) $(VENV)/bin/honcho -f Procfile start
+	HOST=$(HOST) WEB_PORT=$(PORT) $(VENV)/bin/honcho -f Procfile start
 
 ## Run the whole test suite (SQLite + file broker by default; DATABASE_URL / REDIS_URL switch).
 test: venv
@@ -35,7 +35,7 @@ lint: venv
 ## Middleware + sandbox emulators + a shop that keeps ordering (no account anywhere).
 demo: migrate
 	$(PY) manage.py ensure_admin
-	HOST=$(HOST) PORT=$(PORT) $(VENV)/bin/honcho -f Procfile.demo start
+	HOST=$(HOST) WEB_PORT=$(PORT) $(VENV)/bin/honcho -f Procfile.demo start
 
 bench-orders: venv
 	$(PY) -m benchmarks.orders

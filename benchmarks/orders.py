@@ -221,6 +221,40 @@ def endpoints_table(r: dict) -> str:
     return procs.markdown_table(["call", "count", "per order"], rows)
 
 
+def findings(results: list[dict]) -> str:
+    """What the figures mean, computed from them (so a re-run keeps the text true)."""
+    per_order = max(figures(r)["picqer_per_order"] for r in results)
+    lines = [f"- Ceiling set by the Picqer budget: {CLIENT_RATE_LIMIT} calls/min ÷ "
+             f"{per_order:.2f} Picqer calls per order ≈ {CLIENT_RATE_LIMIT / per_order:.0f} "
+             "orders/min, whatever the worker concurrency."]
+    for r in results:
+        f = figures(r)
+        lines.append(f"- Concurrency {r['concurrency']}: {f['per_minute']:.0f} orders/min, "
+                     f"{f['picqer_per_minute']:.0f} Picqer calls/min "
+                     f"({f['picqer_per_minute'] / CLIENT_RATE_LIMIT:.0%} of the budget).")
+    limited = [r for r in results if r["limited"]["Picqer"]]
+    if limited:
+        lines.append(
+            f"- {sum(r['limited']['Picqer'] for r in limited)} Picqer 429s although the "
+            f"client budget ({CLIENT_RATE_LIMIT}) is below the emulator's limit "
+            f"({SANDBOX_RATE_LIMIT}): the client counts per calendar minute "
+            "(`sync/clients/ratelimit.py`, window `int(now // 60)`), the emulator per 60 s "
+            "from the first call of its window, so the end of one client minute and the start "
+            "of the next can land in one emulator window. After a 429 every worker pauses "
+            "20 s (no `Retry-After`), then all resume at once and can hit the same window "
+            "again. The orders still went through (retried), exactly once.")
+    first = results[0]
+    countries = first["endpoints"].get("PrestaShop GET /countries/{id}", 0) / first["orders"]
+    orders_get = first["endpoints"].get("PrestaShop GET /orders/{id}", 0) / first["orders"]
+    lines.append(
+        f"- PrestaShop: {orders_get:.0f} `GET orders/{{id}}` per order (rules read the order, "
+        "the back-reference reads it, `update` on 1.7 is GET + full PUT, then a read-back of "
+        f"the note) and {countries:.0f} `GET countries/{{id}}` per order although every "
+        "emulated order has one address for delivery and invoice (`content._address` reads "
+        "the country once per address role).")
+    return "\n".join(lines)
+
+
 def docs_body(args: argparse.Namespace, results: list[dict]) -> str:
     table = procs.markdown_table(HEADERS, [row(r) for r in results])
     loads = ", ".join(f"{a:.1f}→{b:.1f}" for a, b in (r["load"] for r in results))
@@ -233,9 +267,12 @@ Run {dt.date.today().isoformat()} on {procs.machine()} (load average before→af
 
 {table}
 
+{findings(results)}
+
 Conditions: `manage.py sandbox --latency-ms {LATENCY_MS} --rate-limit {SANDBOX_RATE_LIMIT}` (every
 Picqer and PrestaShop API call sleeps {LATENCY_MS} ms; Picqer answers 429 above
-{SANDBOX_RATE_LIMIT} calls per 60 s window), one real `celery worker` (prefork, concurrency as
+{SANDBOX_RATE_LIMIT} calls per 60 s window; the emulated PrestaShop announces 1.7.8.11, the
+sandbox default, so an update is GET + full PUT), one real `celery worker` (prefork, concurrency as
 shown) on a throwaway PostgreSQL 15 database, Redis db 14 as broker and as the cache that holds
 the shared Picqer budget (`PICQER_RATE_LIMIT_PER_MINUTE={CLIENT_RATE_LIMIT}`). Catalogue:
 {args.products} products known to both systems. The shop creates *and* processes status 2
@@ -264,6 +301,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-docs", action="store_true", help="do not update the docs")
     parser.add_argument("--keep-logs", action="store_true", help="keep the process logs")
     args = parser.parse_args(argv)
+    procs.interrupt_on_sigterm()
     if not (procs.postgres_available() and procs.redis_available()):
         print("needs PostgreSQL and Redis on 127.0.0.1 (production shape); not answering")
         return 2
@@ -283,6 +321,9 @@ def main(argv: list[str] | None = None) -> int:
     print(procs.markdown_table(HEADERS, [row(r) for r in results]))
     print()
     print(endpoints_table(results[0]))
+    print(findings(results))
+    print("raw figures:", procs.results_save("orders", {"args": vars(args),
+                                                        "results": results}))
     if not args.no_docs:
         procs.docs_section_write("Orders", docs_body(args, results))
         print(f"wrote the Orders section of {procs.DOCS_PATH.relative_to(procs.ROOT)}")

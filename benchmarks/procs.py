@@ -323,3 +323,21 @@ def cpu_snapshot() -> dict[str, float]:
 def cpu_used(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
     return {k: max(after.get(k, 0.0) - before.get(k, 0.0), 0.0)
             for k in sorted(set(before) | set(after))}
+
+
+def interrupt_on_sigterm() -> None:
+    """Turn SIGTERM (e.g. from `timeout`) into KeyboardInterrupt so `finally` blocks stop the
+    subprocesses and drop the throwaway database."""
+
+    def handler(signum, frame):
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    signal.signal(signal.SIGTERM, handler)
+
+
+def results_save(name: str, data: Any) -> Path:
+    """Keep the raw figures of the last run under var/ (for re-reading, not committed)."""
+    path = ROOT / "var" / f"bench-{name}.json"
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(json.dumps(data, indent=1, default=str))
+    return path

@@ -280,6 +280,23 @@ def cpu_text(r: dict) -> str:
     return f"{sum(cpu.values()):.0f} of {capacity:.0f} CPU-s: " + ", ".join(parts)
 
 
+def findings(args: argparse.Namespace, results: dict[str, dict]) -> str:
+    """Per variant: the product's CPU cost per event and the inbox processing rate."""
+    lines = []
+    for name, r in results.items():
+        cpu, n = r.get("cpu", {}), max(r["requests"], 1)
+        own = {k: cpu.get(k, 0.0) / n * 1000 for k in ("web", "worker", "postgres", "redis")}
+        total = sum(own.values())
+        rate = r["final"] / (r.get("wall", 0) + r["drain_s"]) if r["final"] else 0.0
+        lines.append(
+            f"- {name}: the middleware's processes used {total:.1f} ms of CPU per event (web "
+            f"{own['web']:.1f}, worker {own['worker']:.1f}, PostgreSQL {own['postgres']:.1f}, "
+            f"redis {own['redis']:.1f}) = {total * args.rate / 1000:.2f} cores at "
+            f"{args.rate:g} req/s on a {os.cpu_count()}-core machine; the inbox finished "
+            f"{rate:.0f} events/s over the run.")
+    return "\n".join(lines)
+
+
 def docs_body(args: argparse.Namespace, results: dict[str, dict]) -> str:
     table = procs.markdown_table(ROW_HEADERS, [row(n, r) for n, r in results.items()])
     cpu_lines = "\n".join(f"- {name}: {cpu_text(r)}" for name, r in results.items())
@@ -292,10 +309,13 @@ generator, gunicorn, Celery, database): `make bench-webhooks`
 
 {table}
 
-CPU used on the machine during each load window (all processes, by kind; "other" is
-everything else running on the machine at the time):
+CPU used on the machine during each load window (all processes, by kind; "other" and
+"sandbox" are other work running on the shared machine at the time — this benchmark starts
+no sandbox):
 
 {cpu_lines}
+
+{findings(args, results)}
 
 Conditions: `gunicorn config.wsgi:application --workers {args.web_workers}` (sync workers,
 `DJANGO_DEBUG=False`, `SECURE_SSL_REDIRECT=False`, `DB_CONN_MAX_AGE=0` — the defaults) and one
@@ -328,6 +348,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-docs", action="store_true", help="do not update the docs")
     parser.add_argument("--keep-logs", action="store_true", help="keep the process logs")
     args = parser.parse_args(argv)
+    procs.interrupt_on_sigterm()
 
     wanted = ["postgres", "sqlite"] if args.variants == "auto" else args.variants.split(",")
     if not (procs.postgres_available() and procs.redis_available()):
@@ -347,6 +368,9 @@ def main(argv: list[str] | None = None) -> int:
         raise
     print()
     print(procs.markdown_table(ROW_HEADERS, [row(n, r) for n, r in results.items()]))
+    print(findings(args, results))
+    print("raw figures:", procs.results_save("webhooks", {"args": vars(args),
+                                                          "results": results}))
     if not args.no_docs:
         procs.docs_section_write("Webhooks", docs_body(args, results))
         print(f"wrote the Webhooks section of {procs.DOCS_PATH.relative_to(procs.ROOT)}")

@@ -165,6 +165,11 @@ def order_status_sync(*, account: PicqerAccount, idorder: int) -> str:
     if shop is None:
         return f"ignored: {reason}"
 
+    # What the admin shows as the Picqer status of the link (display; the rules of
+    # order_status_apply use their own record, OrderStatusState).
+    OrderLink.objects.filter(shop=shop, ps_order_id=ps_order_id,
+                             picqer_idorder=order["idorder"]).update(
+        picqer_status=str(order.get("status") or "")[:20])
     prestashop = PrestaShopClient.for_shop(shop)
     try:
         # Tracking first and on every delivery: the status e-mail needs {shipping_number},

@@ -58,6 +58,7 @@ class WorkerProcess:
             if self.process.poll() is not None:
                 break
             time.sleep(0.2)
+        self.kill()
         raise RuntimeError(f"worker did not start:\n{self.log()}")
 
     def log(self) -> str:
@@ -111,6 +112,7 @@ class WebProcess:
                 return self
             except OSError:
                 time.sleep(0.2)
+        self.stop()
         raise RuntimeError(f"web server did not start:\n{self.log_path.read_text()[-3000:]}")
 
     def stop(self) -> None:

@@ -173,3 +173,13 @@ def test_it_ignores_an_order_linked_to_another_picqer_order(shop, ps, picqer_ord
                              state=OrderLink.State.CREATED)
     assert "linked to Picqer order 999" in sync(shop.account)
     assert ps.writes == []
+
+
+def test_it_shows_the_new_picqer_status_on_the_order_link(shop, ps, picqer_orders):
+    seed_order(ps, state=3)
+    rules(shop, (None, "completed", 5))
+    link = OrderLink.objects.create(shop=shop, ps_order_id=73, picqer_idorder=240350427,
+                                    picqer_status="processing", state=OrderLink.State.CREATED)
+    sync(shop.account)
+    link.refresh_from_db()
+    assert link.picqer_status == "completed"

@@ -11,6 +11,7 @@ from sandbox.client import SandboxServer
 from sandbox.setup import sandbox_configure
 from sync.clients.errors import ApiError
 from sync.services.hooks import hook_ensure
+from sync.services.orders import orders_poll
 
 
 class Command(BaseCommand):
@@ -29,6 +30,7 @@ class Command(BaseCommand):
                 hook_ensure(account=shop.account, kind=kind)
             except ApiError as exc:
                 raise CommandError(f"could not register the {kind} hook: {exc}") from exc
+        orders_poll(shop_id=shop.pk)  # sets the poll cursor: orders from now on are sent
         self.stdout.write(f"configured {shop} against {opts['sandbox_url']}; hooks registered")
         call_command("sandbox_demo", sandbox_url=opts["sandbox_url"], interval=opts["interval"])
 
