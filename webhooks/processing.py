@@ -154,7 +154,7 @@ def webhook_events_sweep(*, now: datetime | None = None) -> dict[str, int]:
             break  # broker still down: the next sweep tries again
         published.append(event_id)
     WebhookEvent.objects.filter(pk__in=published).update(available_at=now + REPUBLISH_AFTER)
-    retention = timedelta(days=getattr(settings, "WEBHOOK_EVENT_RETENTION_DAYS", 30))
+    retention = timedelta(days=settings.WEBHOOK_EVENT_RETENTION_DAYS)
     purged, _ = WebhookEvent.objects.filter(
         state__in=[State.DONE, State.IGNORED], received_at__lt=now - retention
     ).delete()

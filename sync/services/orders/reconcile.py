@@ -46,7 +46,7 @@ def orders_reconcile(*, shop_id: int, hours: int | None = None) -> int:
     if shop is None or cursor is None or cursor.start_history_id is None:
         return 0
     enqueued = _sweep_links(shop)
-    hours = hours or getattr(settings, "ORDERS_RECONCILE_HOURS", 24)
+    hours = hours or settings.ORDERS_RECONCILE_HOURS
     ps = PrestaShopClient.for_shop(shop)
     since = _shop_local(shop, ps, timezone.now() - timedelta(hours=hours))
     offset = 0
