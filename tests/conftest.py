@@ -41,3 +41,38 @@ def shop(account):
         webservice_key="ABCDEFGHIJKLMNOPQRSTUVWXYZ123456",
         create_state_ids=[2], processing_state_ids=[2], cancel_state_ids=[6],
     )
+
+
+@pytest.fixture
+def rsps():
+    """A `responses` mock that does not insist every registered answer is used."""
+    import responses
+
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        yield mock
+
+
+class FakeClock:
+    """Time for the shared rate limiter: sleeping advances it instantly and is recorded."""
+
+    def __init__(self, start: float = 1_700_000_000.0) -> None:
+        self.now = start
+        self.slept: list[float] = []
+
+    def time(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """Replace the rate limiter's clock: no test really sleeps."""
+    from sync.clients import ratelimit
+
+    fake = FakeClock()
+    monkeypatch.setattr(ratelimit, "_now", fake.time)
+    monkeypatch.setattr(ratelimit, "_sleep", fake.sleep)
+    return fake

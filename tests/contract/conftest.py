@@ -31,26 +31,3 @@ def prestashop(backend, shop):
     return PrestaShopClient.for_shop(shop)
 
 
-class FakeClock:
-    """Time for the shared rate limiter: sleeping advances it instantly and is recorded."""
-
-    def __init__(self, start: float = 1_700_000_000.0) -> None:
-        self.now = start
-        self.slept: list[float] = []
-
-    def time(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    from sync.clients import ratelimit
-
-    fake = FakeClock()
-    monkeypatch.setattr(ratelimit, "_now", fake.time)
-    monkeypatch.setattr(ratelimit, "_sleep", fake.sleep)
-    return fake

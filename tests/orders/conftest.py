@@ -310,12 +310,6 @@ class FakePicqer:
 
 
 @pytest.fixture
-def rsps():
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        yield mock
-
-
-@pytest.fixture
 def ps(rsps):
     return FakePrestaShop(rsps)
 

@@ -6,7 +6,6 @@ import re
 from pathlib import Path
 
 import pytest
-import responses
 
 from .fake_prestashop import FakePrestaShop
 
@@ -16,12 +15,6 @@ PICQER = "https://example.picqer.com/api/v1/"
 
 def load(name: str):
     return json.loads((FIXTURES / name).read_text())
-
-
-@pytest.fixture
-def rsps():
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        yield mock
 
 
 @pytest.fixture
