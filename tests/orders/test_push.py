@@ -225,6 +225,22 @@ def test_note_is_written_by_full_put_before_prestashop_8(shop, rsps, picqer):
     assert "Picqer order: " in ps.order["note"]
 
 
+def test_without_an_order_note_field_it_writes_a_private_message_and_no_put(
+        shop, rsps, picqer):
+    from .conftest import FakePrestaShop
+
+    ps = FakePrestaShop(rsps, version="1.7.6.9")
+    del ps.order["note"]  # orders have no note before 1.7.8
+    ps.add_history(100, 73, 2)
+
+    run(shop)
+
+    assert [w for w in ps.writes if w[1] == "orders"] == []
+    assert ps.private_messages() == [f"Picqer order: {picqer.created[0]['orderid']}"]
+    (entry,) = ActivityEntry.objects.filter(action="backref_message")
+    assert "no order note" in entry.message
+
+
 def test_a_note_the_shop_does_not_keep_falls_back_to_a_private_message(shop, ps, picqer):
     ps.keeps_note = False  # PrestaShop#37255
     ps.add_history(100, 73, 2)

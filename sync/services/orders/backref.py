@@ -19,6 +19,10 @@ def order_backref_write(ctx: OrderContext) -> str:
     link = ctx.link
     try:
         order = ctx.ps.order_get(link.ps_order_id)
+        if "note" not in order:
+            # Before 1.7.8 orders have no note: writing one would PUT the whole order back
+            # for nothing (and be refused), so go straight to the private message.
+            return _backref_as_message(ctx, "this PrestaShop version has no order note")
         if not mapper.note_has_orderid(order.get("note"), link.picqer_orderid):
             ctx.ps.update("orders", link.ps_order_id,
                           {"note": mapper.note_with_orderid(order.get("note"),
@@ -33,9 +37,14 @@ def order_backref_write(ctx: OrderContext) -> str:
         if exc.retryable:
             raise
         reason = str(exc)
-    order_message_add_once(ctx, mapper.note_line(link.picqer_orderid))
-    ctx.log("backref_message", f"Picqer order {link.picqer_orderid} written as a private "
-            f"PrestaShop order message ({reason}).")
+    return _backref_as_message(ctx, reason)
+
+
+def _backref_as_message(ctx: OrderContext, reason: str) -> str:
+    orderid = ctx.link.picqer_orderid
+    order_message_add_once(ctx, mapper.note_line(orderid))
+    ctx.log("backref_message", f"Picqer order {orderid} written as a private PrestaShop "
+            f"order message ({reason}).")
     return "message"
 
 
