@@ -14,6 +14,10 @@ class ActivityEntryAdmin(admin.ModelAdmin):
                      "message")
     date_hierarchy = "created_at"
 
+    def lookup_allowed(self, lookup, value, request=None):
+        # Order links link to "this order's log": ?shop__id__exact=…&ps_order_id=…
+        return lookup == "ps_order_id" or super().lookup_allowed(lookup, value, request)
+
     def has_add_permission(self, request):
         return False
 

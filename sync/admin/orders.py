@@ -1,6 +1,7 @@
 """Order links and poll cursors in the admin: find an order on both sides, push it again."""
 
 from django.contrib import admin, messages
+from django.urls import reverse
 from django.utils.html import format_html
 
 from sync.mappers.orders import picqer_order_url
@@ -19,11 +20,12 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 @admin.register(OrderLink)
 class OrderLinkAdmin(ReadOnlyAdmin):
     list_display = ("ps_order_id", "ps_reference", "shop", "state", "picqer_order",
-                    "picqer_status", "attempts", "updated_at", "reason")
+                    "picqer_status", "attempts", "updated_at", "reason", "activity")
     list_filter = ("state", "picqer_status", "shop")
     search_fields = ("=ps_order_id", "ps_reference", "picqer_orderid")
     list_select_related = ("shop__account",)
-    readonly_fields = ("shop", "ps_order_id", "ps_reference", "reference_in_picqer", "state",
+    readonly_fields = ("shop", "ps_order_id", "ps_reference", "activity", "reference_in_picqer",
+                       "state",
                        "picqer_order", "picqer_idorder", "picqer_status", "warning",
                        "last_error", "done_steps", "last_history_id", "seen_history_id",
                        "attempts", "claimed_until", "created_at", "updated_at")
@@ -37,6 +39,14 @@ class OrderLinkAdmin(ReadOnlyAdmin):
         url = picqer_order_url(subdomain=obj.shop.account.subdomain, idorder=obj.picqer_idorder)
         return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', url,
                            obj.picqer_orderid or obj.picqer_idorder)
+
+    @admin.display(description="Activity")
+    def activity(self, obj):
+        # The PrestaShop back-office URL needs the shop's secret admin folder and a token,
+        # so the PrestaShop side is shown by id/reference and its full history here.
+        url = reverse("admin:sync_activityentry_changelist")
+        return format_html('<a href="{}?shop__id__exact={}&ps_order_id={}">log</a>', url,
+                           obj.shop_id, obj.ps_order_id)
 
     @admin.display(description="Reference in Picqer")
     def reference_in_picqer(self, obj):

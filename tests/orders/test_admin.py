@@ -1,5 +1,7 @@
 """The OrderLink admin: find an order by either side's number, open it in Picqer, push again."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -52,3 +54,17 @@ def test_push_again_requeues_only_failed_links(admin_client, links, enqueued, sh
     assert (failed.state, failed.last_error) == (OrderLink.State.PENDING, "")
     created.refresh_from_db()
     assert created.state == OrderLink.State.CREATED
+
+
+def test_an_order_link_links_to_that_orders_activity_log(admin_client, shop):
+    from sync.activity import activity_log
+
+    link = OrderLink.objects.create(shop=shop, ps_order_id=73, ps_reference="ITQRFWVHT")
+    activity_log(action="order_created", message="Created DEV #73", shop=shop, ps_order_id=73)
+    activity_log(action="order_created", message="Created DEV #74", shop=shop, ps_order_id=74)
+    page = admin_client.get(f"/admin/sync/orderlink/{link.pk}/change/").content.decode()
+    url = re.search(r'href="(/admin/sync/activityentry/\?[^"]+)"', page).group(1)
+
+    log = admin_client.get(url.replace("&amp;", "&")).content.decode()
+    assert "Created DEV #73" in log
+    assert "Created DEV #74" not in log
