@@ -373,3 +373,19 @@ def test_the_middlewares_own_status_change_does_not_trigger_the_rules(shop, ps, 
 
     assert picqer.created == []
     assert link_of(shop).last_history_id == 100
+
+
+def test_country_codes_are_read_once_per_country_not_per_order(shop, ps, picqer, rsps):
+    configure(shop, processing_state_ids=[])
+    ps.add_history(100, 73, 2)
+    run(shop)
+    first = len(requests_to(rsps, "GET", "/api/countries/"))
+
+    OrderLink.objects.all().delete()
+    picqer.created.clear()
+    ps.add_history(101, 73, 2)
+    run(shop)
+
+    assert first == 2  # delivery NL, invoice BE
+    assert len(requests_to(rsps, "GET", "/api/countries/")) == 2  # the second order: cached
+    assert picqer.created[0]["deliverycountry"] == "NL"

@@ -6,6 +6,8 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.cache import cache
+
 from sync.clients.errors import ApiError
 from sync.mappers import orders as mapper
 
@@ -13,6 +15,8 @@ from .links import OrderContext
 from .products import products_resolve
 
 logger = logging.getLogger(__name__)
+
+COUNTRY_CACHE_SECONDS = 24 * 3600
 
 
 @dataclass
@@ -62,14 +66,23 @@ def _product_line(ctx: OrderContext, line: mapper.OrderLine, idproduct: int,
                                 use_shop_price=ctx.shop.use_shop_price)
 
 
+def _country_iso(ctx: OrderContext, id_country: int) -> str:
+    """ISO-2 code of a PrestaShop country. Countries practically never change, so the code is
+    cached per shop for a day instead of costing a webservice call per address."""
+    key = f"ps:{ctx.shop.pk}:country-iso:{id_country}"
+    iso = cache.get(key)
+    if iso is None:
+        iso = ctx.ps.country_get(id_country).get("iso_code", "")
+        cache.set(key, iso, COUNTRY_CACHE_SECONDS)
+    return iso
+
+
 def _address(ctx: OrderContext, kind: str, address: dict[str, Any]) -> dict[str, Any]:
-    country = ctx.ps.country_get(int(address["id_country"])) if address.get("id_country") \
-        else {}
+    iso = _country_iso(ctx, int(address["id_country"])) if address.get("id_country") else ""
     region = ""
     if int(address.get("id_state") or 0):
         region = ctx.ps.get("states", int(address["id_state"])).get("name", "")
-    return mapper.address_fields(kind, address, country_iso=country.get("iso_code", ""),
-                                 region=region)
+    return mapper.address_fields(kind, address, country_iso=iso, region=region)
 
 
 def _remarks(ctx: OrderContext) -> str | None:
