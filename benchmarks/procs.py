@@ -335,9 +335,13 @@ def interrupt_on_sigterm() -> None:
     signal.signal(signal.SIGTERM, handler)
 
 
+def results_path(name: str) -> Path:
+    return ROOT / "var" / f"bench-{name}.json"
+
+
 def results_save(name: str, data: Any) -> Path:
     """Keep the raw figures of the last run under var/ (for re-reading, not committed)."""
-    path = ROOT / "var" / f"bench-{name}.json"
+    path = results_path(name)
     path.parent.mkdir(exist_ok=True)
     path.write_text(json.dumps(data, indent=1, default=str))
     return path

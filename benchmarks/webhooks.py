@@ -35,11 +35,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import procs
+from .webhooks_report import ROW_HEADERS, cpu_text, docs_body, findings, row, verdict
 
 FIXTURE = procs.ROOT / "tests/fixtures/picqer_webhooks/products.free_stock_changed__single.json"
 SECRET = "bench-webhook-secret-0123456789"
 FINAL_STATES = ("done", "ignored", "failed")
-TARGET_P99_MS = 50.0
 
 SETUP = f"""
 import json
@@ -169,19 +169,25 @@ class Variant:
     postgres: bool
     env: dict = field(default_factory=dict)
     note: str = ""
+    worker_after_load: bool = False  # diagnostic: the acknowledgement path without the worker
 
 
 VARIANTS = {
     "postgres": Variant("postgres+redis", True, note="production shape, product defaults"),
-    "postgres-persistent": Variant(
-        "postgres+redis, DB_CONN_MAX_AGE=60", True, {"DB_CONN_MAX_AGE": "60"},
-        note="persistent database connections (an existing setting)"),
-    "sqlite": Variant("sqlite+files", False, note="embedded default"),
-    "sqlite-fastpoll": Variant(
-        "sqlite+files, broker polling 0.1 s", False,
-        {"DJANGO_SETTINGS_MODULE": "benchmarks.settings_fastpoll"},
-        note="experiment: file broker polled every 0.1 s instead of kombu's 1 s"),
+    "postgres-ackonly": Variant(
+        "postgres+redis, worker started after the load", True, worker_after_load=True,
+        note="diagnostic: what the web tier alone can acknowledge on this machine"),
+    "sqlite": Variant("sqlite+files", False, note="embedded default (make run)"),
 }
+NOTES = {v.name: v.note for v in VARIANTS.values()}
+
+
+def worker_start(env: dict, args: argparse.Namespace, workdir: Path, variant: Variant,
+                 processes: procs.Stack) -> None:
+    worker = processes.add(procs.celery_worker(
+        env, concurrency=args.concurrency, log_path=workdir / f"{variant.name}-worker.log",
+        name=f"bench-webhooks-{os.getpid()}"))
+    worker.wait_ready(lambda: procs.log_contains(worker, b" ready."))
 
 
 def variant_run(variant: Variant, args: argparse.Namespace, workdir: Path) -> dict:
@@ -209,17 +215,17 @@ def variant_run(variant: Variant, args: argparse.Namespace, workdir: Path) -> di
         stack.callback(processes.stop_all)
         web = processes.add(procs.gunicorn(env, port=port, workers=args.web_workers,
                                            log_path=workdir / f"{variant.name}-web.log"))
-        worker = processes.add(procs.celery_worker(
-            env, concurrency=args.concurrency, log_path=workdir / f"{variant.name}-worker.log",
-            name=f"bench-webhooks-{os.getpid()}"))
         web.wait_ready(lambda: procs.port_open(port))
-        worker.wait_ready(lambda: procs.log_contains(worker, b" ready."))
+        if not variant.worker_after_load:
+            worker_start(env, args, workdir, variant, processes)
         warm_up(port, path)
         print(f"[{variant.name}] {args.rate:.0f} req/s for {args.duration:.0f} s ...", flush=True)
         load_before, cpu_before = os.getloadavg()[0], procs.cpu_snapshot()
         samples, wall = load_run(port=port, path=path, rate=args.rate,
                                  duration=args.duration, senders=args.senders)
         load_after, cpu = os.getloadavg()[0], procs.cpu_used(cpu_before, procs.cpu_snapshot())
+        if variant.worker_after_load:
+            worker_start(env, args, workdir, variant, processes)
         accepted = sum(1 for s in samples if 200 <= s.status < 300)
         counts, drain = inbox_drain(database_url, expected=accepted,
                                     timeout=args.drain_timeout)
@@ -251,89 +257,6 @@ def summarize(samples: list[Sample], wall: float, accepted: int, counts: dict, d
     }
 
 
-def verdict(r: dict) -> str:
-    ok = r["p99"] < TARGET_P99_MS and r["non_2xx"] == 0 and r["lost"] == 0 \
-        and r["unfinished"] == 0 and r["stored"] == r["accepted"] == r["final"]
-    return "PASS" if ok else "FAIL"
-
-
-ROW_HEADERS = ["variant", "requests", "req/s", "non-2xx", "ack p50 ms", "p95", "p99", "max",
-               "stored", "processed (state)", "unfinished", "lost", "drain after load",
-               "store→final p50 / p99", "load avg", "target"]
-
-
-def row(name: str, r: dict) -> list:
-    states = ", ".join(f"{k} {v}" for k, v in sorted(r["states"].items()))
-    return [name, r["requests"], f"{r['achieved_rps']:.1f}", r["non_2xx"], f"{r['p50']:.1f}",
-            f"{r['p95']:.1f}", f"{r['p99']:.1f}", f"{r['max']:.0f}", r["stored"],
-            f"{r['final']} ({states})", r["unfinished"], r["lost"], f"{r['drain_s']:.1f} s",
-            f"{r['lag_p50']:.2f} / {r['lag_p99']:.2f} s",
-            "{:.1f}→{:.1f}".format(*r.get("load", (0, 0))), verdict(r)]
-
-
-def cpu_text(r: dict) -> str:
-    """CPU seconds per kind of process during the load window, and per request."""
-    cpu, n = r.get("cpu", {}), max(r["requests"], 1)
-    parts = [f"{name} {sec:.1f} s ({sec / n * 1000:.1f} ms/req)"
-             for name, sec in sorted(cpu.items(), key=lambda kv: -kv[1]) if sec >= 0.05]
-    capacity = (os.cpu_count() or 1) * r.get("wall", 0)
-    return f"{sum(cpu.values()):.0f} of {capacity:.0f} CPU-s: " + ", ".join(parts)
-
-
-def findings(args: argparse.Namespace, results: dict[str, dict]) -> str:
-    """Per variant: the product's CPU cost per event and the inbox processing rate."""
-    lines = []
-    for name, r in results.items():
-        cpu, n = r.get("cpu", {}), max(r["requests"], 1)
-        own = {k: cpu.get(k, 0.0) / n * 1000 for k in ("web", "worker", "postgres", "redis")}
-        total = sum(own.values())
-        rate = r["final"] / (r.get("wall", 0) + r["drain_s"]) if r["final"] else 0.0
-        lines.append(
-            f"- {name}: the middleware's processes used {total:.1f} ms of CPU per event (web "
-            f"{own['web']:.1f}, worker {own['worker']:.1f}, PostgreSQL {own['postgres']:.1f}, "
-            f"redis {own['redis']:.1f}) = {total * args.rate / 1000:.2f} cores at "
-            f"{args.rate:g} req/s on a {os.cpu_count()}-core machine; the inbox finished "
-            f"{rate:.0f} events/s over the run.")
-    return "\n".join(lines)
-
-
-def docs_body(args: argparse.Namespace, results: dict[str, dict]) -> str:
-    table = procs.markdown_table(ROW_HEADERS, [row(n, r) for n, r in results.items()])
-    cpu_lines = "\n".join(f"- {name}: {cpu_text(r)}" for name, r in results.items())
-    return f"""Target: acknowledgement p99 < {TARGET_P99_MS:.0f} ms at 100 requests/s sustained for
-60 s, every accepted event processed, none lost.
-
-Run {dt.date.today().isoformat()} on {procs.machine()}, everything on the same machine (load
-generator, gunicorn, Celery, database): `make bench-webhooks`
-(`.venv/bin/python -m benchmarks.webhooks --rate {args.rate:g} --duration {args.duration:g}`).
-
-{table}
-
-CPU used on the machine during each load window (all processes, by kind; "other" and
-"sandbox" are other work running on the shared machine at the time — this benchmark starts
-no sandbox):
-
-{cpu_lines}
-
-{findings(args, results)}
-
-Conditions: `gunicorn config.wsgi:application --workers {args.web_workers}` (sync workers,
-`DJANGO_DEBUG=False`, `SECURE_SSL_REDIRECT=False`, `DB_CONN_MAX_AGE=0` — the defaults) and one
-`celery worker --concurrency {args.concurrency}` (the Procfile's), fresh database per variant.
-*postgres+redis* = PostgreSQL 15 on loopback (throwaway database) + Redis db 14 as broker and
-cache; *sqlite+files* = the embedded default (SQLite file + kombu file-system broker).
-The load generator sends {args.rate:g} requests/s open loop from {args.senders} threads
-(request *i* is due at *i*/rate s; the acknowledgement time counts from that due time, so
-server-side queueing is not hidden). Each request is a distinct `products.free_stock_changed`
-delivery shaped like `tests/fixtures/picqer_webhooks/`, signed with the account's secret
-(`X-Picqer-Signature`). The account's shop has stock updates off, so every event is processed
-to `ignored` ("no enabled shop with stock updates on") without calling Picqer: this measures
-the acknowledgement path (guards, HMAC, inbox insert, publish after commit) and the inbox
-worker (claim, dispatch, record), not Picqer's latency, which the stock benchmark covers.
-"Processed" = rows in a final state (done/ignored/failed) after the load; "lost" = accepted
-(2xx) minus processed; "store→final" = `processed_at − received_at` per event."""
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rate", type=float, default=100.0)
@@ -346,6 +269,10 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"comma list of {','.join(VARIANTS)} (auto: postgres when it "
                              "answers, then sqlite)")
     parser.add_argument("--no-docs", action="store_true", help="do not update the docs")
+    parser.add_argument("--docs-only", action="store_true",
+                        help="rewrite the docs section from the last saved figures")
+    parser.add_argument("--merge", action="store_true",
+                        help="add these variants to the figures of the last saved run")
     parser.add_argument("--keep-logs", action="store_true", help="keep the process logs")
     args = parser.parse_args(argv)
     procs.interrupt_on_sigterm()
@@ -355,6 +282,14 @@ def main(argv: list[str] | None = None) -> int:
         print("PostgreSQL/Redis not answering on 127.0.0.1: embedded variants only")
         wanted = [v for v in wanted if not v.startswith("postgres")] or ["sqlite"]
     results: dict[str, dict] = {}
+    if args.docs_only:
+        saved = json.loads(procs.results_path("webhooks").read_text())
+        procs.docs_section_write("Webhooks", docs_body(argparse.Namespace(**saved["args"]),
+                                                       saved["results"], NOTES))
+        print(findings(argparse.Namespace(**saved["args"]), saved["results"]))
+        return 0
+    if args.merge and procs.results_path("webhooks").exists():
+        results = json.loads(procs.results_path("webhooks").read_text())["results"]
     workdir = Path(tempfile.mkdtemp(prefix="bench-webhooks-"))
     try:
         for kind in wanted:
@@ -369,10 +304,10 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(procs.markdown_table(ROW_HEADERS, [row(n, r) for n, r in results.items()]))
     print(findings(args, results))
-    print("raw figures:", procs.results_save("webhooks", {"args": vars(args),
-                                                          "results": results}))
-    if not args.no_docs:
-        procs.docs_section_write("Webhooks", docs_body(args, results))
+    if not args.no_docs:  # the raw figures under var/ always match the docs
+        print("raw figures:", procs.results_save("webhooks", {"args": vars(args),
+                                                      "results": results}))
+        procs.docs_section_write("Webhooks", docs_body(args, results, NOTES))
         print(f"wrote the Webhooks section of {procs.DOCS_PATH.relative_to(procs.ROOT)}")
     if args.keep_logs:
         print(f"logs in {workdir}")

@@ -30,6 +30,9 @@ if CELERY_BROKER_URL.startswith("filesystem"):
         "processed_folder": str(_BROKER_DIR / "processed"),
         "control_folder": str(_BROKER_DIR / "control"),
         "store_processed": False,
+        # kombu's default is 1 s between polls of an empty queue: a webhook would wait up to
+        # a second for the worker. 0.1 s costs little on one machine.
+        "polling_interval": 0.1,
     }
 
 CELERY_TASK_IGNORE_RESULT = True

@@ -6,9 +6,12 @@ pytest_plugins = ["sandbox.testing"]
 
 
 @pytest.fixture(autouse=True)
-def _isolated_cache(settings, tmp_path):
-    """Each test gets its own cache so rate-limit and lock state never leak between tests."""
-    if "redis" not in settings.CACHES["default"]["BACKEND"]:
+def _isolated_cache(request, settings, tmp_path):
+    """Each test gets its own cache so rate-limit and lock state never leak between tests.
+    End-to-end tests keep the configured (file or Redis) cache: their worker processes must
+    share it with the test process, as web and worker do in production."""
+    e2e = request.node.get_closest_marker("e2e") is not None
+    if not e2e and "redis" not in settings.CACHES["default"]["BACKEND"]:
         settings.CACHES = {
             "default": {
                 "BACKEND": "django.core.cache.backends.locmem.LocMemCache",

@@ -7,10 +7,12 @@ only one of them wins the claim, and only the holder of the claim may record the
 
 import logging
 import random
+import time
 from datetime import datetime, timedelta
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import F
 from django.utils import timezone
 
@@ -19,7 +21,7 @@ from sync.clients.errors import ApiError
 
 from .handlers import EventIgnored, handler_for
 from .models import WebhookEvent
-from .services import webhook_event_publish
+from .services import DRAIN_SCHEDULED_KEY, webhook_event_publish, webhook_events_wake
 
 logger = logging.getLogger("webhooks.processing")
 
@@ -33,6 +35,9 @@ PENDING_GRACE = timedelta(seconds=60)
 # backlog must not fill up with one more copy of every pending event each minute.
 REPUBLISH_AFTER = timedelta(minutes=5)
 SWEEP_BATCH = 500
+DRAIN_BATCH = 100
+# A drain hands over to a fresh task after this long, well inside the task time limits.
+DRAIN_BUDGET_SECONDS = 60
 ERROR_MAX_CHARS = 1000
 
 
@@ -134,6 +139,31 @@ def webhook_event_run(*, event_id: int) -> float | None:
         # The sync services answer "ignored: <reason>" when there is nothing to do.
         _finish(event, State.IGNORED if result.startswith("ignored") else State.DONE, result)
     return None
+
+
+def webhook_events_drain(*, budget_seconds: float = DRAIN_BUDGET_SECONDS) -> int:
+    """Process every pending event that is due, oldest first. Returns how many were run.
+
+    Several drains may run at once (a full batch wakes a helper, so a backlog spreads over
+    the worker's slots): each event is still claimed by exactly one of them. An event put
+    back for a retry is scheduled on its own with its countdown."""
+    cache.delete(DRAIN_SCHEDULED_KEY)  # before reading: see webhook_events_wake
+    started, processed = time.monotonic(), 0
+    while True:
+        due = list(WebhookEvent.objects.filter(state=State.PENDING,
+                                               available_at__lte=timezone.now())
+                   .order_by("pk").values_list("pk", flat=True)[:DRAIN_BATCH])
+        if not due:
+            return processed
+        if len(due) == DRAIN_BATCH or time.monotonic() - started > budget_seconds:
+            webhook_events_wake()  # a backlog: another worker slot may help
+        if time.monotonic() - started > budget_seconds:
+            return processed
+        for event_id in due:
+            countdown = webhook_event_run(event_id=event_id)
+            if countdown is not None:
+                webhook_event_publish(event_id=event_id, countdown=countdown)
+            processed += 1
 
 
 def webhook_events_sweep(*, now: datetime | None = None) -> dict[str, int]:

@@ -15,6 +15,12 @@ def webhook_event_process(self, event_id: int) -> None:
 
 
 @shared_task(ignore_result=True)
+def webhook_events_drain() -> int:
+    """Process the inbox's pending events (woken by the receiver after each burst)."""
+    return processing.webhook_events_drain()
+
+
+@shared_task(ignore_result=True)
 def webhook_events_sweep() -> dict[str, int]:
     """Re-publish lost events, release expired leases, purge old rows (beat, every minute)."""
     return processing.webhook_events_sweep()

@@ -189,13 +189,13 @@ def test_update_on_8_patches_only_the_given_field(sandbox, shop):
 
 
 @pytest.fixture
-def published(monkeypatch):
-    """Record broker publishes instead of writing to the test broker directory."""
+def woken(monkeypatch):
+    """Record the drain wake-ups instead of writing to the test broker."""
     import webhooks.services
 
-    calls: list[int] = []
-    monkeypatch.setattr(webhooks.services, "webhook_event_publish",
-                        lambda *, event_id: calls.append(event_id) or True)
+    calls: list[bool] = []
+    monkeypatch.setattr(webhooks.services, "webhook_events_wake",
+                        lambda: calls.append(True) or True)
     return calls
 
 
@@ -210,7 +210,7 @@ def _wait_for(predicate, timeout=20.0):
 
 
 def test_signed_webhook_from_the_sandbox_verifies_and_is_stored(
-        sandbox, live_server, account, published):
+        sandbox, live_server, account, woken):
     from webhooks.models import WebhookEvent
 
     account.public_base_url = live_server.url
@@ -237,4 +237,4 @@ def test_signed_webhook_from_the_sandbox_verifies_and_is_stored(
     stored = WebhookEvent.objects.get(account=account)
     assert stored.event == "orders.created"
     assert stored.payload["data"]["idorder"] == order["idorder"]
-    assert published == [stored.pk]
+    assert woken == [True]

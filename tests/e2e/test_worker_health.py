@@ -1,9 +1,13 @@
 """A real worker process runs a task from the real broker, and /health sees it."""
 
+import pytest
+
 from sync.models import Heartbeat
 from sync.tasks.heartbeat import heartbeat_worker
 
 from .workers import wait_for
+
+pytestmark = pytest.mark.e2e
 
 
 def test_it_runs_a_task_in_a_real_worker_and_health_reports_it(worker, client):

@@ -47,11 +47,23 @@ def deliver(client, account):
 
 @pytest.fixture
 def published(monkeypatch):
-    """Replace the broker: records the event ids handed to webhook_event_process.delay."""
+    """Replace the broker for single events: records the ids handed to webhook_event_process
+    (sweeper, admin "process again", retries)."""
     from webhooks.tasks import webhook_event_process
 
     calls: list[int] = []
-    monkeypatch.setattr(webhook_event_process, "delay", lambda event_id: calls.append(event_id))
+    monkeypatch.setattr(webhook_event_process, "apply_async",
+                        lambda args, countdown=None: calls.append(args[0]))
+    return calls
+
+
+@pytest.fixture
+def woken(monkeypatch):
+    """Replace the broker for drains: counts the drain tasks the receiver publishes."""
+    from webhooks.tasks import webhook_events_drain
+
+    calls: list[bool] = []
+    monkeypatch.setattr(webhook_events_drain, "delay", lambda: calls.append(True))
     return calls
 
 
@@ -60,13 +72,48 @@ def broker_down(monkeypatch):
     """A broker that refuses every publish the way kombu does."""
     from kombu.exceptions import OperationalError
 
-    from webhooks.tasks import webhook_event_process
+    from webhooks.tasks import webhook_event_process, webhook_events_drain
 
-    def _refuse(event_id):
+    def _refuse(*args, **kwargs):
         raise OperationalError("Error 111 connecting to redis://:pw@localhost:6379. Refused.")
 
-    monkeypatch.setattr(webhook_event_process, "delay", _refuse)
+    monkeypatch.setattr(webhook_event_process, "apply_async", _refuse)
+    monkeypatch.setattr(webhook_events_drain, "delay", _refuse)
 
 
 def payload(name: str) -> dict:
     return json.loads(fixture_body(name))
+
+
+TEST_EVENT = "test.event"
+
+
+def make_event(account, *, event=TEST_EVENT, key="k1", **fields):
+    from webhooks.models import WebhookEvent
+
+    return WebhookEvent.objects.create(
+        account=account, event=event, dedupe_key=key,
+        payload={"event": event, "data": {"idorder": 7}}, **fields,
+    )
+
+
+@pytest.fixture
+def handler(monkeypatch):
+    """A test-only handler registered for TEST_EVENT; set `.effect` to raise instead."""
+
+    class Recorder:
+        calls: list = []
+        effect = None
+
+        def __call__(self, *, account, payload):
+            self.calls.append((account.pk, payload))
+            if self.effect is not None:
+                raise self.effect
+            return "did the thing"
+
+    recorder = Recorder()
+    recorder.calls = []
+    from webhooks import handlers
+
+    monkeypatch.setitem(handlers.HANDLERS, TEST_EVENT, recorder)
+    return recorder

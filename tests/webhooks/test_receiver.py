@@ -15,8 +15,8 @@ pytestmark = pytest.mark.django_db
 ORDER = "orders.status_changed__completed"
 
 
-def test_it_stores_a_signed_delivery_and_publishes_it_after_commit(
-    deliver, published, django_capture_on_commit_callbacks
+def test_it_stores_a_signed_delivery_and_wakes_a_drain_after_commit(
+    deliver, woken, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         response = deliver(fixture_body(ORDER))
@@ -28,15 +28,15 @@ def test_it_stores_a_signed_delivery_and_publishes_it_after_commit(
     assert event.object_ref == "idorder=240350427"
     assert event.payload == payload(ORDER)
     assert len(callbacks) == 1
-    assert published == [event.pk]
+    assert woken == [True]
 
 
 def test_it_publishes_nothing_before_the_commit(
-    deliver, published, django_capture_on_commit_callbacks
+    deliver, woken, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         deliver(fixture_body(ORDER))
-        assert published == []
+        assert woken == []
     assert len(callbacks) == 1
 
 
@@ -53,14 +53,14 @@ def test_it_publishes_nothing_before_the_commit(
     ids=["unsigned", "empty", "wrong-secret", "reserialized", "hex", "garbage"],
 )
 def test_it_refuses_forged_or_unsigned_deliveries_and_stores_nothing(
-    deliver, published, signature, django_capture_on_commit_callbacks
+    deliver, woken, signature, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
         response = deliver(fixture_body(ORDER), signature=signature)
 
     assert response.status_code == 401
     assert WebhookEvent.objects.count() == 0
-    assert published == []
+    assert woken == []
 
 
 def test_it_never_accepts_a_signature_made_with_an_empty_secret():
@@ -143,24 +143,24 @@ def test_it_measures_the_real_body_not_only_the_declared_length(deliver, setting
 
 
 def test_it_stores_a_duplicate_delivery_once(
-    deliver, published, django_capture_on_commit_callbacks
+    deliver, woken, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
         statuses = [deliver(fixture_body(ORDER)).status_code for _ in range(5)]
 
     assert statuses == [200] * 5
     assert WebhookEvent.objects.count() == 1
-    assert len(published) == 1
+    assert len(woken) == 1
 
 
-def test_it_dedupes_a_resend_whose_bytes_differ_only_in_formatting(deliver, published):
+def test_it_dedupes_a_resend_whose_bytes_differ_only_in_formatting(deliver, woken):
     first = payload(ORDER)
     deliver(json.dumps(first))
     deliver(json.dumps(first, indent=1))
     assert WebhookEvent.objects.count() == 1
 
 
-def test_it_keeps_two_status_changes_in_the_same_second_apart(deliver, published):
+def test_it_keeps_two_status_changes_in_the_same_second_apart(deliver, woken):
     # event_triggered_at has one-second resolution: processing then completed within one
     # second share the envelope, and dropping the second would lose the shipment.
     first = payload(ORDER)
@@ -170,7 +170,7 @@ def test_it_keeps_two_status_changes_in_the_same_second_apart(deliver, published
     assert WebhookEvent.objects.count() == 2
 
 
-def test_it_keeps_different_deliveries_apart(deliver, published):
+def test_it_keeps_different_deliveries_apart(deliver, woken):
     first = payload(ORDER)
     later = {**first, "event_triggered_at": "2026-01-13 09:50:00"}
     other_order = {**first, "data": {**first["data"], "idorder": 240350428}}
@@ -179,7 +179,7 @@ def test_it_keeps_different_deliveries_apart(deliver, published):
     assert WebhookEvent.objects.count() == 3
 
 
-def test_it_falls_back_to_the_raw_body_when_the_envelope_is_incomplete(deliver, published):
+def test_it_falls_back_to_the_raw_body_when_the_envelope_is_incomplete(deliver, woken):
     deliver(b'{"event": "orders.status_changed", "data": {"idorder": 1}}')
     deliver(b'{"event": "orders.status_changed", "data": {"idorder": 1}}')
     deliver(b'{"event": "orders.status_changed", "data": {"idorder": 2}}')
@@ -207,14 +207,14 @@ def test_it_answers_503_when_the_database_fails(deliver):
     assert response.status_code == 503
 
 
-def test_it_stores_unhandled_events_too(deliver, published):
+def test_it_stores_unhandled_events_too(deliver, woken):
     # A valid delivery we have no handler for is acknowledged; processing marks it ignored.
     assert deliver(fixture_body("tasks.created__single")).status_code == 200
     assert WebhookEvent.objects.get().event == "tasks.created"
 
 
 def test_it_publishes_nothing_when_the_transaction_rolls_back(
-    account, published, django_capture_on_commit_callbacks
+    account, woken, django_capture_on_commit_callbacks
 ):
     from django.db import transaction
 
@@ -228,7 +228,7 @@ def test_it_publishes_nothing_when_the_transaction_rolls_back(
         webhook_event_store(account=account, payload=payload(ORDER), raw_body=b"{}")
         raise RuntimeError("rolled back")
     assert callbacks == []
-    assert published == []
+    assert woken == []
     assert WebhookEvent.objects.count() == 0
 
 
