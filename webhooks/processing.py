@@ -52,6 +52,17 @@ def _claim(*, event_id: int, now: datetime) -> WebhookEvent | None:
     return WebhookEvent.objects.select_related("account").get(pk=event_id)
 
 
+def _claim_loaded(event: WebhookEvent, *, now: datetime) -> bool:
+    """Claim an event the caller has already read (the drain reads a batch at once). The
+    attempt count is part of the condition, so the in-memory row is exactly the claimed one."""
+    claimed = WebhookEvent.objects.filter(
+        pk=event.pk, state=State.PENDING, attempts=event.attempts
+    ).update(state=State.PROCESSING, claimed_at=now, attempts=event.attempts + 1)
+    if claimed:
+        event.state, event.claimed_at, event.attempts = State.PROCESSING, now, event.attempts + 1
+    return bool(claimed)
+
+
 def _record(event: WebhookEvent, **fields) -> bool:
     """Write the outcome, but only while we still hold the claim (a lease that expired and
     was taken over by another worker is not ours to close)."""
@@ -113,6 +124,10 @@ def webhook_event_run(*, event_id: int) -> float | None:
     if event is None:
         logger.info("webhooks.event.claim_lost event_id=%s", event_id)
         return None
+    return _run_claimed(event)
+
+
+def _run_claimed(event: WebhookEvent) -> float | None:
     if event.attempts > MAX_ATTEMPTS:
         # A run that kept killing its worker: do not run it again (no redelivery loop).
         _fail(event, f"gave up after {MAX_ATTEMPTS} attempts (worker lost)")
@@ -148,21 +163,27 @@ def webhook_events_drain(*, budget_seconds: float = DRAIN_BUDGET_SECONDS) -> int
     the worker's slots): each event is still claimed by exactly one of them. An event put
     back for a retry is scheduled on its own with its countdown."""
     cache.delete(DRAIN_SCHEDULED_KEY)  # before reading: see webhook_events_wake
-    started, processed = time.monotonic(), 0
+    started, processed, accounts = time.monotonic(), 0, {}
     while True:
-        due = list(WebhookEvent.objects.filter(state=State.PENDING,
-                                               available_at__lte=timezone.now())
-                   .order_by("pk").values_list("pk", flat=True)[:DRAIN_BATCH])
-        if not due:
+        batch = list(WebhookEvent.objects.filter(state=State.PENDING,
+                                                 available_at__lte=timezone.now())
+                     .order_by("pk")[:DRAIN_BATCH])
+        if not batch:
             return processed
-        if len(due) == DRAIN_BATCH or time.monotonic() - started > budget_seconds:
+        if len(batch) == DRAIN_BATCH or time.monotonic() - started > budget_seconds:
             webhook_events_wake()  # a backlog: another worker slot may help
         if time.monotonic() - started > budget_seconds:
             return processed
-        for event_id in due:
-            countdown = webhook_event_run(event_id=event_id)
+        for event in batch:
+            if not _claim_loaded(event, now=timezone.now()):
+                continue  # another drain or task has it
+            # Accounts are few: read (and decrypt) each once per drain, not once per event.
+            if event.account_id not in accounts:
+                accounts[event.account_id] = event.account
+            event.account = accounts[event.account_id]
+            countdown = _run_claimed(event)
             if countdown is not None:
-                webhook_event_publish(event_id=event_id, countdown=countdown)
+                webhook_event_publish(event_id=event.pk, countdown=countdown)
             processed += 1
 
 
