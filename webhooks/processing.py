@@ -21,7 +21,12 @@ from sync.clients.errors import ApiError
 
 from .handlers import EventIgnored, handler_for
 from .models import WebhookEvent
-from .services import DRAIN_SCHEDULED_KEY, webhook_event_publish, webhook_events_wake
+from .services import (
+    DRAIN_SCHEDULED_KEY,
+    DRAIN_SCHEDULED_SECONDS,
+    webhook_event_publish,
+    webhook_events_wake,
+)
 
 logger = logging.getLogger("webhooks.processing")
 
@@ -38,6 +43,9 @@ SWEEP_BATCH = 500
 DRAIN_BATCH = 100
 # A drain hands over to a fresh task after this long, well inside the task time limits.
 DRAIN_BUDGET_SECONDS = 60
+# An idle drain waits this long for more deliveries before it ends (polling every 0.1 s).
+DRAIN_LINGER_SECONDS = 1.0
+DRAIN_IDLE_POLL_SECONDS = 0.1
 ERROR_MAX_CHARS = 1000
 
 
@@ -156,35 +164,57 @@ def _run_claimed(event: WebhookEvent) -> float | None:
     return None
 
 
-def webhook_events_drain(*, budget_seconds: float = DRAIN_BUDGET_SECONDS) -> int:
+def webhook_events_drain(*, budget_seconds: float = DRAIN_BUDGET_SECONDS,
+                         linger_seconds: float = DRAIN_LINGER_SECONDS) -> int:
     """Process every pending event that is due, oldest first. Returns how many were run.
 
-    Several drains may run at once (a full batch wakes a helper, so a backlog spreads over
-    the worker's slots): each event is still claimed by exactly one of them. An event put
-    back for a retry is scheduled on its own with its countdown."""
+    Under a steady stream one drain keeps running (it lingers briefly when the inbox is
+    empty, holding the wake-up flag so deliveries publish nothing) instead of one task per
+    delivery. Several drains may run at once (a full batch wakes a helper, so a backlog
+    spreads over the worker's slots): each event is still claimed by exactly one of them.
+    An event put back for a retry is scheduled on its own with its countdown."""
+    started, processed, idle, accounts = time.monotonic(), 0, 0.0, {}
     cache.delete(DRAIN_SCHEDULED_KEY)  # before reading: see webhook_events_wake
-    started, processed, accounts = time.monotonic(), 0, {}
-    while True:
-        batch = list(WebhookEvent.objects.filter(state=State.PENDING,
-                                                 available_at__lte=timezone.now())
-                     .order_by("pk")[:DRAIN_BATCH])
+    while time.monotonic() - started < budget_seconds:
+        batch = _due_batch()
+        if not batch and idle >= linger_seconds:
+            cache.delete(DRAIN_SCHEDULED_KEY)  # then one last read: nothing can slip past
+            batch = _due_batch()
+            if not batch:
+                return processed
         if not batch:
-            return processed
-        if len(batch) == DRAIN_BATCH or time.monotonic() - started > budget_seconds:
+            cache.set(DRAIN_SCHEDULED_KEY, 1, DRAIN_SCHEDULED_SECONDS)  # we are still here
+            time.sleep(DRAIN_IDLE_POLL_SECONDS)
+            idle += DRAIN_IDLE_POLL_SECONDS
+            continue
+        idle = 0.0
+        if len(batch) == DRAIN_BATCH:
             webhook_events_wake()  # a backlog: another worker slot may help
-        if time.monotonic() - started > budget_seconds:
-            return processed
-        for event in batch:
-            if not _claim_loaded(event, now=timezone.now()):
-                continue  # another drain or task has it
-            # Accounts are few: read (and decrypt) each once per drain, not once per event.
-            if event.account_id not in accounts:
-                accounts[event.account_id] = event.account
-            event.account = accounts[event.account_id]
-            countdown = _run_claimed(event)
-            if countdown is not None:
-                webhook_event_publish(event_id=event.pk, countdown=countdown)
-            processed += 1
+        processed += _drain_batch(batch, accounts)
+    webhook_events_wake()  # out of time: hand over to a fresh task
+    return processed
+
+
+def _due_batch() -> list[WebhookEvent]:
+    return list(WebhookEvent.objects.filter(state=State.PENDING,
+                                            available_at__lte=timezone.now())
+                .order_by("pk")[:DRAIN_BATCH])
+
+
+def _drain_batch(batch: list[WebhookEvent], accounts: dict) -> int:
+    processed = 0
+    for event in batch:
+        if not _claim_loaded(event, now=timezone.now()):
+            continue  # another drain or task has it
+        # Accounts are few: read (and decrypt) each once per drain, not once per event.
+        if event.account_id not in accounts:
+            accounts[event.account_id] = event.account
+        event.account = accounts[event.account_id]
+        countdown = _run_claimed(event)
+        if countdown is not None:
+            webhook_event_publish(event_id=event.pk, countdown=countdown)
+        processed += 1
+    return processed
 
 
 def webhook_events_sweep(*, now: datetime | None = None) -> dict[str, int]:

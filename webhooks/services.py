@@ -165,7 +165,9 @@ def webhook_receive(
     """Run the guard ladder on one delivery and store it if it passes. `read_body(n)` reads
     at most n bytes of the request body; it is only called for a known account."""
     try:
-        account = PicqerAccount.objects.filter(webhook_key=webhook_key).first()
+        # Only what the guard ladder needs: every secret read is a decryption.
+        account = (PicqerAccount.objects.only("pk", "webhook_secret")
+                   .filter(webhook_key=webhook_key).order_by().first())
     except DatabaseError:
         return _database_unavailable()
     if account is None:
