@@ -262,7 +262,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rate", type=float, default=100.0)
     parser.add_argument("--duration", type=float, default=60.0)
     parser.add_argument("--senders", type=int, default=24)
-    parser.add_argument("--web-workers", type=int, default=4)
+    parser.add_argument("--web-workers", type=int, default=2)
     parser.add_argument("--concurrency", type=int, default=2)
     parser.add_argument("--drain-timeout", type=float, default=300.0)
     parser.add_argument("--variants", default="auto",
