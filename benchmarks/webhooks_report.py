@@ -118,7 +118,8 @@ no sandbox):
 {findings(args, results)}
 
 Conditions: `gunicorn config.wsgi:application --workers {args.web_workers}` (sync workers,
-`DJANGO_DEBUG=False`, `SECURE_SSL_REDIRECT=False`, `DB_CONN_MAX_AGE=0` — the defaults) and one
+`DJANGO_DEBUG=False`, `SECURE_SSL_REDIRECT=False`, otherwise the defaults: persistent PostgreSQL
+connections, the file broker polled every 0.1 s) and one
 `celery worker --concurrency {args.concurrency}` (the Procfile's), fresh database per variant.
 *postgres+redis* = PostgreSQL 15 on loopback (throwaway database) + Redis db 14 as broker and
 cache; *sqlite+files* = the embedded default (SQLite file + kombu file-system broker).
@@ -128,7 +129,7 @@ server-side queueing is not hidden). Each request is a distinct `products.free_s
 delivery shaped like `tests/fixtures/picqer_webhooks/`, signed with the account's secret
 (`X-Picqer-Signature`). The account's shop has stock updates off, so every event is processed
 to `ignored` ("no enabled shop with stock updates on") without calling Picqer: this measures
-the acknowledgement path (guards, HMAC, inbox insert, publish after commit) and the inbox
+the acknowledgement path (guards, HMAC, inbox insert, waking a drain after commit) and the inbox
 worker (claim, dispatch, record), not Picqer's latency, which the stock benchmark covers.
 "Processed" = rows in a final state (done/ignored/failed) after the load; "lost" = accepted
 (2xx) minus processed; "store→final" = `processed_at − received_at` per event."""

@@ -19,6 +19,9 @@ from .base import HttpClient, looks_like_html
 
 PAGE_SIZE = 100  # fixed by Picqer; a shorter page is the last one
 MAX_INLINE_RETRY_AFTER = 30.0  # longer pauses go back to Celery instead of holding a worker
+# When Picqer reports this few requests left, pause everyone this long (then re-check).
+LOW_BUDGET_REMAINING = 5
+LOW_BUDGET_PAUSE_SECONDS = 5.0
 DEFAULT_TAG_COLOR = "#823882"  # Picqer's own default (picqer-php createTag)
 
 
@@ -66,12 +69,25 @@ class PicqerClient(HttpClient):
         for attempt in (1, 2):
             ratelimit.acquire(self.rate_limit_key, self.rate_limit_per_minute)
             try:
-                return super().request(method, path, **kwargs)
+                response = super().request(method, path, **kwargs)
+                self._slow_down_when_budget_low(response)
+                return response
             except errors.ApiRateLimitedError as exc:
                 ratelimit.record_pause(self.rate_limit_key, exc.retry_after)
                 if attempt == 2 or exc.retry_after > MAX_INLINE_RETRY_AFTER:
                     raise
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _slow_down_when_budget_low(self, response: requests.Response) -> None:
+        """Picqer's own count wins over ours: when `X-RateLimit-Remaining` (confirmed header,
+        picqer-api.md §2) says the budget is nearly spent, every process pauses briefly, so
+        our per-minute count and Picqer's window cannot drift into a burst of 429s."""
+        try:
+            remaining = int(response.headers.get("X-RateLimit-Remaining", ""))
+        except ValueError:
+            return
+        if remaining <= LOW_BUDGET_REMAINING:
+            ratelimit.record_pause(self.rate_limit_key, LOW_BUDGET_PAUSE_SECONDS)
 
     def _parse_error_body(self, response: requests.Response) -> tuple[Any, str]:
         """Picqer errors: {"error": true, "error_code": 24, "error_message": "..."}."""

@@ -1,6 +1,7 @@
 """The shared per-account budget: windows, shared pauses, the embedded file cache."""
 
 import pytest
+import responses
 
 from sync.clients import ratelimit
 from sync.clients.errors import ApiRateLimitedError
@@ -54,3 +55,18 @@ def test_it_works_on_the_file_cache_of_the_embedded_mode(settings, tmp_path, clo
     assert clock.slept[0] == pytest.approx(3)
     assert len(clock.slept) == 2  # pause, then the full window
     assert any((tmp_path / "cache").iterdir())  # state really went through the file cache
+
+
+@responses.activate
+def test_a_nearly_spent_picqer_budget_pauses_every_process(account, clock):
+    from sync.clients.picqer import LOW_BUDGET_PAUSE_SECONDS, PicqerClient
+
+    responses.get("https://example.picqer.com/api/v1/vatgroups", json=[],
+                  headers={"X-RateLimit-Remaining": "3"})
+    client = PicqerClient.for_account(account)
+
+    client.get("vatgroups")
+
+    assert ratelimit.paused_for(client.rate_limit_key) == LOW_BUDGET_PAUSE_SECONDS
+    client.get("vatgroups")
+    assert clock.slept == [LOW_BUDGET_PAUSE_SECONDS]  # the next call waited for the pause

@@ -80,7 +80,35 @@ def limited(sandbox, settings, clock):
     return sandbox
 
 
-def test_429_pauses_then_resends_the_identical_request(limited, account, clock, monkeypatch):
+@pytest.fixture
+def no_low_budget_pause(monkeypatch):
+    """Isolate the 429 path: the client normally pauses before Picqer's budget runs out."""
+    from sync.clients import picqer
+
+    monkeypatch.setattr(picqer, "LOW_BUDGET_REMAINING", -1)
+
+
+def test_a_nearly_spent_budget_pauses_before_picqer_refuses(limited, account, clock,
+                                                           monkeypatch):
+    client = PicqerClient.for_account(account)
+    client.ping()  # X-RateLimit-Remaining: 1 -> pause
+    client.ping()  # waited 5 s; X-RateLimit-Remaining: 0 -> pause again
+    lift = clock.sleep
+
+    def sleep_and_lift(seconds):  # while we wait, the emulator's window "rolls over"
+        limited.knobs(picqer_rate_limit=500)
+        lift(seconds)
+
+    monkeypatch.setattr(ratelimit, "_sleep", sleep_and_lift)
+    sent = _record_methods(client)
+
+    assert len(client.vatgroups_list()) == 3
+    assert sent == ["GET"]  # no 429 on the way
+    assert clock.slept == [5.0, 5.0]
+
+
+def test_429_pauses_then_resends_the_identical_request(limited, account, clock, monkeypatch,
+                                                       no_low_budget_pause):
     client = PicqerClient.for_account(account)
     client.ping()
     client.ping()
@@ -100,7 +128,8 @@ def test_429_pauses_then_resends_the_identical_request(limited, account, clock, 
     assert clock.slept == [20.0]  # no Retry-After from Picqer: the client's 20 s default
 
 
-def test_429_that_persists_raises_rate_limited_with_retry_after(limited, account, clock):
+def test_429_that_persists_raises_rate_limited_with_retry_after(limited, account, clock,
+                                                                no_low_budget_pause):
     client = PicqerClient.for_account(account)
     client.ping()
     client.ping()
