@@ -17,14 +17,12 @@ from __future__ import annotations
 import argparse
 import math
 import os
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 from .common import (
-    ROOT,
     WRITE_METHODS,
     CallCounter,
     docs_section_update,
@@ -37,23 +35,6 @@ from .common import (
 COMMAND = ".venv/bin/python -m benchmarks.stock"
 MEMORY_LIMIT_MB = 300
 WALL_FACTOR = 1.5
-# The emulator builds each listed product's live associations (two full scans of the
-# stock and combination tables) even when `display` does not show them: ~170 ms per product
-# at 20,000 SKUs, 45 minutes for the narrow product list the sync reads. Real PrestaShop
-# does not do that work; the benchmark process of the sandbox skips it for products.
-SANDBOX_BOOT = """
-import sys
-import django
-django.setup()
-from sandbox.prestashop import views
-_full_view = views._view
-views._view = lambda tx, res, doc: dict(doc) if res.name == "products" else \\
-    _full_view(tx, res, doc)
-from django.core.management import call_command
-call_command("sandbox", *sys.argv[1:])
-"""
-
-
 STOCK_NOTES = """How it is measured: the sandbox runs as a subprocess with a bulk-seeded catalogue
 (`POST /sandbox/seed {"skus", "combinations", "differing"}`), 20 ms added to every API call.
 (a) reads every Picqer product page with the sync's own `PicqerClient`, nothing else;
@@ -66,8 +47,8 @@ seeded state file: one emulator process serializes every call (one GIL, one SQLi
 lock held while a list page is built), so with a single process the PrestaShop pages read
 during (b) stalled the Picqer pages (first run: 214 s vs 113 s, ratio 1.90), which real,
 separate servers do not do. The emulator's own cost stays in both (a) and (b): a Picqer page
-costs it ~0.5 s of CPU at 20,000 products, most of each page's time. The benchmark's
-sandbox skips building product associations the narrow list never shows (see SANDBOX_BOOT).
+costs it ~0.5 s of CPU at 20,000 products, most of each page's time. The emulator
+skips building product associations a narrow list does not show.
 The machine is shared (other benchmarks may run at the same time), so absolute seconds vary
 between runs by 20-30 %; a ratio below 1 means (a) was slowed by outside load, not that the
 sync beat its own floor. Re-run on a quiet machine for a clean ratio.
@@ -122,29 +103,11 @@ def _django_boot(tmp: Path, rate_limit: int) -> None:
 
 
 def _sandbox_start(tmp: Path, name: str, ps_version: str):
-    """One emulator process on a free port with its own state file (see SANDBOX_BOOT)."""
-    from sandbox.client import SandboxServer
-    from sandbox.testing import free_port
+    """One emulator process on a free port with its own state file."""
+    from sandbox.testing import sandbox_start
 
-    port = free_port()
-    env = {**os.environ, "SANDBOX_ENABLED": "1"}
-    with open(tmp / f"{name}.log", "ab") as log:
-        process = subprocess.Popen(  # noqa: S603 - our own code
-            [sys.executable, "-c", SANDBOX_BOOT, "--port", str(port), "--state",
-             str(tmp / f"{name}.sqlite3"), "--reset", "--quiet", "--ps-version", ps_version],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    server = SandboxServer(f"http://127.0.0.1:{port}", process)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"sandbox exited; see {tmp / name}.log")
-        try:
-            server.control("GET", "health")
-            return server
-        except (OSError, RuntimeError):
-            time.sleep(0.2)
-    server.stop()
-    raise RuntimeError("sandbox did not start within 60 s")
+    return sandbox_start(state_path=tmp / f"{name}.sqlite3", log_path=tmp / f"{name}.log",
+                         extra_args=("--ps-version", ps_version), wait_seconds=60)
 
 
 def _sandboxes_start(tmp: Path, args: argparse.Namespace, differing: int) -> list:
