@@ -79,13 +79,13 @@ def object_ref_from_payload(payload: dict) -> str:
     return ""
 
 
-def dedupe_key_for(*, account_id: int, payload: dict, raw_body: bytes) -> str:
+def dedupe_key_for(*, account_id: int, payload: dict) -> str:
     """Picqer sends no delivery id (picqer-api.md §6.3); a retry repeats the same payload.
     The key is a hash of the canonical payload (sorted keys, so formatting cannot matter):
     the envelope alone is not enough, because `event_triggered_at` has one-second resolution
     and two real status changes of one order within a second (processing, then completed)
     would collide and the second would be dropped. The account is part of the key so two
-    accounts can never collide. `raw_body` is kept for callers; the payload is what counts."""
+    accounts can never collide."""
     canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
     material = f"{account_id}|{canonical}".encode()
     return hashlib.sha256(material).hexdigest()
@@ -135,10 +135,10 @@ def webhook_events_wake() -> bool:
     return _publish(webhook_events_drain_task.delay, "drain")
 
 
-def webhook_event_store(*, account: PicqerAccount, payload: dict, raw_body: bytes) -> Receipt:
+def webhook_event_store(*, account: PicqerAccount, payload: dict) -> Receipt:
     """Insert the event once (a duplicate delivery is acknowledged without a second row) and
     publish it after the commit, so the worker can never look for a row not yet visible."""
-    dedupe_key = dedupe_key_for(account_id=account.pk, payload=payload, raw_body=raw_body)
+    dedupe_key = dedupe_key_for(account_id=account.pk, payload=payload)
     try:
         with transaction.atomic():
             event = WebhookEvent.objects.create(
@@ -188,7 +188,7 @@ def webhook_receive(
     if payload is None:
         return _refuse(400, "malformed_payload", account=account.pk)
     try:
-        return webhook_event_store(account=account, payload=payload, raw_body=raw_body)
+        return webhook_event_store(account=account, payload=payload)
     except DatabaseError:
         return _database_unavailable()
 
