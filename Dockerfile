@@ -24,6 +24,5 @@ USER app
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --retries=3 \
   CMD python -c "import urllib.request,sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/health', timeout=4).status == 200 else 1)"
-# Webhook requests must answer well inside Picqer's 10 s: a short worker timeout.
-CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", \
-     "--timeout", "30", "--access-logfile", "-"]
+# Workers, timeout and the warm-up hook: config/gunicorn.conf.py (WEB_CONCURRENCY sets workers).
+CMD ["gunicorn", "-c", "config/gunicorn.conf.py", "config.wsgi:application"]

@@ -218,9 +218,10 @@ def django_snippet(env: dict[str, str], code: str, timeout: float = 120.0) -> An
 
 
 def gunicorn(env: dict[str, str], *, port: int, workers: int, log_path: Path) -> Proc:
-    return Proc("gunicorn", [str(BIN / "gunicorn"), "config.wsgi:application", "--workers",
-                             str(workers), "--bind", f"127.0.0.1:{port}", "--access-logfile",
-                             "-"], env, log_path)
+    """The production web process (config/gunicorn.conf.py), on loopback."""
+    return Proc("gunicorn", [str(BIN / "gunicorn"), "-c", "config/gunicorn.conf.py",
+                             "config.wsgi:application", "--workers", str(workers), "--bind",
+                             f"127.0.0.1:{port}"], env, log_path)
 
 
 def celery_worker(env: dict[str, str], *, concurrency: int, log_path: Path,

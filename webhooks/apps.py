@@ -1,6 +1,17 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_delete, post_save
 
 
 class WebhooksConfig(AppConfig):
     name = "webhooks"
     verbose_name = "Webhooks"
+
+    def ready(self) -> None:
+        from prestapicqer.models import PicqerAccount
+
+        from .accounts import webhook_accounts_forget
+
+        # A changed secret or a deleted account must not linger in this process's cache.
+        for signal in (post_save, post_delete):
+            signal.connect(webhook_accounts_forget, sender=PicqerAccount,
+                           dispatch_uid=f"webhooks-accounts-forget-{signal is post_save}")

@@ -8,14 +8,18 @@ only one of them wins the claim, and only the holder of the claim may record the
 import logging
 import random
 import time
+from collections import defaultdict
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.cache import cache
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from prestapicqer.models import PicqerAccount
 from sync.activity import activity_log
 from sync.clients.errors import ApiError
 
@@ -40,7 +44,10 @@ PENDING_GRACE = timedelta(seconds=60)
 # backlog must not fill up with one more copy of every pending event each minute.
 REPUBLISH_AFTER = timedelta(minutes=5)
 SWEEP_BATCH = 500
-DRAIN_BATCH = 100
+# A drain claims this many due events at once. Large enough that claiming and recording cost
+# little per event; small enough that a backlog of slow events still spreads over the
+# worker's slots (each full batch wakes a helper drain).
+DRAIN_BATCH = 20
 # A drain hands over to a fresh task after this long, well inside the task time limits.
 DRAIN_BUDGET_SECONDS = 60
 # An idle drain waits this long for more deliveries before it ends (polling every 0.1 s).
@@ -58,17 +65,6 @@ def _claim(*, event_id: int, now: datetime) -> WebhookEvent | None:
     if not claimed:
         return None
     return WebhookEvent.objects.select_related("account").get(pk=event_id)
-
-
-def _claim_loaded(event: WebhookEvent, *, now: datetime) -> bool:
-    """Claim an event the caller has already read (the drain reads a batch at once). The
-    attempt count is part of the condition, so the in-memory row is exactly the claimed one."""
-    claimed = WebhookEvent.objects.filter(
-        pk=event.pk, state=State.PENDING, attempts=event.attempts
-    ).update(state=State.PROCESSING, claimed_at=now, attempts=event.attempts + 1)
-    if claimed:
-        event.state, event.claimed_at, event.attempts = State.PROCESSING, now, event.attempts + 1
-    return bool(claimed)
 
 
 def _record(event: WebhookEvent, **fields) -> bool:
@@ -135,19 +131,22 @@ def webhook_event_run(*, event_id: int) -> float | None:
     return _run_claimed(event)
 
 
-def _run_claimed(event: WebhookEvent) -> float | None:
+Finish = Callable[[WebhookEvent, str, str], None]
+
+
+def _run_claimed(event: WebhookEvent, finish: Finish = _finish) -> float | None:
     if event.attempts > MAX_ATTEMPTS:
         # A run that kept killing its worker: do not run it again (no redelivery loop).
         _fail(event, f"gave up after {MAX_ATTEMPTS} attempts (worker lost)")
         return None
     handler = handler_for(event.event)
     if handler is None:
-        _finish(event, State.IGNORED, f"no handler for event {event.event}")
+        finish(event, State.IGNORED, f"no handler for event {event.event}")
         return None
     try:
         result = handler(account=event.account, payload=event.payload)
     except EventIgnored as exc:
-        _finish(event, State.IGNORED, str(exc))
+        finish(event, State.IGNORED, str(exc))
     except ApiError as exc:
         if getattr(exc, "retryable", False):
             return _retry_later(event, exc)
@@ -160,7 +159,7 @@ def _run_claimed(event: WebhookEvent) -> float | None:
     else:
         result = "" if result is None else str(result)
         # The sync services answer "ignored: <reason>" when there is nothing to do.
-        _finish(event, State.IGNORED if result.startswith("ignored") else State.DONE, result)
+        finish(event, State.IGNORED if result.startswith("ignored") else State.DONE, result)
     return None
 
 
@@ -168,53 +167,106 @@ def webhook_events_drain(*, budget_seconds: float = DRAIN_BUDGET_SECONDS,
                          linger_seconds: float = DRAIN_LINGER_SECONDS) -> int:
     """Process every pending event that is due, oldest first. Returns how many were run.
 
-    Under a steady stream one drain keeps running (it lingers briefly when the inbox is
-    empty, holding the wake-up flag so deliveries publish nothing) instead of one task per
-    delivery. Several drains may run at once (a full batch wakes a helper, so a backlog
-    spreads over the worker's slots): each event is still claimed by exactly one of them.
-    An event put back for a retry is scheduled on its own with its countdown."""
-    started, processed, idle, accounts = time.monotonic(), 0, 0.0, {}
+    Under a steady stream one drain keeps running instead of one task per delivery: it claims
+    what arrived, runs it, and waits a moment for more (holding the wake-up flag, so
+    deliveries publish nothing), ending after `linger_seconds` without work. Several drains
+    may run at once (a full batch wakes a helper, so a backlog spreads over the worker's
+    slots): each event is still claimed by exactly one of them. An event put back for a
+    retry is scheduled on its own with its countdown."""
+    deadline, processed, idle = time.monotonic() + budget_seconds, 0, 0.0
     cache.delete(DRAIN_SCHEDULED_KEY)  # before reading: see webhook_events_wake
-    while time.monotonic() - started < budget_seconds:
-        batch = _due_batch()
+    while time.monotonic() < deadline:
+        batch = _claim_due()
         if not batch and idle >= linger_seconds:
             cache.delete(DRAIN_SCHEDULED_KEY)  # then one last read: nothing can slip past
-            batch = _due_batch()
+            batch = _claim_due()
             if not batch:
                 return processed
-        if not batch:
-            cache.set(DRAIN_SCHEDULED_KEY, 1, DRAIN_SCHEDULED_SECONDS)  # we are still here
-            time.sleep(DRAIN_IDLE_POLL_SECONDS)
-            idle += DRAIN_IDLE_POLL_SECONDS
-            continue
-        idle = 0.0
+        idle = 0.0 if batch else idle + DRAIN_IDLE_POLL_SECONDS
         if len(batch) == DRAIN_BATCH:
             webhook_events_wake()  # a backlog: another worker slot may help
-        processed += _drain_batch(batch, accounts)
+        processed += _run_batch(batch, deadline=deadline)
+        if len(batch) < DRAIN_BATCH:
+            # Let deliveries gather: one claim per batch of them, not one per event.
+            cache.set(DRAIN_SCHEDULED_KEY, 1, DRAIN_SCHEDULED_SECONDS)  # we are still here
+            time.sleep(DRAIN_IDLE_POLL_SECONDS)
     webhook_events_wake()  # out of time: hand over to a fresh task
     return processed
 
 
-def _due_batch() -> list[WebhookEvent]:
-    return list(WebhookEvent.objects.filter(state=State.PENDING,
-                                            available_at__lte=timezone.now())
-                .order_by("pk")[:DRAIN_BATCH])
-
-
-def _drain_batch(batch: list[WebhookEvent], accounts: dict) -> int:
-    processed = 0
-    for event in batch:
-        if not _claim_loaded(event, now=timezone.now()):
-            continue  # another drain or task has it
-        # Accounts are few: read (and decrypt) each once per drain, not once per event.
-        if event.account_id not in accounts:
-            accounts[event.account_id] = event.account
+def _claim_due() -> list[WebhookEvent]:
+    """Claim up to DRAIN_BATCH due events, oldest first, in one transaction. SKIP LOCKED lets
+    concurrent drains take different rows without waiting for each other (SQLite has no row
+    locks; its write lock serializes the claims instead)."""
+    now = timezone.now()
+    with transaction.atomic():
+        events = list(WebhookEvent.objects.select_for_update(skip_locked=True)
+                      .filter(state=State.PENDING, available_at__lte=now)
+                      .order_by("pk")[:DRAIN_BATCH])
+        if not events:
+            return []
+        WebhookEvent.objects.filter(pk__in=[event.pk for event in events]).update(
+            state=State.PROCESSING, claimed_at=now, attempts=F("attempts") + 1)
+    # Each batch reads its accounts afresh, with their shops (which the handlers look at):
+    # two queries per batch instead of two per event, and never older than the batch.
+    accounts = PicqerAccount.objects.prefetch_related("shops").in_bulk(
+        {event.account_id for event in events})
+    for event in events:
+        event.state, event.claimed_at, event.attempts = State.PROCESSING, now, event.attempts + 1
         event.account = accounts[event.account_id]
-        countdown = _run_claimed(event)
+    return events
+
+
+def _run_batch(batch: list[WebhookEvent], *, deadline: float) -> int:
+    """Run a claimed batch; events not started by the deadline are handed back, so a claim
+    never outlives the lease. Returns how many ran."""
+    finished = _FinishedBatch()
+    ran = 0
+    for event in batch:
+        if time.monotonic() >= deadline:
+            _release(batch[ran:])
+            break
+        countdown = _run_claimed(event, finish=finished.add)
         if countdown is not None:
             webhook_event_publish(event_id=event.pk, countdown=countdown)
-        processed += 1
-    return processed
+        ran += 1
+    finished.record()
+    return ran
+
+
+def _release(events: list[WebhookEvent]) -> None:
+    """Hand claimed but unstarted events back (they did not use up an attempt)."""
+    for event in events:
+        _record(event, state=State.PENDING, claimed_at=None, attempts=event.attempts - 1,
+                available_at=timezone.now())
+
+
+class _FinishedBatch:
+    """The done and ignored outcomes of one batch, written together at its end: one UPDATE
+    per distinct outcome instead of one per event. Should the worker die before, the rows
+    stay claimed and run again once the lease expires (every handler is idempotent)."""
+
+    def __init__(self) -> None:
+        self._groups: dict[tuple[str, str], list[WebhookEvent]] = defaultdict(list)
+
+    def add(self, event: WebhookEvent, state: str, result: str) -> None:
+        self._groups[(state, result[:ERROR_MAX_CHARS])].append(event)
+
+    def record(self) -> None:
+        now = timezone.now()
+        for (state, result), events in self._groups.items():
+            # The batch shares one claim time; rows whose lease was taken over are skipped.
+            recorded = WebhookEvent.objects.filter(
+                pk__in=[event.pk for event in events], state=State.PROCESSING,
+                claimed_at=events[0].claimed_at,
+            ).update(state=state, result=result, last_error="", processed_at=now)
+            for event in events:
+                logger.info("webhooks.event.%s event_id=%s event=%s", state, event.pk,
+                            event.event)
+            if recorded < len(events):
+                logger.warning("webhooks.event.lease_lost %s of %s outcomes not recorded",
+                               len(events) - recorded, len(events))
+        self._groups.clear()
 
 
 def webhook_events_sweep(*, now: datetime | None = None) -> dict[str, int]:

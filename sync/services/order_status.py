@@ -52,7 +52,8 @@ def _shop_for(account: PicqerAccount, order: dict) -> tuple[Shop | None, int | N
     if parsed is None:
         return None, None, f"reference {order.get('reference')!r} is not a PrestaPicqer one"
     prefix, ps_order_id = parsed
-    shop = account.shops.filter(prefix=prefix).first()
+    # .all(), searched here: the inbox drain has the account's shops loaded already.
+    shop = next((shop for shop in account.shops.all() if shop.prefix == prefix), None)
     if shop is None:
         return None, None, f"unknown shop prefix {prefix}"
     if not shop.enabled:

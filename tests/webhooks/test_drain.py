@@ -77,3 +77,68 @@ def test_an_event_is_claimed_by_one_drain_only(account, handler):
     assert webhook_events_drain() == 1
     assert webhook_events_drain() == 0
     assert len(handler.calls) == 1
+
+
+def test_concurrent_drains_claim_disjoint_batches(account, django_assert_num_queries):
+    from webhooks.processing import DRAIN_BATCH, _claim_due
+
+    events = [make_event(account, key=f"k{n}") for n in range(DRAIN_BATCH + 3)]
+
+    first, second, third = _claim_due(), _claim_due(), _claim_due()
+
+    assert [e.pk for e in first] == [e.pk for e in events[:DRAIN_BATCH]]  # oldest first
+    assert [e.pk for e in second] == [e.pk for e in events[DRAIN_BATCH:]]
+    assert third == []
+    rows = WebhookEvent.objects.filter(pk__in=[e.pk for e in events])
+    assert {(r.state, r.attempts) for r in rows} == {(State.PROCESSING, 1)}
+    with django_assert_num_queries(0):  # loaded with the batch, for the handlers
+        list(first[0].account.shops.all())
+
+
+def _drain_queries(account, count, django_assert_max_num_queries):
+    for n in range(count):
+        make_event(account, key=f"n{count}-{n}")
+    with django_assert_max_num_queries(1000) as captured:
+        assert webhook_events_drain(linger_seconds=0) == count
+    return len(captured.captured_queries)
+
+
+def test_the_cost_of_a_drain_does_not_grow_with_its_events(
+        account, handler, django_assert_max_num_queries):
+    # Claiming, loading accounts and recording are per batch; the handler here queries nothing.
+    few = _drain_queries(account, 2, django_assert_max_num_queries)
+    many = _drain_queries(account, 15, django_assert_max_num_queries)
+
+    assert many == few
+    assert len(handler.calls) == 17
+    assert set(WebhookEvent.objects.values_list("state", "result")) == {
+        (State.DONE, "did the thing")}
+
+
+def test_events_not_started_before_the_deadline_are_handed_back(account, handler):
+    from webhooks.processing import _claim_due, _run_batch
+
+    make_event(account, key="a")
+    make_event(account, key="b")
+    batch = _claim_due()
+
+    assert _run_batch(batch, deadline=0.0) == 0
+
+    rows = list(WebhookEvent.objects.order_by("pk"))
+    assert [(r.state, r.attempts, r.claimed_at) for r in rows] == [(State.PENDING, 0, None)] * 2
+    assert handler.calls == []
+
+
+def test_a_batch_does_not_record_an_outcome_for_a_lease_it_lost(account, handler, caplog):
+    from webhooks.processing import _claim_due, _run_batch
+
+    kept, lost = make_event(account, key="kept"), make_event(account, key="lost")
+    batch = _claim_due()
+    # The lease of one row expired and another worker claimed it in the meantime.
+    WebhookEvent.objects.filter(pk=lost.pk).update(claimed_at=timezone.now())
+
+    assert _run_batch(batch, deadline=float("inf")) == 2
+
+    assert WebhookEvent.objects.get(pk=kept.pk).state == State.DONE
+    assert WebhookEvent.objects.get(pk=lost.pk).state == State.PROCESSING  # the new owner's
+    assert "webhooks.event.lease_lost 1 of 2" in caplog.text

@@ -225,7 +225,7 @@ def test_it_publishes_nothing_when_the_transaction_rolls_back(
         pytest.raises(RuntimeError),
         transaction.atomic(),
     ):
-        webhook_event_store(account=account, payload=payload(ORDER))
+        webhook_event_store(account_id=account.pk, payload=payload(ORDER))
         raise RuntimeError("rolled back")
     assert callbacks == []
     assert woken == []

@@ -45,7 +45,8 @@ def stock_product_release(*, shop_id: int, idproduct: int) -> None:
 def stock_product_changed(*, account: PicqerAccount, idproduct: int) -> str:
     """Entry point of Picqer's stock webhooks: for every enabled shop of the account with
     stock updates on, request a full sync (full_sync_on_webhook) or schedule this product."""
-    shops = list(account.shops.filter(enabled=True, stock_enabled=True))
+    # .all(), filtered here: the inbox drain has the account's shops loaded already.
+    shops = [shop for shop in account.shops.all() if shop.enabled and shop.stock_enabled]
     if not shops:
         return "ignored: no enabled shop with stock updates on"
     results = []
