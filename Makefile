@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test venv migrate lint demo bench-orders bench-stock bench-webhooks clean
+.PHONY: run test venv migrate lint demo bench-orders bench-stock bench-webhooks bench-webhooks-cpu clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed")'
@@ -45,6 +45,9 @@ bench-stock: venv
 
 bench-webhooks: venv
 	$(PY) -m benchmarks.webhooks
+
+bench-webhooks-cpu: venv
+	$(PY) -m benchmarks.webhooks_cpu
 
 clean:
 	rm -rf $(VENV) var/broker var/cache
