@@ -222,15 +222,17 @@ def _run_batch(batch: list[WebhookEvent], *, deadline: float) -> int:
     never outlives the lease. Returns how many ran."""
     finished = _FinishedBatch()
     ran = 0
-    for event in batch:
-        if time.monotonic() >= deadline:
-            _release(batch[ran:])
-            break
-        countdown = _run_claimed(event, finish=finished.add)
-        if countdown is not None:
-            webhook_event_publish(event_id=event.pk, countdown=countdown)
-        ran += 1
-    finished.record()
+    try:
+        for event in batch:
+            if time.monotonic() >= deadline:
+                _release(batch[ran:])
+                break
+            countdown = _run_claimed(event, finish=finished.add)
+            if countdown is not None:
+                webhook_event_publish(event_id=event.pk, countdown=countdown)
+            ran += 1
+    finally:  # what finished is recorded even when the rest of the batch is cut short
+        finished.record()
     return ran
 
 

@@ -142,3 +142,26 @@ def test_a_batch_does_not_record_an_outcome_for_a_lease_it_lost(account, handler
     assert WebhookEvent.objects.get(pk=kept.pk).state == State.DONE
     assert WebhookEvent.objects.get(pk=lost.pk).state == State.PROCESSING  # the new owner's
     assert "webhooks.event.lease_lost 1 of 2" in caplog.text
+
+
+def test_outcomes_already_reached_are_recorded_when_the_batch_is_cut_short(
+        account, handler, monkeypatch):
+    from webhooks import processing
+
+    first, second = make_event(account, key="first"), make_event(account, key="second")
+    batch = processing._claim_due()
+    calls = []
+
+    def run(event, finish):
+        calls.append(event.pk)
+        if len(calls) == 2:
+            raise SystemExit("worker shutting down")  # not an Exception: escapes the handler
+        finish(event, State.DONE, "did the thing")
+
+    monkeypatch.setattr(processing, "_run_claimed", run)
+
+    with pytest.raises(SystemExit):
+        processing._run_batch(batch, deadline=float("inf"))
+
+    assert WebhookEvent.objects.get(pk=first.pk).state == State.DONE
+    assert WebhookEvent.objects.get(pk=second.pk).state == State.PROCESSING  # lease expiry
