@@ -71,6 +71,11 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
         "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     })
+elif DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    # An unreachable server must fail a request (503 to Picqer, which retries) within
+    # seconds, and never hold a gunicorn worker's warm-up past its 30 s timeout. A
+    # `?connect_timeout=` in DATABASE_URL wins.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
 # Persistent connections: a new connection per request or task costs more CPU than the work
 # itself, for PostgreSQL and for SQLite alike (Django registers its SQL functions on every
 # SQLite connect): 5.8 against 1.5 ms per webhook delivery (docs/benchmarks.md, Webhooks).

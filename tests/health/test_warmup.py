@@ -60,3 +60,23 @@ def test_gunicorn_runs_the_warmup_in_every_worker(monkeypatch):
 
     assert calls == ["warm"]
     assert conf["timeout"] <= 30  # Picqer gives a delivery 10 s; a stuck worker is recycled
+
+
+def test_a_postgresql_connect_cannot_outlast_the_workers_boot_timeout():
+    # The warm-up connects before gunicorn's first heartbeat: a server that drops packets
+    # must fail it well inside the 30 s that gunicorn gives a booting worker.
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings",
+           "DATABASE_URL": "postgres://user@db.invalid:5432/prestapicqer"}
+    code = ("import django, json; django.setup(); from django.conf import settings; "
+            "print(json.dumps(settings.DATABASES['default']['OPTIONS']))")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=60, check=True)
+    options = json.loads(done.stdout.strip().splitlines()[-1])
+    conf = runpy.run_path(str(ROOT / "config" / "gunicorn.conf.py"))
+
+    assert 0 < options["connect_timeout"] * 2 < conf["timeout"]
