@@ -12,9 +12,11 @@ if env.str("CELERY_BROKER_URL", default=""):
 elif _REDIS_URL:
     CELERY_BROKER_URL = _REDIS_URL
 else:
-    # Server-less default: kombu's file-system transport. Real worker processes,
-    # no Redis needed; fine for one machine, not for scaling out.
+    # Server-less default: kombu's file-system transport, made safe for several producers
+    # (config/filesystem_broker.py). Real worker processes, no Redis needed; fine for one
+    # machine, not for scaling out.
     CELERY_BROKER_URL = "filesystem://"
+    CELERY_BROKER_TRANSPORT = "config.filesystem_broker:Transport"
     for _sub in ("queue", "processed", "control"):
         (_BROKER_DIR / _sub).mkdir(parents=True, exist_ok=True)
 
