@@ -35,7 +35,8 @@ lint: venv
 ## Middleware + sandbox emulators + a shop that keeps ordering (no account anywhere).
 demo: migrate
 	$(PY) manage.py ensure_admin
-	HOST=$(HOST) WEB_PORT=$(PORT) $(VENV)/bin/honcho -f Procfile.demo start
+	HOST=$(HOST) WEB_PORT=$(PORT) PUBLIC_BASE_URL=http://$(HOST):$(PORT) \
+		$(VENV)/bin/honcho -f Procfile.demo start
 
 bench-orders: venv
 	$(PY) -m benchmarks.orders
