@@ -11,6 +11,7 @@ from prestapicqer.models import PicqerAccount, PicqerStatus, Shop, StatusMapping
 from .client import DEFAULT_API_KEY, DEFAULT_WS_KEY
 
 PAYMENT_ACCEPTED, SHIPPED, CANCELED = 2, 4, 6
+SANDBOX_ACCOUNT_NAME = "Sandbox"
 
 
 def sandbox_configure(
@@ -24,7 +25,7 @@ def sandbox_configure(
     """
     base = sandbox_url.rstrip("/")
     account, _ = PicqerAccount.objects.update_or_create(
-        name="Sandbox",
+        name=SANDBOX_ACCOUNT_NAME,
         defaults={"subdomain": "sandbox", "api_key": DEFAULT_API_KEY,
                   "api_base_url": f"{base}/picqer/api/v1/", "public_base_url": public_base_url},
     )

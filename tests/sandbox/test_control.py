@@ -111,3 +111,30 @@ def test_the_demo_places_shop_orders_and_ships_open_picqer_orders(sandbox_server
 
     assert sandbox_server.state("picqer.orders")[0]["status"] == "completed"
     assert "warehouse: shipped" in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_a_second_demo_forgets_the_orders_of_the_previous_sandbox(sandbox_server):
+    # `make demo` resets the sandbox each time: order ids start again at 1, so a remembered
+    # poll cursor or order link would hide the new orders from the middleware.
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from sync.models import OrderLink, PollCursor
+
+    def demo() -> None:
+        call_command("demo", sandbox_url=sandbox_server.base_url, iterations=1, interval=0,
+                     stdout=StringIO())
+
+    demo()
+    first = PollCursor.objects.get()
+    OrderLink.objects.create(shop=first.shop, ps_order_id=1)
+    PollCursor.objects.filter(pk=first.pk).update(last_history_id=10_000)
+
+    demo()
+
+    cursor = PollCursor.objects.get()
+    assert cursor.shop_id != first.shop_id
+    assert cursor.last_history_id < 10_000
+    assert OrderLink.objects.count() == 0

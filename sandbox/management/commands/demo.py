@@ -7,8 +7,9 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
+from prestapicqer.models import Shop
 from sandbox.client import SandboxServer
-from sandbox.setup import sandbox_configure
+from sandbox.setup import SANDBOX_ACCOUNT_NAME, sandbox_configure
 from sync.clients.errors import ApiError
 from sync.services.hooks import hook_ensure
 from sync.services.orders import orders_poll
@@ -20,9 +21,13 @@ class Command(BaseCommand):
     def add_arguments(self, parser) -> None:
         parser.add_argument("--sandbox-url", default="http://127.0.0.1:8001")
         parser.add_argument("--interval", type=float, default=8.0)
+        parser.add_argument("--iterations", type=int, default=0, help="0 = until Ctrl-C")
 
     def handle(self, *args, **opts) -> None:
         self._wait_for(SandboxServer(opts["sandbox_url"]))
+        # The sandbox starts empty on every `make demo` (--reset), so what the middleware
+        # remembers of the previous one (poll cursor, order links) would hide the new orders.
+        Shop.objects.filter(account__name=SANDBOX_ACCOUNT_NAME).delete()
         shop = sandbox_configure(sandbox_url=opts["sandbox_url"],
                                  public_base_url=settings.PUBLIC_BASE_URL)
         for kind in ("orders", "stock"):
@@ -32,7 +37,8 @@ class Command(BaseCommand):
                 raise CommandError(f"could not register the {kind} hook: {exc}") from exc
         orders_poll(shop_id=shop.pk)  # sets the poll cursor: orders from now on are sent
         self.stdout.write(f"configured {shop} against {opts['sandbox_url']}; hooks registered")
-        call_command("sandbox_demo", sandbox_url=opts["sandbox_url"], interval=opts["interval"])
+        call_command("sandbox_demo", sandbox_url=opts["sandbox_url"], interval=opts["interval"],
+                     iterations=opts["iterations"], stdout=self.stdout)
 
     @staticmethod
     def _wait_for(sandbox: SandboxServer, seconds: float = 60.0) -> None:
