@@ -196,13 +196,15 @@ def _receive(*, webhook_key: UUID, content_length: str | None,
         return _refuse(413, "body_too_large", account=account.pk)
     if not signature:
         return _refuse(401, "missing_signature", account=account.pk)
-    if not _signed_by(account, raw_body=raw_body, signature=signature):
-        if not account.cached:
-            return _refuse(401, "invalid_signature", account=account.pk)
+    signed = _signed_by(account, raw_body=raw_body, signature=signature)
+    if not signed and account.cached:
         # The cached secret may have been rotated since: judge by the stored one.
         account = webhook_account_get(webhook_key, fresh=True)
-        if account is None or not _signed_by(account, raw_body=raw_body, signature=signature):
-            return _refuse(401, "invalid_signature", webhook_key=webhook_key)
+        if account is None:
+            return _refuse(404, "unknown_account", webhook_key=webhook_key)
+        signed = _signed_by(account, raw_body=raw_body, signature=signature)
+    if not signed:
+        return _refuse(401, "invalid_signature", account=account.pk)
     payload = _parse(raw_body)
     if payload is None:
         return _refuse(400, "malformed_payload", account=account.pk)

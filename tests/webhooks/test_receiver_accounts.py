@@ -93,3 +93,16 @@ def test_an_account_deleted_elsewhere_is_refused_not_counted_as_duplicate(
     assert WebhookEvent.objects.count() == 0
     assert accounts._cache == {}
     assert "webhooks.picqer.unknown_account" in caplog.text
+
+
+def test_a_forged_delivery_is_judged_by_the_stored_secret_then_refused(
+        deliver, account, woken, caplog, django_assert_num_queries):
+    deliver(fixture_body(ORDER))  # caches the account
+    body = fixture_body("picklists.shipments.created__single")
+
+    with django_assert_num_queries(1):  # the fresh read of the account, no write
+        response = deliver(body, signature=sign(body, "not-the-secret"))
+
+    assert response.status_code == 401
+    assert WebhookEvent.objects.count() == 1
+    assert f"webhooks.picqer.invalid_signature account={account.pk}" in caplog.text
