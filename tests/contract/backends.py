@@ -109,6 +109,11 @@ class FixtureBackend:
         self.mock.get(PICQER + f"picklists/{idpicklist}/shipments",
                       json=load_json("picqer/picklist_shipments.json"))
 
+    def arrange_picqer_cancelled(self, idorder: int) -> None:
+        """The order as Picqer shows it after a cancel (the emulator changes it itself)."""
+        self.mock.replace(responses.GET, PICQER + f"orders/{idorder}",
+                          json={**load_json("picqer/order.json"), "status": "cancelled"})
+
     def arrange_picqer_reference_data(self, client) -> None:
         self.mock.get(PICQER + "vatgroups", json=load_json("picqer/vatgroups.json"))
         self.mock.get(PICQER + "warehouses", json=load_json("contract/picqer_warehouses.json"))
@@ -222,6 +227,9 @@ class SandboxBackend:
 
     def arrange_picqer_shipped(self, idorder: int, idpicklist: int) -> None:
         self.server.ship_order(idorder, TRACKING)
+
+    def arrange_picqer_cancelled(self, idorder: int) -> None:
+        """Nothing to arrange: the emulator cancelled the order itself."""
 
     def arrange_picqer_reference_data(self, client) -> None:
         client.tag_create("TopWebshop", color="#5993be", inherit=True)

@@ -5,11 +5,11 @@ GET + full PUT not doing so on 1.7), PATCH only on 8.x, and a signed webhook fro
 to the real receiver view, verified and stored.
 """
 
-import time
 
 import pytest
 
 from sync.clients import PicqerClient, PrestaShopClient, errors, psxml, ratelimit
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.e2e
 XML = {"Content-Type": "text/xml; charset=utf-8"}
@@ -228,16 +228,6 @@ def woken(monkeypatch):
     return calls
 
 
-def _wait_for(predicate, timeout=20.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    return predicate()
-
-
 def test_signed_webhook_from_the_sandbox_verifies_and_is_stored(
         sandbox, live_server, account, woken):
     from webhooks.models import WebhookEvent
@@ -257,7 +247,7 @@ def test_signed_webhook_from_the_sandbox_verifies_and_is_stored(
                                  "deliverycountry": "NL",
                                  "products": [{"idproduct": idproduct, "amount": 1}]})
     client.order_allocate(order["idorder"])
-    deliveries = _wait_for(lambda: len(sandbox.state("picqer.deliveries")) >= 2
+    deliveries = wait_for(lambda: len(sandbox.state("picqer.deliveries")) >= 2
                            and sandbox.state("picqer.deliveries"))
 
     by_event = {d["event"]: d for d in deliveries}

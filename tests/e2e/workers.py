@@ -14,6 +14,8 @@ from pathlib import Path
 
 from django.db import connection
 
+from tests.waiting import wait_for  # noqa: F401 - the e2e modules import it from here
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -77,17 +79,6 @@ class WorkerProcess:
                 self.process.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 self.kill()
-
-
-def wait_for(predicate, timeout: float = 30.0, interval: float = 0.2, what: str = "condition"):
-    """Poll `predicate` until it returns something truthy; fail with `what` after timeout."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = predicate()
-        if result:
-            return result
-        time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
 class WebProcess:

@@ -6,10 +6,11 @@ import hmac
 import json
 import queue
 import threading
-import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.e2e
 SECRET = "hook-secret-abc"
@@ -60,16 +61,6 @@ def _processing_order(sandbox_server, picqer):
         "products": [{"productcode": "SB-00001", "amount": 1}]}).json()
     picqer("POST", f"orders/{order['idorder']}/process")
     return order
-
-
-def _wait_for(predicate, timeout=15):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError("condition not reached")
 
 
 def test_a_status_change_is_delivered_signed_with_the_hook_secret(sandbox_server, picqer,
@@ -131,7 +122,7 @@ def test_a_hook_is_deactivated_after_repeated_failures(sandbox_server, picqer, r
 
     sandbox_server.set_stock(productcode="SB-00001", amount=1)
     sandbox_server.set_stock(productcode="SB-00001", amount=2)
-    _wait_for(lambda: len(sandbox_server.state("picqer.deliveries")) == 2)
+    wait_for(lambda: len(sandbox_server.state("picqer.deliveries")) == 2)
 
     assert picqer("GET", f"hooks/{hook['idhook']}").json()["active"] is False
     assert {d["outcome"] for d in sandbox_server.state("picqer.deliveries")} == {"failed"}

@@ -21,14 +21,17 @@ def start_url(shop, token=None):
     return f"/stock-sync/{shop.pk}/?token={shop.full_sync_token if token is None else token}"
 
 
-def test_curl_gets_202_with_run_id_and_status_url(client, shop):
-    response = client.get(start_url(shop), HTTP_ACCEPT="*/*")
+def test_curl_gets_202_with_run_id_and_status_url(
+        client, shop, _no_broker, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.get(start_url(shop), HTTP_ACCEPT="*/*")
     assert response.status_code == 202
     body = response.json()
     run = SyncRun.objects.get(pk=body["run_id"])
     assert run.trigger == "url" and body["status"] == "queued"
     assert body["status_url"].endswith(
         f"/stock-sync/{shop.pk}/runs/{run.pk}/?token={shop.full_sync_token}")
+    _no_broker.assert_called_once_with(run.pk)  # the task is published after the commit
 
 
 def test_a_browser_gets_a_readable_page(client, shop):
@@ -78,17 +81,22 @@ def test_status_page_shows_the_counts(client, shop, account):
     assert client.get(foreign).status_code == 404
 
 
-def test_admin_button_queues_a_run(admin_client, shop):
+def test_admin_button_queues_a_run(
+        admin_client, shop, _no_broker, django_capture_on_commit_callbacks):
     page = admin_client.get(reverse("admin:sync_syncrun_changelist"))
     assert b"Run full sync now: Dev shop" in page.content
-    response = admin_client.post(reverse("admin:sync_syncrun_run_now", args=[shop.pk]))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(reverse("admin:sync_syncrun_run_now", args=[shop.pk]))
     assert response.status_code == 302
     assert SyncRun.objects.get(shop=shop).trigger == "admin"
+    _no_broker.assert_called_once_with(SyncRun.objects.get(shop=shop).pk)
 
 
-def test_command_queues_by_default(shop):
-    call_command("sync_stock", "--shop", str(shop.pk))
+def test_command_queues_by_default(shop, _no_broker, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("sync_stock", "--shop", str(shop.pk))
     assert SyncRun.objects.get(shop=shop).state == "queued"
+    _no_broker.assert_called_once_with(SyncRun.objects.get(shop=shop).pk)
 
 
 def test_command_sync_runs_here_and_now(shop, ps, picqer_products, capsys):

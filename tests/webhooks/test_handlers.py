@@ -1,9 +1,5 @@
 """From a Picqer payload to the right sync service call (picqer-api.md §6.2, §6.3)."""
 
-import importlib
-import sys
-import types
-
 import pytest
 
 from webhooks import handlers
@@ -21,8 +17,7 @@ from .conftest import payload
 
 @pytest.fixture
 def fake_service(monkeypatch):
-    """Stand in for a lazily imported sync service. When the real module does not import
-    (not written yet), a stand-in module is registered for this test only."""
+    """Stand in for a lazily imported sync service."""
 
     def _install(module: str, function: str):
         calls: list[dict] = []
@@ -31,13 +26,9 @@ def fake_service(monkeypatch):
             calls.append(kwargs)
             return f"{function} ok"
 
-        try:
-            importlib.import_module(module)
-        except ImportError:  # not written yet, or mid-edit: isolate this test from it
-            monkeypatch.setitem(sys.modules, module, types.ModuleType(module))
-            setattr(sys.modules[module], function, fake)
-        else:
-            monkeypatch.setattr(f"{module}.{function}", fake, raising=False)
+        # Raises when the service is renamed or its module breaks: the handler's lazy
+        # import would fail the same way in production.
+        monkeypatch.setattr(f"{module}.{function}", fake)
         return calls
 
     return _install

@@ -132,6 +132,10 @@ def test_it_backs_off_exponentially_within_the_cap():
     ceilings = [processing.retry_countdown(attempts=n) for n in range(1, 12)]
     assert all(0 < c <= processing.BACKOFF_MAX_SECONDS for c in ceilings)
     assert processing.retry_countdown(attempts=20) >= processing.BACKOFF_MAX_SECONDS / 2
+    for n in range(1, 12):  # each attempt waits between half and all of base * 2^(n-1)
+        ceiling = min(processing.BACKOFF_MAX_SECONDS,
+                      processing.BACKOFF_BASE_SECONDS * 2 ** (n - 1))
+        assert ceiling / 2 <= processing.retry_countdown(attempts=n) <= ceiling
 
 
 def test_it_fails_a_permanent_error_with_the_reason(account, handler, retries):
