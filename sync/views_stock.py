@@ -10,6 +10,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from prestapicqer.models import Shop
+from sync.clients.errors import BrokerUnavailableError
 from sync.models.stock import SyncRun
 from sync.services.stock import stock_sync_request
 
@@ -48,7 +49,10 @@ def stock_sync_start(request, shop_id: int):
     shop = _shop_for_token(request, shop_id)
     if not (shop.enabled and shop.stock_enabled):
         return JsonResponse({"error": "stock updates are off for this shop"}, status=409)
-    run = stock_sync_request(shop=shop, trigger="url")
+    try:
+        run = stock_sync_request(shop=shop, trigger="url")
+    except BrokerUnavailableError as exc:  # the run stays queued; the next call queues it
+        return JsonResponse({"error": str(exc)}, status=503)
     return _run_response(request, shop, run, status=202)
 
 

@@ -16,7 +16,7 @@ each web process keeps them for `CACHE_SECONDS`:
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from uuid import UUID
 
 from prestapicqer.models import PicqerAccount
@@ -29,7 +29,7 @@ _cache: dict[UUID, tuple[float, WebhookAccount]] = {}
 @dataclass(frozen=True)
 class WebhookAccount:
     pk: int
-    webhook_secret: str
+    webhook_secret: str = field(repr=False)  # never in a traceback or a log
     cached: bool = False  # served from the cache (then a failed signature is worth a re-read)
 
 

@@ -6,7 +6,6 @@ only one of them wins the claim, and only the holder of the claim may record the
 """
 
 import logging
-import random
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -21,6 +20,7 @@ from django.utils import timezone
 
 from prestapicqer.models import PicqerAccount
 from sync.activity import activity_log
+from sync.backoff import BACKOFF_BASE_SECONDS, BACKOFF_MAX_SECONDS, retry_countdown  # noqa: F401
 from sync.clients.errors import ApiError
 
 from .handlers import EventIgnored, handler_for
@@ -36,8 +36,6 @@ logger = logging.getLogger("webhooks.processing")
 
 State = WebhookEvent.State
 MAX_ATTEMPTS = 8
-BACKOFF_BASE_SECONDS = 15
-BACKOFF_MAX_SECONDS = 600  # reliability.md §3.2: stays far below the broker visibility timeout
 LEASE = timedelta(minutes=10)  # longer than the task hard time limit (300 s)
 PENDING_GRACE = timedelta(seconds=60)
 # After a re-publish, wait this long before publishing the same row again: a long broker
@@ -94,16 +92,6 @@ def _fail(event: WebhookEvent, reason: str) -> None:
         message=f"Picqer {event.event} ({event.object_ref or 'no id'}) failed: {reason}",
         details={"webhook_event_id": event.pk, "attempts": event.attempts},
     )
-
-
-def retry_countdown(*, attempts: int, retry_after: float | None = None) -> float:
-    """Seconds until the next try: what a 429 asks for, else capped exponential backoff with
-    jitter so a burst of failures does not come back as a burst."""
-    if retry_after:
-        # Capped: a countdown past the broker's visibility timeout would be redelivered early.
-        return min(float(retry_after), BACKOFF_MAX_SECONDS) + random.uniform(0, 5)
-    ceiling = min(BACKOFF_MAX_SECONDS, BACKOFF_BASE_SECONDS * 2 ** max(attempts - 1, 0))
-    return random.uniform(ceiling / 2, ceiling)
 
 
 def _retry_later(event: WebhookEvent, exc: BaseException) -> float | None:
@@ -184,14 +172,21 @@ def webhook_events_drain(*, budget_seconds: float = DRAIN_BUDGET_SECONDS,
                 return processed
         idle = 0.0 if batch else idle + DRAIN_IDLE_POLL_SECONDS
         if len(batch) == DRAIN_BATCH:
-            webhook_events_wake()  # a backlog: another worker slot may help
+            _drain_publish()  # a backlog: another worker slot may help
         processed += _run_batch(batch, deadline=deadline)
         if len(batch) < DRAIN_BATCH:
             # Let deliveries gather: one claim per batch of them, not one per event.
             cache.set(DRAIN_SCHEDULED_KEY, 1, DRAIN_SCHEDULED_SECONDS)  # we are still here
             time.sleep(DRAIN_IDLE_POLL_SECONDS)
-    webhook_events_wake()  # out of time: hand over to a fresh task
+    _drain_publish()  # out of time: hand over to a fresh task
     return processed
+
+
+def _drain_publish() -> None:
+    """Publish another drain now. The flag this drain holds would make the wake-up a no-op,
+    so it is cleared first (a spare drain is harmless; a missing one delays deliveries)."""
+    cache.delete(DRAIN_SCHEDULED_KEY)
+    webhook_events_wake()
 
 
 def _claim_due() -> list[WebhookEvent]:
@@ -213,34 +208,42 @@ def _claim_due() -> list[WebhookEvent]:
         {event.account_id for event in events})
     for event in events:
         event.state, event.claimed_at, event.attempts = State.PROCESSING, now, event.attempts + 1
-        event.account = accounts[event.account_id]
-    return events
+        event.account = accounts.get(event.account_id)
+    # An account deleted since the claim takes its events with it (cascade): skip them.
+    return [event for event in events if event.account is not None]
 
 
 def _run_batch(batch: list[WebhookEvent], *, deadline: float) -> int:
     """Run a claimed batch; events not started by the deadline are handed back, so a claim
     never outlives the lease. Returns how many ran."""
     finished = _FinishedBatch()
-    ran = 0
+    ran, running = 0, None
     try:
         for event in batch:
             if time.monotonic() >= deadline:
-                _release(batch[ran:])
                 break
+            running = event
             countdown = _run_claimed(event, finish=finished.add)
+            running = None
             if countdown is not None:
                 webhook_event_publish(event_id=event.pk, countdown=countdown)
             ran += 1
-    finally:  # what finished is recorded even when the rest of the batch is cut short
+    finally:
+        # Whatever happened: record what finished, hand back what never started. An event
+        # that was running when something escaped stays claimed; its lease decides.
         finished.record()
+        _release([event for event in batch[ran:] if event is not running])
     return ran
 
 
 def _release(events: list[WebhookEvent]) -> None:
-    """Hand claimed but unstarted events back (they did not use up an attempt)."""
-    for event in events:
-        _record(event, state=State.PENDING, claimed_at=None, attempts=event.attempts - 1,
-                available_at=timezone.now())
+    """Hand claimed but unstarted events of one batch back (they used no attempt)."""
+    if events:
+        WebhookEvent.objects.filter(
+            pk__in=[event.pk for event in events], state=State.PROCESSING,
+            claimed_at=events[0].claimed_at,
+        ).update(state=State.PENDING, claimed_at=None, attempts=F("attempts") - 1,
+                 available_at=timezone.now())
 
 
 class _FinishedBatch:

@@ -10,7 +10,7 @@ import hashlib
 import json
 import logging
 from collections.abc import Callable
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager, nullcontext, suppress
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -132,7 +132,13 @@ def webhook_events_wake() -> bool:
             return True
     except Exception as exc:  # noqa: BLE001 - cache down: publish anyway, a spare drain is harmless
         logger.warning("webhooks.picqer.wake_flag_unavailable error=%s", type(exc).__name__)
-    return _publish(webhook_events_drain_task.delay, "drain")
+    if _publish(webhook_events_drain_task.delay, "drain"):
+        return True
+    # Nothing is on its way: the next delivery must try again, not trust the flag. (With the
+    # cache down as well, no flag was set.)
+    with suppress(Exception):
+        cache.delete(DRAIN_SCHEDULED_KEY)
+    return False
 
 
 def _savepoint_if_in_transaction() -> AbstractContextManager:

@@ -7,6 +7,7 @@ from django.urls import path, reverse
 from django.views.decorators.http import require_POST
 
 from prestapicqer.models import Shop
+from sync.clients.errors import BrokerUnavailableError
 from sync.models.stock import SyncRun
 from sync.services.stock import stock_sync_request
 
@@ -41,6 +42,10 @@ class SyncRunAdmin(admin.ModelAdmin):
         if not self.has_view_permission(request):
             raise PermissionDenied
         shop = get_object_or_404(Shop, pk=shop_id)
-        run = stock_sync_request(shop=shop, trigger="admin")
-        messages.success(request, f"Full stock sync {run.pk} of {shop.name} is {run.state}.")
+        try:
+            run = stock_sync_request(shop=shop, trigger="admin")
+        except BrokerUnavailableError as exc:
+            messages.error(request, f"{exc}. The run stays queued; try again shortly.")
+        else:
+            messages.success(request, f"Full stock sync {run.pk} of {shop.name} is {run.state}.")
         return redirect(reverse("admin:sync_syncrun_changelist"))

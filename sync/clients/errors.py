@@ -92,3 +92,15 @@ class ApiRedirectError(ApiClientError):
 class ApiResponseError(ApiError):
     """2xx whose body is not the JSON/XML promised: an HTML login or maintenance page,
     garbage, or XML with entity declarations (refused for safety)."""
+
+
+class BrokerUnavailableError(ApiError):
+    """A task could not be handed to the Celery broker. Retryable: the caller's own retry
+    (the webhook inbox's backoff) publishes it again once the broker is back."""
+
+    retryable = True
+
+    def __init__(self, what: str) -> None:
+        super().__init__(f"could not queue {what}: the task broker is unavailable",
+                         service="broker")
+

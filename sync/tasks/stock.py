@@ -5,13 +5,12 @@ Retry policy (reliability.md §3.4): 429 → retry after `retry_after`; transpor
 changes have no task here: the webhook inbox calls sync.services.order_status directly.
 """
 
-import random
-
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 
 from sync.activity import activity_log
-from sync.clients.errors import ApiError, ApiRateLimitedError
+from sync.backoff import retry_countdown
+from sync.clients.errors import ApiError
 from sync.services.stock import (
     stock_product_release,
     stock_sync_claim,
@@ -21,19 +20,14 @@ from sync.services.stock import (
 )
 
 MAX_RETRIES = 8
-BACKOFF_MAX = 600
 # A full sync of a big catalogue writes one row per request; it needs more than the default
 # 300 s. Hard limit + backoff cap stays below the broker visibility timeout (3600 s).
 FULL_SOFT_LIMIT = 2400
 FULL_HARD_LIMIT = 2700
 
 
-def retry_countdown(exc: ApiError, retries: int) -> float:
-    """Seconds before the next try of a retryable error."""
-    if isinstance(exc, ApiRateLimitedError):
-        return min(exc.retry_after, BACKOFF_MAX) + random.uniform(0, 5)
-    ceiling = min(BACKOFF_MAX, 15 * 2**retries)
-    return random.uniform(ceiling / 2, ceiling)
+def _countdown(exc: ApiError, retries: int) -> float:
+    return retry_countdown(attempts=retries + 1, retry_after=getattr(exc, "retry_after", None))
 
 
 @shared_task(bind=True, max_retries=MAX_RETRIES, ignore_result=True)
@@ -50,7 +44,7 @@ def stock_sync_product_task(self, shop_id: int, idproduct: int) -> str:
     except ApiError as exc:
         if exc.retryable and self.request.retries < MAX_RETRIES:
             raise self.retry(
-                exc=exc, countdown=retry_countdown(exc, self.request.retries)
+                exc=exc, countdown=_countdown(exc, self.request.retries)
             ) from exc
         activity_log(action="stock_update_failed", level="warning", shop=shop,
                      message=f"Stock of Picqer product {idproduct} not updated: {exc}")
@@ -69,9 +63,13 @@ def stock_sync_full_task(self, run_id: int) -> None:
     except ApiError as exc:
         if exc.retryable and self.request.retries < MAX_RETRIES:
             raise self.retry(
-                exc=exc, countdown=retry_countdown(exc, self.request.retries)
+                exc=exc, countdown=_countdown(exc, self.request.retries)
             ) from exc
         stock_sync_fail(run=run, message=str(exc))
     except SoftTimeLimitExceeded:
         stock_sync_fail(run=run, message="stopped at the time limit; run it again to "
                                          "continue (only differences are written)")
+    except Exception as exc:
+        # A bug or a database error: close the run, or it blocks the shop's next one.
+        stock_sync_fail(run=run, message=f"crashed: {type(exc).__name__}: {exc}")
+        raise

@@ -111,3 +111,17 @@ def test_command_sync_runs_here_and_now(shop, ps, picqer_products, capsys):
 def test_command_without_matching_shop_fails(shop):
     with pytest.raises(CommandError):
         call_command("sync_stock", "--shop", str(shop.pk + 99))
+
+
+@pytest.mark.django_db(transaction=True)  # autocommit, as in production: publish at once
+def test_with_the_broker_down_the_url_answers_503_and_keeps_the_run_queued(
+        client, shop, _no_broker):
+    from kombu.exceptions import OperationalError
+
+    _no_broker.side_effect = OperationalError("Error 111 connecting to redis://:pw@r:6379")
+    response = client.get(start_url(shop), HTTP_ACCEPT="*/*")
+
+    assert response.status_code == 503
+    assert "task broker is unavailable" in response.json()["error"]
+    assert "pw@" not in response.content.decode()
+    assert SyncRun.objects.get(shop=shop).state == "queued"

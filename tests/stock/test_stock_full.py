@@ -173,3 +173,15 @@ def test_a_retryable_write_error_is_raised_so_the_task_retries_the_run(shop, cat
         stock_sync_full(shop=shop, run=run)
     run.refresh_from_db()
     assert run.state == SyncRun.State.RUNNING  # left for the retry, not closed as done
+
+
+def test_a_crashing_run_is_closed_so_the_next_one_can_start(shop):
+    with mock.patch.object(stock_sync_full_task, "delay"):
+        run = stock_sync_request(shop=shop, trigger="url")
+    with mock.patch("sync.tasks.stock.stock_sync_full", side_effect=KeyError("idproduct")):
+        result = stock_sync_full_task.apply(args=(run.pk,))
+
+    assert isinstance(result.result, KeyError)  # the crash is still reported
+    run.refresh_from_db()
+    assert run.state == SyncRun.State.FAILED
+    assert "crashed: KeyError" in run.message

@@ -115,6 +115,26 @@ def test_ten_webhooks_in_a_burst_schedule_one_update(shop, django_capture_on_com
     assert results[1] == "DEV: update already pending"
 
 
+def test_a_broker_failure_is_retryable_and_does_not_swallow_the_next_change(
+        shop, django_capture_on_commit_callbacks):
+    from kombu.exceptions import OperationalError
+
+    from sync.clients.errors import BrokerUnavailableError
+
+    with mock.patch.object(stock_sync_product_task, "apply_async",
+                           side_effect=OperationalError("Error 111")), \
+            pytest.raises(BrokerUnavailableError) as raised, \
+            django_capture_on_commit_callbacks(execute=True):
+        stock_product_changed(account=shop.account, idproduct=138)
+    assert raised.value.retryable  # the webhook inbox retries the event with backoff
+
+    with mock.patch.object(stock_sync_product_task, "apply_async") as apply_async, \
+            django_capture_on_commit_callbacks(execute=True):
+        assert stock_product_changed(account=shop.account, idproduct=138) == \
+            "DEV: update in 5 s"  # the marker of the failed publish is gone
+    apply_async.assert_called_once_with((shop.pk, 138), countdown=5)
+
+
 def test_the_task_releases_the_burst_before_reading_picqer(
     shop, ps, picqer_products, django_capture_on_commit_callbacks
 ):

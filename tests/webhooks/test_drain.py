@@ -149,6 +149,7 @@ def test_outcomes_already_reached_are_recorded_when_the_batch_is_cut_short(
     from webhooks import processing
 
     first, second = make_event(account, key="first"), make_event(account, key="second")
+    third = make_event(account, key="third")
     batch = processing._claim_due()
     calls = []
 
@@ -165,3 +166,14 @@ def test_outcomes_already_reached_are_recorded_when_the_batch_is_cut_short(
 
     assert WebhookEvent.objects.get(pk=first.pk).state == State.DONE
     assert WebhookEvent.objects.get(pk=second.pk).state == State.PROCESSING  # lease expiry
+    never_started = WebhookEvent.objects.get(pk=third.pk)
+    assert (never_started.state, never_started.attempts) == (State.PENDING, 0)
+
+
+def test_a_drain_out_of_time_hands_over_despite_its_own_flag(account, handler, woken):
+    make_event(account)
+
+    # One partial batch, then the drain waits for more holding its flag, and runs out of time.
+    assert webhook_events_drain(budget_seconds=0.05) == 1
+
+    assert woken == [True]

@@ -237,3 +237,22 @@ def test_the_webhook_view_is_csrf_exempt():
 
     match = resolve("/webhooks/picqer/00000000-0000-4000-8000-000000000000/")
     assert getattr(match.func, "csrf_exempt", False)
+
+
+def test_a_failed_wake_up_lets_the_next_delivery_try_again(
+        deliver, broker_down, monkeypatch, django_capture_on_commit_callbacks):
+    from django.core.cache import cache
+
+    from webhooks.services import DRAIN_SCHEDULED_KEY
+    from webhooks.tasks import webhook_events_drain
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert deliver(fixture_body(ORDER)).status_code == 200
+    assert cache.get(DRAIN_SCHEDULED_KEY) is None  # not left claiming a drain is coming
+
+    published = []
+    monkeypatch.setattr(webhook_events_drain, "delay", lambda: published.append(True))
+    with django_capture_on_commit_callbacks(execute=True):
+        deliver(fixture_body("picklists.shipments.created__single"))
+    assert published == [True]
+

@@ -106,3 +106,8 @@ def test_a_forged_delivery_is_judged_by_the_stored_secret_then_refused(
     assert response.status_code == 401
     assert WebhookEvent.objects.count() == 1
     assert f"webhooks.picqer.invalid_signature account={account.pk}" in caplog.text
+
+
+def test_the_secret_never_shows_in_a_repr(account):
+    assert "hook-secret-abc" not in repr(accounts.webhook_account_get(account.webhook_key))
+

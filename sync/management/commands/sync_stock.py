@@ -48,6 +48,9 @@ class Command(BaseCommand):
             except ApiError as exc:
                 stock_sync_fail(run=run, message=str(exc))
                 raise CommandError(f"{shop}: {exc}") from None
+            except BaseException as exc:  # Ctrl-C or a bug: close the run, it would block
+                stock_sync_fail(run=run, message=f"stopped: {type(exc).__name__}")
+                raise
         self.stdout.write(f"{shop}: run {run.pk}: {run.message}, "
                           f"{run.missing_in_prestashop} missing in PrestaShop, "
                           f"{run.missing_in_picqer} missing in Picqer, {run.errors} errors")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hmac
 import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.cache import cache
@@ -108,8 +109,9 @@ def _poll_pages(shop: Shop, cursor: PollCursor, ps: PrestaShopClient) -> int:
         rows = ps.order_histories_after(cursor.last_history_id, limit=PAGE_SIZE)
         if not rows:
             break
-        with transaction.atomic():
-            orders_mark_rows(shop=shop, ps=ps, rows=rows)
+        triggered = _orders_triggered(shop=shop, ps=ps, rows=rows)
+        with transaction.atomic():  # the marks and the cursor move together
+            _orders_mark(shop, triggered)
             cursor.last_history_id = max(int(r["id"]) for r in rows)
             cursor.save(update_fields=["last_history_id"])
         read += len(rows)
@@ -133,6 +135,21 @@ def orders_mark_rows(*, shop: Shop, ps: PrestaShopClient,
                      rows: Iterable[dict[str, Any]]) -> int:
     """Record on their OrderLinks the rows that trigger a rule (not our own changes, only
     orders of this shop) and enqueue those orders. Returns how many orders were marked."""
+    return _orders_mark(shop, _orders_triggered(shop=shop, ps=ps, rows=rows))
+
+
+@dataclass(frozen=True)
+class _Triggered:
+    order_id: int
+    history_id: int  # the newest row of the order that triggers a rule
+    create: bool  # one of its rows may create the Picqer order
+    reference: str
+
+
+def _orders_triggered(*, shop: Shop, ps: PrestaShopClient,
+                      rows: Iterable[dict[str, Any]]) -> list[_Triggered]:
+    """The orders of this shop that `rows` trigger a rule for. Reads PrestaShop, so it runs
+    outside any transaction (SQLite's write lock must not wait on a remote shop)."""
     rows = list(rows)
     own = own_history_ids(shop_id=shop.pk, rows=rows)
     latest: dict[int, tuple[int, bool]] = {}  # order id -> (newest row id, may create)
@@ -143,19 +160,24 @@ def orders_mark_rows(*, shop: Shop, ps: PrestaShopClient,
             newest, create = latest.get(order_id, (0, False))
             latest[order_id] = (max(newest, int(row["id"])), create or "create" in actions)
     if not latest:
-        return 0
+        return []
     # Multistore: order_histories are not shop-restricted, orders are (id_shop on the call).
     orders = {int(o["id"]): o for o in ps.orders_by_ids(
         latest, display=["id", "reference", "id_shop"])}
-    marked = 0
+    triggered = []
     for order_id, (history_id, create) in latest.items():
         order = orders.get(order_id)
         if order is None or (shop.prestashop_shop_id and int(order.get("id_shop") or 0)
                              not in (0, shop.prestashop_shop_id)):
             continue
-        marked += order_link_mark_seen(shop=shop, ps_order_id=order_id, history_id=history_id,
-                                       ps_reference=order.get("reference") or "", create=create)
-    return marked
+        triggered.append(_Triggered(order_id, history_id, create, order.get("reference") or ""))
+    return triggered
+
+
+def _orders_mark(shop: Shop, triggered: list[_Triggered]) -> int:
+    return sum(order_link_mark_seen(shop=shop, ps_order_id=t.order_id,
+                                    history_id=t.history_id, ps_reference=t.reference,
+                                    create=t.create) for t in triggered)
 
 
 def _poll_failed(shop: Shop, cursor: PollCursor, exc: ApiError) -> None:

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from prestapicqer.models import Shop
 from sync.activity import activity_log
-from sync.clients.errors import ApiError
+from sync.clients.errors import ApiError, BrokerUnavailableError
 from sync.clients.picqer import PicqerClient
 from sync.clients.prestashop import PrestaShopClient
 from sync.models.stock import SyncRun
@@ -36,9 +36,17 @@ def _abandon_stale(shop: Shop) -> None:
 
 
 def _enqueue(run_id: int) -> None:
+    transaction.on_commit(lambda: _full_task_publish(run_id))
+
+
+def _full_task_publish(run_id: int) -> None:
     from sync.tasks.stock import stock_sync_full_task
 
-    transaction.on_commit(lambda: stock_sync_full_task.delay(run_id))
+    try:
+        stock_sync_full_task.delay(run_id)
+    except Exception as exc:
+        # The run stays queued; the next request (or the inbox's retry) publishes it again.
+        raise BrokerUnavailableError(f"full stock sync run {run_id}") from exc
 
 
 def stock_sync_request(*, shop: Shop, trigger: str) -> SyncRun:

@@ -7,7 +7,7 @@ from django.db import transaction
 
 from prestapicqer.models import PicqerAccount, Shop
 from sync.activity import activity_log
-from sync.clients.errors import ApiNotFoundError
+from sync.clients.errors import ApiNotFoundError, BrokerUnavailableError
 from sync.clients.picqer import PicqerClient
 from sync.clients.prestashop import PrestaShopClient
 from sync.mappers.stock import free_stock_total, product_is_unlimited, quantity_of
@@ -29,11 +29,19 @@ def _pending_key(shop_id: int, idproduct: int) -> str:
 def _schedule_product(shop: Shop, idproduct: int) -> str:
     if not cache.add(_pending_key(shop.pk, idproduct), 1, timeout=PENDING_TTL_SECONDS):
         return "update already pending"
+    transaction.on_commit(lambda: _product_task_publish(shop.pk, idproduct))
+    return f"update in {COALESCE_SECONDS} s"
+
+
+def _product_task_publish(shop_id: int, idproduct: int) -> None:
     from sync.tasks.stock import stock_sync_product_task
 
-    transaction.on_commit(lambda: stock_sync_product_task.apply_async(
-        (shop.pk, idproduct), countdown=COALESCE_SECONDS))
-    return f"update in {COALESCE_SECONDS} s"
+    try:
+        stock_sync_product_task.apply_async((shop_id, idproduct), countdown=COALESCE_SECONDS)
+    except Exception as exc:
+        # Without the task the marker would swallow this product's changes until it expires.
+        stock_product_release(shop_id=shop_id, idproduct=idproduct)
+        raise BrokerUnavailableError(f"the stock update of Picqer product {idproduct}") from exc
 
 
 def stock_product_release(*, shop_id: int, idproduct: int) -> None:
