@@ -22,7 +22,6 @@ RUN SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput \
 
 USER app
 EXPOSE 8000
-HEALTHCHECK --interval=30s --timeout=5s --retries=3 \
-  CMD python -c "import urllib.request,sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/health', timeout=4).status == 200 else 1)"
+HEALTHCHECK --interval=30s --timeout=5s --retries=3 CMD ["python", "config/healthcheck.py"]
 # Workers, timeout and the warm-up hook: config/gunicorn.conf.py (WEB_CONCURRENCY sets workers).
 CMD ["gunicorn", "-c", "config/gunicorn.conf.py", "config.wsgi:application"]

@@ -62,6 +62,14 @@ def test_gunicorn_runs_the_warmup_in_every_worker(monkeypatch):
     assert conf["timeout"] <= 30  # Picqer gives a delivery 10 s; a stuck worker is recycled
 
 
+def test_gunicorn_never_logs_query_strings():
+    conf = runpy.run_path(str(ROOT / "config" / "gunicorn.conf.py"))
+    fmt = conf["access_log_format"]
+
+    assert "%(U)s" in fmt  # the path
+    assert not any(part in fmt for part in ("%(r)s", "%(q)s", "%(f)s"))  # line, query, referer
+
+
 def test_a_postgresql_connect_cannot_outlast_the_workers_boot_timeout():
     # The warm-up connects before gunicorn's first heartbeat: a server that drops packets
     # must fail it well inside the 30 s that gunicorn gives a booting worker.
@@ -80,3 +88,15 @@ def test_a_postgresql_connect_cannot_outlast_the_workers_boot_timeout():
     conf = runpy.run_path(str(ROOT / "config" / "gunicorn.conf.py"))
 
     assert 0 < options["connect_timeout"] * 2 < conf["timeout"]
+
+
+@pytest.mark.parametrize(("allowed", "host"), [
+    ("sync.example.com,other.example.com", "sync.example.com"),
+    (".example.com", "example.com"),
+    ("*", "localhost"),
+    ("", "localhost"),
+])
+def test_the_container_probe_sends_a_host_django_accepts(allowed, host):
+    from config.healthcheck import probe_host
+
+    assert probe_host(allowed) == host
