@@ -48,22 +48,24 @@ def choices_get(
         return ChoiceList(items=_pairs(cached.items))
     # A remote that just failed is not asked again on every page view: each try can cost a
     # full connect timeout. An explicit refresh (max_age 0) always asks.
+    # (Replaying it must not restart its timer, or a page viewed every minute never asks.)
     warning = cache.get(_FAILED + key) if max_age else None
-    try:
-        if warning:
-            raise LookupError(warning)
-        items = fetch()
-    except Exception as exc:  # noqa: BLE001 - an unreachable remote must not break the admin
-        warning = str(exc)
-        cache.set(_FAILED + key, warning, RETRY_AFTER_FAILURE.total_seconds())
-        logger.warning("choices %s unavailable: %s", key, type(exc).__name__)
-        if cached is not None:
-            when = timezone.localtime(cached.fetched_at).strftime("%Y-%m-%d %H:%M")
-            return ChoiceList(_pairs(cached.items), f"{warning} Showing the list of {when}.")
-        return ChoiceList([], warning)
-    cache.delete(_FAILED + key)
-    RemoteChoices.objects.update_or_create(key=key, defaults={"items": [list(i) for i in items]})
-    return ChoiceList(items=items)
+    if not warning:
+        try:
+            items = fetch()
+        except Exception as exc:  # noqa: BLE001 - an unreachable remote must not break the admin
+            warning = str(exc)
+            cache.set(_FAILED + key, warning, RETRY_AFTER_FAILURE.total_seconds())
+            logger.warning("choices %s unavailable: %s", key, type(exc).__name__)
+        else:
+            cache.delete(_FAILED + key)
+            RemoteChoices.objects.update_or_create(
+                key=key, defaults={"items": [list(i) for i in items]})
+            return ChoiceList(items=items)
+    if cached is not None:
+        when = timezone.localtime(cached.fetched_at).strftime("%Y-%m-%d %H:%M")
+        return ChoiceList(_pairs(cached.items), f"{warning} Showing the list of {when}.")
+    return ChoiceList([], warning)
 
 
 def choices_refresh(*, account: PicqerAccount | None = None, shop: Shop | None = None) -> list[str]:

@@ -24,19 +24,20 @@ def account_hooks_status(*, account: PicqerAccount) -> dict[str, str]:
     """{"orders": "Active", "stock": "Inactive: …"}; "Unknown: <why>" when Picqer can't say."""
     # After a failure Picqer is not asked again for a minute: every page view would wait for
     # the full connect timeout. The buttons always ask.
+    # (Replaying the failure must not restart its minute.)
     why = cache.get(_FAILED_KEY.format(account.pk))
-    try:
-        if why:
-            raise _Remembered(why)
-        from sync.services.hooks import hooks_status
+    if not why:
+        try:
+            from sync.services.hooks import hooks_status
 
-        raw = hooks_status(account=account)
-    except Exception as exc:  # noqa: BLE001 - the status line explains; the page still opens
-        why = str(exc) if isinstance(exc, _Remembered) else _explain(exc, account)
-        cache.set(_FAILED_KEY.format(account.pk), why, 60)
-        return {kind: f"Unknown: {why}" for kind in HOOK_LABELS}
-    return {kind: _state_words(raw.get(kind) if isinstance(raw, dict) else None)
-            for kind in HOOK_LABELS}
+            raw = hooks_status(account=account)
+        except Exception as exc:  # noqa: BLE001 - the status line explains; the page opens
+            why = _explain(exc, account)
+            cache.set(_FAILED_KEY.format(account.pk), why, 60)
+        else:
+            return {kind: _state_words(raw.get(kind) if isinstance(raw, dict) else None)
+                    for kind in HOOK_LABELS}
+    return {kind: f"Unknown: {why}" for kind in HOOK_LABELS}
 
 
 def account_hook_ensure(*, account: PicqerAccount, kind: str) -> ConnectionResult:
@@ -56,10 +57,6 @@ def account_hook_ensure(*, account: PicqerAccount, kind: str) -> ConnectionResul
     idhook = result.get("idhook") if isinstance(result, dict) else None
     suffix = f" (hook {idhook})" if idhook else ""
     return ConnectionResult(True, f"The {label} is active{suffix}: {action}.")
-
-
-class _Remembered(Exception):
-    """A failure seen less than a minute ago, replayed without asking Picqer."""
 
 
 def _state_words(value: object) -> str:

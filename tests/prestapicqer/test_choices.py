@@ -98,3 +98,17 @@ def test_a_failed_remote_is_not_asked_again_at_once_but_refresh_asks(http, accou
                                                 "color": "#823882", "inherit": False}])
     assert choices_refresh(account=account) != []  # warehouses/vatgroups still unregistered
     assert picqer_choices(account=account, kind="tags").items == [(41, "PrestaShop")]
+
+
+def test_replaying_a_remembered_failure_does_not_restart_its_timer(http, account):
+    from unittest import mock
+
+    from django.core.cache import cache
+
+    http.get(PICQER + "tags", status=401, body="")
+    with mock.patch.object(cache, "set", wraps=cache.set) as remember:
+        for _ in range(3):  # page views within the minute
+            picqer_choices(account=account, kind="tags")
+
+    assert remember.call_count == 1  # only the real failure starts the minute
+    assert len(http.calls) == 1

@@ -164,3 +164,19 @@ def test_hook_status_failures_are_remembered_briefly_and_buttons_still_ask(http,
     assert len(http.calls) == 1
     account_hook_ensure(account=account, kind="orders")
     assert len(http.calls) == 2
+
+
+def test_replaying_a_hook_status_failure_does_not_restart_its_minute(http, account):
+    from unittest import mock
+
+    from django.core.cache import cache
+
+    from prestapicqer.services.webhooks import account_hooks_status
+
+    http.get(PICQER + "hooks", status=401, body="")
+    with mock.patch.object(cache, "set", wraps=cache.set) as remember:
+        for _ in range(3):
+            account_hooks_status(account=account)
+
+    assert remember.call_count == 1
+    assert len(http.calls) == 1
