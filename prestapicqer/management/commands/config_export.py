@@ -1,6 +1,7 @@
 """Write the PrestaPicqer configuration as JSON (stdout or a file)."""
 
 import json
+import os
 from pathlib import Path
 
 from django.core.management.base import BaseCommand
@@ -21,9 +22,13 @@ class Command(BaseCommand):
         text = json.dumps(config_export(include_secrets=include_secrets), indent=2) + "\n"
         if output:
             path = Path(output)
-            path.write_text(text)
+            # With credentials the file is private from its first byte, not after a chmod.
+            mode = 0o600 if include_secrets else 0o644
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
             if include_secrets:
-                path.chmod(0o600)  # the file holds credentials
+                os.fchmod(fd, 0o600)  # a file that already existed keeps its old mode
+            with os.fdopen(fd, "w") as file:
+                file.write(text)
             self.stderr.write(f"Configuration written to {path}.")
         else:
             self.stdout.write(text, ending="")
