@@ -164,17 +164,9 @@ class PicqerClient(HttpClient):
         """GET /orders/{idorder}."""
         return self.get(f"orders/{idorder}")
 
-    def order_update(self, idorder: int, fields: Mapping[str, Any]) -> dict:
-        """PUT /orders/{idorder} with header fields to change."""
-        return self.put(f"orders/{idorder}", dict(fields))
-
     def orders_find_by_reference(self, reference: str) -> list[dict]:
         """GET /orders?reference=… → every order with exactly this reference (0..n)."""
         return list(self.iter_list("orders", {"reference": reference}))
-
-    def orders_iter(self, params: Mapping[str, Any] | None = None) -> Iterator[dict]:
-        """All orders matching filters such as sinceid, sincedate, status (paginated)."""
-        return self.iter_list("orders", params)
 
     def order_process(self, idorder: int) -> dict:
         """POST /orders/{idorder}/process: concept → processing (creates picklists).
@@ -218,10 +210,6 @@ class PicqerClient(HttpClient):
         """GET /orders/{idorder}/comments."""
         return self.get(f"orders/{idorder}/comments") or []
 
-    def order_productstatus(self, idorder: int) -> dict:
-        """GET /orders/{idorder}/productstatus: per-line allocated/picked state."""
-        return self.get(f"orders/{idorder}/productstatus")
-
     def order_picklists(self, idorder: int, *, order: Mapping | None = None) -> list[dict]:
         """Picklists of an order. UNCONFIRMED in the research: the order object embeds
         `picklists` (seen in one integration only). When absent we ask
@@ -234,10 +222,6 @@ class PicqerClient(HttpClient):
         return [p for p in page if p.get("idorder") == idorder]
 
     # -- picklists and shipments ----------------------------------------------------------
-
-    def picklist_get(self, idpicklist: int) -> dict:
-        """GET /picklists/{idpicklist}."""
-        return self.get(f"picklists/{idpicklist}")
 
     def picklist_shipments(self, idpicklist: int) -> list[dict]:
         """GET /picklists/{idpicklist}/shipments. Tracking is `trackingcode`/`tracktraceurl`
@@ -267,10 +251,6 @@ class PicqerClient(HttpClient):
     def product_create(self, fields: Mapping[str, Any]) -> dict:
         """POST /products; needs productcode (unique), name, price (excl. VAT), idvatgroup."""
         return self.post("products", dict(fields))
-
-    def product_update(self, idproduct: int, fields: Mapping[str, Any]) -> dict:
-        """PUT /products/{idproduct} with the fields to change."""
-        return self.put(f"products/{idproduct}", dict(fields))
 
     def products_iter(self, params: Mapping[str, Any] | None = None) -> Iterator[dict]:
         """Every product (paginated), filtered by e.g. {"tag": "X"}."""
@@ -305,19 +285,11 @@ class PicqerClient(HttpClient):
         """GET /vatgroups → [{idvatgroup, name, percentage}]."""
         return list(self.iter_list("vatgroups"))
 
-    def templates_list(self) -> list[dict]:
-        """GET /templates (order templates for `idtemplate`)."""
-        return list(self.iter_list("templates"))
-
     # -- webhooks -------------------------------------------------------------------------
 
     def hooks_list(self) -> list[dict]:
         """GET /hooks (paginated) → [{idhook, name, event, address, active, secret}]."""
         return list(self.iter_list("hooks"))
-
-    def hook_get(self, idhook: int) -> dict:
-        """GET /hooks/{idhook}."""
-        return self.get(f"hooks/{idhook}")
 
     def hook_create(self, *, name: str, event: str, address: str, secret: str) -> dict:
         """POST /hooks, one event per hook. A duplicate address+event answers 400

@@ -168,14 +168,14 @@ class PrestaShopClient(PrestaShopResources, HttpClient):
 
     def iter_ids(
         self, resource: str, *, display: str | Iterable[str] = "full",
-        filters: Mapping[str, Any] | None = None, page_size: int = 100, start_after: int = 0,
+        filters: Mapping[str, Any] | None = None, page_size: int = 100,
     ) -> Iterator[dict]:
         """Yield records in id order, paging by `filter[id]=>[last]&sort=[id_ASC]&limit=N`
         (keyset paging: stable while records change; no offsets). An `id` filter of the
         caller is replaced by the cursor."""
         if not isinstance(display, str) and "id" not in display:
             display = ["id", *display]
-        last = int(start_after)
+        last = 0
         while True:
             page = self.list(resource, display=display, sort="[id_ASC]", limit=page_size,
                              filters={**(filters or {}), "id": f">[{last}]"})

@@ -22,13 +22,6 @@ class PrestaShopResources:
         """GET /api/orders/{id} (with associations.order_rows)."""
         return self.get("orders", id_order)
 
-    def orders_after(
-        self, last_id: int, *, limit: int = 100, display: str | Iterable[str] = "full"
-    ) -> list[dict]:
-        """Orders with id > last_id, oldest first (the new-orders cursor)."""
-        return self.list("orders", display=display, filters={"id": f">[{int(last_id)}]"},
-                         sort="[id_ASC]", limit=limit)
-
     def orders_by_ids(
         self, ids: Iterable[int], *, display: str | Iterable[str] = "full"
     ) -> list[dict]:
@@ -124,7 +117,6 @@ class PrestaShopResources:
         return self.list("products", display=list(display),
                          filters={"reference": exact_value(reference)}, sort="[id_ASC]")
 
-    product_by_reference = products_by_reference
 
     def combinations_by_reference(
         self, reference: str, *, display: Iterable[str] = ("id", "id_product", "reference")

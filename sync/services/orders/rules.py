@@ -21,12 +21,6 @@ from .loop_guard import own_history_ids
 CREATE, PROCESS, CANCEL = "create", "process", "cancel"
 
 
-def rule_state_ids(shop: Shop) -> set[int]:
-    """Every PrestaShop status that triggers a rule for this shop."""
-    return {int(s) for s in [*shop.create_state_ids, *shop.processing_state_ids,
-                             *shop.cancel_state_ids]}
-
-
 def row_actions(shop: Shop, state_id: int) -> list[str]:
     """Actions of one status, in order: a status in both the create and the processing list
     creates and then processes (user guide, Orders)."""
