@@ -17,11 +17,8 @@ without a Picqer call: the benchmark measures acknowledgement and the inbox, not
 from __future__ import annotations
 
 import argparse
-import base64
 import copy
 import datetime as dt
-import hashlib
-import hmac
 import http.client
 import json
 import os
@@ -33,6 +30,8 @@ import time
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from webhooks.signatures import picqer_signature
 
 from . import procs
 from .webhooks_report import ROW_HEADERS, cpu_text, docs_body, findings, row, verdict
@@ -74,8 +73,7 @@ def signed_bodies(count: int) -> list[tuple[bytes, str]]:
         payload["event_triggered_at"] = (start + dt.timedelta(seconds=i)).strftime(
             "%Y-%m-%d %H:%M:%S")
         raw = json.dumps(payload).encode()
-        digest = hmac.new(SECRET.encode(), raw, hashlib.sha256).digest()
-        bodies.append((raw, base64.b64encode(digest).decode()))
+        bodies.append((raw, picqer_signature(raw_body=raw, secret=SECRET)))
     return bodies
 
 

@@ -1,7 +1,5 @@
 """The full stock sync URL (cron with curl, or a person in a browser) and its status page."""
 
-import hmac
-
 from django.core.exceptions import PermissionDenied
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, render
@@ -10,6 +8,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from prestapicqer.models import Shop
+from prestapicqer.services.shops import shop_token_is_valid
 from sync.clients.errors import BrokerUnavailableError
 from sync.models.stock import SyncRun
 from sync.services.stock import stock_sync_request
@@ -19,7 +18,7 @@ def _shop_for_token(request, shop_id: int) -> Shop:
     """The shop, if the `token` query parameter is its full-sync token (constant time)."""
     shop = get_object_or_404(Shop.objects.select_related("account"), pk=shop_id)
     token = request.GET.get("token", "")
-    if not hmac.compare_digest(token.encode(), shop.full_sync_token.encode()):
+    if not shop_token_is_valid(shop=shop, token=token):
         raise PermissionDenied("wrong token")
     return shop
 

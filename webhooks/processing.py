@@ -75,13 +75,6 @@ def _record(event: WebhookEvent, **fields) -> bool:
     )
 
 
-def _finish(event: WebhookEvent, state: str, result: str) -> None:
-    if not _record(event, state=state, result=result[:ERROR_MAX_CHARS], last_error="",
-                   processed_at=timezone.now()):
-        return
-    logger.info("webhooks.event.%s event_id=%s event=%s", state, event.pk, event.event)
-
-
 def _fail(event: WebhookEvent, reason: str) -> None:
     reason = reason[:ERROR_MAX_CHARS]
     if not _record(event, state=State.FAILED, last_error=reason, processed_at=timezone.now()):
@@ -116,13 +109,17 @@ def webhook_event_run(*, event_id: int) -> float | None:
     if event is None:
         logger.info("webhooks.event.claim_lost event_id=%s", event_id)
         return None
-    return _run_claimed(event)
+    finished = _FinishedBatch()  # a batch of one
+    try:
+        return _run_claimed(event, finish=finished.add)
+    finally:
+        finished.record()
 
 
-Finish = Callable[[WebhookEvent, str, str], None]
-
-
-def _run_claimed(event: WebhookEvent, finish: Finish = _finish) -> float | None:
+def _run_claimed(event: WebhookEvent, *,
+                 finish: Callable[[WebhookEvent, str, str], None]) -> float | None:
+    """Run the handler; done and ignored outcomes go to `finish`, retries and failures are
+    recorded here."""
     if event.attempts > MAX_ATTEMPTS:
         # A run that kept killing its worker: do not run it again (no redelivery loop).
         _fail(event, f"gave up after {MAX_ATTEMPTS} attempts (worker lost)")

@@ -1,5 +1,7 @@
 """Rules for a shop's identity in Picqer: its prefix and its Picqer account."""
 
+import hmac
+
 from django.core.exceptions import ValidationError
 
 from prestapicqer.models import PREFIX_VALIDATOR, PicqerAccount, Shop
@@ -63,3 +65,10 @@ def status_mappings_renumber(*, shop: Shop, ordered_ids: list[int]) -> None:
         if mapping.position != position:
             mapping.position = position
             mapping.save(update_fields=["position"])
+
+
+def shop_token_is_valid(*, shop: Shop, token: str) -> bool:
+    """Whether `token` is the shop's secret URL token (full-sync and poll-now URLs), compared
+    in constant time so the answer's timing gives nothing away."""
+    return hmac.compare_digest(token.encode(), str(shop.full_sync_token).encode())
+

@@ -4,9 +4,11 @@ from django.contrib import admin
 
 from sync.models import ActivityEntry, Heartbeat
 
+from .base import ReadOnlyAdmin
+
 
 @admin.register(ActivityEntry)
-class ActivityEntryAdmin(admin.ModelAdmin):
+class ActivityEntryAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "level", "action", "shop", "ps_order_id", "ps_reference",
                     "picqer_orderid", "product_reference", "message")
     list_filter = ("level", "action", "shop")
@@ -18,19 +20,7 @@ class ActivityEntryAdmin(admin.ModelAdmin):
         # Order links link to "this order's log": ?shop__id__exact=…&ps_order_id=…
         return lookup == "ps_order_id" or super().lookup_allowed(lookup, value, request)
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(Heartbeat)
-class HeartbeatAdmin(admin.ModelAdmin):
+class HeartbeatAdmin(ReadOnlyAdmin):
     list_display = ("name", "seen_at", "detail")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False

@@ -8,13 +8,7 @@ from sync.mappers.orders import picqer_order_url
 from sync.models.orders import OrderLink, OwnHistory, PollCursor
 from sync.services.orders import order_links_retry, orders_poll_enqueue
 
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
+from .base import ReadOnlyAdmin
 
 
 @admin.register(OrderLink)

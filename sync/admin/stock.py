@@ -11,21 +11,17 @@ from sync.clients.errors import BrokerUnavailableError
 from sync.models.stock import SyncRun
 from sync.services.stock import stock_sync_request
 
+from .base import ReadOnlyAdmin
+
 
 @admin.register(SyncRun)
-class SyncRunAdmin(admin.ModelAdmin):
+class SyncRunAdmin(ReadOnlyAdmin):
     list_display = ("id", "shop", "state", "trigger", "checked", "changed",
                     "missing_in_prestashop", "missing_in_picqer", "errors", "created_at",
                     "finished_at")
     list_filter = ("state", "shop", "trigger")
     readonly_fields = [f.name for f in SyncRun._meta.fields]
     change_list_template = "sync/admin/syncrun_change_list.html"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
     def get_urls(self):
         run_now = self.admin_site.admin_view(require_POST(self.run_now_view))

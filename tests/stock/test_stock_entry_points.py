@@ -53,7 +53,8 @@ def test_unknown_shop_is_404(client, shop):
 
 
 def test_the_token_is_compared_in_constant_time(client, shop):
-    with mock.patch("sync.views_stock.hmac.compare_digest", return_value=False) as compare:
+    with mock.patch("prestapicqer.services.shops.hmac.compare_digest",
+                    return_value=False) as compare:
         assert client.get(start_url(shop)).status_code == 403
     compare.assert_called_once()
 

@@ -7,7 +7,6 @@ OrderLinks (in the same transaction), so a shop that is down is picked up where 
 
 from __future__ import annotations
 
-import hmac
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from prestapicqer.models import Shop
+from prestapicqer.services.shops import shop_token_is_valid
 from sync.activity import activity_log
 from sync.clients.errors import ApiError
 from sync.clients.prestashop import PrestaShopClient
@@ -68,7 +68,7 @@ def orders_poll_now(*, shop_id: int, token: str) -> str:
     shop = Shop.objects.filter(pk=shop_id).first()
     if shop is None:
         return "not_found"
-    if not hmac.compare_digest(token.encode(), str(shop.full_sync_token).encode()):
+    if not shop_token_is_valid(shop=shop, token=token):
         return "forbidden"
     if not (shop.enabled and shop.orders_enabled):
         return "disabled"
