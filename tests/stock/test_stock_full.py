@@ -99,6 +99,16 @@ def test_requests_share_one_queued_run(shop):
     assert SyncRun.objects.filter(shop=shop).count() == 1
 
 
+def test_requests_during_a_run_publish_no_task_each(shop, django_capture_on_commit_callbacks):
+    SyncRun.objects.create(shop=shop, state=SyncRun.State.RUNNING, started_at=timezone.now())
+    with mock.patch("sync.tasks.stock.stock_sync_full_task.delay") as delay, \
+            django_capture_on_commit_callbacks(execute=True):
+        runs = [stock_sync_request(shop=shop, trigger="webhook") for _ in range(5)]
+
+    assert len({run.pk for run in runs}) == 1
+    delay.assert_called_once_with(runs[0].pk)  # the running one starts it when it ends
+
+
 def test_the_database_allows_one_running_run_per_shop(shop):
     SyncRun.objects.create(shop=shop, state=SyncRun.State.RUNNING)
     with pytest.raises(IntegrityError), transaction.atomic():

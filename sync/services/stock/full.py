@@ -54,13 +54,18 @@ def stock_sync_request(*, shop: Shop, trigger: str) -> SyncRun:
     is none) and enqueues its task. At most one run is queued and one running per shop."""
     _abandon_stale(shop)
     run = SyncRun.objects.filter(shop=shop, state=State.QUEUED).first()
-    if run is None:
+    created = run is None
+    if created:
         try:
             with transaction.atomic():
                 run = SyncRun.objects.create(shop=shop, trigger=trigger)
         except IntegrityError:  # a concurrent request queued one first
             run = SyncRun.objects.get(shop=shop, state=State.QUEUED)
-    _enqueue(run.pk)
+    # While a run is going, its end starts the queued one (_close): a burst of stock webhooks
+    # must not publish a task each. With nothing running, publish again: an earlier publish
+    # may have failed (a duplicate message finds the run claimed and does nothing).
+    if created or not SyncRun.objects.filter(shop=shop, state=State.RUNNING).exists():
+        _enqueue(run.pk)
     return run
 
 
