@@ -15,11 +15,12 @@ import socket
 import sqlite3
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from sandbox.testing import free_port, wait_for  # noqa: F401 - free_port is used as procs.free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -28,28 +29,10 @@ PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 REDIS_BENCH_URL = "redis://127.0.0.1:6379/14"  # our own db number: flushed before and after
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def port_open(port: int, host: str = "127.0.0.1") -> bool:
     with socket.socket() as sock:
         sock.settimeout(1)
         return sock.connect_ex((host, port)) == 0
-
-
-def wait_until(predicate: Callable[[], Any], *, timeout: float, interval: float = 0.2,
-               what: str = "condition") -> Any:
-    """Poll `predicate` until truthy; RuntimeError after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = predicate()
-        if result:
-            return result
-        time.sleep(interval)
-    raise RuntimeError(f"timed out after {timeout:.0f}s waiting for {what}")
 
 
 @dataclass
@@ -84,7 +67,7 @@ class Proc:
                 raise RuntimeError(f"{self.name} exited early:\n{self.log()}")
             return predicate()
 
-        wait_until(ready, timeout=timeout, what=f"{self.name} to start")
+        wait_for(ready, timeout=timeout, what=f"{self.name} to start")
         return self
 
     def stop(self, timeout: float = 20.0) -> None:

@@ -11,13 +11,28 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from .client import SandboxServer
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def wait_for(predicate: Callable[[], Any], timeout: float = 30.0, interval: float = 0.2,
+             what: str = "condition") -> Any:
+    """Poll `predicate` until it returns something truthy (and return that); TimeoutError
+    naming `what` after `timeout` seconds. For tests and benchmarks waiting on processes."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = predicate()
+        if result:
+            return result
+        time.sleep(interval)
+    raise TimeoutError(f"timed out after {timeout:.0f}s waiting for {what}")
 
 
 def free_port() -> int:

@@ -8,8 +8,8 @@ to the real receiver view, verified and stored.
 
 import pytest
 
+from sandbox.testing import wait_for
 from sync.clients import PicqerClient, PrestaShopClient, errors, psxml, ratelimit
-from tests.waiting import wait_for
 
 pytestmark = pytest.mark.e2e
 XML = {"Content-Type": "text/xml; charset=utf-8"}

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from django.db import connection
 
-from tests.waiting import wait_for  # noqa: F401 - the e2e modules import it from here
+from sandbox.testing import free_port, wait_for  # noqa: F401 - e2e modules import them here
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -112,7 +112,3 @@ class WebProcess:
             self.process.wait(timeout=10)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]

@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from tests.waiting import wait_for
+from sandbox.testing import wait_for
 
 pytestmark = pytest.mark.e2e
 SECRET = "hook-secret-abc"
