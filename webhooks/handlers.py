@@ -6,6 +6,7 @@ out-of-order delivery cannot push stale data. The sync services are imported ins
 handlers so this module loads (and the view stays fast) without the engine's imports.
 """
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -18,15 +19,34 @@ class EventIgnored(Exception):
     """Raised by a handler when a valid delivery needs no work; the message is the reason."""
 
 
-def _positive_int(value: Any) -> int | None:
-    """Picqer ids are positive integers; accept "123" too, refuse bools, floats and junk."""
+# Picqer ids are stored in 32-bit id columns (PositiveIntegerField); a larger number is junk.
+PICQER_ID_MAX = 2**31 - 1
+_ASCII_DIGITS = re.compile(r"[0-9]{1,10}")
+
+
+def picqer_id_parse(value: Any) -> int | None:
+    """A Picqer id from a payload value: a positive int, or text of ASCII digits only ("123").
+    Anything else is refused: bools, floats, "1e3", "-3", " 7", "²" (a digit to
+    str.isdigit that int() rejects), and numbers above PICQER_ID_MAX."""
     if isinstance(value, bool):
         return None
-    if isinstance(value, int):
-        return value if value > 0 else None
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value) or None
+    if isinstance(value, str):
+        if not _ASCII_DIGITS.fullmatch(value):
+            return None
+        value = int(value)
+    if isinstance(value, int) and 0 < value <= PICQER_ID_MAX:
+        return value
     return None
+
+
+def _no_id_reason(key: str, raw: Any) -> str:
+    """Why a payload without a usable `key` is ignored, naming what it carried instead."""
+    if raw is None:
+        return f"payload has no {key}"
+    shown = repr(raw)
+    shown = shown if len(shown) <= 40 else shown[:37] + "..."
+    return (f"payload {key} {shown} is not a Picqer id (a whole number from 1 to "
+            f"{PICQER_ID_MAX}) — nothing done")
 
 
 def _data(payload: dict) -> dict:
@@ -34,27 +54,32 @@ def _data(payload: dict) -> dict:
     return data if isinstance(data, dict) else {}
 
 
-def idorder_from_payload(payload: dict) -> int | None:
-    """The Picqer order id of an orders.* payload (data is the order) or of a picklist or
+def _raw_idorder(payload: dict) -> Any:
+    """The idorder value of an orders.* payload (data is the order) or of a picklist or
     shipment payload (data carries idorder; the shipment shape is unconfirmed, so a nested
     `picklist` object is accepted as well)."""
     data = _data(payload)
-    idorder = _positive_int(data.get("idorder"))
-    if idorder is None and isinstance(data.get("picklist"), dict):
-        idorder = _positive_int(data["picklist"].get("idorder"))
-    return idorder
+    raw = data.get("idorder")
+    if raw is None and isinstance(data.get("picklist"), dict):
+        raw = data["picklist"].get("idorder")
+    return raw
+
+
+def idorder_from_payload(payload: dict) -> int | None:
+    """The Picqer order id of an order, picklist or shipment payload, or None."""
+    return picqer_id_parse(_raw_idorder(payload))
 
 
 def idproduct_from_payload(payload: dict) -> int | None:
     """The Picqer product id of a products.* payload (data is the product)."""
-    return _positive_int(_data(payload).get("idproduct"))
+    return picqer_id_parse(_data(payload).get("idproduct"))
 
 
 def order_changed(*, account: PicqerAccount, payload: dict) -> str:
     """An order's status (or shipments) changed: let the order status sync decide."""
     idorder = idorder_from_payload(payload)
     if idorder is None:
-        raise EventIgnored("payload has no idorder")
+        raise EventIgnored(_no_id_reason("idorder", _raw_idorder(payload)))
     from sync.services.order_status import order_status_sync
 
     return order_status_sync(account=account, idorder=idorder)
@@ -64,7 +89,7 @@ def product_stock_changed(*, account: PicqerAccount, payload: dict) -> str:
     """A product's stock changed in Picqer: sync that product (or the catalogue) to the shops."""
     idproduct = idproduct_from_payload(payload)
     if idproduct is None:
-        raise EventIgnored("payload has no idproduct")
+        raise EventIgnored(_no_id_reason("idproduct", _data(payload).get("idproduct")))
     from sync.services.stock import stock_product_changed
 
     return stock_product_changed(account=account, idproduct=idproduct)

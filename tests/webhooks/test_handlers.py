@@ -61,6 +61,17 @@ def test_it_finds_no_id_in_junk(data):
 
 def test_it_accepts_ids_sent_as_text():
     assert idorder_from_payload({"data": {"idorder": "42"}}) == 42
+    assert idorder_from_payload({"data": {"idorder": "2147483647"}}) == 2147483647
+
+
+# "²" and "١٢" pass str.isdigit but are no ASCII digits: int("²") raises.
+@pytest.mark.parametrize(
+    "value", ["²", "١٢", "1e3", "-3", "+3", " 7", "7\n", "0", "", "2147483648",
+              "9" * 400, 2**31, 10**30, -1],
+)
+def test_it_refuses_ids_that_are_not_plain_ascii_digits(value):
+    assert idorder_from_payload({"data": {"idorder": value}}) is None
+    assert idproduct_from_payload({"data": {"idproduct": value}}) is None
 
 
 @pytest.mark.parametrize(
@@ -110,6 +121,22 @@ def test_it_ignores_an_order_event_without_order_id(account, fake_service):
     calls = fake_service("sync.services.order_status", "order_status_sync")
     with pytest.raises(EventIgnored, match="no idorder"):
         handlers.order_changed(account=account, payload={"event": "orders.completed"})
+    assert calls == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("event, key", [("orders.status_changed", "idorder"),
+                                        ("products.free_stock_changed", "idproduct")])
+def test_a_stored_event_with_a_junk_id_is_ignored_with_its_reason(account, fake_service,
+                                                                   event, key):
+    calls = fake_service("sync.services.order_status", "order_status_sync")
+    stored = WebhookEvent.objects.create(account=account, event=event, dedupe_key=key,
+                                         payload={"event": event, "data": {key: "²"}})
+    webhook_event_run(event_id=stored.pk)
+
+    stored.refresh_from_db()
+    assert stored.state == "ignored"
+    assert stored.result.startswith(f"payload {key} '²' is not a Picqer id")
     assert calls == []
 
 
