@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 # `PREFIX #id_order / PSREFERENCE` (user guide, Order Synchronization), e.g. "DEV #73 / ITQRFWVHT".
-_REFERENCE = re.compile(r"^\s*([A-Za-z0-9]{1,3})\s*#\s*(\d+)(?:\s*/.*)?\s*$", re.DOTALL)
+# ASCII digits only, at most 10 (the id columns are 32-bit): "DEV #²" or a 40-digit id is
+# not a reference this service wrote.
+_REFERENCE = re.compile(
+    r"^\s*([A-Za-z0-9]{1,3})\s*#\s*([0-9]{1,10})(?:\s*/\s*(.*?))?\s*$", re.DOTALL
+)
+_ORDER_ID_MAX = 2**31 - 1
 
 # Progress of a Picqer order. Webhooks arrive duplicated and out of order, so an order is
 # never moved to a status of a lower rank than one already applied. "cancelled" is outside
@@ -28,12 +33,23 @@ class MappingRow(Protocol):
     to_state_id: int
 
 
-def picqer_reference_parse(reference: str | None) -> tuple[str, int] | None:
-    """(prefix, id_order) of a Picqer order reference we wrote, or None when it is not ours."""
+class PicqerReference(NamedTuple):
+    """The three parts of a Picqer order reference this service writes."""
+
+    prefix: str
+    ps_order_id: int
+    ps_reference: str  # "" when the PrestaShop order had no reference
+
+
+def picqer_reference_parse(reference: str | None) -> PicqerReference | None:
+    """The parts of a Picqer order reference we wrote, or None when it is not ours.
+
+    Two references are the same order only when all three parts are equal: the prefix and id
+    alone also match an order typed into Picqer by hand ("DEV #2 / NOT-THIS-SHOP")."""
     match = _REFERENCE.match(reference or "")
-    if not match:
+    if not match or not 0 < int(match.group(2)) <= _ORDER_ID_MAX:
         return None
-    return match.group(1), int(match.group(2))
+    return PicqerReference(match.group(1), int(match.group(2)), match.group(3) or "")
 
 
 def status_mapping_target(

@@ -9,6 +9,7 @@ right before posting. Duplicate, concurrent and out-of-order deliveries post at 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import transaction
@@ -20,11 +21,12 @@ from sync.clients.errors import ApiError, ApiNotFoundError
 from sync.clients.picqer import PicqerClient
 from sync.clients.prestashop import PrestaShopClient
 from sync.mappers.status import (
+    PicqerReference,
     picqer_reference_parse,
     status_mapping_target,
     status_skip_reason,
 )
-from sync.models import OrderLink
+from sync.models import ActivityEntry, OrderLink
 from sync.models.stock import OrderStatusState
 
 from .orders.loop_guard import own_history_record
@@ -33,6 +35,8 @@ from .tracking import order_tracking_sync
 # Longer than one apply takes (a few HTTP calls with timeouts); a crashed worker's claim
 # expires after this and the next delivery re-reads PrestaShop before posting anything.
 CLAIM_SECONDS = 300
+# A refused Picqer order is reported in the activity log at most this often per reason.
+REPORT_AGAIN_AFTER = timedelta(days=1)
 
 
 class OrderStatusBusyError(ApiError):
@@ -46,25 +50,98 @@ class OrderStatusBusyError(ApiError):
         self.retry_after = retry_after
 
 
-def _shop_for(account: PicqerAccount, order: dict) -> tuple[Shop | None, int | None, str]:
-    """(shop, ps_order_id, reason-if-ignored) from the order's `PREFIX #id / REF` reference."""
-    parsed = picqer_reference_parse(order.get("reference"))
+class OrderNotLinkedYetError(ApiError):
+    """The Picqer order carries the reference of a PrestaShop order whose create is still in
+    progress (its outcome unknown, no Picqer id recorded yet). Retryable, with the inbox's
+    growing backoff: the push looks the order up by reference and records its id, and the
+    retry then checks the link again."""
+
+    retryable = True
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, service="PrestaPicqer")
+
+
+@dataclass(frozen=True)
+class _Target:
+    """The linked order a Picqer order's changes go to, or why there is none."""
+
+    link: OrderLink | None = None
+    shop: Shop | None = None
+    ps_order_id: int | None = None
+    reason: str = ""
+    # The reference looks like ours, so a refusal goes to the activity log as well.
+    report: bool = False
+
+
+def _target_for(account: PicqerAccount, order: dict) -> _Target:
+    """The OrderLink that ties this Picqer order to a PrestaShop order, found by the reference
+    prefix and id and confirmed by the stored Picqer idorder and the full reference.
+
+    Prefix and id alone are not proof: an order typed into Picqer by hand, or one of a shop
+    re-created with the same prefix, carries them too."""
+    reference = order.get("reference")
+    parsed = picqer_reference_parse(reference)
     if parsed is None:
-        return None, None, f"reference {order.get('reference')!r} is not a PrestaPicqer one"
-    prefix, ps_order_id = parsed
+        return _Target(reason=f"reference {reference!r} is not a PrestaPicqer one")
+    about = (f"Picqer order {order.get('orderid') or order['idorder']} "
+             f"(reference {str(reference).strip()})")
     # .all(), searched here: the inbox drain has the account's shops loaded already.
-    shop = next((shop for shop in account.shops.all() if shop.prefix == prefix), None)
+    shop = next((shop for shop in account.shops.all() if shop.prefix == parsed.prefix), None)
     if shop is None:
-        return None, None, f"unknown shop prefix {prefix}"
+        return _Target(report=True, reason=f"{about} has prefix {parsed.prefix}, which no shop "
+                                           f"of account {account.name} uses — nothing changed")
     if not shop.enabled:
-        return None, None, f"shop {shop.name} is disabled"
+        return _Target(reason=f"shop {shop.name} is disabled")
     if not shop.orders_enabled:
-        return None, None, f"order status updates are off for shop {shop.name}"
-    link = OrderLink.objects.filter(shop=shop, ps_order_id=ps_order_id).first()
-    if link and link.picqer_idorder and link.picqer_idorder != order["idorder"]:
-        return None, None, (f"PrestaShop order {ps_order_id} is linked to Picqer order "
-                            f"{link.picqer_idorder}, not {order['idorder']}")
-    return shop, ps_order_id, ""
+        return _Target(reason=f"order status updates are off for shop {shop.name}")
+    link = OrderLink.objects.filter(shop=shop, ps_order_id=parsed.ps_order_id).first()
+    problem = _link_problem(link, order=order, parsed=parsed)
+    if problem:
+        return _Target(shop=shop, ps_order_id=parsed.ps_order_id, report=True,
+                       reason=f"{about} is not linked to a PrestaShop order of shop "
+                              f"{shop.name}: {problem} — nothing changed")
+    return _Target(link=link, shop=shop)
+
+
+def _link_problem(link: OrderLink | None, *, order: dict, parsed: PicqerReference) -> str:
+    """Why `link` does not tie PrestaShop order `parsed.ps_order_id` to this Picqer order."""
+    ps_order = f"PrestaShop order {parsed.ps_order_id}"
+    if link is None:
+        return f"{ps_order} was never sent to Picqer by PrestaPicqer"
+    if not link.picqer_idorder:
+        # A link gets its Picqer idorder in the same save that makes it "created" (push.py,
+        # _adopt), so only a create that never completed lacks it. After an attempt, the
+        # Picqer order may be that create's, not yet found by reference: wait, do not guess.
+        if link.attempts and link.state in (OrderLink.State.PENDING, OrderLink.State.PUSHING):
+            raise OrderNotLinkedYetError(
+                f"{ps_order} is still being sent to Picqer; its Picqer order is not recorded "
+                f"yet (order {order.get('orderid') or order['idorder']} is checked again)")
+        if link.attempts and link.state == OrderLink.State.FAILED:
+            return (f"{ps_order} failed to reach Picqer; if its create did arrive, \"Push "
+                    "again\" on its order link finds it by reference")
+        return f"{ps_order} was not sent to Picqer (order link: {link.get_state_display()})"
+    if link.picqer_idorder != order["idorder"]:
+        return (f"{ps_order} is linked to Picqer order "
+                f"{link.picqer_orderid or link.picqer_idorder}, not this one")
+    if picqer_reference_parse(link.picqer_reference) != parsed:
+        return f"{ps_order} was sent with reference {link.picqer_reference}"
+    return ""
+
+
+def _report_ignored(account: PicqerAccount, order: dict, target: _Target) -> None:
+    """Put a refusal in the activity log once a day per Picqer order and reason: one change
+    in Picqer arrives as several events (status changed, completed, closed, shipment)."""
+    orderid = str(order.get("orderid") or order["idorder"])[:32]
+    recent = ActivityEntry.objects.filter(
+        action="order_status_ignored", account=account, picqer_orderid=orderid,
+        message=target.reason, created_at__gte=timezone.now() - REPORT_AGAIN_AFTER)
+    if not recent.exists():
+        activity_log(action="order_status_ignored", level="warning", account=account,
+                     shop=target.shop, ps_order_id=target.ps_order_id, picqer_orderid=orderid,
+                     message=target.reason,
+                     details={"idorder": order["idorder"],
+                              "reference": str(order.get("reference") or "")[:100]})
 
 
 def _claim(*, shop: Shop, ps_order_id: int, idorder: int, status: str):
@@ -156,20 +233,22 @@ def order_status_apply(*, shop: Shop, picqer, prestashop, order: dict, ps_order_
 
 
 def order_status_sync(*, account: PicqerAccount, idorder: int) -> str:
-    """Entry point of the order webhooks: re-read Picqer order `idorder`, find its shop by
-    reference prefix, write tracking, apply the status mapping. Returns a short result;
-    "ignored: <reason>" when there is nothing to do (not an error)."""
+    """Entry point of the order webhooks: re-read Picqer order `idorder`, find the PrestaShop
+    order this service linked it to, write tracking, apply the status mapping. Returns a
+    short result; "ignored: <reason>" when there is nothing to do (not an error)."""
 
     picqer = PicqerClient.for_account(account)
     order = picqer.order_get(idorder)
-    shop, ps_order_id, reason = _shop_for(account, order)
-    if shop is None:
-        return f"ignored: {reason}"
+    target = _target_for(account, order)
+    if target.link is None:
+        if target.report:
+            _report_ignored(account, order, target)
+        return f"ignored: {target.reason}"
+    shop, ps_order_id = target.shop, target.link.ps_order_id
 
     # What the admin shows as the Picqer status of the link (display; the rules of
     # order_status_apply use their own record, OrderStatusState).
-    OrderLink.objects.filter(shop=shop, ps_order_id=ps_order_id,
-                             picqer_idorder=order["idorder"]).update(
+    OrderLink.objects.filter(pk=target.link.pk).update(
         picqer_status=str(order.get("status") or "")[:20])
     prestashop = PrestaShopClient.for_shop(shop)
     try:

@@ -57,18 +57,33 @@ def picqer_orders(rsps):
 
 
 def seed_order(ps: FakePrestaShop, *, state: int = 3, carrier: str = "PostNL",
-               tracking: str = "") -> None:
-    """PrestaShop order 73 (ITQRFWVHT) with one order_carrier row and its carrier."""
-    ps.add("orders", {"id": 73, "id_carrier": 2, "current_state": state,
-                      "reference": "ITQRFWVHT", "id_shop": 1, "module": "ps_wirepayment",
+               tracking: str = "", id_order: int = 73, reference: str = "ITQRFWVHT",
+               order_carrier_id: int = 2) -> None:
+    """A PrestaShop order (73, ITQRFWVHT) with one order_carrier row and its carrier."""
+    ps.add("orders", {"id": id_order, "id_carrier": 2, "current_state": state,
+                      "reference": reference, "id_shop": 1, "module": "ps_wirepayment",
                       "total_paid": "64.460000", "valid": 1})
     ps.add("carriers", {"id": 2, "deleted": 0, "is_module": 0, "id_reference": 2,
                         "name": carrier, "url": "https://postnl.nl/tracktrace/?B=@",
                         "active": 1})
-    ps.add("order_carriers", {"id": 2, "id_order": 73, "id_carrier": 2, "id_order_invoice": 2,
-                              "weight": "0.000000", "shipping_cost_tax_excl": "2.000000",
+    ps.add("order_carriers", {"id": order_carrier_id, "id_order": id_order, "id_carrier": 2,
+                              "id_order_invoice": 2, "weight": "0.000000",
+                              "shipping_cost_tax_excl": "2.000000",
                               "shipping_cost_tax_incl": "2.000000", "tracking_number": tracking,
                               "date_add": "2026-01-13 09:40:18"})
+
+
+@pytest.fixture
+def link(shop):
+    """The link the push wrote when it created Picqer order 240350427 for PrestaShop order 73:
+    Picqer → PrestaShop changes reach only orders linked like this."""
+    from sync.models import OrderLink
+
+    return OrderLink.objects.create(
+        shop=shop, ps_order_id=73, ps_reference="ITQRFWVHT", state=OrderLink.State.CREATED,
+        picqer_idorder=240350427, picqer_orderid="O2026-1002", picqer_status="concept",
+        attempts=1,
+    )
 
 
 class PicqerProducts:

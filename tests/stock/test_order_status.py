@@ -13,6 +13,8 @@ from sync.services.order_status import OrderStatusBusyError, order_status_sync
 
 from .conftest import seed_order
 
+pytestmark = pytest.mark.usefixtures("link")  # statuses reach linked orders only
+
 
 def rules(shop, *rows):
     for position, (from_state, status, to_state) in enumerate(rows):
@@ -29,11 +31,16 @@ def sync(account):
 
 
 @pytest.mark.parametrize("reference, expected", [
-    ("DEV #73 / ITQRFWVHT", ("DEV", 73)),
-    ("PS#5/ABC", ("PS", 5)),
-    ("  X1 # 1200 / REF WITH / SLASH", ("X1", 1200)),
+    ("DEV #73 / ITQRFWVHT", ("DEV", 73, "ITQRFWVHT")),
+    ("PS#5/ABC", ("PS", 5, "ABC")),
+    ("  X1 # 1200 / REF WITH / SLASH ", ("X1", 1200, "REF WITH / SLASH")),
+    ("DEV #73", ("DEV", 73, "")),
     ("O2026-1002", None),
     ("ABCD #1 / X", None),
+    ("DEV #² / X", None),
+    ("DEV #١٢ / X", None),
+    ("DEV #0 / X", None),
+    ("DEV #2147483648 / X", None),
     ("", None),
     (None, None),
 ])
@@ -153,7 +160,7 @@ def test_a_claim_held_for_another_status_is_retryable(shop, ps, picqer_orders):
 @pytest.mark.parametrize("change, reason", [
     ({"enabled": False}, "is disabled"),
     ({"orders_enabled": False}, "order status updates are off"),
-    ({"prefix": "XYZ"}, "unknown shop prefix DEV"),
+    ({"prefix": "XYZ"}, "has prefix DEV, which no shop of account Main uses"),
 ])
 def test_it_ignores_orders_of_unusable_shops(shop, ps, picqer_orders, change, reason):
     seed_order(ps, state=3)
@@ -166,20 +173,10 @@ def test_it_ignores_orders_of_unusable_shops(shop, ps, picqer_orders, change, re
     assert ps.writes == []
 
 
-def test_it_ignores_an_order_linked_to_another_picqer_order(shop, ps, picqer_orders):
+def test_it_shows_the_new_picqer_status_on_the_order_link(shop, ps, picqer_orders, link):
     seed_order(ps, state=3)
     rules(shop, (None, "completed", 5))
-    OrderLink.objects.create(shop=shop, ps_order_id=73, picqer_idorder=999,
-                             state=OrderLink.State.CREATED)
-    assert "linked to Picqer order 999" in sync(shop.account)
-    assert ps.writes == []
-
-
-def test_it_shows_the_new_picqer_status_on_the_order_link(shop, ps, picqer_orders):
-    seed_order(ps, state=3)
-    rules(shop, (None, "completed", 5))
-    link = OrderLink.objects.create(shop=shop, ps_order_id=73, picqer_idorder=240350427,
-                                    picqer_status="processing", state=OrderLink.State.CREATED)
+    OrderLink.objects.filter(pk=link.pk).update(picqer_status="processing")
     sync(shop.account)
     link.refresh_from_db()
     assert link.picqer_status == "completed"

@@ -9,6 +9,8 @@ from sync.services.order_status import order_status_sync
 
 from .conftest import seed_order
 
+pytestmark = pytest.mark.usefixtures("link")  # tracking reaches linked orders only
+
 
 @pytest.fixture
 def completed_rule(shop):
