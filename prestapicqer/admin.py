@@ -26,7 +26,7 @@ from .services.connection import (
     shop_connection_test,
 )
 from .services.masking import secret_mask
-from .services.shops import status_mappings_renumber
+from .services.shops import shop_deletion_blockers, status_mappings_renumber
 from .services.webhooks import account_hook_ensure, account_hooks_status
 
 NOT_SAVED = "Shown after saving."
@@ -261,6 +261,14 @@ class ShopAdmin(ConfigAdmin):
         if formset.model is StatusMapping:
             status_mappings_renumber(shop=form.instance, ordered_ids=[
                 f.instance.pk for f in formset.forms if f.instance.pk])
+
+    def get_deleted_objects(self, objs, request):
+        # A shop with linked orders is protected: one line per shop saying why and what to do
+        # instead of Django's list of every protected order link.
+        blockers = shop_deletion_blockers(shops=objs)
+        if blockers:
+            return [], {}, set(), blockers
+        return super().get_deleted_objects(objs, request)
 
     def run_button(self, obj: Shop, button: str) -> list[ConnectionResult]:
         if button == "test_connection":

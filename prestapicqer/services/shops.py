@@ -1,8 +1,10 @@
 """Rules for a shop's identity in Picqer: its prefix and its Picqer account."""
 
 import hmac
+from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
+from django.db.models import Count
 
 from prestapicqer.models import PREFIX_VALIDATOR, PicqerAccount, Shop
 
@@ -53,6 +55,19 @@ def shop_has_synced_orders(*, shop: Shop) -> bool:
     """True when the sync engine has linked at least one order of this shop."""
     # Reverse relation from sync.OrderLink: avoids importing the engine into the config app.
     return shop.order_links.exists()
+
+
+def shop_deletion_blockers(*, shops: Iterable[Shop]) -> list[str]:
+    """Why these shops cannot be deleted, one line per shop that has linked orders ([] = they
+    can). The order links protect their shop (sync.OrderLink): they are what proves that a
+    Picqer order belongs to this shop, so a shop re-created with the same prefix never
+    receives the old orders' status updates."""
+    counted = Shop.objects.filter(pk__in=[shop.pk for shop in shops]).annotate(
+        linked=Count("order_links")).filter(linked__gt=0).order_by("name")
+    return [f"{shop.name} (prefix {shop.prefix}): {shop.linked} order(s) sent to Picqer are "
+            "linked to it, and the links keep the Picqer updates of those orders away from "
+            "any other shop. Switch the shop off (untick \"Enabled\") instead of deleting it."
+            for shop in counted]
 
 
 def status_mappings_renumber(*, shop: Shop, ordered_ids: list[int]) -> None:

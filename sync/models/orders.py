@@ -21,7 +21,10 @@ class OrderLink(models.Model):
         SKIPPED = "skipped", "Not sent"
         FAILED = "failed", "Failed"
 
-    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="order_links")
+    # PROTECT: the link is the only proof that a Picqer order belongs to this shop's order.
+    # Cascading it away would let a shop re-created with the same prefix receive the old
+    # orders' status updates; a shop that has sent orders is switched off, not deleted.
+    shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="order_links")
     ps_order_id = models.PositiveIntegerField("PrestaShop order id")
     ps_reference = models.CharField("PrestaShop reference", max_length=32, blank=True)
     state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)

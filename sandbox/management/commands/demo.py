@@ -11,6 +11,7 @@ from prestapicqer.models import Shop
 from sandbox.client import SandboxServer
 from sandbox.setup import SANDBOX_ACCOUNT_NAME, sandbox_configure
 from sync.clients.errors import ApiError
+from sync.models import OrderLink
 from sync.services.hooks import hook_ensure
 from sync.services.orders import orders_poll
 
@@ -27,6 +28,8 @@ class Command(BaseCommand):
         self._wait_for(SandboxServer(opts["sandbox_url"]))
         # The sandbox starts empty on every `make demo` (--reset), so what the middleware
         # remembers of the previous one (poll cursor, order links) would hide the new orders.
+        # The order links protect their shop from deletion, so they are removed first.
+        OrderLink.objects.filter(shop__account__name=SANDBOX_ACCOUNT_NAME).delete()
         Shop.objects.filter(account__name=SANDBOX_ACCOUNT_NAME).delete()
         shop = sandbox_configure(sandbox_url=opts["sandbox_url"],
                                  public_base_url=settings.PUBLIC_BASE_URL)
