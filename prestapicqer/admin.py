@@ -114,6 +114,10 @@ class ConfigAdmin(admin.ModelAdmin):
         context["inlines_after_fieldset"] = self.inlines_after_fieldset
         return super().render_change_form(request, context, add, change, form_url, obj)
 
+    def has_add_permission(self, request) -> bool:
+        # A new account or shop is an address and its key: entering them is a credential matter.
+        return super().has_add_permission(request) and user_may(request, "manage_credentials")
+
     def has_run_connection_test_permission(self, request) -> bool:
         return user_may(request, "run_connection_test")
 

@@ -71,3 +71,9 @@ def test_the_token_permission_shows_the_whole_url(client, django_user_model, rem
 def test_view_only_staff_cannot_change_addresses(viewer_client, account, remotes_up):
     html = viewer_client.get(change_url(account)).content.decode()
     assert 'name="api_base_url"' not in html and 'name="api_key"' not in html
+
+
+@pytest.mark.parametrize("model", ["picqeraccount", "shop"])
+def test_adding_an_account_or_shop_needs_the_credentials_permission(staff_client, model):
+    """A new account or shop is an address with its key."""
+    assert staff_client.get(reverse(f"admin:prestapicqer_{model}_add")).status_code == 403
