@@ -5,6 +5,7 @@ page POST to `<id>/run/<button>/` and report back through admin messages.
 """
 
 import json
+from collections.abc import Callable
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
@@ -16,7 +17,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from .forms import PicqerAccountForm, ShopForm, StatusMappingForm
+from .forms import KEEP_KEY_FIELD, PicqerAccountForm, ShopForm, StatusMappingForm
 from .models import PicqerAccount, Shop, StatusMapping
 from .services.choices import choices_forget, choices_refresh, shop_choice_lists
 from .services.config_io import config_export
@@ -25,17 +26,30 @@ from .services.connection import (
     account_connection_test,
     shop_connection_test,
 )
-from .services.masking import secret_mask
+from .services.masking import secret_mask, secrets_scrub
 from .services.shops import shop_deletion_blockers, status_mappings_renumber
 from .services.webhooks import account_hook_ensure, account_hooks_status
 
 NOT_SAVED = "Shown after saving."
+# Button key → (label, the permission that allows it; docs/security.md).
 BUTTONS = {
-    "test_connection": "Test connection",
-    "refresh_lists": "Refresh lists",
-    "hook_orders": "Create / reactivate orders webhook",
-    "hook_stock": "Create / reactivate stock webhook",
+    "test_connection": ("Test connection", "run_connection_test"),
+    "refresh_lists": ("Refresh lists", "run_connection_test"),
+    "hook_orders": ("Create / reactivate orders webhook", "manage_hooks"),
+    "hook_stock": ("Create / reactivate stock webhook", "manage_hooks"),
 }
+
+
+def user_may(request, codename: str) -> bool:
+    """Whether the user holds prestapicqer.<codename> (superusers hold every permission)."""
+    return request.user.has_perm(f"prestapicqer.{codename}")
+
+
+def fieldsets_swap(fieldsets: list, swaps: dict[str, list[str]]) -> list:
+    """`fieldsets` with each field named in `swaps` replaced by the fields it maps to."""
+    return [(title, {**opts, "fields": [f for field in opts["fields"]
+                                        for f in swaps.get(field, [field])]})
+            for title, opts in fieldsets]
 
 
 def copy_box(value: str) -> str:
@@ -58,11 +72,14 @@ def export_response(data: dict) -> HttpResponse:
 
 
 class ConfigAdmin(admin.ModelAdmin):
-    """Shared: object buttons, write-only secrets (superusers only), https URL fields."""
+    """Shared: object buttons, https URL fields, and credentials — the write-only keys and the
+    addresses they are sent to — editable only with `manage_credentials`, masked otherwise."""
 
     change_form_template = "admin/prestapicqer/change_form.html"
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     secret_fields: tuple[str, ...] = ()
+    # Where the keys go (and where Picqer sends webhooks): changing them is a credential matter.
+    address_fields: tuple[str, ...] = ()
     inlines_after_fieldset = ""
 
     def get_urls(self):
@@ -77,7 +94,8 @@ class ConfigAdmin(admin.ModelAdmin):
         obj = self.get_object(request, unquote(object_id))
         if obj is None or button not in BUTTONS:
             raise Http404
-        if not self.has_change_permission(request, obj):
+        if not (self.has_view_or_change_permission(request, obj)
+                and user_may(request, BUTTONS[button][1])):
             raise PermissionDenied
         report(request, self.run_button(obj, button))
         return redirect(reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change",
@@ -91,32 +109,45 @@ class ConfigAdmin(admin.ModelAdmin):
         if obj is not None and obj.pk:
             name = f"admin:{self.opts.app_label}_{self.opts.model_name}_run"
             context["object_buttons"] = [
-                (reverse(name, args=[obj.pk, key]), label) for key, label in BUTTONS.items()]
+                (reverse(name, args=[obj.pk, key]), label)
+                for key, (label, codename) in BUTTONS.items() if user_may(request, codename)]
         context["inlines_after_fieldset"] = self.inlines_after_fieldset
         return super().render_change_form(request, context, add, change, form_url, obj)
 
+    def has_add_permission(self, request) -> bool:
+        # A new account or shop is an address and its key: entering them is a credential matter.
+        return super().has_add_permission(request) and user_may(request, "manage_credentials")
+
+    def has_run_connection_test_permission(self, request) -> bool:
+        return user_may(request, "run_connection_test")
+
     def get_exclude(self, request, obj=None):
-        hidden = () if request.user.is_superuser else self.secret_fields
+        hidden = () if user_may(request, "manage_credentials") else self.secret_fields
         return (*(super().get_exclude(request, obj) or ()), *hidden)
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
-        if not request.user.is_superuser:  # non-superusers neither see nor change secrets
-            for name in self.secret_fields:
-                form.base_fields.pop(name, None)
+        # Declared form fields survive `exclude`: remove what this user may not post.
+        hidden = () if user_may(request, "manage_credentials") else self.secret_fields
+        if not (request.user.is_superuser and obj is not None):
+            hidden = (*hidden, KEEP_KEY_FIELD)
+        for name in hidden:
+            form.base_fields.pop(name, None)
         return form
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
-        if request.user.is_superuser:
-            return fieldsets
-        masked = {name: f"{name}_masked" for name in self.secret_fields}
-        return [(title, {**opts, "fields": [masked.get(f, f) for f in opts["fields"]]})
-                for title, opts in fieldsets]
+        if user_may(request, "manage_credentials"):
+            # The superuser's "keep the key for the new address" box, right under the key.
+            extra = {name: [name, KEEP_KEY_FIELD] for name in self.secret_fields
+                     if request.user.is_superuser and obj is not None}
+        else:
+            extra = {name: [f"{name}_masked"] for name in self.secret_fields}
+        return fieldsets_swap(fieldsets, extra)
 
     def get_readonly_fields(self, request, obj=None):
-        extra = () if request.user.is_superuser else tuple(f"{n}_masked"
-                                                           for n in self.secret_fields)
+        extra = () if user_may(request, "manage_credentials") else (
+            *self.address_fields, *(f"{n}_masked" for n in self.secret_fields))
         return (*super().get_readonly_fields(request, obj), *extra)
 
     @staticmethod
@@ -131,6 +162,7 @@ class ConfigAdmin(admin.ModelAdmin):
 class PicqerAccountAdmin(ConfigAdmin):
     form = PicqerAccountForm
     secret_fields = ("api_key",)
+    address_fields = ("subdomain", "api_base_url", "public_base_url")
     list_display = ("name", "subdomain", "shop_count")
     search_fields = ("name", "subdomain")
     readonly_fields = ("webhook_url_box", "orders_webhook_status", "stock_webhook_status")
@@ -151,7 +183,7 @@ class PicqerAccountAdmin(ConfigAdmin):
         if button == "test_connection":
             return [account_connection_test(account=obj)]
         if button == "refresh_lists":
-            return _refresh_results(choices_refresh(account=obj))
+            return _refresh_results(obj, lambda: choices_refresh(account=obj))
         return [account_hook_ensure(account=obj, kind=button.removeprefix("hook_"))]
 
     def save_model(self, request, obj, form, change):
@@ -179,7 +211,8 @@ class PicqerAccountAdmin(ConfigAdmin):
     def api_key_masked(self, obj: PicqerAccount) -> str:
         return secret_mask(value=obj.api_key) or "Not set"
 
-    @admin.action(description="Test connection of the selected accounts")
+    @admin.action(description="Test connection of the selected accounts",
+                  permissions=["run_connection_test"])
     def test_connection_selected(self, request, queryset):
         report(request, [_named(a, account_connection_test(account=a)) for a in queryset])
 
@@ -201,13 +234,15 @@ class StatusMappingInline(admin.TabularInline):
 class ShopAdmin(ConfigAdmin):
     form = ShopForm
     secret_fields = ("webservice_key",)
+    address_fields = ("prestashop_url",)
     inlines = [StatusMappingInline]
     inlines_after_fieldset = "Orders"
     list_display = ("name", "prefix", "account", "enabled", "orders_enabled", "stock_enabled",
                     "prestashop_url")
     list_filter = ("account", "enabled")
     search_fields = ("name", "prefix", "prestashop_url")
-    readonly_fields = ("orders_webhook_status", "stock_webhook_status", "full_sync_url_box")
+    readonly_fields = ("orders_webhook_status", "stock_webhook_status", "full_sync_url_box",
+                       "full_sync_url_masked")
     actions = ("test_connection_selected", "export_selected")
     fieldsets = [
         ("General", {"fields": ["account", "name", "enabled", "prefix", "prestashop_url",
@@ -274,7 +309,7 @@ class ShopAdmin(ConfigAdmin):
         if button == "test_connection":
             return [shop_connection_test(shop=obj)]
         if button == "refresh_lists":
-            return _refresh_results(choices_refresh(shop=obj))
+            return _refresh_results(obj, lambda: choices_refresh(shop=obj))
         return [account_hook_ensure(account=obj.account, kind=button.removeprefix("hook_"))]
 
     @admin.display(description="Picqer orders webhook status")
@@ -285,15 +320,30 @@ class ShopAdmin(ConfigAdmin):
     def stock_webhook_status(self, obj: Shop) -> str:
         return self.hooks_of(obj.account)["stock"] if obj.pk else NOT_SAVED
 
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if user_may(request, "reveal_sync_token"):
+            return fieldsets
+        return fieldsets_swap(fieldsets, {"full_sync_url_box": ["full_sync_url_masked"]})
+
     @admin.display(description="Full stock sync URL")
     def full_sync_url_box(self, obj: Shop) -> str:
         return copy_box(obj.full_sync_url) if obj.pk else NOT_SAVED
+
+    @admin.display(description="Full stock sync URL")
+    def full_sync_url_masked(self, obj: Shop) -> str:
+        if not obj.pk:
+            return NOT_SAVED
+        masked = secrets_scrub(text=obj.full_sync_url, secrets=[obj.full_sync_token])
+        return format_html("{}<br>The token is hidden: seeing it needs the permission "
+                           "\"{}\".", masked, "Can see the full stock sync URL with its token")
 
     @admin.display(description="PrestaShop webservice key")
     def webservice_key_masked(self, obj: Shop) -> str:
         return secret_mask(value=obj.webservice_key) or "Not set"
 
-    @admin.action(description="Test connection of the selected shops")
+    @admin.action(description="Test connection of the selected shops",
+                  permissions=["run_connection_test"])
     def test_connection_selected(self, request, queryset):
         report(request, [_named(s, shop_connection_test(shop=s)) for s in queryset])
 
@@ -302,7 +352,14 @@ class ShopAdmin(ConfigAdmin):
         return export_response(config_export(shops=queryset))
 
 
-def _refresh_results(warnings: list[str]) -> list[ConnectionResult]:
+def _refresh_results(obj: PicqerAccount | Shop,
+                     refresh: Callable[[], list[str]]) -> list[ConnectionResult]:
+    """Refresh the lists of `obj` (an account, or a shop and its account), unless a key
+    cannot be sent: then say why, without calling anyone."""
+    problems = [p for o in (obj, getattr(obj, "account", None)) if o and (p := o.key_problem())]
+    if problems:
+        return [ConnectionResult(False, problem) for problem in problems]
+    warnings = refresh()
     if not warnings:
         return [ConnectionResult(True, "Lists refreshed.")]
     return [ConnectionResult(False, warning) for warning in warnings]

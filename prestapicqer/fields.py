@@ -1,8 +1,9 @@
-"""The encrypted field every stored credential uses."""
+"""The encrypted fields every stored credential uses."""
 
 from typing import Any
 
 from django.conf import settings
+from django.db.models.query_utils import DeferredAttribute
 from django.utils.functional import cached_property
 from encrypted_fields.fields import EncryptedCharField, EncryptedFieldMixin
 
@@ -35,3 +36,31 @@ class SecretField(EncryptedCharField):
             _DERIVED_KEYS[material] = EncryptedFieldMixin.keys.func(self)
         return _DERIVED_KEYS[material]
 
+
+
+class AddressBoundSecret(DeferredAttribute):
+    """Reading the key gives None while its object points at an address the key was not
+    saved for (`KeyBoundToAddress.key_is_for_address`).
+
+    Every client, task and admin page reads the key through this attribute, so none of them
+    can send it to an address edited in memory (a form being validated) or saved without it.
+    A data descriptor (it defines __set__), so the check runs on every read; the value stays
+    in the instance's __dict__, where Django's deferred-field bookkeeping expects it.
+    """
+
+    def __get__(self, instance: Any, cls: type | None = None) -> Any:
+        if instance is None:
+            return self
+        value = super().__get__(instance, cls)
+        # Historical models in migrations have no methods: they read the stored value.
+        is_for_address = getattr(instance, "key_is_for_address", None)
+        return value if is_for_address is None or is_for_address() else None
+
+    def __set__(self, instance: Any, value: Any) -> None:
+        instance.__dict__[self.field.attname] = value
+
+
+class AddressBoundSecretField(SecretField):
+    """The key of a `KeyBoundToAddress` model: only readable at the address it was saved for."""
+
+    descriptor_class = AddressBoundSecret

@@ -29,10 +29,19 @@ def http_url(value: str) -> str:
     return value
 
 
+KEEP_KEY_FIELD = "keep_key_for_new_address"
+
+
 class SecretFormMixin:
-    """Write-only secret fields: never rendered back; blank on change keeps the stored value."""
+    """Write-only secret fields: never rendered back; blank on change keeps the stored value.
+
+    The model's key belongs to the address it was saved for (`KeyBoundToAddress`): a changed
+    address needs the key entered again, or — offered to superusers only — the explicit
+    "keep the stored key for the new address" box ticked.
+    """
 
     secret_fields: tuple[str, ...] = ()
+    _secrets_entered: frozenset[str] = frozenset()
 
     def _setup_secrets(self) -> None:
         for name in self.secret_fields:
@@ -45,9 +54,11 @@ class SecretFormMixin:
             stored = getattr(self.instance, name, "") if self.instance.pk else ""
             if stored:
                 field.help_text = (f"Stored: {secret_mask(value=stored)}. Leave blank to keep "
-                                   f"it. {field.help_text}")
+                                   "it (a changed address asks for it again). "
+                                   f"{field.help_text}")
 
     def _clean_secrets(self, cleaned: dict) -> None:
+        self._secrets_entered = frozenset(n for n in self.secret_fields if cleaned.get(n))
         for name in self.secret_fields:
             if name not in self.fields or name in self.errors or name in (self._meta.exclude or ()):
                 continue
@@ -58,6 +69,30 @@ class SecretFormMixin:
                 cleaned[name] = stored
             else:
                 self.add_error(name, f"Enter the {self.fields[name].label}.")
+
+    def _get_validation_exclusions(self) -> set[str]:
+        # The form checks the secrets itself (required, max_length). The model check would
+        # read the key through its address binding before _post_clean below rebinds it.
+        return {*super()._get_validation_exclusions(), *self.secret_fields}
+
+    def _post_clean(self) -> None:
+        super()._post_clean()  # the instance now holds the submitted address
+        instance = self.instance
+        name = instance.key_field
+        if name not in self.fields or instance.key_is_for_address():
+            return
+        if name in self._secrets_entered or self.cleaned_data.get(KEEP_KEY_FIELD):
+            instance.key_bind()
+        elif name not in self.errors:
+            self.add_error(name, instance.key_problem())
+
+
+def keep_key_field(*, key_label: str) -> forms.BooleanField:
+    return forms.BooleanField(
+        label=f"Keep the stored {key_label} for the new address", required=False,
+        help_text="Only when you changed the address and the stored key belongs to it too. "
+        "Otherwise enter the key again: a key is only sent to the address it was saved for.",
+    )
 
 
 def secret_field(*, label: str, help_text: str) -> forms.CharField:
@@ -74,6 +109,7 @@ class PicqerAccountForm(SecretFormMixin, forms.ModelForm):
         label="Picqer API key",
         help_text="In Picqer: Settings > API keys. Generate a key with write permission.",
     )
+    keep_key_for_new_address = keep_key_field(key_label="Picqer API key")
 
     class Meta:
         model = PicqerAccount
@@ -154,6 +190,7 @@ class ShopForm(SecretFormMixin, forms.ModelForm):
         label="PrestaShop webservice key",
         help_text="In PrestaShop: Advanced Parameters > Webservice (32 characters).",
     )
+    keep_key_for_new_address = keep_key_field(key_label="PrestaShop webservice key")
     picqer_tag_ids = RemoteMultipleChoiceField(
         label="Apply tags to new orders",
         help_text="Tags from Picqer. Created a tag in Picqer just now? Use \"Refresh lists\".",

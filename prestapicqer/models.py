@@ -7,12 +7,13 @@ reference prefix.
 
 import secrets
 import uuid
+from typing import ClassVar
 
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 
-from .fields import SecretField
+from .fields import AddressBoundSecretField, SecretField
 
 PREFIX_VALIDATOR = RegexValidator(
     r"^[A-Za-z0-9]{1,3}$", "The prefix is 1 to 3 letters or digits, e.g. PS."
@@ -38,15 +39,74 @@ class PicqerStatus(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
-class PicqerAccount(models.Model):
+class KeyBoundToAddress(models.Model):
+    """A model whose key (`key_field`) is only ever sent to the address it was saved for.
+
+    `key_saved_for` stores that address. While the object points elsewhere — its address was
+    changed in memory, or saved without entering the key again — the key reads as None (see
+    `AddressBoundSecret`) and saving clears it, so the form asks for it again. Entering the
+    key, or a superuser's explicit "keep", binds it to the new address (`key_bind`).
+    """
+
+    key_field: ClassVar[str]
+    key_label: ClassVar[str]
+    address_label: ClassVar[str]
+
+    key_saved_for = models.CharField(
+        max_length=300, blank=True, editable=False,
+        help_text="The address the key was saved for; it is never sent anywhere else.",
+    )
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs) -> None:
+        if not self.key_is_for_address():
+            setattr(self, self.key_field, None)
+        self.key_saved_for = self.key_address if getattr(self, self.key_field) else ""
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], self.key_field, "key_saved_for"}
+        super().save(*args, **kwargs)
+
+    @property
+    def key_address(self) -> str:
+        """Where the key is sent: the address it must have been saved for."""
+        raise NotImplementedError
+
+    def key_is_for_address(self) -> bool:
+        # Not bound yet: a new object (or a cleared key), bound to its address when saved.
+        return not self.key_saved_for or self.key_saved_for == self.key_address
+
+    def key_bind(self) -> None:
+        """The key now set belongs to the current address (entered for it, or kept for it
+        by a superuser)."""
+        self.key_saved_for = self.key_address
+
+    def key_problem(self) -> str:
+        """Why the key cannot be sent now, in the operator's words; "" when it can."""
+        if not self.key_is_for_address():
+            return (f"The {self.key_label} was saved for {self.key_saved_for}, but the "
+                    f"{self.address_label} is now {self.key_address}. Enter the key again: "
+                    "a key is only sent to the address it was saved for.")
+        if not getattr(self, self.key_field):
+            return f"No {self.key_label} is stored. Enter it in the General settings."
+        return ""
+
+
+class PicqerAccount(KeyBoundToAddress):
+    key_field = "api_key"
+    key_label = "Picqer API key"
+    address_label = "Picqer API address"
+
     name = models.CharField(max_length=100, unique=True)
     subdomain = models.CharField(
         max_length=63,
         validators=[SUBDOMAIN_VALIDATOR],
         help_text="The subdomain of your Picqer URL: for yourcompany.picqer.com enter yourcompany.",
     )
-    api_key = SecretField(
-        max_length=200, help_text="Settings > API keys in Picqer. Needs write permission."
+    api_key = AddressBoundSecretField(
+        max_length=200, null=True,
+        help_text="Settings > API keys in Picqer. Needs write permission.",
     )
     api_base_url = models.URLField(
         blank=True,
@@ -68,6 +128,12 @@ class PicqerAccount(models.Model):
 
     class Meta:
         ordering = ["name"]
+        # Who may do what beyond view/change (docs/security.md). Superusers have them all.
+        permissions = [
+            ("manage_credentials", "Can enter keys and change the addresses they are sent to"),
+            ("run_connection_test", "Can test connections and refresh lists"),
+            ("manage_hooks", "Can create and reactivate the Picqer webhooks"),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -79,6 +145,10 @@ class PicqerAccount(models.Model):
         return f"https://{self.subdomain}.picqer.com/api/v1/"
 
     @property
+    def key_address(self) -> str:
+        return self.api_url
+
+    @property
     def base_url(self) -> str:
         return (self.public_base_url or settings.PUBLIC_BASE_URL).rstrip("/")
 
@@ -87,7 +157,11 @@ class PicqerAccount(models.Model):
         return f"{self.base_url}/webhooks/picqer/{self.webhook_key}/"
 
 
-class Shop(models.Model):
+class Shop(KeyBoundToAddress):
+    key_field = "webservice_key"
+    key_label = "PrestaShop webservice key"
+    address_label = "PrestaShop URL"
+
     account = models.ForeignKey(PicqerAccount, on_delete=models.PROTECT, related_name="shops")
     name = models.CharField(max_length=100)
     enabled = models.BooleanField(
@@ -101,8 +175,8 @@ class Shop(models.Model):
         "Do not change it on a running system: existing orders would no longer be updated.",
     )
     prestashop_url = models.URLField(help_text="The shop's address, e.g. https://shop.example.com")
-    webservice_key = SecretField(
-        max_length=200, help_text="Advanced Parameters > Webservice in PrestaShop."
+    webservice_key = AddressBoundSecretField(
+        max_length=200, null=True, help_text="Advanced Parameters > Webservice in PrestaShop."
     )
     prestashop_shop_id = models.PositiveIntegerField(
         null=True, blank=True, help_text="Multistore only: the id_shop of this shop."
@@ -146,9 +220,17 @@ class Shop(models.Model):
                 fields=["account", "prefix"], name="shop_prefix_unique_per_account"
             ),
         ]
+        permissions = [
+            ("run_full_sync", "Can run a full stock sync now"),
+            ("reveal_sync_token", "Can see the full stock sync URL with its token"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix})"
+
+    @property
+    def key_address(self) -> str:
+        return self.prestashop_url.rstrip("/")
 
     @property
     def full_sync_url(self) -> str:

@@ -11,7 +11,7 @@ from prestapicqer.models import Shop
 from prestapicqer.services.shops import shop_token_is_valid
 from sync.clients.errors import BrokerUnavailableError
 from sync.models.stock import SyncRun
-from sync.services.stock import stock_sync_request
+from sync.services.stock import stock_sync_refusal, stock_sync_request
 
 
 def _shop_for_token(request, shop_id: int) -> Shop:
@@ -46,8 +46,8 @@ def stock_sync_start(request, shop_id: int):
     """Queue a full stock sync: 202 with the run id and its status URL (JSON for curl, a
     page for a browser). A sync already queued for the shop is reused, not duplicated."""
     shop = _shop_for_token(request, shop_id)
-    if not (shop.enabled and shop.stock_enabled):
-        return JsonResponse({"error": "stock updates are off for this shop"}, status=409)
+    if refusal := stock_sync_refusal(shop=shop):
+        return JsonResponse({"error": refusal}, status=409)
     try:
         run = stock_sync_request(shop=shop, trigger="url")
     except BrokerUnavailableError as exc:  # the run stays queued; the next call queues it

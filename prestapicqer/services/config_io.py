@@ -155,6 +155,7 @@ def _account_upsert(data: dict, where: str, summary: ImportSummary) -> PicqerAcc
     if created and not data.get("api_key"):
         raise ConfigImportError(f"{where}.api_key: the account {name} does not exist here yet, "
                                 f"so the file must carry its API key. {_NEEDS_SECRETS}")
+    _key_bind(account, data, where)
     _save(account, where)
     (summary.created if created else summary.updated).append(f"account {name}")
     return account
@@ -180,6 +181,7 @@ def _shop_upsert(account: PicqerAccount, data: dict, where: str, summary: Import
         raise ConfigImportError(f"{where}.webservice_key: the shop {account.name}/{prefix} does "
                                 f"not exist here yet, so the file must carry its webservice "
                                 f"key. {_NEEDS_SECRETS}")
+    _key_bind(shop, data, where)
     _save(shop, where)
     _mappings_replace(shop, data.get("status_mappings", []), f"{where}.status_mappings")
     (summary.created if created else summary.updated).append(label)
@@ -209,6 +211,16 @@ def _assign(obj: Any, data: dict, fields: Iterable[str], secrets: Iterable[str],
                 raise ConfigImportError(f"{where}.{name}: expected text of at most {limit} "
                                         "characters.")
             setattr(obj, name, data[name])
+
+
+def _key_bind(obj: PicqerAccount | Shop, data: dict, where: str) -> None:
+    """A key in the file belongs to the file's address. A changed address without a key is
+    refused: the stored key is only ever sent to the address it was saved for."""
+    if data.get(obj.key_field):
+        obj.key_bind()
+    elif not obj.key_is_for_address():
+        raise ConfigImportError(f"{where}.{obj.key_field}: {obj.key_problem()} The file must "
+                                "carry the key for the new address.")
 
 
 def _save(obj: Any, where: str) -> None:

@@ -39,6 +39,8 @@ class ConnectionResult:
 
 def account_connection_test(*, account: PicqerAccount) -> ConnectionResult:
     """Call Picqer once with the account's key and say whether it works, or what to fix."""
+    if problem := account.key_problem():  # the key cannot go to this address: call no one
+        return ConnectionResult(False, problem)
     host = picqer_host(account=account)
     try:
         from sync.clients.picqer import PicqerClient
@@ -52,6 +54,8 @@ def account_connection_test(*, account: PicqerAccount) -> ConnectionResult:
 
 def shop_connection_test(*, shop: Shop) -> ConnectionResult:
     """Call the shop's webservice once with its key and say whether it works, or what to fix."""
+    if problem := shop.key_problem():  # the key cannot go to this address: call no one
+        return ConnectionResult(False, problem)
     host = prestashop_host(shop=shop)
     try:
         from sync.clients.prestashop import PrestaShopClient

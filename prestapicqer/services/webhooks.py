@@ -25,7 +25,7 @@ def account_hooks_status(*, account: PicqerAccount) -> dict[str, str]:
     # After a failure Picqer is not asked again for a minute: every page view would wait for
     # the full connect timeout. The buttons always ask.
     # (Replaying the failure must not restart its minute.)
-    why = cache.get(_FAILED_KEY.format(account.pk))
+    why = account.key_problem() or cache.get(_FAILED_KEY.format(account.pk))
     if not why:
         try:
             from sync.services.hooks import hooks_status
@@ -46,6 +46,8 @@ def account_hook_ensure(*, account: PicqerAccount, kind: str) -> ConnectionResul
     cache.delete(_FAILED_KEY.format(account.pk))
     if label is None:
         return ConnectionResult(False, f"Unknown webhook kind {kind!r}.")
+    if problem := account.key_problem():  # creating a hook sends the webhook secret too
+        return ConnectionResult(False, f"The {label} could not be set up: {problem}")
     try:
         from sync.services.hooks import hook_ensure
 

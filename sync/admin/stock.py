@@ -9,9 +9,11 @@ from django.views.decorators.http import require_POST
 from prestapicqer.models import Shop
 from sync.clients.errors import BrokerUnavailableError
 from sync.models.stock import SyncRun
-from sync.services.stock import stock_sync_request
+from sync.services.stock import stock_sync_refusal, stock_sync_request
 
 from .base import ReadOnlyAdmin
+
+RUN_FULL_SYNC = "prestapicqer.run_full_sync"
 
 
 @admin.register(SyncRun)
@@ -29,15 +31,20 @@ class SyncRunAdmin(ReadOnlyAdmin):
                 *super().get_urls()]
 
     def changelist_view(self, request, extra_context=None):
-        shops = Shop.objects.filter(enabled=True, stock_enabled=True)
+        shops = (Shop.objects.filter(enabled=True, stock_enabled=True)
+                 if request.user.has_perm(RUN_FULL_SYNC) else Shop.objects.none())
         extra_context = {**(extra_context or {}), "stock_shops": shops}
         return super().changelist_view(request, extra_context=extra_context)
 
     def run_now_view(self, request, shop_id: int):
-        """Queue a full stock sync of one shop (needs the view permission on runs)."""
-        if not self.has_view_permission(request):
+        """Queue a full stock sync of one shop (needs the run_full_sync permission), unless
+        the shop's switches are off."""
+        if not request.user.has_perm(RUN_FULL_SYNC):
             raise PermissionDenied
         shop = get_object_or_404(Shop, pk=shop_id)
+        if refusal := stock_sync_refusal(shop=shop):
+            messages.error(request, refusal)
+            return redirect(reverse("admin:sync_syncrun_changelist"))
         try:
             run = stock_sync_request(shop=shop, trigger="admin")
         except BrokerUnavailableError as exc:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from prestapicqer.models import PicqerAccount
 from sync.activity import activity_log
-from sync.clients.errors import ApiClientError, ApiError
+from sync.clients.errors import ApiAuthError, ApiClientError, ApiError
 from sync.clients.picqer import PicqerClient
 
 logger = logging.getLogger("sync.hooks")
@@ -118,6 +118,10 @@ def hook_ensure(*, account: PicqerAccount, kind: str) -> dict:
     hook_kind = _kind(kind)
     client = PicqerClient.for_account(account)
     try:
+        if problem := account.key_problem():
+            # The webhook secret goes with the key: neither may reach an address the key
+            # was not saved for (nor an address with no key at all).
+            raise ApiAuthError(problem, service="Picqer")
         hook = _hook_match(hooks=client.hooks_list(), account=account, kind=hook_kind)
         action = "unchanged"
         if hook is None:

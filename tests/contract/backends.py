@@ -208,8 +208,10 @@ class SandboxBackend:
     def configure(self, account, shop) -> None:
         """Point the account and shop at the emulators (keys are already the defaults)."""
         account.api_base_url = self.server.picqer_url
+        account.key_bind()
         account.save(update_fields=["api_base_url"])
         shop.prestashop_url = self.server.prestashop_url
+        shop.key_bind()
         shop.save(update_fields=["prestashop_url"])
 
     # -- Picqer ---------------------------------------------------------------------------

@@ -17,9 +17,12 @@ XML = {"Content-Type": "text/xml; charset=utf-8"}
 
 @pytest.fixture
 def sandbox(sandbox_server, account, shop):
+    # The fixture keys are the emulators' defaults: they belong to the new addresses too.
     account.api_base_url = sandbox_server.picqer_url
+    account.key_bind()
     account.save(update_fields=["api_base_url"])
     shop.prestashop_url = sandbox_server.prestashop_url
+    shop.key_bind()
     shop.save(update_fields=["prestashop_url"])
     return sandbox_server
 

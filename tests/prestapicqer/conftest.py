@@ -46,15 +46,33 @@ def remotes_up(http):
     return http
 
 
-@pytest.fixture
-def staff_client(client, django_user_model):
-    """A staff user (not superuser) allowed to view and change the configuration."""
+def staff_login(client, django_user_model, *actions: str, extra: tuple[str, ...] = ()):
+    """Log `client` in as a staff user (not superuser) holding the prestapicqer permissions
+    whose codename starts with one of `actions` ("view", "change"…), plus `extra` codenames."""
     from django.contrib.auth.models import Permission
+    from django.db.models import Q
 
     user = django_user_model.objects.create_user("staff", password="pw", is_staff=True)
-    user.user_permissions.set(Permission.objects.filter(content_type__app_label="prestapicqer"))
+    wanted = Q(codename__in=extra)
+    for action in actions:
+        wanted |= Q(codename__startswith=f"{action}_")
+    user.user_permissions.set(Permission.objects.filter(wanted, content_type__app_label__in=(
+        "prestapicqer", "sync")))
     client.force_login(user)
     return client
+
+
+@pytest.fixture
+def staff_client(client, django_user_model):
+    """A staff user (not superuser) allowed to view and change the configuration, and
+    nothing more (no credentials, buttons, tokens)."""
+    return staff_login(client, django_user_model, "view", "change")
+
+
+@pytest.fixture
+def viewer_client(client, django_user_model):
+    """A staff user who may only view."""
+    return staff_login(client, django_user_model, "view")
 
 
 def shop_post(shop, mappings: list[dict] | None = None, **overrides) -> dict:

@@ -27,11 +27,11 @@ def test_it_adds_an_account_with_its_general_settings(admin_client):
 
 def test_a_blank_api_key_keeps_the_stored_one_and_a_new_one_replaces_it(admin_client, account):
     response = admin_client.post(change_url(account), account_post(
-        account, api_base_url="http://127.0.0.1:8001/picqer/api/v1/"))
+        account, public_base_url="https://sync.example.com"))
     assert response.status_code == 302
     account.refresh_from_db()
     assert account.api_key == PICQER_KEY
-    assert account.api_url == "http://127.0.0.1:8001/picqer/api/v1/"
+    assert account.base_url == "https://sync.example.com"
 
     admin_client.post(change_url(account), account_post(account, api_key="rotated-key-00001111"))
     account.refresh_from_db()
@@ -49,13 +49,14 @@ def test_a_new_account_needs_an_api_key(admin_client):
 def test_it_saves_the_general_group(admin_client, shop, remotes_up):
     response = admin_client.post(change_url(shop), shop_post(
         shop, name="Main shop", enabled=None, prefix="PS",
-        prestashop_url="https://www.example.org/shop", prestashop_shop_id=2))
+        prestashop_url="https://www.example.org/shop", prestashop_shop_id=2,
+        keep_key_for_new_address="on"))
     assert response.status_code == 302, response.content.decode()[:2000]
     shop.refresh_from_db()
     assert (shop.name, shop.enabled, shop.prefix) == ("Main shop", False, "PS")
     assert shop.prestashop_url == "https://www.example.org/shop"
     assert shop.prestashop_shop_id == 2
-    assert shop.webservice_key == PS_KEY  # blank = keep
+    assert shop.webservice_key == PS_KEY  # blank + the superuser's "keep" = kept
 
 
 def test_it_adds_a_shop(admin_client, account):

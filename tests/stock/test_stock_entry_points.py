@@ -126,3 +126,37 @@ def test_with_the_broker_down_the_url_answers_503_and_keeps_the_run_queued(
     assert "task broker is unavailable" in response.json()["error"]
     assert "pw@" not in response.content.decode()
     assert SyncRun.objects.get(shop=shop).state == "queued"
+
+
+# -- who may run a full sync, and of which shops (issue 9, finding 6) -----------------------
+
+
+def test_view_only_staff_neither_see_nor_can_press_run_full_sync_now(
+        client, django_user_model, shop, _no_broker):
+    from tests.prestapicqer.conftest import staff_login
+
+    viewer = staff_login(client, django_user_model, "view")
+    page = viewer.get(reverse("admin:sync_syncrun_changelist"))
+    assert page.status_code == 200 and b"Run full sync now" not in page.content
+    assert viewer.post(reverse("admin:sync_syncrun_run_now", args=[shop.pk])).status_code == 403
+    assert not SyncRun.objects.exists()
+
+
+@pytest.mark.parametrize("switch", ["enabled", "stock_enabled"])
+def test_run_full_sync_now_refuses_a_switched_off_shop(admin_client, shop, _no_broker, switch):
+    setattr(shop, switch, False)
+    shop.save()
+    response = admin_client.post(reverse("admin:sync_syncrun_run_now", args=[shop.pk]),
+                                 follow=True)
+    assert "so no full stock sync was started" in response.content.decode()
+    assert not SyncRun.objects.exists()
+    _no_broker.assert_not_called()
+
+
+def test_the_full_sync_url_refuses_a_switched_off_shop_in_words(client, shop, _no_broker):
+    shop.enabled = False
+    shop.save()
+    response = client.get(start_url(shop))
+    assert response.status_code == 409
+    assert "switched off (\"Enabled\" is not ticked)" in response.json()["error"]
+    assert not SyncRun.objects.exists()

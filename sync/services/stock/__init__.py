@@ -5,6 +5,7 @@ from .full import (
     stock_sync_claim,
     stock_sync_fail,
     stock_sync_full,
+    stock_sync_refusal,
     stock_sync_request,
     stock_sync_start,
 )
@@ -17,6 +18,7 @@ __all__ = [
     "stock_sync_fail",
     "stock_sync_full",
     "stock_sync_product",
+    "stock_sync_refusal",
     "stock_sync_request",
     "stock_sync_start",
 ]

@@ -49,6 +49,19 @@ def _full_task_publish(run_id: int) -> None:
         raise BrokerUnavailableError(f"full stock sync run {run_id}") from exc
 
 
+def stock_sync_refusal(*, shop: Shop) -> str:
+    """Why a full sync of `shop` may not be asked for by a person (its switches are off),
+    in the operator's words; "" when it may. "Enabled" switches PrestaPicqer off for the
+    whole shop (user guide §3), "Enable product stock updates" only its stock."""
+    if not shop.enabled:
+        return (f"The shop {shop.name} is switched off (\"Enabled\" is not ticked): "
+                "PrestaPicqer does not sync it, so no full stock sync was started.")
+    if not shop.stock_enabled:
+        return (f"Product stock updates are off for the shop {shop.name} (\"Enable product "
+                "stock updates\" is not ticked), so no full stock sync was started.")
+    return ""
+
+
 def stock_sync_request(*, shop: Shop, trigger: str) -> SyncRun:
     """Ask for a full sync of `shop`: returns the shop's queued run (creating it when there
     is none) and enqueues its task. At most one run is queued and one running per shop."""
