@@ -4,7 +4,7 @@
 - /drip-headers drips its header lines; any other path with "drip" in it (/drip-body,
   /picqer-drip/tags) drips its body: one byte every `drip_interval` seconds.
 - /bomb: `bomb_bytes` of zeros, gzipped (Content-Encoding: gzip).
-- /huge: `huge_bytes` of plain XML. /small-gzip: 1 MiB of zeros, gzipped.
+- /huge: `huge_bytes` of plain, well-formed XML. /small-gzip: 1 MiB of zeros, gzipped.
 - anything else: "ok".
 """
 
@@ -93,10 +93,14 @@ class _Handler(BaseHTTPRequestHandler):
                 for start in range(0, len(conf.bomb), 16 * 1024):
                     self._send(path, conf.bomb[start : start + 16 * 1024])
             elif path == "/huge":
+                head, tail = b"<?xml version='1.0'?><prestashop>", b"</prestashop>"
                 block = b"<a>" + b"x" * (64 * 1024 - 7) + b"</a>"
-                self._head(conf.huge_bytes // len(block) * len(block))
-                for _ in range(conf.huge_bytes // len(block)):
+                blocks = (conf.huge_bytes - len(head) - len(tail)) // len(block)
+                self._head(len(head) + blocks * len(block) + len(tail))
+                self._send(path, head)
+                for _ in range(blocks):
                     self._send(path, block)
+                self._send(path, tail)
             elif path == "/small-gzip":
                 body = gzip_bytes(MB)
                 self._head(len(body), gzip=True)
@@ -109,12 +113,18 @@ class _Handler(BaseHTTPRequestHandler):
             pass  # the client hung up: what the limits are for
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address) -> None:
+        pass  # a client hanging up mid-answer is the expected case, not news
+
+
 @contextmanager
 def misbehaving_server(**options) -> Iterator[MisbehavingServer]:
     """Serve on a free loopback port until the block ends; options: MisbehavingServer's."""
     conf = MisbehavingServer(**options)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    server.daemon_threads = True
+    server = _Server(("127.0.0.1", 0), _Handler)
     server.misbehaving = conf
     conf.url = f"http://127.0.0.1:{server.server_address[1]}/"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
