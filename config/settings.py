@@ -120,6 +120,15 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_6
 # HTTP clients
 HTTP_CONNECT_TIMEOUT = env.float("HTTP_CONNECT_TIMEOUT", default=5.0)
 HTTP_READ_TIMEOUT = env.float("HTTP_READ_TIMEOUT", default=30.0)
+# The read timeout restarts with every byte; this bounds a whole call, connect to last byte,
+# so a server that drips its answer cannot hold a worker (sync/clients/base.py).
+HTTP_TOTAL_DEADLINE = env.float("HTTP_TOTAL_DEADLINE", default=60.0)
+# Body size after decompression. The largest legitimate page measured is ~1.6 MB
+# (benchmarks/http_limits.py); 16 MiB leaves room and bounds a gzip bomb.
+HTTP_MAX_RESPONSE_BYTES = env.int("HTTP_MAX_RESPONSE_BYTES", default=16 * 1024 * 1024)
+# What an admin page waits for one remote (choice lists, webhook status, connection tests)
+# before it shows the cached list with a warning; far below gunicorn's 30 s worker timeout.
+ADMIN_REMOTE_DEADLINE = env.float("ADMIN_REMOTE_DEADLINE", default=5.0)
 PICQER_USER_AGENT = env.str(
     "PICQER_USER_AGENT", default="PrestaPicqer/1.0 (+https://github.com/prestapicqer)"
 )

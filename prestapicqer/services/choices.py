@@ -1,6 +1,7 @@
 """Remote choice lists for the admin (Picqer tags, warehouses, VAT groups; PrestaShop order
 states, carriers), cached in RemoteChoices so the configuration screen opens without a round
-trip each time and still opens when a remote is down.
+trip each time and still opens when a remote is down or slow (each fetch waits at most
+ADMIN_REMOTE_DEADLINE, see remote_wait.py).
 """
 
 import logging
@@ -15,6 +16,7 @@ from prestapicqer.models import PicqerAccount, RemoteChoices, Shop
 
 from .connection import PICQER, PRESTASHOP, error_explain, picqer_host, prestashop_host
 from .masking import secrets_scrub
+from .remote_wait import admin_remote_wait, picqer_remote, prestashop_remote, remote_wait_forget
 
 logger = logging.getLogger(__name__)
 
@@ -73,9 +75,11 @@ def choices_refresh(*, account: PicqerAccount | None = None, shop: Shop | None =
     lists: list[ChoiceList] = []
     if shop is not None:
         account = account or shop.account
+        remote_wait_forget(remote=prestashop_remote(shop=shop))
         lists += [prestashop_choices(shop=shop, kind=k, max_age=timedelta(0))
                   for k in PRESTASHOP_KINDS]
     if account is not None:
+        remote_wait_forget(remote=picqer_remote(account=account))
         lists += [picqer_choices(account=account, kind=k, max_age=timedelta(0))
                   for k in PICQER_KINDS]
     return [lst.warning for lst in lists if lst.warning]
@@ -113,7 +117,8 @@ def _fetch_picqer(account: PicqerAccount, kind: str) -> Items:
     try:
         from sync.clients.picqer import PicqerClient
 
-        rows = getattr(PicqerClient.for_account(account), f"{kind}_list")()
+        with admin_remote_wait(remote=picqer_remote(account=account)):
+            rows = getattr(PicqerClient.for_account(account), f"{kind}_list")()
     except Exception as exc:
         text = error_explain(exc=exc, system=PICQER, host=picqer_host(account=account))
         text = secrets_scrub(text=text, secrets=[account.api_key])
@@ -125,7 +130,8 @@ def _fetch_prestashop(shop: Shop, kind: str) -> Items:
     try:
         from sync.clients.prestashop import PrestaShopClient
 
-        rows = getattr(PrestaShopClient.for_shop(shop), kind)()
+        with admin_remote_wait(remote=prestashop_remote(shop=shop)):
+            rows = getattr(PrestaShopClient.for_shop(shop), kind)()
     except Exception as exc:
         text = error_explain(exc=exc, system=PRESTASHOP, host=prestashop_host(shop=shop))
         text = secrets_scrub(text=text, secrets=[shop.webservice_key])

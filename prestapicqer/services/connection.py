@@ -10,6 +10,7 @@ from urllib.parse import urlparse
 from prestapicqer.models import PicqerAccount, Shop
 
 from .masking import secrets_scrub
+from .remote_wait import admin_remote_wait, picqer_remote, prestashop_remote, remote_wait_forget
 
 PICQER = "Picqer"
 PRESTASHOP = "PrestaShop"
@@ -25,10 +26,7 @@ _PS_URL_HINT = (
     "Check the PrestaShop URL, that the webservice is enabled (Advanced Parameters > Webservice) "
     "and that the /api/ address works (URL rewriting)."
 )
-_PS_AUTH_HEADER_HINT = (
-    "If the key is right, the web server may strip the Authorization header (Apache with "
-    "PHP-FPM/CGI): switch on \"Enable CGI mode for PHP\" in Advanced Parameters > Webservice."
-)
+_PS_KEY_PLACE = "Advanced Parameters > Webservice"
 
 
 @dataclass(frozen=True)
@@ -42,10 +40,13 @@ def account_connection_test(*, account: PicqerAccount) -> ConnectionResult:
     if problem := account.key_problem():  # the key cannot go to this address: call no one
         return ConnectionResult(False, problem)
     host = picqer_host(account=account)
+    remote = picqer_remote(account=account)
+    remote_wait_forget(remote=remote)
     try:
         from sync.clients.picqer import PicqerClient
 
-        PicqerClient.for_account(account).ping()
+        with admin_remote_wait(remote=remote):
+            PicqerClient.for_account(account).ping()
     except Exception as exc:  # noqa: BLE001 - every failure becomes an explanation, never a 500
         text = error_explain(exc=exc, system=PICQER, host=host)
         return ConnectionResult(False, secrets_scrub(text=text, secrets=_account_secrets(account)))
@@ -57,14 +58,21 @@ def shop_connection_test(*, shop: Shop) -> ConnectionResult:
     if problem := shop.key_problem():  # the key cannot go to this address: call no one
         return ConnectionResult(False, problem)
     host = prestashop_host(shop=shop)
+    remote = prestashop_remote(shop=shop)
+    remote_wait_forget(remote=remote)
     try:
+        from sync.clients import errors
         from sync.clients.prestashop import PrestaShopClient
 
         client = PrestaShopClient.for_shop(shop)
-        client.ping()
-        # HEAD /api/ cannot tell the webservice from a web page answering 200; a real read can,
-        # and proves the key may read order statuses, which the configuration needs.
-        states = client.order_states()
+        with admin_remote_wait(remote=remote):
+            try:
+                client.ping()
+            except errors.ApiAuthHeaderMissingError as exc:
+                exc.key_in_address_error = client.ping_with_key_in_address()
+                raise
+            # The key may read order statuses, which the configuration needs (code 26 if not).
+            states = client.order_states()
         version = client.version
     except Exception as exc:  # noqa: BLE001 - every failure becomes an explanation, never a 500
         text = error_explain(exc=exc, system=PRESTASHOP, host=host)
@@ -92,17 +100,25 @@ def error_explain(*, exc: Exception, system: str, host: str) -> str:
 
     status = getattr(exc, "status", None)
     if isinstance(exc, errors.ApiAuthError):
-        return _auth_text(exc, system)
+        return _auth_text(exc, system, host)
     if isinstance(exc, errors.ApiNotFoundError):
         hint = _SUBDOMAIN_HINT if system == PICQER else _PS_URL_HINT
         return f"{host} answered \"not found\" (HTTP 404). {hint}"
     if isinstance(exc, errors.ApiTimeoutError):
-        return (f"{host} did not answer in time. Check that this server can reach {system} "
-                "(firewall, proxy) and try again.")
+        return (f"{host} did not answer in time ({_exc_message(exc)}). Check that this server "
+                f"can reach {system} (firewall, proxy) and try again.")
     if isinstance(exc, errors.ApiTransportError):
         return _transport_text(exc, system, host)
     if isinstance(exc, errors.ApiRedirectError):
         return f"{host} {_exc_message(exc)}."
+    if isinstance(exc, errors.ApiResponseTooLargeError):
+        return (f"{host} sent an answer larger than {exc.limit:,} bytes, more than any real "
+                f"{system} page; reading stopped there. Check the address; if it is right, "
+                "raise HTTP_MAX_RESPONSE_BYTES.")
+    if isinstance(exc, errors.ApiWrongServiceError):
+        hint = "Check the subdomain and the API base URL." if system == PICQER else _PS_URL_HINT
+        return (f"{host} answers, but not as {system} does ({_exc_message(exc)}): the address "
+                f"belongs to another service. {hint}")
     if isinstance(exc, errors.ApiResponseError):
         what = "the Picqer API" if system == PICQER else "the PrestaShop webservice"
         hint = "Check the subdomain and the API base URL." if system == PICQER else _PS_URL_HINT
@@ -119,24 +135,42 @@ def error_explain(*, exc: Exception, system: str, host: str) -> str:
     return f"Unexpected error while calling {system} ({type(exc).__name__}): {exc}"
 
 
-def _auth_text(exc: Exception, system: str) -> str:
+def _auth_text(exc: Exception, system: str, host: str) -> str:
+    from sync.clients import errors
+
     status = getattr(exc, "status", None)
+    detail = _exc_message(exc)
     if system == PICQER:
         if status == 403:
             return ("Picqer knows the API key but refuses access (HTTP 403). Give the key's user "
                     "the needed rights, or create a new key with write permission.")
         return ("Picqer refused the API key (HTTP 401). Copy the key again from Picqer: "
                 "Settings > API keys.")
-    if status == 403:
-        return ("PrestaShop refused access (HTTP 403). On a multistore install, allow this shop "
-                "in the webservice key's shop association and check the multistore shop id.")
-    text = ("PrestaShop refused the webservice key (HTTP 401). Check in Advanced Parameters > "
-            "Webservice that the key is active and allowed the resources PrestaPicqer uses.")
-    detail = _exc_message(exc)
-    if detail:
-        text += f" {detail}"
-    if "authorization" not in detail.lower():
-        text += f" {_PS_AUTH_HEADER_HINT}"
+    if isinstance(exc, errors.ApiAuthHeaderMissingError):
+        return _header_missing_text(exc)
+    if isinstance(exc, errors.ApiPermissionError):
+        if status == 403:
+            return ("PrestaShop knows the key but not for this shop (HTTP 403). On a multistore "
+                    "install, allow this shop in the webservice key's shop association and "
+                    "check the multistore shop id.")
+        return (f"PrestaShop accepts the webservice key, but the key lacks rights "
+                f"(HTTP {status}): {detail}. In {_PS_KEY_PLACE}, edit the key and tick the "
+                "resources PrestaPicqer reads and writes (see the user guide).")
+    if status == 401 and getattr(exc, "code", None) is None:
+        return f"{host} {detail}."  # no PrestaShop reason: the client's own sentence
+    return (f"PrestaShop does not accept this webservice key (HTTP {status}): {detail}. Copy "
+            f"the key again from {_PS_KEY_PLACE} and check that it is enabled.")
+
+
+def _header_missing_text(exc: Exception) -> str:
+    text = (f"PrestaShop {_exc_message(exc)}. (Alternatives: \"CGIPassAuth On\" in Apache, "
+            "or a RewriteRule setting HTTP_AUTHORIZATION.)")
+    probe = getattr(exc, "key_in_address_error", False)
+    if probe is None:
+        return text + " Confirmed: the same key is accepted when sent in the address instead."
+    if getattr(probe, "code", None) in ("18", "19", "20"):
+        return text + (f" The key itself is refused too ({_exc_message(probe)}): copy it again "
+                       f"from {_PS_KEY_PLACE}.")
     return text
 
 

@@ -9,6 +9,7 @@ from prestapicqer.models import PicqerAccount
 
 from .connection import PICQER, ConnectionResult, error_explain, picqer_host
 from .masking import secrets_scrub
+from .remote_wait import admin_remote_wait, picqer_remote, remote_wait_forget
 
 _FAILED_KEY = "prestapicqer:hooks-status-failed:{}"
 HOOK_LABELS = {"orders": "Picqer orders webhook", "stock": "Picqer stock webhook"}
@@ -30,7 +31,8 @@ def account_hooks_status(*, account: PicqerAccount) -> dict[str, str]:
         try:
             from sync.services.hooks import hooks_status
 
-            raw = hooks_status(account=account)
+            with admin_remote_wait(remote=picqer_remote(account=account)):
+                raw = hooks_status(account=account)
         except Exception as exc:  # noqa: BLE001 - the status line explains; the page opens
             why = _explain(exc, account)
             cache.set(_FAILED_KEY.format(account.pk), why, 60)
@@ -51,7 +53,9 @@ def account_hook_ensure(*, account: PicqerAccount, kind: str) -> ConnectionResul
     try:
         from sync.services.hooks import hook_ensure
 
-        result = hook_ensure(account=account, kind=kind)
+        remote_wait_forget(remote=picqer_remote(account=account))
+        with admin_remote_wait(remote=picqer_remote(account=account)):
+            result = hook_ensure(account=account, kind=kind)
     except Exception as exc:  # noqa: BLE001 - shown to the operator instead of a 500
         return ConnectionResult(False, f"The {label} could not be set up: "
                                        f"{_explain(exc, account)}")

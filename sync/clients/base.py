@@ -4,19 +4,37 @@ One `requests.Session` per client instance, `(connect, read)` timeouts on every 
 redirects on writes, one log line per call, and translation of every failure into the typed
 errors of `errors.py`. Subclasses parse their own error bodies (`_parse_error_body`) and may
 refine `_raise_for_response`.
+
+Two limits bound every call, because a per-read timeout does not: a server sending one byte
+every 10 s never trips a 30 s read timeout, and a small gzip body can unpack to gigabytes.
+
+- A total deadline (HTTP_TOTAL_DEADLINE, or a shorter `http_deadline` around the call):
+  a watchdog shuts the call's socket when it passes, which wakes a read blocked anywhere
+  (headers or body), and the call raises ApiTimeoutError (retryable).
+- A size cap on the body after decompression (HTTP_MAX_RESPONSE_BYTES): the body is
+  streamed and counted; past the cap the call stops reading and raises
+  ApiResponseTooLargeError (not retryable: the same request gets the same body).
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
+import contextvars
+import functools
 import logging
+import re
+import socket
+import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 import requests
 from django.conf import settings
+from requests.adapters import HTTPAdapter
 
 from . import errors
 
@@ -26,6 +44,142 @@ WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # Query parameters whose value is a credential; redacted in logs even if a caller adds them.
 SECRET_PARAMS = frozenset({"ws_key", "key", "api_key", "token", "secret"})
 REDACTED = "***"
+# Decompressed bytes per read: urllib3 unpacks at most this much at a time, so a gzip bomb
+# costs one chunk of memory before the size cap stops it.
+BODY_CHUNK_BYTES = 64 * 1024
+_SECRET_IN_QUERY = re.compile(
+    r"(?i)\b(" + "|".join(sorted(SECRET_PARAMS)) + r")=[^&\s\"']+")
+
+
+class _SecretQueryFilter(logging.Filter):
+    """urllib3 logs every URL with its query string at DEBUG; redact credentials in it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.args:
+            record.msg, record.args = record.getMessage(), None
+        record.msg = _SECRET_IN_QUERY.sub(rf"\1={REDACTED}", str(record.msg))
+        return True
+
+
+logging.getLogger("urllib3.connectionpool").addFilter(_SecretQueryFilter())
+
+# (monotonic deadline, its length in seconds) of the innermost `http_deadline`.
+_budget: contextvars.ContextVar[tuple[float, float] | None] = contextvars.ContextVar(
+    "http_deadline", default=None)
+
+
+@contextmanager
+def http_deadline(seconds: float) -> Iterator[None]:
+    """Every call inside shares one budget of `seconds` (connect to last byte, pages of a
+    list included), capped by HTTP_TOTAL_DEADLINE per call. For callers that must not wait
+    long, e.g. admin pages. An outer, tighter budget still wins."""
+    until = time.monotonic() + seconds
+    outer = _budget.get()
+    token = _budget.set(outer if outer is not None and outer[0] <= until else (until, seconds))
+    try:
+        yield
+    finally:
+        _budget.reset(token)
+
+
+def deadline_remaining() -> float | None:
+    """Seconds left of the surrounding `http_deadline` (may be <= 0); None outside one."""
+    current = _budget.get()
+    return None if current is None else current[0] - time.monotonic()
+
+
+class _Watchdog:
+    """Shuts down the sockets of one call when its deadline passes. A blocked read then
+    returns at once, whatever the server drips; the caller sees `fired` and reports a
+    timeout. The socket is shut, not closed: the reading thread still owns it."""
+
+    def __init__(self, seconds: float) -> None:
+        self.fired = False
+        self._connections: list[Any] = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._fire)
+        self._timer.daemon = True
+        self._token: contextvars.Token | None = None
+
+    def __enter__(self) -> _Watchdog:
+        self._token = _current_watchdog.set(self)
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._timer.cancel()
+        _current_watchdog.reset(self._token)
+        with self._lock:
+            self._connections.clear()
+
+    def watch(self, connection: Any) -> None:
+        with self._lock:
+            self._connections.append(connection)
+            fired = self.fired
+        if fired:
+            self._shut(connection)
+
+    def _fire(self) -> None:
+        with self._lock:
+            self.fired = True
+            connections = list(self._connections)
+        for connection in connections:
+            self._shut(connection)
+
+    @staticmethod
+    def _shut(connection: Any) -> None:
+        sock = getattr(connection, "sock", None)
+        if sock is None:
+            return  # still connecting: the connect timeout (capped by the deadline) applies
+        # socket.socket's own shutdown, also for an SSLSocket, whose override would drop its
+        # SSL state under the thread that is reading.
+        with contextlib.suppress(OSError):
+            socket.socket.shutdown(sock, socket.SHUT_RDWR)
+
+
+_current_watchdog: contextvars.ContextVar[_Watchdog | None] = contextvars.ContextVar(
+    "http_watchdog", default=None)
+
+
+class _DeadlinePassed(Exception):
+    """The watchdog fired, yet the read ended without an error of its own."""
+
+
+class _WatchedPool:
+    """Mixed into urllib3's connection pools: hands each connection a call takes to that
+    call's watchdog."""
+
+    def _get_conn(self, *args: Any, **kwargs: Any) -> Any:
+        connection = super()._get_conn(*args, **kwargs)
+        watchdog = _current_watchdog.get()
+        if watchdog is not None:
+            watchdog.watch(connection)
+        return connection
+
+
+@functools.cache
+def _watched_pool_class(pool_class: type) -> type:
+    return type(f"Watched{pool_class.__name__}", (_WatchedPool, pool_class), {})
+
+
+def _watch_pools(manager: Any) -> Any:
+    manager.pool_classes_by_scheme = {
+        scheme: _watched_pool_class(cls) for scheme, cls in
+        manager.pool_classes_by_scheme.items()}
+    return manager
+
+
+class _DeadlineAdapter(HTTPAdapter):
+    """requests' adapter whose connections (direct or through a proxy) a watchdog can shut."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        _watch_pools(self.poolmanager)
+
+    def proxy_manager_for(self, proxy: str, **kwargs: Any) -> Any:
+        known = proxy in self.proxy_manager
+        manager = super().proxy_manager_for(proxy, **kwargs)
+        return manager if known else _watch_pools(manager)
 
 
 def looks_like_html(response: requests.Response) -> bool:
@@ -52,6 +206,8 @@ class HttpClient:
     ) -> None:
         self.base_url = base_url.rstrip("/") + "/"
         self.session = requests.Session()
+        for prefix in ("https://", "http://"):
+            self.session.mount(prefix, _DeadlineAdapter())
         self.session.auth = auth
         if headers:
             self.session.headers.update(headers)
@@ -69,25 +225,88 @@ class HttpClient:
         json: Any = None,
         data: bytes | None = None,
         headers: Mapping[str, str] | None = None,
+        allow_redirects: bool | None = None,
     ) -> requests.Response:
-        """Send one request and return the 2xx response, or raise a typed `ApiError`.
+        """Send one request and return the 2xx response, body read, or raise a typed
+        `ApiError`.
 
         `params` is never mutated, so re-sending the same arguments sends the identical
-        request (picqer-php PR #52). Redirects are followed for reads only."""
+        request (picqer-php PR #52). Redirects are followed for reads only, unless
+        `allow_redirects` says otherwise. The whole call, connect to last byte, ends within
+        the deadline (see the module docstring), and reads at most HTTP_MAX_RESPONSE_BYTES."""
         method = method.upper()
         url = self.build_url(path)
         started = time.monotonic()
-        try:
-            response = self.session.request(
-                method, url, params=params, json=json, data=data, headers=headers,
-                timeout=self.timeout, allow_redirects=method not in WRITE_METHODS,
-            )
-        except requests.RequestException as exc:
+        seconds, limit_name = self._deadline()
+        if seconds <= 0:
             self._log(method, url, params, None, started)
-            raise self._transport_error(exc, url) from None
+            raise self._deadline_error(url, limit_name)
+        if allow_redirects is None:
+            allow_redirects = method not in WRITE_METHODS
+        connect_timeout, read_timeout = self.timeout
+        response = None
+        with _Watchdog(seconds) as watchdog:
+            try:
+                response = self.session.request(
+                    method, url, params=params, json=json, data=data, headers=headers,
+                    timeout=(min(connect_timeout, seconds), min(read_timeout, seconds)),
+                    allow_redirects=allow_redirects, stream=True,
+                )
+                self._read_body(response, url)
+                if watchdog.fired:
+                    # A shut socket can also look like a short answer (headers cut off, an
+                    # EOF-delimited body): whatever came, it is not the whole answer.
+                    raise _DeadlinePassed
+            except errors.ApiResponseTooLargeError:
+                self._log(method, url, params, response.status_code, started, response)
+                raise
+            except Exception as exc:
+                # A shut socket surfaces as whatever the read was doing (connection reset,
+                # incomplete chunk, SSL EOF): when the watchdog fired it was the deadline.
+                if response is not None:
+                    response.close()
+                if not watchdog.fired and not isinstance(exc, requests.RequestException):
+                    raise
+                self._log(method, url, params, None, started)
+                if watchdog.fired:
+                    raise self._deadline_error(url, limit_name) from None
+                raise self._transport_error(exc, url) from None
         self._log(method, url, params, response.status_code, started, response)
         self._raise_for_response(response)
         return response
+
+    def _deadline(self) -> tuple[float, str]:
+        """Seconds this call may take and the setting that says so: HTTP_TOTAL_DEADLINE,
+        or what is left of a shorter surrounding `http_deadline`."""
+        seconds = float(settings.HTTP_TOTAL_DEADLINE)
+        left = deadline_remaining()
+        if left is not None and left < seconds:
+            return left, f"the {_budget.get()[1]:g} s this page waits for {self.service_name}"
+        return seconds, f"HTTP_TOTAL_DEADLINE={seconds:g} s"
+
+    def _deadline_error(self, url: str, limit_name: str) -> errors.ApiError:
+        host = urlsplit(url).netloc
+        return self._error(errors.ApiTimeoutError,
+                           f"no complete answer from {host} in time ({limit_name})")
+
+    def _read_body(self, response: requests.Response, url: str) -> None:
+        """Read the (decompressed) body in chunks into `response.content`; stop reading and
+        raise ApiResponseTooLargeError once it passes HTTP_MAX_RESPONSE_BYTES."""
+        limit = int(settings.HTTP_MAX_RESPONSE_BYTES)
+        body = bytearray()
+        for chunk in response.iter_content(BODY_CHUNK_BYTES):
+            body += chunk
+            if len(body) > limit:
+                response.close()
+                raise self._error(
+                    errors.ApiResponseTooLargeError,
+                    f"answer to {urlsplit(url).path} is larger than {limit:,} bytes "
+                    "(HTTP_MAX_RESPONSE_BYTES) and was not read further. Ask for smaller "
+                    "pages, or raise the limit if such answers are legitimate",
+                    status=response.status_code, limit=limit,
+                )
+        # requests keeps a read body here; `content`, `text` and `json()` use it.
+        response._content = bytes(body)
 
     def build_url(self, path: str) -> str:
         """Absolute URL for a path relative to the base URL."""
@@ -193,7 +412,7 @@ class HttpClient:
         if params:
             safe = {k: (REDACTED if str(k).lower() in SECRET_PARAMS else v)
                     for k, v in params.items()}
-            path = f"{path}?{urlencode(safe, doseq=True, safe='[]|,>< :')}"
+            path = f"{path}?{urlencode(safe, doseq=True, safe='[]|,>< :*')}"
         extra = ""
         if response is not None and "X-RateLimit-Remaining" in response.headers:
             extra = f" remaining={response.headers['X-RateLimit-Remaining']}"

@@ -48,7 +48,8 @@ class ApiTransportError(ApiError):
 
 
 class ApiTimeoutError(ApiTransportError):
-    """Connect or read timeout. For a write the outcome is unknown: re-read before retrying."""
+    """Connect or read timeout, or the call's total deadline passed (a server that drips its
+    answer). For a write the outcome is unknown: re-read before retrying."""
 
     retryable = True
 
@@ -92,6 +93,29 @@ class ApiRedirectError(ApiClientError):
 class ApiResponseError(ApiError):
     """2xx whose body is not the JSON/XML promised: an HTML login or maintenance page,
     garbage, or XML with entity declarations (refused for safety)."""
+
+
+class ApiResponseTooLargeError(ApiResponseError):
+    """The body (after decompression) passed HTTP_MAX_RESPONSE_BYTES; reading stopped there.
+    Not retryable: the same request gets the same body, and each try costs the cap in memory
+    and bandwidth. The operator raises the limit or the caller asks for smaller pages."""
+
+    def __init__(self, message: str, *, limit: int = 0, **kwargs) -> None:
+        super().__init__(message, **kwargs)
+        self.limit = limit
+
+
+class ApiWrongServiceError(ApiResponseError):
+    """2xx JSON of another shape: the address answers, but it is not the API we expect."""
+
+
+class ApiAuthHeaderMissingError(ApiAuthError):
+    """The server answered as if no credentials were sent, although they were: something in
+    front of the application (PHP as CGI/FPM, a proxy) drops the Authorization header."""
+
+
+class ApiPermissionError(ApiAuthError):
+    """The key is valid but may not do this (PrestaShop codes 21, 25, 26, 132; Picqer 403)."""
 
 
 class BrokerUnavailableError(ApiError):

@@ -15,7 +15,7 @@ import requests
 from django.conf import settings
 
 from . import errors, ratelimit
-from .base import HttpClient, looks_like_html
+from .base import HttpClient, deadline_remaining, looks_like_html
 
 PAGE_SIZE = 100  # fixed by Picqer; a shorter page is the last one
 MAX_INLINE_RETRY_AFTER = 30.0  # longer pauses go back to Celery instead of holding a worker
@@ -67,14 +67,20 @@ class PicqerClient(HttpClient):
         """Send within the shared budget. On 429: record a shared pause, and re-send the
         identical request once if the pause is at most MAX_INLINE_RETRY_AFTER seconds."""
         for attempt in (1, 2):
-            ratelimit.acquire(self.rate_limit_key, self.rate_limit_per_minute)
+            # Inside an `http_deadline` (an admin page) waiting for the budget counts too.
+            left = deadline_remaining()
+            max_wait = None if left is None else max(0.0, left)
+            ratelimit.acquire(self.rate_limit_key, self.rate_limit_per_minute,
+                              max_wait=max_wait)
+            inline_limit = MAX_INLINE_RETRY_AFTER if max_wait is None \
+                else min(MAX_INLINE_RETRY_AFTER, max_wait)
             try:
                 response = super().request(method, path, **kwargs)
                 self._slow_down_when_budget_low(response)
                 return response
             except errors.ApiRateLimitedError as exc:
                 ratelimit.record_pause(self.rate_limit_key, exc.retry_after)
-                if attempt == 2 or exc.retry_after > MAX_INLINE_RETRY_AFTER:
+                if attempt == 2 or exc.retry_after > inline_limit:
                     raise
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -148,8 +154,16 @@ class PicqerClient(HttpClient):
             offset += PAGE_SIZE
 
     def ping(self) -> bool:
-        """Cheap authenticated call (first page of /vatgroups): True, or a typed error."""
-        self.get("vatgroups")
+        """Cheap authenticated call (first page of /vatgroups): True, or a typed error.
+        Picqer answers a bare list of `{idvatgroup, name, percentage}` (picqer-api.md §2);
+        other JSON means the address is some other API (ApiWrongServiceError)."""
+        rows = self.get("vatgroups")
+        if not isinstance(rows, list) or not all(
+                isinstance(row, dict) and "idvatgroup" in row for row in rows):
+            raise self._error(
+                errors.ApiWrongServiceError,
+                "answered JSON that is not Picqer's: /vatgroups gave no list of VAT groups",
+            )
         return True
 
     # -- orders ---------------------------------------------------------------------------

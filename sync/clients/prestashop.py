@@ -24,13 +24,25 @@ XML_HEADERS = {"Content-Type": "text/xml; charset=utf-8"}
 READ_ONLY_ON_PUT: dict[str, tuple[str, ...]] = {
     "products": ("manufacturer_name", "quantity"),
 }
-AUTH_HEADER_HINT = (
-    "refused the webservice key. If the key is right and active, the web server is probably "
-    "dropping the Authorization header (PHP running as CGI/FPM): in PrestaShop go to "
-    "Advanced Parameters > Webservice and switch on \"Enable CGI mode for PHP\""
+AUTH_HEADER_MISSING = (
+    "did not receive the webservice key: the web server drops the Authorization header "
+    "before PrestaShop sees it (PHP running as CGI/FPM). In PrestaShop go to Advanced "
+    "Parameters > Webservice and switch on \"Enable CGI mode for PHP\""
 )
+# 401 codes of a key PrestaShop knows (prestashop-ws.md §1.2): 21 = the key has no
+# permissions at all, 26 = this resource is not granted to it. 18-20 (bad format, unknown,
+# inactive) mean a wrong key.
+PERMISSION_CODES_401 = {"21", "26"}
 # PrestaShop answers 500 for this, but retrying cannot help (prestashop-ws.md §2.9).
 NOT_RETRYABLE_CODES = {"133"}
+
+
+def _auth_realm(response: requests.Response) -> str:
+    """The realm of a `WWW-Authenticate: Basic realm="…"` header ("" when none)."""
+    found = re.search(r'realm="([^"]*)"', response.headers.get("WWW-Authenticate", ""))
+    return found.group(1) if found else ""
+
+
 class PrestaShopClient(PrestaShopResources, HttpClient):
     """One PrestaShop shop. Build it with `PrestaShopClient.for_shop(shop)`."""
 
@@ -40,6 +52,7 @@ class PrestaShopClient(PrestaShopResources, HttpClient):
         base = shop_url.rstrip("/")
         base = base[:-4] if base.endswith("/api") else base
         super().__init__(base + "/api/", auth=(webservice_key, ""), secrets=[webservice_key])
+        self._webservice_key = webservice_key
         self.shop_id = shop_id
         self._version: str | None = None
 
@@ -72,28 +85,52 @@ class PrestaShopClient(PrestaShopResources, HttpClient):
         return code or None, message
 
     def _raise_for_response(self, response: requests.Response) -> None:
-        """Adds the stripped-Authorization hint to a bare 401 (prestashop-ws.md §1.2)."""
-        if response.status_code == 401 and "Authorization" in response.request.headers:
+        """A 401 without PrestaShop's XML error body (or with code 17, "no key") although we
+        sent the key means the key never reached PrestaShop (prestashop-ws.md §1.2: the
+        dispatcher dies with a bare "401 Unauthorized" when it sees no key). A realm that is
+        not PrestaShop's is a password the web server asks for itself."""
+        if response.status_code == 401 and response.request.method != "HEAD":
             code, _ = self._parse_error_body(response)
-            if code in (None, "17"):  # 17 = no key seen although we sent one
-                raise self._error(errors.ApiAuthError, AUTH_HEADER_HINT, status=401, code=code)
+            if code in (None, "17") and "Authorization" in response.request.headers:
+                realm = _auth_realm(response)
+                if realm and "prestashop" not in realm.lower():
+                    raise self._error(
+                        errors.ApiAuthError,
+                        f"is behind a password of the web server itself (HTTP authentication "
+                        f"\"{realm}\"), so PrestaShop never sees the key: let /api/ through "
+                        "without that password",
+                        status=401, code=code,
+                    )
+                raise self._error(errors.ApiAuthHeaderMissingError, AUTH_HEADER_MISSING,
+                                  status=401, code=code)
         super()._raise_for_response(response)
 
+    def _default_message(self, response: requests.Response) -> str:
+        if response.status_code == 401:
+            # HEAD carries no error body: the key is wrong or never arrived.
+            return ("refused the webservice key (a wrong key, or the web server drops the "
+                    "Authorization header; Test connection tells which)")
+        return super()._default_message(response)
+
     def _error_class(self, status: int, code: Any = None) -> type[errors.ApiError]:
+        code = str(code) if code is not None else None
         if status == 405:
             # Code 25 = method not granted to this key (a permission problem); 23 and 101 =
             # the method does not exist for this version/resource (e.g. PATCH before 8.0).
-            return errors.ApiAuthError if str(code) == "25" else errors.ApiClientError
-        if str(code) in NOT_RETRYABLE_CODES:
+            return errors.ApiPermissionError if code == "25" else errors.ApiClientError
+        if (status == 401 and code in PERMISSION_CODES_401) or status == 403:
+            return errors.ApiPermissionError  # 403 = code 132, key not allowed on this shop
+        if code in NOT_RETRYABLE_CODES:
             return errors.ApiClientError
         return super()._error_class(status, code)
 
-    def _xml(self, method: str, path: str, *, params=None, fields=None, resource=None):
+    def _xml(self, method: str, path: str, *, params=None, fields=None, resource=None,
+             **kwargs):
         """Send (with an XML body built from `fields`) and parse the XML answer."""
         data = psxml.dict_to_xml(psxml.singular(resource), fields) if fields is not None \
             else None
         response = self.request(method, path, params=params, data=data,
-                                headers=XML_HEADERS if data else None)
+                                headers=XML_HEADERS if data else None, **kwargs)
         return psxml.parse(response.content)
 
     # -- version --------------------------------------------------------------------------
@@ -120,9 +157,26 @@ class PrestaShopClient(PrestaShopResources, HttpClient):
         return bool(self.version_tuple) and self.version_tuple[0] >= 8
 
     def ping(self) -> bool:
-        """HEAD /api/: True when the key is accepted (records the version), else a typed error."""
-        self.request("HEAD", "")
+        """GET /api/ (the resources this key may use; records the version): True when the
+        key is accepted and the answer is the webservice's, else a typed error. GET, not
+        HEAD: only a body says why a key is refused (wrong key, no rights, header lost)."""
+        root = self._xml("GET", "")
+        if root.tag != "prestashop" or root.find("api") is None:
+            raise self._error(errors.ApiResponseError,
+                              "answered XML that is not the PrestaShop webservice's resource list")
         return True
+
+    def ping_with_key_in_address(self) -> errors.ApiError | None:
+        """Diagnosis for ApiAuthHeaderMissingError only: GET /api/?ws_key=… — the one way
+        PrestaShop reads a key without the Authorization header. None when the key is
+        accepted that way, else the error. Sent to the saved address only, never redirected
+        (the key must not travel to another host in a URL); the log redacts ws_key."""
+        try:
+            self._xml("GET", "", params={"ws_key": self._webservice_key},
+                      allow_redirects=False)
+        except errors.ApiError as exc:
+            return exc
+        return None
 
     # -- generic --------------------------------------------------------------------------
 

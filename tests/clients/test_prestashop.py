@@ -96,7 +96,7 @@ def test_date_filter_or_sort_adds_date_1(client):
 def test_multistore_adds_id_shop_to_every_call(shop):
     shop.prestashop_shop_id = 3
     client = PrestaShopClient.for_shop(shop)
-    _version("1.7.8.11")
+    responses.add(_xml("api_root", url=PS))
     responses.add(_xml("order_histories", url=PS + "order_histories"))
     responses.add(_xml("order_history_created", url=PS + "order_histories",
                        method=responses.POST, status=201))
@@ -352,10 +352,65 @@ def test_secrets_never_reach_logs_or_exceptions(client, caplog):
 
 
 @responses.activate
-def test_ping_is_head_on_api_root(client):
-    _version("9.0.2")
+def test_ping_reads_the_api_root_and_records_the_version(client):
+    # GET, not HEAD: only a body says why a key is refused.
+    responses.add(_xml("api_root", version="9.0.2", url=PS))
 
     assert client.ping() is True
-    assert responses.calls[0].request.method == "HEAD"
+    assert responses.calls[0].request.method == "GET"
     assert client.version == "9.0.2"
     assert len(responses.calls) == 1
+
+
+@responses.activate
+def test_ping_refuses_xml_that_is_not_the_resource_list(client):
+    responses.add(_xml("order_histories", url=PS))
+
+    with pytest.raises(errors.ApiResponseError):
+        client.ping()
+
+
+@responses.activate
+@pytest.mark.parametrize(("code", "status"), [("26", 401), ("21", 401), ("25", 405)])
+def test_a_known_key_without_rights_is_a_permission_error(client, code, status):
+    body = ps_fixture("error_key_inactive").replace(b"[20]]", b"[" + code.encode() + b"]]")
+    responses.get(PS + "orders/5", status=status, body=body, headers=XML)
+
+    with pytest.raises(errors.ApiPermissionError) as caught:
+        client.order_get(5)
+
+    assert caught.value.code == code and caught.value.retryable is False
+
+
+@responses.activate
+def test_a_wrong_key_is_an_auth_error_but_not_a_missing_header(client):
+    responses.add(_xml("error_key_inactive", status=401, url=PS + "orders/5"))
+
+    with pytest.raises(errors.ApiAuthError) as caught:
+        client.order_get(5)
+
+    assert not isinstance(caught.value, (errors.ApiPermissionError,
+                                         errors.ApiAuthHeaderMissingError))
+
+
+@responses.activate
+def test_the_key_probe_puts_ws_key_in_the_address_and_no_log_shows_it(client, caplog):
+    responses.add(_xml("api_root", url=PS))
+    caplog.set_level(logging.DEBUG)
+
+    assert client.ping_with_key_in_address() is None
+
+    assert parse_qs(urlsplit(responses.calls[0].request.url).query)["ws_key"] == [KEY]
+    assert "ws_key=***" in caplog.text
+    assert KEY not in caplog.text
+
+
+def test_urllib3_debug_lines_never_show_a_key_from_the_query(caplog):
+    # urllib3 logs each request line with its query at DEBUG, with the key of a probe.
+    caplog.set_level(logging.DEBUG, logger="urllib3.connectionpool")
+    logging.getLogger("urllib3.connectionpool").debug(
+        '%s://%s:%s "%s %s %s" %s %s', "https", "shop.example.com", 443, "GET",
+        f"/api/?ws_key={KEY}&id_shop=1", "HTTP/1.1", 200, 637)
+
+    assert KEY not in caplog.text
+    assert "/api/?ws_key=***&id_shop=1" in caplog.text

@@ -52,57 +52,156 @@ def test_account_connection_test_reports_success(http, account):
     assert "Connected to Picqer at example.picqer.com" in result.message
 
 
-def mock_head(http, **answer):
-    http.head(PS, **answer)
+PS_REALM = {"WWW-Authenticate": 'Basic realm="Welcome to PrestaShop Webservice, please enter '
+                                'the authentication key as the login. No password required."'}
+XML = "text/xml;charset=utf-8"
+API_ROOT = (FIXTURES.parent.parent / "fixtures" / "prestashop" / "api_root.xml").read_bytes()
+
+
+def ps_error(code: int, message: str) -> str:
+    """PrestaShop's error body (WebserviceOutputXML), as its webservice sends it."""
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n<prestashop xmlns:xlink="http://www.w3.org/'
+            f'1999/xlink">\n<errors>\n<error>\n<code><![CDATA[{code}]]></code>\n<message><!'
+            f'[CDATA[{message}]]></message>\n</error>\n</errors>\n</prestashop>\n')
+
+
+def mock_root(http, **answer):
+    """GET /api/, the connection test's first call (the resources the key may use)."""
+    http.get(PS, **answer)
+
+
+def mock_root_ok(http):
+    mock_root(http, body=API_ROOT, content_type=XML, headers={"PSWS-Version": "8.1.2"})
 
 
 @pytest.mark.parametrize("answer, expected", [
-    ({"status": 401, "headers": {"WWW-Authenticate": 'Basic realm="Welcome to PrestaShop '
-                                 'Webservice, please enter the authentication key as the '
-                                 'login. No password required."'}},
-     "Enable CGI mode for PHP"),
-    ({"status": 403}, "allow this shop in the webservice key's shop association"),
+    ({"status": 403, "body": ps_error(132, "No permission for this key on this shop"),
+      "content_type": XML}, "allow this shop in the webservice key's shop association"),
     ({"body": REFUSED_ERROR}, "Could not connect to shop.example.com"),
     ({"status": 503}, "The PrestaShop webservice is switched off (HTTP 503)"),
     ({"status": 404, "body": ""}, "Check the PrestaShop URL, that the webservice is enabled"),
 ])
 def test_shop_connection_test_explains_each_failure(http, shop, answer, expected):
-    mock_head(http, **answer)
+    mock_root(http, **answer)
     result = shop_connection_test(shop=shop)
     assert result.ok is False
     assert expected in result.message
     assert PS_KEY not in result.message
-    assert result.message.count("Enable CGI mode") <= 1
+
+
+@pytest.mark.parametrize("code, message", [
+    (20, "Authentification key is not active"),
+    (19, "Authentification key does not exist"),
+    (18, "Invalid authentication key format"),
+])
+def test_a_wrong_key_is_called_wrong_without_the_header_hint(http, shop, code, message):
+    mock_root(http, status=401, body=ps_error(code, message), content_type=XML,
+              headers=PS_REALM)
+    result = shop_connection_test(shop=shop)
+    assert result.ok is False
+    assert "PrestaShop does not accept this webservice key (HTTP 401)" in result.message
+    assert message in result.message and "Copy the key again" in result.message
+    assert "CGI" not in result.message and "Authorization" not in result.message
+
+
+def test_a_key_without_rights_on_order_states_is_called_a_rights_problem(http, shop):
+    mock_root_ok(http)
+    http.get(PS + "order_states", status=401, content_type=XML, body=ps_error(
+        26, 'Resource of type "order_states" is not allowed with this authentication key'))
+    result = shop_connection_test(shop=shop)
+    assert result.ok is False
+    assert "PrestaShop accepts the webservice key, but the key lacks rights" in result.message
+    assert '"order_states" is not allowed' in result.message
+    assert "CGI" not in result.message and "does not accept" not in result.message
+
+
+def test_a_key_without_any_permission_is_a_rights_problem(http, shop):
+    mock_root(http, status=401, body=ps_error(21, "No permission for this authentication key"),
+              content_type=XML, headers=PS_REALM)
+    result = shop_connection_test(shop=shop)
+    assert "the key lacks rights" in result.message and "CGI" not in result.message
+
+
+def test_a_stripped_authorization_header_is_detected_and_confirmed(http, shop):
+    # The dispatcher saw no key: bare "401 Unauthorized" (16 bytes), no XML. With ws_key in
+    # the address the same key works, so the header was dropped on the way.
+    from responses import matchers
+
+    mock_root(http, status=401, body="401 Unauthorized", content_type="text/html",
+              headers=PS_REALM, match=[matchers.query_param_matcher({})])
+    mock_root(http, body=API_ROOT, content_type=XML,
+              match=[matchers.query_param_matcher({"ws_key": PS_KEY})])
+    result = shop_connection_test(shop=shop)
+    assert result.ok is False
+    assert "drops the Authorization header" in result.message
+    assert "Enable CGI mode for PHP" in result.message
+    assert "Confirmed: the same key is accepted when sent in the address" in result.message
+    assert PS_KEY not in result.message
+    probe = http.calls[1].request
+    assert probe.url.startswith(PS + "?") and "ws_key=" in probe.url
+
+
+def test_a_stripped_header_and_a_wrong_key_are_both_reported(http, shop):
+    from responses import matchers
+
+    mock_root(http, status=401, body="401 Unauthorized", headers=PS_REALM,
+              match=[matchers.query_param_matcher({})])
+    mock_root(http, status=401, body=ps_error(20, "Authentification key is not active"),
+              content_type=XML, headers=PS_REALM,
+              match=[matchers.query_param_matcher({"ws_key": PS_KEY})])
+    result = shop_connection_test(shop=shop)
+    assert "drops the Authorization header" in result.message
+    assert "The key itself is refused too (Authentification key is not active)" in (
+        result.message)
+
+
+def test_the_key_probe_is_never_redirected_to_another_address(http, shop):
+    from responses import matchers
+
+    mock_root(http, status=401, body="401 Unauthorized", headers=PS_REALM,
+              match=[matchers.query_param_matcher({})])
+    mock_root(http, status=302, headers={"Location": "https://elsewhere.example.net/api/"},
+              match=[matchers.query_param_matcher({"ws_key": PS_KEY})])
+    http.get("https://elsewhere.example.net/api/", body=API_ROOT, content_type=XML)
+    result = shop_connection_test(shop=shop)
+    assert "drops the Authorization header" in result.message
+    assert "Confirmed" not in result.message
+    assert all("elsewhere" not in call.request.url for call in http.calls)
+
+
+def test_a_password_of_the_web_server_itself_is_named_as_such(http, shop):
+    mock_root(http, status=401, body="<html><body>Authorization Required</body></html>",
+              content_type="text/html", headers={"WWW-Authenticate": 'Basic realm="Staging"'})
+    result = shop_connection_test(shop=shop)
+    assert 'password of the web server itself (HTTP authentication "Staging")' in (
+        result.message)
+    assert "CGI" not in result.message
 
 
 def test_shop_connection_test_detects_a_web_page_instead_of_the_webservice(http, shop):
-    # A CMS answering every address with its home page: HEAD succeeds, the read does not.
-    mock_head(http, status=200, content_type="text/html")
-    http.get(PS + "order_states", body=HTML_PAGE, content_type="text/html; charset=utf-8")
+    # A CMS answering every address with its home page.
+    mock_root(http, body=HTML_PAGE, content_type="text/html; charset=utf-8")
     result = shop_connection_test(shop=shop)
     assert result.ok is False
     assert "instead of the PrestaShop webservice" in result.message
 
 
-def test_shop_connection_test_reports_a_resource_the_key_may_not_read(http, shop):
-    mock_head(http, status=200, headers={"PSWS-Version": "8.1.2"})
-    http.get(PS + "order_states", status=401, content_type="text/xml", body=(
-        '<?xml version="1.0" encoding="UTF-8"?>\n<prestashop xmlns:xlink="http://www.w3.org/'
-        '1999/xlink">\n<errors>\n<error>\n<code><![CDATA[26]]></code>\n<message><![CDATA[No '
-        'permission to access this resource]]></message>\n</error>\n</errors>\n</prestashop>'))
-    result = shop_connection_test(shop=shop)
-    assert result.ok is False
-    assert "PrestaShop refused the webservice key (HTTP 401)" in result.message
-    assert "No permission to access this resource" in result.message
-
-
 def test_shop_connection_test_reports_success_with_version(http, shop):
-    mock_head(http, status=200, headers={"PSWS-Version": "8.1.2"})
+    mock_root_ok(http)
     http.get(PS + "order_states", body=(FIXTURES / "order_states.xml").read_bytes(),
              content_type="text/xml")
     result = shop_connection_test(shop=shop)
     assert result.ok is True
     assert "(PrestaShop 8.1.2)" in result.message and "6 order statuses" in result.message
+    assert len(http.calls) == 2
+
+
+def test_a_json_server_that_is_not_picqer_is_not_called_working(http, account):
+    http.get(PICQER + "vatgroups", json={"status": "ok", "items": []})
+    result = account_connection_test(account=account)
+    assert result.ok is False
+    assert "answers, but not as Picqer does" in result.message
+    assert "the API key works" not in result.message
 
 
 def run(client, obj, button: str):
@@ -125,7 +224,7 @@ def test_buttons_only_accept_post(admin_client, account):
 
 
 def test_the_shop_test_connection_button_and_admin_action(admin_client, http, shop):
-    mock_head(http, body=REFUSED_ERROR)
+    mock_root(http, body=REFUSED_ERROR)
     response = run(admin_client, shop, "test_connection")
     assert "Could not connect to shop.example.com" in response.content.decode()
     response = admin_client.post(reverse("admin:prestapicqer_shop_changelist"), {
