@@ -203,8 +203,12 @@ class HttpClient:
         auth: tuple[str, str] | None = None,
         headers: Mapping[str, str] | None = None,
         secrets: Iterable[str] = (),
+        refusal: str = "",
     ) -> None:
         self.base_url = base_url.rstrip("/") + "/"
+        # Why no request may be sent at all (e.g. the key belongs to another address):
+        # every call then fails before anything leaves the process.
+        self.refusal = refusal
         self.session = requests.Session()
         for prefix in ("https://", "http://"):
             self.session.mount(prefix, _DeadlineAdapter())
@@ -234,6 +238,8 @@ class HttpClient:
         request (picqer-php PR #52). Redirects are followed for reads only, unless
         `allow_redirects` says otherwise. The whole call, connect to last byte, ends within
         the deadline (see the module docstring), and reads at most HTTP_MAX_RESPONSE_BYTES."""
+        if self.refusal:
+            raise errors.ApiAuthError(self.refusal, service=self.service_name)
         method = method.upper()
         url = self.build_url(path)
         started = time.monotonic()

@@ -38,9 +38,11 @@ class PicqerClient(HttpClient):
         rate_limit_key: str,
         rate_limit_per_minute: int | None = None,
         user_agent: str | None = None,
+        refusal: str = "",
     ) -> None:
         super().__init__(
             api_url,
+            refusal=refusal,
             auth=(api_key, ""),
             headers={
                 "User-Agent": user_agent or settings.PICQER_USER_AGENT,
@@ -58,7 +60,8 @@ class PicqerClient(HttpClient):
         """Client for a `PicqerAccount` (its `api_url` and `api_key`); the rate-limit
         budget is shared by every client of the same account."""
         return cls(
-            account.api_url, account.api_key, rate_limit_key=f"picqer:{account.pk}", **kwargs
+            account.api_url, account.api_key or "", rate_limit_key=f"picqer:{account.pk}",
+            refusal=account.key_problem(), **kwargs
         )
 
     # -- transport ------------------------------------------------------------------------

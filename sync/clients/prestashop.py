@@ -48,10 +48,15 @@ class PrestaShopClient(PrestaShopResources, HttpClient):
 
     service_name = "PrestaShop"
 
-    def __init__(self, shop_url: str, webservice_key: str, *, shop_id: int | None = None):
+    def __init__(
+        self, shop_url: str, webservice_key: str, *, shop_id: int | None = None,
+        refusal: str = "",
+    ):
         base = shop_url.rstrip("/")
         base = base[:-4] if base.endswith("/api") else base
-        super().__init__(base + "/api/", auth=(webservice_key, ""), secrets=[webservice_key])
+        super().__init__(
+            base + "/api/", auth=(webservice_key, ""), secrets=[webservice_key], refusal=refusal
+        )
         self._webservice_key = webservice_key
         self.shop_id = shop_id
         self._version: str | None = None
@@ -59,7 +64,10 @@ class PrestaShopClient(PrestaShopResources, HttpClient):
     @classmethod
     def for_shop(cls, shop) -> PrestaShopClient:
         """Client for a `Shop` (prestashop_url, webservice_key, prestashop_shop_id)."""
-        return cls(shop.prestashop_url, shop.webservice_key, shop_id=shop.prestashop_shop_id)
+        return cls(
+            shop.prestashop_url, shop.webservice_key or "", shop_id=shop.prestashop_shop_id,
+            refusal=shop.key_problem(),
+        )
 
     # -- transport ------------------------------------------------------------------------
 
