@@ -31,9 +31,12 @@ def dripping(http, slow, settings, account, shop):
     http.add_passthru(slow.url)
     settings.ADMIN_REMOTE_DEADLINE = 0.5
     settings.HTTP_TOTAL_DEADLINE = 30.0
+    # The keys are kept for the dripping addresses, as a superuser would confirm.
     account.api_base_url = slow.url + "picqer-drip/"
+    account.key_bind()
     account.save()
     shop.prestashop_url = slow.url + "shop-drip"
+    shop.key_bind()
     shop.save()
     slow.requests.clear()
     return slow
