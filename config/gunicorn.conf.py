@@ -11,6 +11,9 @@ bind = _env.str("GUNICORN_BIND", default="0.0.0.0:8000")
 workers = _env.int("WEB_CONCURRENCY", default=3)
 # Webhook requests must answer well inside Picqer's 10 s: a short worker timeout.
 timeout = 30
+# The runtime control socket (gunicornc) is unused, and its default path is one per user
+# ($HOME/.gunicorn/gunicorn.ctl), taken over by each new gunicorn: make run beside a benchmark.
+control_socket_disable = True
 accesslog = "-"
 # The default format logs the request line with its query string, and the full-sync URL
 # carries its secret token there (so would a Referer from the status page): path only.
