@@ -13,8 +13,9 @@ BASE_URL = $$($(PY) -m config.env PUBLIC_BASE_URL $(SITE_URL))
 # honcho reads no .env (-e /dev/null): its shell-style parser cuts values at "#" and drops
 # spaces, and would override the environment. The settings read .env themselves.
 HONCHO = PUBLIC_BASE_URL="$(BASE_URL)" HOST=$(HOST) WEB_PORT=$(PORT) $(VENV)/bin/honcho -e /dev/null
-# The container check lives beside the repository (../shared), in CI as on the dev machine.
-CONTAINER_CHECK = $(CURDIR)/../shared/tools/container-check.sh
+# The container check lives beside the repository (../shared) in CI; CONTAINER_CHECK=path
+# points elsewhere (a git worktree has no ../shared).
+CONTAINER_CHECK ?= $(CURDIR)/../shared/tools/container-check.sh
 SUDO = $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test venv migrate lint demo check-container bench-orders bench-stock bench-webhooks bench-webhooks-cpu clean
