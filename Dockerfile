@@ -22,6 +22,9 @@ RUN SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput \
 
 USER app
 EXPOSE 8000
+# Podman keeps HEALTHCHECK only in the Docker image format: `podman build --format docker`.
 HEALTHCHECK --interval=30s --timeout=5s --retries=3 CMD ["python", "config/healthcheck.py"]
 # Workers, timeout and the warm-up hook: config/gunicorn.conf.py (WEB_CONCURRENCY sets workers).
-CMD ["gunicorn", "-c", "config/gunicorn.conf.py", "config.wsgi:application"]
+# gunicorn itself reads WEB_CONCURRENCY at import and fails on "" (a blank line in env_file):
+# blank means the default, so unset it first.
+CMD ["sh", "-c", "[ -n \"$WEB_CONCURRENCY\" ] || unset WEB_CONCURRENCY; exec gunicorn -c config/gunicorn.conf.py config.wsgi:application"]

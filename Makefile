@@ -6,8 +6,19 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
+SITE_URL = http://$(HOST):$(PORT)
+# PUBLIC_BASE_URL as the settings read it (environment, then .env; blank = unset), else the
+# address served here: the webhook and full-sync URLs the admin shows point at it.
+BASE_URL = $$($(PY) -m config.env PUBLIC_BASE_URL $(SITE_URL))
+# honcho reads no .env (-e /dev/null): its shell-style parser cuts values at "#" and drops
+# spaces, and would override the environment. The settings read .env themselves.
+HONCHO = PUBLIC_BASE_URL="$(BASE_URL)" HOST=$(HOST) WEB_PORT=$(PORT) $(VENV)/bin/honcho -e /dev/null
+# The container check lives beside the repository (../shared) in CI; CONTAINER_CHECK=path
+# points elsewhere (a git worktree has no ../shared).
+CONTAINER_CHECK ?= $(CURDIR)/../shared/tools/container-check.sh
+SUDO = $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test venv migrate lint demo bench-orders bench-stock bench-webhooks bench-webhooks-cpu clean
+.PHONY: run test venv migrate lint demo check-container bench-orders bench-stock bench-webhooks bench-webhooks-cpu clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed")'
@@ -20,10 +31,10 @@ venv: $(STAMP)
 migrate: venv
 	$(PY) manage.py migrate --noinput
 
-## Start web (http://$(HOST):$(PORT)/admin/), Celery worker and Celery beat in the foreground.
+## Start web (gunicorn on http://$(HOST):$(PORT)/), Celery worker and Celery beat in the foreground.
 run: migrate
-	$(PY) manage.py ensure_admin
-	HOST=$(HOST) WEB_PORT=$(PORT) $(VENV)/bin/honcho -f Procfile start
+	$(PY) manage.py ensure_admin --site-url $(SITE_URL)
+	$(HONCHO) -f Procfile start
 
 ## Run the whole test suite (SQLite + file broker by default; DATABASE_URL / REDIS_URL switch).
 test: venv
@@ -34,9 +45,12 @@ lint: venv
 
 ## Middleware + sandbox emulators + a shop that keeps ordering (no account anywhere).
 demo: migrate
-	$(PY) manage.py ensure_admin
-	HOST=$(HOST) WEB_PORT=$(PORT) PUBLIC_BASE_URL=http://$(HOST):$(PORT) \
-		$(VENV)/bin/honcho -f Procfile.demo start
+	$(PY) manage.py ensure_admin --site-url $(SITE_URL)
+	$(HONCHO) -f Procfile.demo start
+
+## Build the Dockerfile and run docker-compose.yml with podman, then check the stack (as root).
+check-container:
+	$(SUDO) bash $(CONTAINER_CHECK) $(CURDIR)
 
 bench-orders: venv
 	$(PY) -m benchmarks.orders

@@ -8,8 +8,12 @@ database (so SQLite uses a file, not memory) and a broker of their own (so a dev
 import os
 
 from .env import VAR_DIR as _VAR_DIR
+from .env import env as _env
 
-os.environ.setdefault("CELERY_FILESYSTEM_DIR", str(_VAR_DIR / "test-broker"))
+# Blank counts as unset (config/env.py): a copied .env.example's "CELERY_FILESYSTEM_DIR="
+# must not put the tests on the developer's broker.
+if "CELERY_FILESYSTEM_DIR" not in _env.ENVIRON:
+    os.environ["CELERY_FILESYSTEM_DIR"] = str(_VAR_DIR / "test-broker")
 
 from .settings import *  # noqa: F403
 from .settings import CELERY_BROKER_URL, DATABASES, VAR_DIR

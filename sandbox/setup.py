@@ -12,6 +12,8 @@ from .client import DEFAULT_API_KEY, DEFAULT_WS_KEY
 
 PAYMENT_ACCEPTED, SHIPPED, CANCELED = 2, 4, 6
 SANDBOX_ACCOUNT_NAME = "Sandbox"
+# The shortest interval the admin's shop form accepts: the demo's shop must stay savable there.
+POLL_INTERVAL_SECONDS = 10
 
 
 def sandbox_configure(
@@ -35,7 +37,8 @@ def sandbox_configure(
                   "webservice_key": DEFAULT_WS_KEY, "enabled": True,
                   "create_state_ids": [PAYMENT_ACCEPTED],
                   "processing_state_ids": [PAYMENT_ACCEPTED],
-                  "cancel_state_ids": [CANCELED], "poll_interval_seconds": 5},
+                  "cancel_state_ids": [CANCELED],
+                  "poll_interval_seconds": POLL_INTERVAL_SECONDS},
     )
     shop.status_mappings.all().delete()
     StatusMapping.objects.create(shop=shop, position=1, picqer_status=PicqerStatus.COMPLETED,

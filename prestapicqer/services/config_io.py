@@ -1,6 +1,8 @@
 """Configuration export/import as JSON: accounts (by name) with their shops (by prefix) and
 each shop's status mapping. Secrets are left out unless asked for, and on import are only
-written when the file carries them.
+written when the file carries them. Each shop's id and full stock sync path (what cron calls)
+are exported for reference; ids belong to one installation, so an import matches shops by
+prefix and says where a shop's path differs from the file's.
 """
 
 import json
@@ -11,6 +13,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from encrypted_fields.fields import EncryptedFieldMixin
 
 from prestapicqer.models import PicqerAccount, Shop, StatusMapping
@@ -34,6 +37,8 @@ SHOP_FIELDS = (
 SHOP_ID_LISTS = ("picqer_tag_ids", "create_state_ids", "processing_state_ids",
                  "cancel_state_ids", "warehouse_ids")
 SHOP_SECRETS = ("webservice_key", "full_sync_token")
+# Read-only facts of the exporting installation: accepted on import, never written.
+SHOP_EXPORT_ONLY = ("id", "full_sync_path")
 MAPPING_FIELDS = ("from_state_id", "picqer_status", "to_state_id")
 # Encrypted fields cannot be stored empty: a new account or shop needs its key in the file.
 _NEEDS_SECRETS = ("Export with --include-secrets, or create it in the admin first and import "
@@ -48,6 +53,8 @@ class ConfigImportError(ValueError):
 class ImportSummary:
     created: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
+    # Things the operator must act on, e.g. a cron job calling a full-sync path that moved.
+    notes: list[str] = field(default_factory=list)
 
 
 def config_export(
@@ -106,9 +113,16 @@ def config_import(*, data: Any) -> ImportSummary:
 
 
 def _shop_export(shop: Shop, include_secrets: bool) -> dict:
-    entry = _pick(shop, SHOP_FIELDS, SHOP_SECRETS if include_secrets else ())
+    entry = {"id": shop.pk, "full_sync_path": full_sync_path(shop)}
+    entry |= _pick(shop, SHOP_FIELDS, SHOP_SECRETS if include_secrets else ())
     entry["status_mappings"] = [_pick(m, MAPPING_FIELDS, ()) for m in shop.status_mappings.all()]
     return entry
+
+
+def full_sync_path(shop: Shop) -> str:
+    """The shop's full stock sync path, without its token (the URL cron calls, minus
+    PUBLIC_BASE_URL and ?token=)."""
+    return reverse("stock_sync_start", args=[shop.pk])
 
 
 def _pick(obj: Any, fields: Iterable[str], secrets: Iterable[str]) -> dict:
@@ -162,7 +176,8 @@ def _account_upsert(data: dict, where: str, summary: ImportSummary) -> PicqerAcc
 
 
 def _shop_upsert(account: PicqerAccount, data: dict, where: str, summary: ImportSummary) -> None:
-    _check_keys(data, (*SHOP_FIELDS, *SHOP_SECRETS, "status_mappings"), where)
+    _check_keys(data, (*SHOP_FIELDS, *SHOP_SECRETS, *SHOP_EXPORT_ONLY, "status_mappings"),
+                where)
     prefix = data.get("prefix")
     if not isinstance(prefix, str) or not prefix:
         raise ConfigImportError(f"{where}.prefix: every shop needs a prefix.")
@@ -185,6 +200,10 @@ def _shop_upsert(account: PicqerAccount, data: dict, where: str, summary: Import
     _save(shop, where)
     _mappings_replace(shop, data.get("status_mappings", []), f"{where}.status_mappings")
     (summary.created if created else summary.updated).append(label)
+    path = full_sync_path(shop)
+    if data.get("full_sync_path", path) != path:
+        summary.notes.append(f"{label}: its full stock sync URL is {path} here (the file's "
+                             f"{data['full_sync_path']}); update the cron job that calls it.")
 
 
 def _mappings_replace(shop: Shop, rows: Any, where: str) -> None:

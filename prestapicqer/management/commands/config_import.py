@@ -26,3 +26,5 @@ class Command(BaseCommand):
             raise CommandError(f"Nothing imported. {exc}") from None
         self.stdout.write(self.style.SUCCESS(
             f"Imported: {len(summary.created)} created, {len(summary.updated)} updated."))
+        for note in summary.notes:
+            self.stdout.write(self.style.WARNING(note))
