@@ -144,8 +144,9 @@ def test_a_superuser_may_keep_the_key_for_the_new_address(admin_client, account,
 def test_an_address_changed_in_memory_gets_no_key_from_any_client_or_button(account, shop, evil):
     account.api_base_url = EVIL_PICQER
     shop.prestashop_url = EVIL
-    assert PicqerClient.for_account(account).session.auth in (None, (None, ""))
-    assert PrestaShopClient.for_shop(shop).session.auth in (None, (None, ""))
+    for client in (PicqerClient.for_account(account), PrestaShopClient.for_shop(shop)):
+        assert not client.session.auth[0]
+        assert "Enter the key again" in client.refusal
     assert "Enter the key again" in account_connection_test(account=account).message
     assert "Enter the key again" in shop_connection_test(shop=shop).message
     assert "Enter the key again" in account_hook_ensure(account=account, kind="orders").message
