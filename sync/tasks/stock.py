@@ -17,6 +17,8 @@ from sync.services.stock import (
     stock_sync_fail,
     stock_sync_full,
     stock_sync_product,
+    stock_sync_retry_wait,
+    stock_sync_sweep,
 )
 
 MAX_RETRIES = 8
@@ -62,9 +64,9 @@ def stock_sync_full_task(self, run_id: int) -> None:
         stock_sync_full(shop=run.shop, run=run)
     except ApiError as exc:
         if exc.retryable and self.request.retries < MAX_RETRIES:
-            raise self.retry(
-                exc=exc, countdown=_countdown(exc, self.request.retries)
-            ) from exc
+            countdown = _countdown(exc, self.request.retries)
+            stock_sync_retry_wait(run=run, countdown=countdown)
+            raise self.retry(exc=exc, countdown=countdown) from exc
         stock_sync_fail(run=run, message=str(exc))
     except SoftTimeLimitExceeded:
         stock_sync_fail(run=run, message="stopped at the time limit; run it again to "
@@ -73,3 +75,9 @@ def stock_sync_full_task(self, run_id: int) -> None:
         # A bug or a database error: close the run, or it blocks the shop's next one.
         stock_sync_fail(run=run, message=f"crashed: {type(exc).__name__}: {exc}")
         raise
+
+
+@shared_task(ignore_result=True)
+def stock_sync_sweep_task() -> dict[str, int]:
+    """Fail full syncs whose worker died, publish lost queued ones (beat, every minute)."""
+    return stock_sync_sweep()

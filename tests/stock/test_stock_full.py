@@ -8,12 +8,16 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from sync.models import ActivityEntry
 from sync.models.stock import SyncRun
 from sync.services.stock import (
     stock_sync_claim,
+    stock_sync_fail_stale,
     stock_sync_full,
     stock_sync_request,
+    stock_sync_retry_wait,
     stock_sync_start,
+    stock_sync_sweep,
 )
 from sync.tasks.stock import stock_sync_full_task
 
@@ -124,12 +128,91 @@ def test_a_queued_run_waits_while_another_runs(shop):
     assert queued.state == SyncRun.State.QUEUED
 
 
-def test_a_stale_running_run_is_abandoned(shop):
-    stale = SyncRun.objects.create(shop=shop, state=SyncRun.State.RUNNING,
-                                   started_at=timezone.now() - timedelta(hours=3))
+def _running(shop, *, beat_ago: timedelta) -> SyncRun:
+    now = timezone.now()
+    return SyncRun.objects.create(shop=shop, state=SyncRun.State.RUNNING,
+                                  started_at=now - timedelta(hours=1),
+                                  heartbeat_at=now - beat_ago)
+
+
+def test_a_run_whose_worker_stopped_beating_is_failed_within_minutes(shop, settings):
+    settings.STOCK_SYNC_STALE_SECONDS = 180
+    dead = _running(shop, beat_ago=timedelta(minutes=4))
     assert stock_sync_start(shop=shop, trigger="command") is not None
-    stale.refresh_from_db()
-    assert stale.state == SyncRun.State.FAILED and "abandoned" in stale.message
+    dead.refresh_from_db()
+    last_beat = timezone.localtime(timezone.now() - timedelta(minutes=4))
+    assert dead.state == SyncRun.State.FAILED
+    assert dead.message.startswith("the worker running it stopped (no progress since ")
+    assert dead.message[-9:-1] in {f"{last_beat:%H:%M:%S}",
+                                   f"{last_beat - timedelta(seconds=1):%H:%M:%S}"}
+    entry = ActivityEntry.objects.get(action="stock_sync_failed")
+    assert entry.level == "error" and f"Full stock sync {dead.pk} failed" in entry.message
+
+
+def test_a_run_that_beats_is_left_running(shop, settings):
+    settings.STOCK_SYNC_STALE_SECONDS = 180
+    alive = _running(shop, beat_ago=timedelta(minutes=2))  # started an hour ago
+    assert stock_sync_fail_stale() == 0
+    alive.refresh_from_db()
+    assert alive.state == SyncRun.State.RUNNING
+
+
+def test_a_run_waiting_for_its_retry_is_not_stale(shop, settings):
+    settings.STOCK_SYNC_STALE_SECONDS = 180
+    waiting = _running(shop, beat_ago=timedelta(minutes=4))
+    stock_sync_retry_wait(run=waiting, countdown=600)
+    assert stock_sync_fail_stale() == 0
+    waiting.refresh_from_db()
+    assert waiting.state == SyncRun.State.RUNNING
+
+
+def test_the_sweeper_fails_a_dead_run_and_starts_the_one_queued_behind_it(
+        shop, settings, django_capture_on_commit_callbacks):
+    settings.STOCK_SYNC_STALE_SECONDS = 180
+    dead = _running(shop, beat_ago=timedelta(minutes=1))
+    with mock.patch("sync.tasks.stock.stock_sync_full_task.delay"):
+        queued = stock_sync_request(shop=shop, trigger="webhook")  # waits for the running one
+    # Its worker dies and beats no more.
+    SyncRun.objects.filter(pk=dead.pk).update(heartbeat_at=timezone.now()
+                                              - timedelta(minutes=4))
+    with mock.patch("sync.tasks.stock.stock_sync_full_task.delay") as delay, \
+            django_capture_on_commit_callbacks(execute=True):
+        assert stock_sync_sweep() == {"failed_stale": 1, "republished": 0}
+    dead.refresh_from_db()
+    assert dead.state == SyncRun.State.FAILED
+    delay.assert_called_once_with(queued.pk)
+
+
+def test_the_next_request_after_a_dead_run_starts_a_new_one(
+        shop, settings, django_capture_on_commit_callbacks):
+    settings.STOCK_SYNC_STALE_SECONDS = 180
+    _running(shop, beat_ago=timedelta(minutes=4))
+    with mock.patch("sync.tasks.stock.stock_sync_full_task.delay") as delay, \
+            django_capture_on_commit_callbacks(execute=True):
+        run = stock_sync_request(shop=shop, trigger="url")
+    delay.assert_called_with(run.pk)
+    assert not SyncRun.objects.filter(state=SyncRun.State.RUNNING).exists()
+
+
+def test_the_sweeper_publishes_a_queued_run_whose_message_was_lost(shop):
+    lost = SyncRun.objects.create(shop=shop)
+    SyncRun.objects.filter(pk=lost.pk).update(created_at=timezone.now() - timedelta(minutes=5))
+    with mock.patch("sync.tasks.stock.stock_sync_full_task.delay") as delay:
+        assert stock_sync_sweep() == {"failed_stale": 0, "republished": 1}
+    delay.assert_called_once_with(lost.pk)
+
+
+def test_a_retry_of_the_task_records_when_it_is_due(shop, rsps, settings):
+    settings.STOCK_SYNC_STALE_SECONDS = 180
+    rsps.add("GET", f"{PICQER}products", status=503, body="busy")
+    with mock.patch.object(stock_sync_full_task, "delay"):
+        run = stock_sync_request(shop=shop, trigger="url")
+    with mock.patch("sync.tasks.stock._countdown", return_value=900), \
+            mock.patch.object(stock_sync_full_task, "retry", side_effect=RuntimeError("retry")):
+        stock_sync_full_task.apply(args=(run.pk,))
+    run.refresh_from_db()
+    assert run.state == SyncRun.State.RUNNING
+    assert run.heartbeat_at > timezone.now() + timedelta(minutes=14)
 
 
 def test_the_task_runs_a_queued_run_and_starts_the_next(shop, catalogue,
