@@ -20,32 +20,38 @@ STALE_SECONDS = 3
 
 def _wrong_rows(sandbox) -> int:
     """Shop stock rows whose quantity differs from Picqer's free stock."""
-    free = {p["productcode"]: p["stock"][0]["freestock"]
-            for p in sandbox.state("picqer.products")}
+    free = {p["productcode"]: p["stock"][0]["freestock"] for p in sandbox.state("picqer.products")}
     reference = {p["id"]: p["reference"] for p in sandbox.state("ps.products")}
-    return sum(1 for row in sandbox.state("ps.stock_availables")
-               if int(row["quantity"]) != free[reference[row["id_product"]]])
+    return sum(
+        1
+        for row in sandbox.state("ps.stock_availables")
+        if int(row["quantity"]) != free[reference[row["id_product"]]]
+    )
 
 
 @pytest.fixture
 def wrong_shop(sandbox_server, live_server, transactional_db):
     """A shop of SKUS products whose every stock row differs from Picqer's free stock."""
-    shop = sandbox_configure(sandbox_url=sandbox_server.base_url,
-                             public_base_url=live_server.url)
+    shop = sandbox_configure(sandbox_url=sandbox_server.base_url, public_base_url=live_server.url)
     sandbox_server.seed(skus=SKUS, differing=SKUS, seed=3)
     assert _wrong_rows(sandbox_server) == SKUS
     return shop
 
 
 def test_a_full_sync_whose_worker_was_killed_is_failed_and_the_next_run_fixes_the_rows(
-        sandbox_server, wrong_shop, start_worker, settings):
+    sandbox_server, wrong_shop, start_worker, settings
+):
     settings.STOCK_SYNC_STALE_SECONDS = STALE_SECONDS
     # Slow writes, so the worker dies with most rows still wrong.
     sandbox_server.knobs(prestashop_latency_ms=150)
     victim = start_worker(STOCK_SYNC_STALE_SECONDS=STALE_SECONDS)
     first = stock_sync_request(shop=wrong_shop, trigger="url")
-    wait_for(lambda: _wrong_rows(sandbox_server) < SKUS, timeout=60, interval=0.1,
-             what="the first rows written")
+    wait_for(
+        lambda: _wrong_rows(sandbox_server) < SKUS,
+        timeout=60,
+        interval=0.1,
+        what="the first rows written",
+    )
     victim.kill()
     wrong_after_kill = _wrong_rows(sandbox_server)
     assert wrong_after_kill > 0
@@ -58,32 +64,45 @@ def test_a_full_sync_whose_worker_was_killed_is_failed_and_the_next_run_fixes_th
     start_worker(STOCK_SYNC_STALE_SECONDS=STALE_SECONDS)
 
     # Beat's sweeper (every minute) finds the dead run once it stops beating.
-    wait_for(lambda: stock_sync_sweep()["failed_stale"] == 1, timeout=30, interval=0.5,
-             what="the dead run failed as stale")
+    wait_for(
+        lambda: stock_sync_sweep()["failed_stale"] == 1,
+        timeout=30,
+        interval=0.5,
+        what="the dead run failed as stale",
+    )
     first.refresh_from_db()
     assert first.state == SyncRun.State.FAILED
     assert first.message.startswith("the worker running it stopped (no progress since ")
     assert ActivityEntry.objects.filter(
-        action="stock_sync_failed", level="error",
+        action="stock_sync_failed",
+        level="error",
         message__contains=f"Full stock sync {first.pk} failed: the worker running it stopped",
     ).exists()
 
     # The queued run behind it starts and fixes every row.
-    wait_for(lambda: SyncRun.objects.get(pk=second.pk).state == SyncRun.State.DONE,
-             timeout=60, what="the queued run done")
+    wait_for(
+        lambda: SyncRun.objects.get(pk=second.pk).state == SyncRun.State.DONE,
+        timeout=60,
+        what="the queued run done",
+    )
     assert _wrong_rows(sandbox_server) == 0
     second.refresh_from_db()
     assert second.changed == wrong_after_kill
 
 
 def test_the_next_request_after_a_killed_full_sync_starts_a_new_run(
-        sandbox_server, wrong_shop, start_worker, settings):
+    sandbox_server, wrong_shop, start_worker, settings
+):
     settings.STOCK_SYNC_STALE_SECONDS = STALE_SECONDS
     sandbox_server.knobs(prestashop_latency_ms=150)
     victim = start_worker(STOCK_SYNC_STALE_SECONDS=STALE_SECONDS)
     first = stock_sync_request(shop=wrong_shop, trigger="url")
-    wait_for(lambda: _wrong_rows(sandbox_server) < SKUS, timeout=60, interval=0.1,
-             what="the first rows written")
+    wait_for(
+        lambda: _wrong_rows(sandbox_server) < SKUS,
+        timeout=60,
+        interval=0.1,
+        what="the first rows written",
+    )
     victim.kill()
     sandbox_server.knobs(prestashop_latency_ms=0)
     start_worker(STOCK_SYNC_STALE_SECONDS=STALE_SECONDS)
@@ -94,8 +113,12 @@ def test_the_next_request_after_a_killed_full_sync_starts_a_new_run(
         return SyncRun.objects.get(pk=first.pk).state == SyncRun.State.FAILED
 
     wait_for(a_request_finds_it_dead, timeout=30, interval=0.5, what="the dead run failed")
-    wait_for(lambda: not SyncRun.objects.filter(shop=wrong_shop,
-                                                state__in=["queued", "running"]).exists(),
-             timeout=60, what="the new run done")
+    wait_for(
+        lambda: (
+            not SyncRun.objects.filter(shop=wrong_shop, state__in=["queued", "running"]).exists()
+        ),
+        timeout=60,
+        what="the new run done",
+    )
     assert _wrong_rows(sandbox_server) == 0
     assert SyncRun.objects.filter(shop=wrong_shop, state="done").count() >= 1
