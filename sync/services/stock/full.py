@@ -49,24 +49,33 @@ def stock_sync_fail_stale(*, shop: Shop | None = None) -> int:
     published. Returns how many were failed."""
     now = timezone.now()
     cutoff = now - _stale_after()
-    stale = SyncRun.objects.select_related("shop").filter(state=State.RUNNING).filter(
-        Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, started_at__lt=cutoff))
+    stale = (
+        SyncRun.objects.select_related("shop")
+        .filter(state=State.RUNNING)
+        .filter(Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, started_at__lt=cutoff))
+    )
     if shop is not None:
         stale = stale.filter(shop=shop)
     failed = 0
     for run in stale:
         last_sign = run.heartbeat_at or run.started_at or run.created_at
-        message = (f"the worker running it stopped (no progress since "
-                   f"{timezone.localtime(last_sign):%H:%M:%S})")
+        message = (
+            f"the worker running it stopped (no progress since "
+            f"{timezone.localtime(last_sign):%H:%M:%S})"
+        )
         # Conditional on the beat we judged by: a beat that arrived meanwhile keeps it alive.
-        if not SyncRun.objects.filter(pk=run.pk, state=State.RUNNING,
-                                      heartbeat_at=run.heartbeat_at).update(
-                state=State.FAILED, message=message, finished_at=now):
+        if not SyncRun.objects.filter(
+            pk=run.pk, state=State.RUNNING, heartbeat_at=run.heartbeat_at
+        ).update(state=State.FAILED, message=message, finished_at=now):
             continue
         failed += 1
-        activity_log(action="stock_sync_failed", level="error", shop=run.shop,
-                     message=f"Full stock sync {run.pk} failed: {message}. "
-                             "The next one starts now; only differences are written.")
+        activity_log(
+            action="stock_sync_failed",
+            level="error",
+            shop=run.shop,
+            message=f"Full stock sync {run.pk} failed: {message}. "
+            "The next one starts now; only differences are written.",
+        )
         _enqueue_queued(run.shop_id)
     return failed
 
@@ -76,9 +85,14 @@ def stock_sync_sweep() -> dict[str, int]:
     runs that nothing will start (their message was lost). Returns the counts."""
     failed = stock_sync_fail_stale()
     running = SyncRun.objects.filter(state=State.RUNNING).values("shop_id")
-    lost = list(SyncRun.objects.filter(
-        state=State.QUEUED, created_at__lt=timezone.now() - QUEUED_REPUBLISH_AFTER,
-    ).exclude(shop_id__in=running).values_list("pk", flat=True))
+    lost = list(
+        SyncRun.objects.filter(
+            state=State.QUEUED,
+            created_at__lt=timezone.now() - QUEUED_REPUBLISH_AFTER,
+        )
+        .exclude(shop_id__in=running)
+        .values_list("pk", flat=True)
+    )
     republished = 0
     for run_id in lost:
         try:
@@ -94,7 +108,8 @@ def stock_sync_sweep() -> dict[str, int]:
 def stock_sync_retry_wait(*, run: SyncRun, countdown: float) -> None:
     """A retry of `run` is due in `countdown` s: no sign of life is expected before then."""
     SyncRun.objects.filter(pk=run.pk, state=State.RUNNING).update(
-        heartbeat_at=timezone.now() + timedelta(seconds=countdown))
+        heartbeat_at=timezone.now() + timedelta(seconds=countdown)
+    )
 
 
 @contextmanager
@@ -110,14 +125,14 @@ def _heartbeat(run: SyncRun) -> Iterator[None]:
             while not stop.wait(every):
                 try:
                     SyncRun.objects.filter(pk=run.pk, state=State.RUNNING).update(
-                        heartbeat_at=timezone.now())
+                        heartbeat_at=timezone.now()
+                    )
                 except Exception:  # a database hiccup: the next beat tries again
                     logger.exception("stock.sync.heartbeat_failed run_id=%s", run.pk)
         finally:
             connection.close()  # this thread's own connection
 
-    thread = threading.Thread(target=beat, name=f"stock-sync-{run.pk}-heartbeat",
-                              daemon=True)
+    thread = threading.Thread(target=beat, name=f"stock-sync-{run.pk}-heartbeat", daemon=True)
     thread.start()
     try:
         yield
@@ -167,8 +182,9 @@ def stock_sync_start(*, shop: Shop, trigger: str) -> SyncRun | None:
     now = timezone.now()
     try:
         with transaction.atomic():
-            return SyncRun.objects.create(shop=shop, trigger=trigger, state=State.RUNNING,
-                                          started_at=now, heartbeat_at=now)
+            return SyncRun.objects.create(
+                shop=shop, trigger=trigger, state=State.RUNNING, started_at=now, heartbeat_at=now
+            )
     except IntegrityError:
         return None
 
@@ -187,7 +203,8 @@ def stock_sync_claim(*, run_id: int, resume: bool = False) -> SyncRun | None:
         with transaction.atomic():
             now = timezone.now()
             claimed = SyncRun.objects.filter(pk=run_id, state=State.QUEUED).update(
-                state=State.RUNNING, started_at=now, heartbeat_at=now)
+                state=State.RUNNING, started_at=now, heartbeat_at=now
+            )
     except IntegrityError:
         return None
     if not claimed:
@@ -211,8 +228,12 @@ def _enqueue_queued(shop_id: int) -> None:
 def stock_sync_fail(*, run: SyncRun, message: str) -> None:
     """Mark `run` failed with an operator-readable reason (and start a queued successor)."""
     _close(run, State.FAILED, message)
-    activity_log(action="stock_sync_failed", level="error", shop=run.shop,
-                 message=f"Full stock sync {run.pk} failed: {message}")
+    activity_log(
+        action="stock_sync_failed",
+        level="error",
+        shop=run.shop,
+        message=f"Full stock sync {run.pk} failed: {message}",
+    )
 
 
 def _count_write(run: SyncRun, reference: str, error: ApiError | None) -> None:
@@ -222,9 +243,13 @@ def _count_write(run: SyncRun, reference: str, error: ApiError | None) -> None:
         return
     run.errors += 1
     if run.errors <= MAX_LOGGED_ERRORS:
-        activity_log(action="stock_write_failed", level="warning", shop=run.shop,
-                     product_reference=reference,
-                     message=f"Stock of {reference} not written: {error}")
+        activity_log(
+            action="stock_write_failed",
+            level="warning",
+            shop=run.shop,
+            product_reference=reference,
+            message=f"Stock of {reference} not written: {error}",
+        )
 
 
 class _Reconciler:
@@ -281,8 +306,10 @@ def _reconcile(shop: Shop, run: SyncRun, progress) -> None:
     StockWriter's pool, so the run takes about as long as the Picqer pages alone."""
     picqer = PicqerClient.for_account(shop.account)
     prestashop = PrestaShopClient.for_shop(shop)
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="stock-index") as reader, \
-            StockWriter(prestashop, on_result=partial(_count_write, run)) as writer:
+    with (
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="stock-index") as reader,
+        StockWriter(prestashop, on_result=partial(_count_write, run)) as writer,
+    ):
         index_future = reader.submit(_read_index, prestashop, shop.prestashop_shop_id)
         reconciler = _Reconciler(run, writer, progress)
         for code, quantity in picqer_free_stock_iter(picqer, warehouse_ids=shop.warehouse_ids):
@@ -316,8 +343,11 @@ def stock_sync_full(
     with _heartbeat(run):
         _reconcile(shop, run, progress)
     _close(run, State.DONE, f"{run.changed} of {run.checked} products changed")
-    activity_log(action="stock_sync_done", shop=shop,
-                 message=f"Full stock sync {run.pk}: {run.checked} checked, {run.changed} "
-                         f"changed, {run.missing_in_prestashop} missing in PrestaShop, "
-                         f"{run.missing_in_picqer} missing in Picqer, {run.errors} errors.")
+    activity_log(
+        action="stock_sync_done",
+        shop=shop,
+        message=f"Full stock sync {run.pk}: {run.checked} checked, {run.changed} "
+        f"changed, {run.missing_in_prestashop} missing in PrestaShop, "
+        f"{run.missing_in_picqer} missing in Picqer, {run.errors} errors.",
+    )
     return run
