@@ -4,61 +4,40 @@ finished or failed within minutes of its worker's death")."""
 
 import pytest
 
-from sandbox.setup import sandbox_configure
 from sync.models import ActivityEntry
 from sync.models.stock import SyncRun
 from sync.services.stock import stock_sync_request, stock_sync_sweep
 
+from .conftest import STOCK_SKUS, stock_rows_wrong
 from .workers import wait_for
 
 pytestmark = pytest.mark.e2e
 
-SKUS = 400
 # Small, so the test waits seconds where production waits minutes (the default is 180 s).
 STALE_SECONDS = 3
 
 
-def _wrong_rows(sandbox) -> int:
-    """Shop stock rows whose quantity differs from Picqer's free stock."""
-    free = {p["productcode"]: p["stock"][0]["freestock"] for p in sandbox.state("picqer.products")}
-    reference = {p["id"]: p["reference"] for p in sandbox.state("ps.products")}
-    return sum(
-        1
-        for row in sandbox.state("ps.stock_availables")
-        if int(row["quantity"]) != free[reference[row["id_product"]]]
-    )
-
-
-@pytest.fixture
-def wrong_shop(sandbox_server, live_server, transactional_db):
-    """A shop of SKUS products whose every stock row differs from Picqer's free stock."""
-    shop = sandbox_configure(sandbox_url=sandbox_server.base_url, public_base_url=live_server.url)
-    sandbox_server.seed(skus=SKUS, differing=SKUS, seed=3)
-    assert _wrong_rows(sandbox_server) == SKUS
-    return shop
-
-
 def test_a_full_sync_whose_worker_was_killed_is_failed_and_the_next_run_fixes_the_rows(
-    sandbox_server, wrong_shop, start_worker, settings
+    sandbox_server, wrong_stock_shop, start_worker, settings
 ):
     settings.STOCK_SYNC_STALE_SECONDS = STALE_SECONDS
     # Slow writes, so the worker dies with most rows still wrong.
     sandbox_server.knobs(prestashop_latency_ms=150)
     victim = start_worker(STOCK_SYNC_STALE_SECONDS=STALE_SECONDS)
-    first = stock_sync_request(shop=wrong_shop, trigger="url")
+    first = stock_sync_request(shop=wrong_stock_shop, trigger="url")
     wait_for(
-        lambda: _wrong_rows(sandbox_server) < SKUS,
+        lambda: stock_rows_wrong(sandbox_server) < STOCK_SKUS,
         timeout=60,
         interval=0.1,
         what="the first rows written",
     )
     victim.kill()
-    wrong_after_kill = _wrong_rows(sandbox_server)
+    wrong_after_kill = stock_rows_wrong(sandbox_server)
     assert wrong_after_kill > 0
     assert SyncRun.objects.get(pk=first.pk).state == SyncRun.State.RUNNING
 
     # A request while nobody knows the worker is dead yet: queued behind the dead run.
-    second = stock_sync_request(shop=wrong_shop, trigger="webhook")
+    second = stock_sync_request(shop=wrong_stock_shop, trigger="webhook")
     assert second.pk != first.pk and second.state == SyncRun.State.QUEUED
     sandbox_server.knobs(prestashop_latency_ms=0)
     start_worker(STOCK_SYNC_STALE_SECONDS=STALE_SECONDS)
@@ -85,20 +64,20 @@ def test_a_full_sync_whose_worker_was_killed_is_failed_and_the_next_run_fixes_th
         timeout=60,
         what="the queued run done",
     )
-    assert _wrong_rows(sandbox_server) == 0
+    assert stock_rows_wrong(sandbox_server) == 0
     second.refresh_from_db()
     assert second.changed == wrong_after_kill
 
 
 def test_the_next_request_after_a_killed_full_sync_starts_a_new_run(
-    sandbox_server, wrong_shop, start_worker, settings
+    sandbox_server, wrong_stock_shop, start_worker, settings
 ):
     settings.STOCK_SYNC_STALE_SECONDS = STALE_SECONDS
     sandbox_server.knobs(prestashop_latency_ms=150)
     victim = start_worker(STOCK_SYNC_STALE_SECONDS=STALE_SECONDS)
-    first = stock_sync_request(shop=wrong_shop, trigger="url")
+    first = stock_sync_request(shop=wrong_stock_shop, trigger="url")
     wait_for(
-        lambda: _wrong_rows(sandbox_server) < SKUS,
+        lambda: stock_rows_wrong(sandbox_server) < STOCK_SKUS,
         timeout=60,
         interval=0.1,
         what="the first rows written",
@@ -109,16 +88,18 @@ def test_the_next_request_after_a_killed_full_sync_starts_a_new_run(
 
     # No sweeper here: the next request itself finds the dead run and starts a new one.
     def a_request_finds_it_dead() -> bool:
-        stock_sync_request(shop=wrong_shop, trigger="url")
+        stock_sync_request(shop=wrong_stock_shop, trigger="url")
         return SyncRun.objects.get(pk=first.pk).state == SyncRun.State.FAILED
 
     wait_for(a_request_finds_it_dead, timeout=30, interval=0.5, what="the dead run failed")
     wait_for(
         lambda: (
-            not SyncRun.objects.filter(shop=wrong_shop, state__in=["queued", "running"]).exists()
+            not SyncRun.objects.filter(
+                shop=wrong_stock_shop, state__in=["queued", "running"]
+            ).exists()
         ),
         timeout=60,
         what="the new run done",
     )
-    assert _wrong_rows(sandbox_server) == 0
-    assert SyncRun.objects.filter(shop=wrong_shop, state="done").count() >= 1
+    assert stock_rows_wrong(sandbox_server) == 0
+    assert SyncRun.objects.filter(shop=wrong_stock_shop, state="done").count() >= 1
