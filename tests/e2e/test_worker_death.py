@@ -17,21 +17,27 @@ pytestmark = pytest.mark.e2e
 STALE_SECONDS = 3
 
 
-def test_a_full_sync_whose_worker_was_killed_is_failed_and_the_next_run_fixes_the_rows(
-    sandbox_server, wrong_stock_shop, start_worker, settings
-):
+def _full_sync_killed_mid_run(sandbox, shop, start_worker, settings) -> SyncRun:
+    """Start a full sync of `shop` on a worker and SIGKILL it with rows still to write."""
     settings.STOCK_SYNC_STALE_SECONDS = STALE_SECONDS
-    # Slow writes, so the worker dies with most rows still wrong.
-    sandbox_server.knobs(prestashop_latency_ms=150)
+    sandbox.knobs(prestashop_latency_ms=150)  # slow writes: it dies with most rows wrong
     victim = start_worker(STOCK_SYNC_STALE_SECONDS=STALE_SECONDS)
-    first = stock_sync_request(shop=wrong_stock_shop, trigger="url")
+    run = stock_sync_request(shop=shop, trigger="url")
     wait_for(
-        lambda: stock_rows_wrong(sandbox_server) < STOCK_SKUS,
+        lambda: stock_rows_wrong(sandbox) < STOCK_SKUS,
         timeout=60,
         interval=0.1,
         what="the first rows written",
     )
     victim.kill()
+    sandbox.knobs(prestashop_latency_ms=0)
+    return run
+
+
+def test_a_full_sync_whose_worker_was_killed_is_failed_and_the_next_run_fixes_the_rows(
+    sandbox_server, wrong_stock_shop, start_worker, settings
+):
+    first = _full_sync_killed_mid_run(sandbox_server, wrong_stock_shop, start_worker, settings)
     wrong_after_kill = stock_rows_wrong(sandbox_server)
     assert wrong_after_kill > 0
     assert SyncRun.objects.get(pk=first.pk).state == SyncRun.State.RUNNING
@@ -39,7 +45,6 @@ def test_a_full_sync_whose_worker_was_killed_is_failed_and_the_next_run_fixes_th
     # A request while nobody knows the worker is dead yet: queued behind the dead run.
     second = stock_sync_request(shop=wrong_stock_shop, trigger="webhook")
     assert second.pk != first.pk and second.state == SyncRun.State.QUEUED
-    sandbox_server.knobs(prestashop_latency_ms=0)
     start_worker(STOCK_SYNC_STALE_SECONDS=STALE_SECONDS)
 
     # Beat's sweeper (every minute) finds the dead run once it stops beating.
@@ -66,24 +71,14 @@ def test_a_full_sync_whose_worker_was_killed_is_failed_and_the_next_run_fixes_th
     )
     assert stock_rows_wrong(sandbox_server) == 0
     second.refresh_from_db()
-    assert second.changed == wrong_after_kill
+    # Writes the dead worker had in flight may still have landed after the count above.
+    assert 0 < second.changed <= wrong_after_kill
 
 
 def test_the_next_request_after_a_killed_full_sync_starts_a_new_run(
     sandbox_server, wrong_stock_shop, start_worker, settings
 ):
-    settings.STOCK_SYNC_STALE_SECONDS = STALE_SECONDS
-    sandbox_server.knobs(prestashop_latency_ms=150)
-    victim = start_worker(STOCK_SYNC_STALE_SECONDS=STALE_SECONDS)
-    first = stock_sync_request(shop=wrong_stock_shop, trigger="url")
-    wait_for(
-        lambda: stock_rows_wrong(sandbox_server) < STOCK_SKUS,
-        timeout=60,
-        interval=0.1,
-        what="the first rows written",
-    )
-    victim.kill()
-    sandbox_server.knobs(prestashop_latency_ms=0)
+    first = _full_sync_killed_mid_run(sandbox_server, wrong_stock_shop, start_worker, settings)
     start_worker(STOCK_SYNC_STALE_SECONDS=STALE_SECONDS)
 
     # No sweeper here: the next request itself finds the dead run and starts a new one.
