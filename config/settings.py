@@ -145,6 +145,9 @@ from .security_settings import *  # noqa: E402,F403
 # worker never loses it; a crashed worker's claim expires and the reconciler takes over.
 ORDER_LEASE_SECONDS = env.int("ORDER_LEASE_SECONDS", default=CELERY_TASK_TIME_LIMIT + 60)  # noqa: F405
 ORDERS_RECONCILE_HOURS = env.int("ORDERS_RECONCILE_HOURS", default=24)
+# A running full stock sync whose worker shows no sign of life for this long is failed
+# (its worker was killed) and the next one starts; the worker beats 4 times per period.
+STOCK_SYNC_STALE_SECONDS = env.int("STOCK_SYNC_STALE_SECONDS", default=180)
 
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOGGING = {

@@ -36,7 +36,9 @@ logger = logging.getLogger("webhooks.processing")
 
 State = WebhookEvent.State
 MAX_ATTEMPTS = 8
-LEASE = timedelta(minutes=10)  # longer than the task hard time limit (300 s)
+# A claim is never older than its task, which the hard time limit ends; a minute more, so a
+# live worker never loses it, and a dead worker's events run again within ~7 minutes.
+LEASE = timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60)
 PENDING_GRACE = timedelta(seconds=60)
 # After a re-publish, wait this long before publishing the same row again: a long broker
 # backlog must not fill up with one more copy of every pending event each minute.
@@ -81,7 +83,9 @@ def _fail(event: WebhookEvent, reason: str) -> None:
         return
     logger.error("webhooks.event.failed event_id=%s event=%s", event.pk, event.event)
     activity_log(
-        action="webhook_failed", level="error", account=event.account,
+        action="webhook_failed",
+        level="error",
+        account=event.account,
         message=f"Picqer {event.event} ({event.object_ref or 'no id'}) failed: {reason}",
         details={"webhook_event_id": event.pk, "attempts": event.attempts},
     )
@@ -95,10 +99,20 @@ def _retry_later(event: WebhookEvent, exc: BaseException) -> float | None:
     countdown = retry_countdown(
         attempts=event.attempts, retry_after=getattr(exc, "retry_after", None)
     )
-    _record(event, state=State.PENDING, last_error=reason[:ERROR_MAX_CHARS], claimed_at=None,
-            available_at=timezone.now() + timedelta(seconds=countdown))
-    logger.warning("webhooks.event.retry event_id=%s event=%s attempt=%s countdown=%.0f",
-                   event.pk, event.event, event.attempts, countdown)
+    _record(
+        event,
+        state=State.PENDING,
+        last_error=reason[:ERROR_MAX_CHARS],
+        claimed_at=None,
+        available_at=timezone.now() + timedelta(seconds=countdown),
+    )
+    logger.warning(
+        "webhooks.event.retry event_id=%s event=%s attempt=%s countdown=%.0f",
+        event.pk,
+        event.event,
+        event.attempts,
+        countdown,
+    )
     return countdown
 
 
@@ -116,8 +130,9 @@ def webhook_event_run(*, event_id: int) -> float | None:
         finished.record()
 
 
-def _run_claimed(event: WebhookEvent, *,
-                 finish: Callable[[WebhookEvent, str, str], None]) -> float | None:
+def _run_claimed(
+    event: WebhookEvent, *, finish: Callable[[WebhookEvent, str, str], None]
+) -> float | None:
     """Run the handler; done and ignored outcomes go to `finish`, retries and failures are
     recorded here."""
     if event.attempts > MAX_ATTEMPTS:
@@ -148,8 +163,9 @@ def _run_claimed(event: WebhookEvent, *,
     return None
 
 
-def webhook_events_drain(*, budget_seconds: float = DRAIN_BUDGET_SECONDS,
-                         linger_seconds: float = DRAIN_LINGER_SECONDS) -> int:
+def webhook_events_drain(
+    *, budget_seconds: float = DRAIN_BUDGET_SECONDS, linger_seconds: float = DRAIN_LINGER_SECONDS
+) -> int:
     """Process every pending event that is due, oldest first. Returns how many were run.
 
     Under a steady stream one drain keeps running instead of one task per delivery: it claims
@@ -192,17 +208,21 @@ def _claim_due() -> list[WebhookEvent]:
     locks; its write lock serializes the claims instead)."""
     now = timezone.now()
     with transaction.atomic():
-        events = list(WebhookEvent.objects.select_for_update(skip_locked=True)
-                      .filter(state=State.PENDING, available_at__lte=now)
-                      .order_by("pk")[:DRAIN_BATCH])
+        events = list(
+            WebhookEvent.objects.select_for_update(skip_locked=True)
+            .filter(state=State.PENDING, available_at__lte=now)
+            .order_by("pk")[:DRAIN_BATCH]
+        )
         if not events:
             return []
         WebhookEvent.objects.filter(pk__in=[event.pk for event in events]).update(
-            state=State.PROCESSING, claimed_at=now, attempts=F("attempts") + 1)
+            state=State.PROCESSING, claimed_at=now, attempts=F("attempts") + 1
+        )
     # Each batch reads its accounts afresh, with their shops (which the handlers look at):
     # two queries per batch instead of two per event, and never older than the batch.
     accounts = PicqerAccount.objects.prefetch_related("shops").in_bulk(
-        {event.account_id for event in events})
+        {event.account_id for event in events}
+    )
     for event in events:
         event.state, event.claimed_at, event.attempts = State.PROCESSING, now, event.attempts + 1
         event.account = accounts.get(event.account_id)
@@ -237,10 +257,15 @@ def _release(events: list[WebhookEvent]) -> None:
     """Hand claimed but unstarted events of one batch back (they used no attempt)."""
     if events:
         WebhookEvent.objects.filter(
-            pk__in=[event.pk for event in events], state=State.PROCESSING,
+            pk__in=[event.pk for event in events],
+            state=State.PROCESSING,
             claimed_at=events[0].claimed_at,
-        ).update(state=State.PENDING, claimed_at=None, attempts=F("attempts") - 1,
-                 available_at=timezone.now())
+        ).update(
+            state=State.PENDING,
+            claimed_at=None,
+            attempts=F("attempts") - 1,
+            available_at=timezone.now(),
+        )
 
 
 class _FinishedBatch:
@@ -259,15 +284,18 @@ class _FinishedBatch:
         for (state, result), events in self._groups.items():
             # The batch shares one claim time; rows whose lease was taken over are skipped.
             recorded = WebhookEvent.objects.filter(
-                pk__in=[event.pk for event in events], state=State.PROCESSING,
+                pk__in=[event.pk for event in events],
+                state=State.PROCESSING,
                 claimed_at=events[0].claimed_at,
             ).update(state=state, result=result, last_error="", processed_at=now)
             for event in events:
-                logger.info("webhooks.event.%s event_id=%s event=%s", state, event.pk,
-                            event.event)
+                logger.info("webhooks.event.%s event_id=%s event=%s", state, event.pk, event.event)
             if recorded < len(events):
-                logger.warning("webhooks.event.lease_lost %s of %s outcomes not recorded",
-                               len(events) - recorded, len(events))
+                logger.warning(
+                    "webhooks.event.lease_lost %s of %s outcomes not recorded",
+                    len(events) - recorded,
+                    len(events),
+                )
         self._groups.clear()
 
 
@@ -293,8 +321,7 @@ def webhook_events_sweep(*, now: datetime | None = None) -> dict[str, int]:
     purged, _ = WebhookEvent.objects.filter(
         state__in=[State.DONE, State.IGNORED], received_at__lt=now - retention
     ).delete()
-    counts = {"released": released, "published": len(published), "due": len(due),
-              "purged": purged}
+    counts = {"released": released, "published": len(published), "due": len(due), "purged": purged}
     if released or due:
         logger.warning("webhooks.sweep %s", " ".join(f"{k}={v}" for k, v in counts.items()))
     return counts

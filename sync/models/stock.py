@@ -29,6 +29,9 @@ class SyncRun(models.Model):
     message = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
+    # The last sign of life of the worker running it (a retry waiting for its turn sets the
+    # time it is due): a run whose worker died stops beating and is failed as stale.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -3,6 +3,7 @@
 Beat entries (config/celery_settings.py):
     "orders-poll-due":  sync.tasks.orders.orders_poll_due_task, every 5 s
     "orders-reconcile": sync.tasks.orders.orders_reconcile_task, every 600 s
+    "order-leases-sweep": sync.tasks.orders.order_leases_expired_sweep_task, every 60 s
 """
 
 import random
@@ -60,3 +61,8 @@ def orders_reconcile_task() -> None:
 @shared_task(ignore_result=True)
 def orders_reconcile_shop_task(shop_id: int) -> None:
     service.orders_reconcile(shop_id=shop_id)
+
+
+@shared_task(ignore_result=True)
+def order_leases_expired_sweep_task() -> int:
+    return service.order_leases_expired_sweep()

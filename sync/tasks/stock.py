@@ -17,6 +17,8 @@ from sync.services.stock import (
     stock_sync_fail,
     stock_sync_full,
     stock_sync_product,
+    stock_sync_retry_wait,
+    stock_sync_sweep,
 )
 
 MAX_RETRIES = 8
@@ -43,16 +45,23 @@ def stock_sync_product_task(self, shop_id: int, idproduct: int) -> str:
         return stock_sync_product(shop=shop, idproduct=idproduct)
     except ApiError as exc:
         if exc.retryable and self.request.retries < MAX_RETRIES:
-            raise self.retry(
-                exc=exc, countdown=_countdown(exc, self.request.retries)
-            ) from exc
-        activity_log(action="stock_update_failed", level="warning", shop=shop,
-                     message=f"Stock of Picqer product {idproduct} not updated: {exc}")
+            raise self.retry(exc=exc, countdown=_countdown(exc, self.request.retries)) from exc
+        activity_log(
+            action="stock_update_failed",
+            level="warning",
+            shop=shop,
+            message=f"Stock of Picqer product {idproduct} not updated: {exc}",
+        )
         return f"failed: {exc}"
 
 
-@shared_task(bind=True, max_retries=MAX_RETRIES, ignore_result=True,
-             soft_time_limit=FULL_SOFT_LIMIT, time_limit=FULL_HARD_LIMIT)
+@shared_task(
+    bind=True,
+    max_retries=MAX_RETRIES,
+    ignore_result=True,
+    soft_time_limit=FULL_SOFT_LIMIT,
+    time_limit=FULL_HARD_LIMIT,
+)
 def stock_sync_full_task(self, run_id: int) -> None:
     """Run one queued full stock sync (a no-op when it is not queued any more)."""
     run = stock_sync_claim(run_id=run_id, resume=self.request.retries > 0)
@@ -62,14 +71,23 @@ def stock_sync_full_task(self, run_id: int) -> None:
         stock_sync_full(shop=run.shop, run=run)
     except ApiError as exc:
         if exc.retryable and self.request.retries < MAX_RETRIES:
-            raise self.retry(
-                exc=exc, countdown=_countdown(exc, self.request.retries)
-            ) from exc
+            countdown = _countdown(exc, self.request.retries)
+            stock_sync_retry_wait(run=run, countdown=countdown)
+            raise self.retry(exc=exc, countdown=countdown) from exc
         stock_sync_fail(run=run, message=str(exc))
     except SoftTimeLimitExceeded:
-        stock_sync_fail(run=run, message="stopped at the time limit; run it again to "
-                                         "continue (only differences are written)")
+        stock_sync_fail(
+            run=run,
+            message="stopped at the time limit; run it again to "
+            "continue (only differences are written)",
+        )
     except Exception as exc:
         # A bug or a database error: close the run, or it blocks the shop's next one.
         stock_sync_fail(run=run, message=f"crashed: {type(exc).__name__}: {exc}")
         raise
+
+
+@shared_task(ignore_result=True)
+def stock_sync_sweep_task() -> dict[str, int]:
+    """Fail full syncs whose worker died, publish lost queued ones (beat, every minute)."""
+    return stock_sync_sweep()

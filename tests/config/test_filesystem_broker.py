@@ -17,11 +17,16 @@ def broker(tmp_path: Path):
     folder = tmp_path / "queue"
     folder.mkdir()
     (tmp_path / "control").mkdir()
-    options = {"data_folder_in": str(folder), "data_folder_out": str(folder),
-               "control_folder": str(tmp_path / "control"), "store_processed": False,
-               "polling_interval": 0.01}
-    with Connection("filesystem://", transport="config.filesystem_broker:Transport",
-                    transport_options=options) as connection:
+    options = {
+        "data_folder_in": str(folder),
+        "data_folder_out": str(folder),
+        "control_folder": str(tmp_path / "control"),
+        "store_processed": False,
+        "polling_interval": 0.01,
+    }
+    with Connection(
+        "filesystem://", transport="config.filesystem_broker:Transport", transport_options=options
+    ) as connection:
         # kombu keeps declared queues per process, not per folder: a fresh name per test.
         yield connection, folder, f"work{uuid.uuid4().hex}"
 
@@ -91,8 +96,9 @@ def test_an_undecodable_message_is_logged_and_skipped(broker, caplog):
 
 def _produce(options: dict, name: str, k: int, count: int) -> None:
     """One producer process: declares the queue itself, like web, worker and beat do."""
-    with Connection("filesystem://", transport="config.filesystem_broker:Transport",
-                    transport_options=options) as connection:
+    with Connection(
+        "filesystem://", transport="config.filesystem_broker:Transport", transport_options=options
+    ) as connection:
         queue = connection.SimpleQueue(name)
         for n in range(count):
             queue.put({"k": k, "n": n})
@@ -104,8 +110,7 @@ def test_producer_processes_starting_together_lose_nothing(broker):
     connection, _, name = broker
     options = connection.transport_options
     context = multiprocessing.get_context("fork")
-    producers = [context.Process(target=_produce, args=(options, name, k, 50))
-                 for k in range(4)]
+    producers = [context.Process(target=_produce, args=(options, name, k, 50)) for k in range(4)]
     for producer in producers:
         producer.start()
     got = _drain(connection.SimpleQueue(name), expected=200)
@@ -114,3 +119,31 @@ def test_producer_processes_starting_together_lose_nothing(broker):
 
     assert [producer.exitcode for producer in producers] == [0] * 4
     assert sorted((m["k"], m["n"]) for m in got) == [(k, n) for k in range(4) for n in range(50)]
+
+
+def test_a_consumer_whose_folders_disappeared_makes_them_again_and_goes_on(broker):
+    import shutil
+
+    connection, folder, name = broker
+    consumer = connection.clone().SimpleQueue(name)
+    producer = connection.SimpleQueue(name)
+    shutil.rmtree(folder.parent)  # queue and control folders, with the exchange table
+
+    with pytest.raises(consumer.Empty):  # kombu's own transport raised FileNotFoundError
+        consumer.get(timeout=0.2)
+    assert folder.is_dir()
+    producer.put({"n": 2})
+    assert _drain(consumer, expected=1) == [{"n": 2}]
+
+
+def test_a_publisher_whose_folders_disappeared_makes_them_again(broker):
+    import shutil
+
+    connection, folder, name = broker
+    queue = connection.SimpleQueue(name)
+    shutil.rmtree(folder.parent)
+
+    queue.put({"n": 3})  # routed by the exchange table this process bound, made again
+
+    assert [p.name.split(".", 1)[1] for p in folder.iterdir()] == [f"{name}.msg"]
+    assert _drain(queue, expected=1) == [{"n": 3}]

@@ -10,6 +10,7 @@ from django.utils import timezone
 from sync.models import ActivityEntry
 from sync.models.orders import OrderLink, PollCursor
 from sync.services.orders import (
+    order_leases_expired_sweep,
     orders_poll,
     orders_poll_due,
     orders_reconcile,
@@ -33,6 +34,7 @@ def poll(shop, django_capture_on_commit_callbacks):
     def run():
         with django_capture_on_commit_callbacks(execute=True):
             return orders_poll(shop_id=shop.pk)
+
     return run
 
 
@@ -149,15 +151,27 @@ def test_two_polls_of_one_shop_never_overlap(shop, ps, started, rsps):
     assert len(rsps.calls) == 0
 
 
-def test_poll_due_enqueues_each_due_shop_once(shop, account, enqueued,
-                                              django_capture_on_commit_callbacks):
+def test_poll_due_enqueues_each_due_shop_once(
+    shop, account, enqueued, django_capture_on_commit_callbacks
+):
     from prestapicqer.models import Shop
 
-    recent = Shop.objects.create(account=account, name="Recent", prefix="R",
-                                 prestashop_url="https://r.example.com", webservice_key="K" * 32)
+    recent = Shop.objects.create(
+        account=account,
+        name="Recent",
+        prefix="R",
+        prestashop_url="https://r.example.com",
+        webservice_key="K" * 32,
+    )
     PollCursor.objects.create(shop=recent, last_polled_at=timezone.now())
-    Shop.objects.create(account=account, name="Off", prefix="OFF", enabled=False,
-                        prestashop_url="https://o.example.com", webservice_key="K" * 32)
+    Shop.objects.create(
+        account=account,
+        name="Off",
+        prefix="OFF",
+        enabled=False,
+        prestashop_url="https://o.example.com",
+        webservice_key="K" * 32,
+    )
 
     with django_capture_on_commit_callbacks(execute=True):
         assert orders_poll_due() == [shop.pk]
@@ -166,12 +180,16 @@ def test_poll_due_enqueues_each_due_shop_once(shop, account, enqueued,
     assert enqueued == [("orders_poll_task", (shop.pk,))]
 
 
-def test_reconcile_finds_a_row_the_cursor_passed_over(shop, ps, started, enqueued,
-                                                      django_capture_on_commit_callbacks):
+def test_reconcile_finds_a_row_the_cursor_passed_over(
+    shop, ps, started, enqueued, django_capture_on_commit_callbacks
+):
     started.last_history_id = 60
     started.save()
-    ps.records["configurations"]["1"] = {"id": "1", "name": "PS_TIMEZONE",
-                                         "value": "Europe/Amsterdam"}
+    ps.records["configurations"]["1"] = {
+        "id": "1",
+        "name": "PS_TIMEZONE",
+        "value": "Europe/Amsterdam",
+    }
     now_there = timezone.now().astimezone(ZoneInfo("Europe/Amsterdam"))
     ps.order["date_upd"] = now_there.strftime("%Y-%m-%d %H:%M:%S")
     ps.add_history(55, 73, 2)  # committed late: the cursor was already past it
@@ -186,7 +204,8 @@ def test_reconcile_finds_a_row_the_cursor_passed_over(shop, ps, started, enqueue
 
 
 def test_reconcile_ignores_orders_outside_the_window_and_rows_already_applied(
-        shop, ps, started, enqueued, django_capture_on_commit_callbacks):
+    shop, ps, started, enqueued, django_capture_on_commit_callbacks
+):
     ps.order["date_upd"] = "2020-01-01 00:00:00"
     ps.add_order(74)
     ps.records["orders"]["74"]["date_upd"] = timezone.now().strftime("%Y-%m-%d %H:%M:%S")
@@ -201,14 +220,24 @@ def test_reconcile_ignores_orders_outside_the_window_and_rows_already_applied(
 
 
 def test_reconcile_re_enqueues_links_with_outstanding_or_stuck_work(
-        shop, ps, started, enqueued, django_capture_on_commit_callbacks):
+    shop, ps, started, enqueued, django_capture_on_commit_callbacks
+):
     OrderLink.objects.create(shop=shop, ps_order_id=1, seen_history_id=70, last_history_id=60)
-    OrderLink.objects.create(shop=shop, ps_order_id=2, state=OrderLink.State.PUSHING,
-                             claimed_until=timezone.now() - timedelta(minutes=1))
-    OrderLink.objects.create(shop=shop, ps_order_id=3, state=OrderLink.State.PUSHING,
-                             claimed_until=timezone.now() + timedelta(minutes=1))
-    OrderLink.objects.create(shop=shop, ps_order_id=4, state=OrderLink.State.FAILED,
-                             seen_history_id=70)
+    OrderLink.objects.create(
+        shop=shop,
+        ps_order_id=2,
+        state=OrderLink.State.PUSHING,
+        claimed_until=timezone.now() - timedelta(minutes=1),
+    )
+    OrderLink.objects.create(
+        shop=shop,
+        ps_order_id=3,
+        state=OrderLink.State.PUSHING,
+        claimed_until=timezone.now() + timedelta(minutes=1),
+    )
+    OrderLink.objects.create(
+        shop=shop, ps_order_id=4, state=OrderLink.State.FAILED, seen_history_id=70
+    )
 
     with django_capture_on_commit_callbacks(execute=True):
         orders_reconcile(shop_id=shop.pk)
@@ -216,12 +245,43 @@ def test_reconcile_re_enqueues_links_with_outstanding_or_stuck_work(
     assert sorted(args[1] for _, args in enqueued) == [1, 2]
 
 
+def test_every_minute_orders_whose_worker_died_holding_the_lease_are_taken_over(
+    shop, enqueued, django_capture_on_commit_callbacks
+):
+    now = timezone.now()
+    OrderLink.objects.create(
+        shop=shop,
+        ps_order_id=2,
+        state=OrderLink.State.PUSHING,
+        claimed_until=now - timedelta(seconds=1),
+    )  # its worker died
+    OrderLink.objects.create(
+        shop=shop,
+        ps_order_id=3,
+        state=OrderLink.State.PUSHING,
+        claimed_until=now + timedelta(minutes=1),
+    )  # still held
+    OrderLink.objects.create(shop=shop, ps_order_id=5, state=OrderLink.State.PUSHING)
+    OrderLink.objects.create(
+        shop=shop,
+        ps_order_id=4,
+        state=OrderLink.State.FAILED,
+        claimed_until=now - timedelta(minutes=1),
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert order_leases_expired_sweep() == 1
+
+    assert enqueued == [("order_sync_task", (shop.pk, 2))]
+
+
 class TestPollNowEndpoint:
     def url(self, shop_id, token):
         return f"/orders/poll/{shop_id}/?token={token}"
 
-    def test_it_enqueues_a_poll_with_the_right_token(self, client, shop, enqueued,
-                                                     django_capture_on_commit_callbacks):
+    def test_it_enqueues_a_poll_with_the_right_token(
+        self, client, shop, enqueued, django_capture_on_commit_callbacks
+    ):
         with django_capture_on_commit_callbacks(execute=True):
             response = client.post(self.url(shop.pk, shop.full_sync_token))
         assert response.status_code == 202

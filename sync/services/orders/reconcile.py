@@ -7,6 +7,10 @@ Two passes per shop, e.g. every 10 minutes:
    order_histories: a rule row newer than the link's applied row is marked and enqueued.
    This catches history rows the id cursor passed over (an auto-increment id can become
    visible after a higher one).
+
+Between two reconciles, `order_leases_expired_sweep` (beat, every minute) enqueues the
+orders whose lease expired unreleased (the worker holding it died), so an order left
+"push in progress" is taken over within minutes, not after the next 10-minute pass.
 """
 
 from __future__ import annotations
@@ -35,8 +39,11 @@ UNKNOWN_TZ_MARGIN = timedelta(hours=14)
 
 def orders_reconcile_shops() -> list[int]:
     """Ids of the shops to reconcile (enabled, orders on, polled at least once)."""
-    return list(shops_active().filter(poll_cursor__start_history_id__isnull=False)
-                .values_list("pk", flat=True))
+    return list(
+        shops_active()
+        .filter(poll_cursor__start_history_id__isnull=False)
+        .values_list("pk", flat=True)
+    )
 
 
 def orders_reconcile(*, shop_id: int, hours: int | None = None) -> int:
@@ -51,12 +58,16 @@ def orders_reconcile(*, shop_id: int, hours: int | None = None) -> int:
     since = _shop_local(shop, ps, timezone.now() - timedelta(hours=hours))
     offset = 0
     while True:
-        orders = ps.orders_updated_since(since, offset=offset, limit=BATCH,
-                                         display=["id", "reference", "date_upd"])
+        orders = ps.orders_updated_since(
+            since, offset=offset, limit=BATCH, display=["id", "reference", "date_upd"]
+        )
         if orders:
             wanted = "|".join(str(int(o["id"])) for o in orders)
-            rows = ps.list("order_histories", sort="[id_ASC]", filters={
-                "id_order": f"[{wanted}]", "id": f">[{cursor.start_history_id}]"})
+            rows = ps.list(
+                "order_histories",
+                sort="[id_ASC]",
+                filters={"id_order": f"[{wanted}]", "id": f">[{cursor.start_history_id}]"},
+            )
             enqueued += orders_mark_rows(shop=shop, ps=ps, rows=_unapplied(shop, rows))
         if len(orders) < BATCH:
             break
@@ -69,9 +80,14 @@ def orders_reconcile(*, shop_id: int, hours: int | None = None) -> int:
 
 def _sweep_links(shop: Shop) -> int:
     now = timezone.now()
-    stuck = OrderLink.objects.filter(shop=shop).exclude(state=OrderLink.State.FAILED).filter(
-        Q(seen_history_id__gt=F("last_history_id")) | Q(state=OrderLink.State.PUSHING),
-    ).filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+    stuck = (
+        OrderLink.objects.filter(shop=shop)
+        .exclude(state=OrderLink.State.FAILED)
+        .filter(
+            Q(seen_history_id__gt=F("last_history_id")) | Q(state=OrderLink.State.PUSHING),
+        )
+        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+    )
     count = 0
     for link in stuck:
         order_sync_enqueue(shop_id=shop.pk, ps_order_id=link.ps_order_id)
@@ -79,11 +95,29 @@ def _sweep_links(shop: Shop) -> int:
     return count
 
 
+def order_leases_expired_sweep() -> int:
+    """Enqueue every order of an active shop whose lease expired without being released:
+    its worker died mid-work. Returns how many were enqueued."""
+    expired = (
+        OrderLink.objects.filter(shop__in=shops_active(), claimed_until__lt=timezone.now())
+        .exclude(state=OrderLink.State.FAILED)
+        .values_list("shop_id", "ps_order_id")
+    )
+    count = 0
+    for shop_id, ps_order_id in expired:
+        order_sync_enqueue(shop_id=shop_id, ps_order_id=ps_order_id)
+        count += 1
+    return count
+
+
 def _unapplied(shop: Shop, rows: list[dict]) -> list[dict]:
     """Rows newer than what their order's link has applied (all rows without a link)."""
-    applied = dict(OrderLink.objects.filter(
-        shop=shop, ps_order_id__in={int(r["id_order"]) for r in rows},
-    ).values_list("ps_order_id", "last_history_id"))
+    applied = dict(
+        OrderLink.objects.filter(
+            shop=shop,
+            ps_order_id__in={int(r["id_order"]) for r in rows},
+        ).values_list("ps_order_id", "last_history_id")
+    )
     return [r for r in rows if int(r["id"]) > applied.get(int(r["id_order"]), 0)]
 
 

@@ -4,10 +4,13 @@ Picqer's free stock, per product on a webhook, or for the whole catalogue (full 
 from .full import (
     stock_sync_claim,
     stock_sync_fail,
+    stock_sync_fail_stale,
     stock_sync_full,
     stock_sync_refusal,
     stock_sync_request,
+    stock_sync_retry_wait,
     stock_sync_start,
+    stock_sync_sweep,
 )
 from .product import stock_product_changed, stock_product_release, stock_sync_product
 
@@ -16,9 +19,12 @@ __all__ = [
     "stock_product_release",
     "stock_sync_claim",
     "stock_sync_fail",
+    "stock_sync_fail_stale",
     "stock_sync_full",
     "stock_sync_product",
     "stock_sync_refusal",
     "stock_sync_request",
+    "stock_sync_retry_wait",
     "stock_sync_start",
+    "stock_sync_sweep",
 ]

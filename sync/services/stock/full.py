@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
+import threading
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import timedelta
 from functools import partial
 
-from django.db import IntegrityError, transaction
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from prestapicqer.models import Shop
@@ -20,19 +25,120 @@ from sync.models.stock import SyncRun
 from .sources import picqer_free_stock_iter, prestashop_stock_index
 from .writes import StockWriter
 
+logger = logging.getLogger(__name__)
+
 State = SyncRun.State
-# A run still "running" after this has lost its worker (hard time limit is far below).
-STALE_AFTER = timedelta(hours=2)
+# A running run's worker records a sign of life this many times per stale period, so a
+# late beat or two never fails a live run.
+BEATS_PER_STALE_PERIOD = 4
+# A queued run older than this with nothing running has lost its task message (a worker
+# killed holding it, a broker folder wiped): the sweeper publishes it again.
+QUEUED_REPUBLISH_AFTER = timedelta(minutes=1)
 SAVE_EVERY = 250  # rows between progress saves, so the status page moves
 MAX_LOGGED_ERRORS = 20  # per run in the activity log; the count is always complete
 COUNTS = ("checked", "changed", "missing_in_prestashop", "missing_in_picqer", "errors")
 
 
-def _abandon_stale(shop: Shop) -> None:
-    SyncRun.objects.filter(
-        shop=shop, state=State.RUNNING, started_at__lt=timezone.now() - STALE_AFTER
-    ).update(state=State.FAILED, finished_at=timezone.now(),
-             message="abandoned: the worker running it stopped")
+def _stale_after() -> timedelta:
+    return timedelta(seconds=settings.STOCK_SYNC_STALE_SECONDS)
+
+
+def stock_sync_fail_stale(*, shop: Shop | None = None) -> int:
+    """Fail the running runs (of `shop`, or of every shop) whose worker has shown no sign of
+    life for STOCK_SYNC_STALE_SECONDS: it was killed or lost. Each one's queued successor is
+    published. Returns how many were failed."""
+    now = timezone.now()
+    cutoff = now - _stale_after()
+    stale = (
+        SyncRun.objects.select_related("shop")
+        .filter(state=State.RUNNING)
+        .filter(Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, started_at__lt=cutoff))
+    )
+    if shop is not None:
+        stale = stale.filter(shop=shop)
+    failed = 0
+    for run in stale:
+        last_sign = run.heartbeat_at or run.started_at or run.created_at
+        message = (
+            f"the worker running it stopped (no progress since "
+            f"{timezone.localtime(last_sign):%H:%M:%S})"
+        )
+        # Conditional on the beat we judged by: a beat that arrived meanwhile keeps it alive.
+        if not SyncRun.objects.filter(
+            pk=run.pk, state=State.RUNNING, heartbeat_at=run.heartbeat_at
+        ).update(state=State.FAILED, message=message, finished_at=now):
+            continue
+        failed += 1
+        activity_log(
+            action="stock_sync_failed",
+            level="error",
+            shop=run.shop,
+            message=f"Full stock sync {run.pk} failed: {message}. "
+            "The next one starts now; only differences are written.",
+        )
+        _enqueue_queued(run.shop_id)
+    return failed
+
+
+def stock_sync_sweep() -> dict[str, int]:
+    """What beat runs every minute: fail runs whose worker died, and publish again queued
+    runs that nothing will start (their message was lost). Returns the counts."""
+    failed = stock_sync_fail_stale()
+    running = SyncRun.objects.filter(state=State.RUNNING).values("shop_id")
+    lost = list(
+        SyncRun.objects.filter(
+            state=State.QUEUED,
+            created_at__lt=timezone.now() - QUEUED_REPUBLISH_AFTER,
+        )
+        .exclude(shop_id__in=running)
+        .values_list("pk", flat=True)
+    )
+    republished = 0
+    for run_id in lost:
+        try:
+            _full_task_publish(run_id)  # a duplicate message finds the run claimed: a no-op
+        except BrokerUnavailableError:
+            break  # the broker is down: the next sweep tries again
+        republished += 1
+    if failed or lost:
+        logger.warning("stock.sync.sweep failed_stale=%s republished=%s", failed, republished)
+    return {"failed_stale": failed, "republished": republished}
+
+
+def stock_sync_retry_wait(*, run: SyncRun, countdown: float) -> None:
+    """A retry of `run` is due in `countdown` s: no sign of life is expected before then."""
+    SyncRun.objects.filter(pk=run.pk, state=State.RUNNING).update(
+        heartbeat_at=timezone.now() + timedelta(seconds=countdown)
+    )
+
+
+@contextmanager
+def _heartbeat(run: SyncRun) -> Iterator[None]:
+    """Record a sign of life on `run` from a thread of the process running it, every so
+    often, whatever the run is waiting for (a slow page, the rate budget). When the process
+    dies (SIGKILL, OOM, the hard time limit) the beats stop and the run goes stale."""
+    stop = threading.Event()
+    every = _stale_after().total_seconds() / BEATS_PER_STALE_PERIOD
+
+    def beat() -> None:
+        try:
+            while not stop.wait(every):
+                try:
+                    SyncRun.objects.filter(pk=run.pk, state=State.RUNNING).update(
+                        heartbeat_at=timezone.now()
+                    )
+                except Exception:  # a database hiccup: the next beat tries again
+                    logger.exception("stock.sync.heartbeat_failed run_id=%s", run.pk)
+        finally:
+            connection.close()  # this thread's own connection
+
+    thread = threading.Thread(target=beat, name=f"stock-sync-{run.pk}-heartbeat", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
 
 
 def _enqueue(run_id: int) -> None:
@@ -65,7 +171,7 @@ def stock_sync_refusal(*, shop: Shop) -> str:
 def stock_sync_request(*, shop: Shop, trigger: str) -> SyncRun:
     """Ask for a full sync of `shop`: returns the shop's queued run (creating it when there
     is none) and enqueues its task. At most one run is queued and one running per shop."""
-    _abandon_stale(shop)
+    stock_sync_fail_stale(shop=shop)
     run = SyncRun.objects.filter(shop=shop, state=State.QUEUED).first()
     created = run is None
     if created:
@@ -85,11 +191,13 @@ def stock_sync_request(*, shop: Shop, trigger: str) -> SyncRun:
 def stock_sync_start(*, shop: Shop, trigger: str) -> SyncRun | None:
     """Create a run that is running right away (for a synchronous sync in this process);
     None when another run of the shop is running."""
-    _abandon_stale(shop)
+    stock_sync_fail_stale(shop=shop)
+    now = timezone.now()
     try:
         with transaction.atomic():
-            return SyncRun.objects.create(shop=shop, trigger=trigger, state=State.RUNNING,
-                                          started_at=timezone.now())
+            return SyncRun.objects.create(
+                shop=shop, trigger=trigger, state=State.RUNNING, started_at=now, heartbeat_at=now
+            )
     except IntegrityError:
         return None
 
@@ -102,11 +210,14 @@ def stock_sync_claim(*, run_id: int, resume: bool = False) -> SyncRun | None:
     if run is None:
         return None
     if resume and run.state == State.RUNNING:
+        SyncRun.objects.filter(pk=run_id).update(heartbeat_at=timezone.now())
         return run
     try:
         with transaction.atomic():
+            now = timezone.now()
             claimed = SyncRun.objects.filter(pk=run_id, state=State.QUEUED).update(
-                state=State.RUNNING, started_at=timezone.now())
+                state=State.RUNNING, started_at=now, heartbeat_at=now
+            )
     except IntegrityError:
         return None
     if not claimed:
@@ -118,7 +229,11 @@ def stock_sync_claim(*, run_id: int, resume: bool = False) -> SyncRun | None:
 def _close(run: SyncRun, state: str, message: str) -> None:
     run.state, run.message, run.finished_at = state, message, timezone.now()
     run.save(update_fields=[*COUNTS, "state", "message", "finished_at"])
-    queued = SyncRun.objects.filter(shop_id=run.shop_id, state=State.QUEUED).first()
+    _enqueue_queued(run.shop_id)
+
+
+def _enqueue_queued(shop_id: int) -> None:
+    queued = SyncRun.objects.filter(shop_id=shop_id, state=State.QUEUED).first()
     if queued:
         _enqueue(queued.pk)
 
@@ -126,8 +241,12 @@ def _close(run: SyncRun, state: str, message: str) -> None:
 def stock_sync_fail(*, run: SyncRun, message: str) -> None:
     """Mark `run` failed with an operator-readable reason (and start a queued successor)."""
     _close(run, State.FAILED, message)
-    activity_log(action="stock_sync_failed", level="error", shop=run.shop,
-                 message=f"Full stock sync {run.pk} failed: {message}")
+    activity_log(
+        action="stock_sync_failed",
+        level="error",
+        shop=run.shop,
+        message=f"Full stock sync {run.pk} failed: {message}",
+    )
 
 
 def _count_write(run: SyncRun, reference: str, error: ApiError | None) -> None:
@@ -137,9 +256,13 @@ def _count_write(run: SyncRun, reference: str, error: ApiError | None) -> None:
         return
     run.errors += 1
     if run.errors <= MAX_LOGGED_ERRORS:
-        activity_log(action="stock_write_failed", level="warning", shop=run.shop,
-                     product_reference=reference,
-                     message=f"Stock of {reference} not written: {error}")
+        activity_log(
+            action="stock_write_failed",
+            level="warning",
+            shop=run.shop,
+            product_reference=reference,
+            message=f"Stock of {reference} not written: {error}",
+        )
 
 
 class _Reconciler:
@@ -196,8 +319,10 @@ def _reconcile(shop: Shop, run: SyncRun, progress) -> None:
     StockWriter's pool, so the run takes about as long as the Picqer pages alone."""
     picqer = PicqerClient.for_account(shop.account)
     prestashop = PrestaShopClient.for_shop(shop)
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="stock-index") as reader, \
-            StockWriter(prestashop, on_result=partial(_count_write, run)) as writer:
+    with (
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="stock-index") as reader,
+        StockWriter(prestashop, on_result=partial(_count_write, run)) as writer,
+    ):
         index_future = reader.submit(_read_index, prestashop, shop.prestashop_shop_id)
         reconciler = _Reconciler(run, writer, progress)
         for code, quantity in picqer_free_stock_iter(picqer, warehouse_ids=shop.warehouse_ids):
@@ -228,10 +353,14 @@ def stock_sync_full(
     compared. A retryable error is raised (the task retries the whole run)."""
     for name in COUNTS:
         setattr(run, name, 0)
-    _reconcile(shop, run, progress)
+    with _heartbeat(run):
+        _reconcile(shop, run, progress)
     _close(run, State.DONE, f"{run.changed} of {run.checked} products changed")
-    activity_log(action="stock_sync_done", shop=shop,
-                 message=f"Full stock sync {run.pk}: {run.checked} checked, {run.changed} "
-                         f"changed, {run.missing_in_prestashop} missing in PrestaShop, "
-                         f"{run.missing_in_picqer} missing in Picqer, {run.errors} errors.")
+    activity_log(
+        action="stock_sync_done",
+        shop=shop,
+        message=f"Full stock sync {run.pk}: {run.checked} checked, {run.changed} "
+        f"changed, {run.missing_in_prestashop} missing in PrestaShop, "
+        f"{run.missing_in_picqer} missing in Picqer, {run.errors} errors.",
+    )
     return run
