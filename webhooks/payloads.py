@@ -133,12 +133,9 @@ def object_ref_from_payload(payload: dict | None) -> str:
         return ""
     for key in OBJECT_ID_KEYS:
         value = data.get(key)
-        if (
-            isinstance(value, int)
-            and not isinstance(value, bool)
-            or (isinstance(value, str) and value.isprintable() and value)
-        ):
-            # isprintable() keeps NUL and surrogates out of the text column.
+        is_id = isinstance(value, int) and not isinstance(value, bool)
+        # isprintable() keeps NUL and surrogates out of the text column.
+        if is_id or (isinstance(value, str) and value and value.isprintable()):
             return f"{key}={value}"[:64]
     return ""
 
