@@ -325,9 +325,52 @@ def test_private_message_add_creates_thread_and_private_message(client):
                             "message": "Picqer: picklist P2026-1 shipped", "private": "1"}
 
 
-def test_reference_with_filter_syntax_is_refused(client):
-    with pytest.raises(errors.ApiClientError):
-        client.products_by_reference("A|B")
+def _products_xml(*rows: tuple[int, str]) -> bytes:
+    """A `display=[id,reference,...]` products list, shaped like PrestaShop's."""
+    items = "".join(f"<product><id><![CDATA[{i}]]></id><reference><![CDATA[{ref}]]></reference>"
+                    "<ean13></ean13><active><![CDATA[1]]></active></product>" for i, ref in rows)
+    return (f'<?xml version="1.0" encoding="UTF-8"?>\n<prestashop xmlns:xlink='
+            f'"http://www.w3.org/1999/xlink"><products>{items}</products></prestashop>').encode()
+
+
+@pytest.mark.parametrize(("reference", "sent"), [
+    ("KIT[2]-RED", "%[-RED]%"),
+    ("SKU]9", "%[SKU]%"),
+    ("A|B-100", "%[B-100]%"),
+    ("12,5", "%[12]%"),  # [12,5] would be BETWEEN 5 AND 12
+    ("50%OFF", "%[OFF]%"),
+    ("RED SHIRT L", "[RED SHIRT L]"),
+    ("Größe-42 ü", "[Größe-42 ü]"),
+])
+@responses.activate
+def test_references_with_any_character_are_looked_up_exactly(client, reference, sent):
+    # What MySQL's collation and a broad LIKE let through: case, accent and trailing-space
+    # variants and longer references. Only the exact reference may come back.
+    near = [(2, reference.lower()), (3, reference + " "), (4, "X" + reference),
+            (5, reference.upper())]
+    responses.add(responses.GET, PS + "products", body=_products_xml(
+        *[row for row in near if row[1] != reference], (7, reference)), headers=XML)
+
+    found = client.products_by_reference(reference)
+
+    assert [row["id"] for row in found] == ["7"]
+    assert _query(responses.calls[0])["filter[reference]"] == [sent]
+
+
+@responses.activate
+def test_a_reference_without_any_plain_run_reads_every_product_page_by_page(client):
+    responses.add(responses.GET, PS + "products", headers=XML,
+                  body=_products_xml(*[(i, f"R{i}") for i in range(1, 1001)]))
+    responses.add(responses.GET, PS + "products", headers=XML,
+                  body=_products_xml((1001, "[]|"), (1002, "[]")))
+
+    found = client.products_by_reference("[]|")
+
+    assert [row["id"] for row in found] == ["1001"]
+    first, second = (_query(call) for call in responses.calls)
+    assert "filter[reference]" not in first
+    assert (first["filter[id]"], second["filter[id]"]) == ([">[0]"], [">[1000]"])
+    assert first["limit"] == ["1000"]
 
 
 @responses.activate

@@ -90,6 +90,22 @@ def test_product_missing_in_prestashop_is_ignored_with_a_reason(shop, ps, picqer
     assert stock_writes(ps) == []
 
 
+@pytest.mark.parametrize("reference", [
+    "KIT[2]", "[BOX]", "SKU]9", "A|B", "12,5", "50%", "50% OFF", "RED SHIRT L", "Größe-42 ü",
+    "[]|", " lead",
+])
+def test_references_with_filter_characters_reach_their_stock_row(shop, ps, picqer_products,
+                                                                  reference):
+    # The fake shop reads filter values as PrestaShop does: `[A[1]]` adds no condition,
+    # `[A|B]` is an OR, `[12,5]` a BETWEEN, and `=` ignores case and trailing spaces.
+    picqer_products.add(138, reference, 35)
+    seed_simple(ps, 1, reference.upper() + " ", 10)  # what MySQL's `=` would also return
+    seed_simple(ps, 2, reference, 10)
+    seed_simple(ps, 3, "X" + reference, 10)
+    assert stock_sync_product(shop=shop, idproduct=138) == f"{reference}: set to 35"
+    assert stock_writes(ps) == [("PATCH", "stock_availables", {"id": "2", "quantity": "35"})]
+
+
 def test_unknown_picqer_product_is_ignored(shop, ps, picqer_products):
     assert stock_sync_product(shop=shop, idproduct=999) == \
         "ignored: Picqer product 999 not found"
