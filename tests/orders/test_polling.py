@@ -1,6 +1,7 @@
 """Change detection: the order_histories cursor, reconciliation, poll scheduling, poll-now."""
 
 from datetime import timedelta
+from unittest import mock
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -17,7 +18,7 @@ from sync.services.orders import (
     polling,
 )
 
-from .conftest import ps_error
+from .conftest import ps_document, ps_error
 
 pytestmark = pytest.mark.django_db
 
@@ -33,6 +34,7 @@ def poll(shop, django_capture_on_commit_callbacks):
     def run():
         with django_capture_on_commit_callbacks(execute=True):
             return orders_poll(shop_id=shop.pk)
+
     return run
 
 
@@ -108,6 +110,107 @@ def test_a_failure_half_way_through_a_page_records_nothing(shop, ps, started, po
     assert enqueued == []
 
 
+def histories_page(*records: str) -> tuple:
+    """An order_histories list answer holding the given raw <order_history> elements."""
+    inner = "".join(records)
+    return (
+        200,
+        {"Content-Type": "text/xml;charset=utf-8"},
+        ps_document(f"<order_histories>{inner}</order_histories>"),
+    )
+
+
+def history_xml(id_history: int, *, state: str = "2", extra: str = "") -> str:
+    return (
+        f"<order_history><id><![CDATA[{id_history}]]></id><id_employee><![CDATA[0]]>"
+        f"</id_employee><id_order_state><![CDATA[{state}]]></id_order_state><id_order>"
+        f"<![CDATA[73]]></id_order>{extra}</order_history>"
+    )
+
+
+def activity(action):
+    return list(
+        ActivityEntry.objects.filter(action=action).order_by("pk").values_list("level", "message")
+    )
+
+
+def test_a_deeply_nested_record_fails_the_poll_visibly_and_never_says_it_works_again(
+    shop, ps, started, poll, enqueued
+):
+    started.last_error = "PrestaShop: could not connect to shop.example.com"
+    started.save()
+    deep = "<x>" * 3000 + "</x>" * 3000
+    ps.errors[("GET", "order_histories")] = histories_page(history_xml(51, extra=deep))
+
+    assert poll() == 0
+
+    started.refresh_from_db()
+    assert started.last_history_id == 50  # read again next time
+    assert "nested too deeply" in started.last_error
+    [(level, message)] = activity("orders_poll_failed")
+    assert level == "error"
+    assert message == (
+        f"Polling {shop.name} for orders failed: PrestaShop answered with XML "
+        f"nested too deeply to read; next poll in {shop.poll_interval_seconds} "
+        "s, from the same place."
+    )
+    assert activity("orders_poll_recovered") == []
+
+
+def test_an_unexpected_error_reaches_the_activity_log_with_its_reason(
+    shop, ps, started, poll, enqueued, monkeypatch
+):
+    ps.add_history(51, 73, 2)
+    monkeypatch.setattr(polling, "row_actions", mock.Mock(side_effect=KeyError("rules")))
+
+    poll()
+    poll()  # the same failure again is not logged twice
+
+    [(_, message)] = activity("orders_poll_failed")
+    assert "unexpected error" in message and "KeyError" in message
+    started.refresh_from_db()
+    assert started.last_history_id == 50
+
+
+def test_a_failure_for_a_new_reason_is_logged_again(shop, ps, started, poll, enqueued):
+    ps.errors[("GET", "order_histories")] = ps_error(503, 22, "The webservice is disabled")
+    poll()
+    ps.errors[("GET", "order_histories")] = (200, {"Content-Type": "text/xml"}, b"<prestashop")
+    poll()
+
+    reasons = [message for _, message in activity("orders_poll_failed")]
+    assert len(reasons) == 2 and "malformed XML" in reasons[1]
+
+
+def test_a_row_without_a_readable_state_is_skipped_with_a_warning_and_the_rest_goes_on(
+    shop, ps, started, poll, enqueued
+):
+    ps.errors[("GET", "order_histories")] = histories_page(
+        history_xml(51, state=""), history_xml(52, state="<nested>2</nested>"), history_xml(53)
+    )
+
+    assert poll() == 3
+
+    started.refresh_from_db()
+    assert (started.last_history_id, started.last_error) == (53, "")
+    skipped = activity("orders_poll_row_skipped")
+    assert [level for level, _ in skipped] == ["warning", "warning"]
+    assert skipped[0][1].startswith("Skipped status change #51 from ")
+    assert enqueued == [("order_sync_task", (shop.pk, 73))]  # row 53 still counts
+    assert activity("orders_poll_failed") == []
+
+
+def test_a_row_without_a_readable_id_fails_the_poll(shop, ps, started, poll, enqueued):
+    ps.errors[("GET", "order_histories")] = histories_page(history_xml(51), history_xml("x"))
+
+    poll()
+
+    started.refresh_from_db()
+    assert started.last_history_id == 50
+    [(_, message)] = activity("orders_poll_failed")
+    assert "without a readable id" in message
+
+
 def test_the_middlewares_own_status_changes_are_not_picked_up(shop, ps, started, poll, enqueued):
     OrderLink.objects.create(shop=shop, ps_order_id=73, last_history_id=50)
     own_history_record(shop_id=shop.pk, ps_order_id=73, state_id=6)  # announced, not bound yet
@@ -149,15 +252,27 @@ def test_two_polls_of_one_shop_never_overlap(shop, ps, started, rsps):
     assert len(rsps.calls) == 0
 
 
-def test_poll_due_enqueues_each_due_shop_once(shop, account, enqueued,
-                                              django_capture_on_commit_callbacks):
+def test_poll_due_enqueues_each_due_shop_once(
+    shop, account, enqueued, django_capture_on_commit_callbacks
+):
     from prestapicqer.models import Shop
 
-    recent = Shop.objects.create(account=account, name="Recent", prefix="R",
-                                 prestashop_url="https://r.example.com", webservice_key="K" * 32)
+    recent = Shop.objects.create(
+        account=account,
+        name="Recent",
+        prefix="R",
+        prestashop_url="https://r.example.com",
+        webservice_key="K" * 32,
+    )
     PollCursor.objects.create(shop=recent, last_polled_at=timezone.now())
-    Shop.objects.create(account=account, name="Off", prefix="OFF", enabled=False,
-                        prestashop_url="https://o.example.com", webservice_key="K" * 32)
+    Shop.objects.create(
+        account=account,
+        name="Off",
+        prefix="OFF",
+        enabled=False,
+        prestashop_url="https://o.example.com",
+        webservice_key="K" * 32,
+    )
 
     with django_capture_on_commit_callbacks(execute=True):
         assert orders_poll_due() == [shop.pk]
@@ -166,12 +281,16 @@ def test_poll_due_enqueues_each_due_shop_once(shop, account, enqueued,
     assert enqueued == [("orders_poll_task", (shop.pk,))]
 
 
-def test_reconcile_finds_a_row_the_cursor_passed_over(shop, ps, started, enqueued,
-                                                      django_capture_on_commit_callbacks):
+def test_reconcile_finds_a_row_the_cursor_passed_over(
+    shop, ps, started, enqueued, django_capture_on_commit_callbacks
+):
     started.last_history_id = 60
     started.save()
-    ps.records["configurations"]["1"] = {"id": "1", "name": "PS_TIMEZONE",
-                                         "value": "Europe/Amsterdam"}
+    ps.records["configurations"]["1"] = {
+        "id": "1",
+        "name": "PS_TIMEZONE",
+        "value": "Europe/Amsterdam",
+    }
     now_there = timezone.now().astimezone(ZoneInfo("Europe/Amsterdam"))
     ps.order["date_upd"] = now_there.strftime("%Y-%m-%d %H:%M:%S")
     ps.add_history(55, 73, 2)  # committed late: the cursor was already past it
@@ -186,7 +305,8 @@ def test_reconcile_finds_a_row_the_cursor_passed_over(shop, ps, started, enqueue
 
 
 def test_reconcile_ignores_orders_outside_the_window_and_rows_already_applied(
-        shop, ps, started, enqueued, django_capture_on_commit_callbacks):
+    shop, ps, started, enqueued, django_capture_on_commit_callbacks
+):
     ps.order["date_upd"] = "2020-01-01 00:00:00"
     ps.add_order(74)
     ps.records["orders"]["74"]["date_upd"] = timezone.now().strftime("%Y-%m-%d %H:%M:%S")
@@ -201,14 +321,24 @@ def test_reconcile_ignores_orders_outside_the_window_and_rows_already_applied(
 
 
 def test_reconcile_re_enqueues_links_with_outstanding_or_stuck_work(
-        shop, ps, started, enqueued, django_capture_on_commit_callbacks):
+    shop, ps, started, enqueued, django_capture_on_commit_callbacks
+):
     OrderLink.objects.create(shop=shop, ps_order_id=1, seen_history_id=70, last_history_id=60)
-    OrderLink.objects.create(shop=shop, ps_order_id=2, state=OrderLink.State.PUSHING,
-                             claimed_until=timezone.now() - timedelta(minutes=1))
-    OrderLink.objects.create(shop=shop, ps_order_id=3, state=OrderLink.State.PUSHING,
-                             claimed_until=timezone.now() + timedelta(minutes=1))
-    OrderLink.objects.create(shop=shop, ps_order_id=4, state=OrderLink.State.FAILED,
-                             seen_history_id=70)
+    OrderLink.objects.create(
+        shop=shop,
+        ps_order_id=2,
+        state=OrderLink.State.PUSHING,
+        claimed_until=timezone.now() - timedelta(minutes=1),
+    )
+    OrderLink.objects.create(
+        shop=shop,
+        ps_order_id=3,
+        state=OrderLink.State.PUSHING,
+        claimed_until=timezone.now() + timedelta(minutes=1),
+    )
+    OrderLink.objects.create(
+        shop=shop, ps_order_id=4, state=OrderLink.State.FAILED, seen_history_id=70
+    )
 
     with django_capture_on_commit_callbacks(execute=True):
         orders_reconcile(shop_id=shop.pk)
@@ -220,8 +350,9 @@ class TestPollNowEndpoint:
     def url(self, shop_id, token):
         return f"/orders/poll/{shop_id}/?token={token}"
 
-    def test_it_enqueues_a_poll_with_the_right_token(self, client, shop, enqueued,
-                                                     django_capture_on_commit_callbacks):
+    def test_it_enqueues_a_poll_with_the_right_token(
+        self, client, shop, enqueued, django_capture_on_commit_callbacks
+    ):
         with django_capture_on_commit_callbacks(execute=True):
             response = client.post(self.url(shop.pk, shop.full_sync_token))
         assert response.status_code == 202
