@@ -22,7 +22,7 @@ class WebhookEventAdmin(admin.ModelAdmin):
     actions = ["process_again"]
     fields = (
         "account", "event", "object_ref", "state", "attempts", "received_at", "claimed_at",
-        "processed_at", "result", "last_error", "dedupe_key", "payload_pretty",
+        "processed_at", "result", "last_error", "dedupe_key", "body_pretty",
     )
     readonly_fields = fields
 
@@ -42,9 +42,13 @@ class WebhookEventAdmin(admin.ModelAdmin):
     def outcome(self, obj: WebhookEvent) -> str:
         return (obj.last_error or obj.result)[:80]
 
-    @admin.display(description="payload")
-    def payload_pretty(self, obj: WebhookEvent) -> str:
-        return format_html("<pre>{}</pre>", json.dumps(obj.payload, indent=2, sort_keys=True))
+    @admin.display(description="body")
+    def body_pretty(self, obj: WebhookEvent) -> str:
+        # The body as received; indented when it is readable JSON.
+        payload = obj.payload
+        text = (json.dumps(payload, indent=2, sort_keys=True) if payload is not None
+                else bytes(obj.body).decode("utf-8", errors="replace"))
+        return format_html("<pre>{}</pre>", text)
 
     @admin.action(description="Process again", permissions=["change"])
     def process_again(self, request, queryset) -> None:

@@ -5,6 +5,8 @@ from django.utils import timezone
 
 from prestapicqer.models import PicqerAccount
 
+from .payloads import Delivery, delivery_read
+
 
 class WebhookEvent(models.Model):
     """One accepted Picqer delivery and what became of it.
@@ -28,7 +30,8 @@ class WebhookEvent(models.Model):
     dedupe_key = models.CharField(max_length=64, unique=True)
     # The resource the delivery is about, e.g. "idorder=240350427", for admin search.
     object_ref = models.CharField(max_length=64, blank=True, db_index=True)
-    payload = models.JSONField()
+    # The body exactly as Picqer signed it; see webhooks/payloads.py for why not jsonb.
+    body = models.BinaryField()
     received_at = models.DateTimeField(default=timezone.now, db_index=True)
     state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
     # Earliest time the sweeper may consider the row lost: set to the retry time on backoff.
@@ -46,3 +49,13 @@ class WebhookEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event} #{self.pk} ({self.state})"
+
+    @property
+    def delivery(self) -> Delivery:
+        """The stored body, parsed and judged (webhooks.payloads.delivery_read)."""
+        return delivery_read(bytes(self.body))
+
+    @property
+    def payload(self) -> dict | None:
+        """The parsed payload, or None when the body is not a readable JSON object."""
+        return self.delivery.payload

@@ -139,12 +139,16 @@ def _run_claimed(
         # A run that kept killing its worker: do not run it again (no redelivery loop).
         _fail(event, f"gave up after {MAX_ATTEMPTS} attempts (worker lost)")
         return None
+    delivery = event.delivery  # judged again: "process again" must not run an unreadable body
+    if delivery.ignored:
+        finish(event, State.IGNORED, delivery.ignored)
+        return None
     handler = handler_for(event.event)
     if handler is None:
         finish(event, State.IGNORED, f"no handler for event {event.event}")
         return None
     try:
-        result = handler(account=event.account, payload=event.payload)
+        result = handler(account=event.account, payload=delivery.payload)
     except EventIgnored as exc:
         finish(event, State.IGNORED, str(exc))
     except ApiError as exc:

@@ -1,13 +1,13 @@
 """Receiving Picqer deliveries: the guard ladder, the inbox insert, the publish.
 
 Order of the guards (sentry's ladder): who is it for (404), is it too big (413), is it really
-from Picqer (401, on the raw bytes, before any parsing), is it readable (400). Nothing that
-fails a guard is written to the database. What passes is stored, committed, and only then
-published to the broker; a broker failure costs latency of processing, never the event.
+from Picqer (401, on the raw bytes, before any parsing). Nothing that fails a guard is written
+to the database. Every validly signed body is stored as received (webhooks/payloads.py): a
+readable one is committed and only then published to the broker (a broker failure costs
+latency of processing, never the event); an unreadable one is stored already ignored, with
+the reason on the row, and acknowledged, so Picqer does not retry it into a deactivated hook.
 """
 
-import hashlib
-import json
 import logging
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext, suppress
@@ -23,14 +23,10 @@ from django.utils import timezone
 
 from .accounts import WebhookAccount, webhook_account_get, webhook_accounts_forget
 from .models import WebhookEvent
+from .payloads import dedupe_key_for, delivery_read, object_ref_from_payload
 from .signatures import picqer_signature_is_valid
 
 logger = logging.getLogger("webhooks.picqer")
-
-# Most specific first: a picklist payload also carries idorder, but two picklists of one
-# order must not share a key.
-OBJECT_ID_KEYS = ("idshipment", "idpicklist", "idorder", "idproduct", "idreturn", "idreceipt")
-
 
 @dataclass(frozen=True)
 class Receipt:
@@ -51,44 +47,6 @@ def _declared_length(content_length: str | None) -> int:
         return int(content_length or 0)
     except ValueError:
         return 0  # unreadable header: the real length below still applies
-
-
-def _parse(raw_body: bytes) -> dict | None:
-    """The JSON envelope, or None when it is not an object with a usable `event` name."""
-    try:
-        payload = json.loads(raw_body)
-    except ValueError:  # JSONDecodeError and UnicodeDecodeError both derive from it
-        return None
-    if not isinstance(payload, dict):
-        return None
-    event = payload.get("event")
-    if not isinstance(event, str) or not 0 < len(event) <= 100:
-        return None
-    return payload
-
-
-def object_ref_from_payload(payload: dict) -> str:
-    """`"idorder=123"`-style reference to the resource a delivery is about, or ""."""
-    data = payload.get("data")
-    if not isinstance(data, dict):
-        return ""
-    for key in OBJECT_ID_KEYS:
-        value = data.get(key)
-        if isinstance(value, int | str) and not isinstance(value, bool) and str(value):
-            return f"{key}={value}"[:64]
-    return ""
-
-
-def dedupe_key_for(*, account_id: int, payload: dict) -> str:
-    """Picqer sends no delivery id (picqer-api.md §6.3); a retry repeats the same payload.
-    The key is a hash of the canonical payload (sorted keys, so formatting cannot matter):
-    the envelope alone is not enough, because `event_triggered_at` has one-second resolution
-    and two real status changes of one order within a second (processing, then completed)
-    would collide and the second would be dropped. The account is part of the key so two
-    accounts can never collide."""
-    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
-    material = f"{account_id}|{canonical}".encode()
-    return hashlib.sha256(material).hexdigest()
 
 
 # A burst of deliveries shares one broker message (see webhook_events_wake).
@@ -148,15 +106,19 @@ def _savepoint_if_in_transaction() -> AbstractContextManager:
     return transaction.atomic() if transaction.get_connection().in_atomic_block else nullcontext()
 
 
-def webhook_event_store(*, account_id: int, payload: dict) -> Receipt:
+def webhook_event_store(*, account_id: int, raw_body: bytes) -> Receipt:
     """Insert the event once (a duplicate delivery is acknowledged without a second row) and
-    publish it after the commit, so the worker can never look for a row not yet visible."""
-    dedupe_key = dedupe_key_for(account_id=account_id, payload=payload)
+    publish it after the commit, so the worker can never look for a row not yet visible.
+    A delivery that is not to be processed is inserted already ignored: one INSERT either way."""
+    delivery = delivery_read(raw_body)
+    dedupe_key = dedupe_key_for(account_id=account_id, payload=delivery.payload, raw=raw_body)
+    finished = {"state": WebhookEvent.State.IGNORED, "result": delivery.ignored[:1000],
+                "processed_at": timezone.now()} if delivery.ignored else {}
     try:
         with _savepoint_if_in_transaction():
             event = WebhookEvent.objects.create(
-                account_id=account_id, event=payload["event"], dedupe_key=dedupe_key,
-                object_ref=object_ref_from_payload(payload), payload=payload,
+                account_id=account_id, event=delivery.event, dedupe_key=dedupe_key,
+                object_ref=object_ref_from_payload(delivery.payload), body=raw_body, **finished,
             )
     except IntegrityError:
         if not WebhookEvent.objects.filter(dedupe_key=dedupe_key).exists():
@@ -165,8 +127,12 @@ def webhook_event_store(*, account_id: int, payload: dict) -> Receipt:
             webhook_accounts_forget()
             return _refuse(404, "unknown_account", account=account_id)
         logger.info("webhooks.picqer.duplicate account=%s event=%s dedupe_key=%s",
-                    account_id, payload["event"], dedupe_key)
+                    account_id, delivery.event, dedupe_key)
         return Receipt(200, "duplicate")
+    if delivery.ignored:
+        logger.warning("webhooks.picqer.stored_ignored account=%s event_id=%s reason=%s",
+                       account_id, event.pk, delivery.ignored)
+        return Receipt(200, "stored_ignored")
     transaction.on_commit(webhook_events_wake)
     logger.info("webhooks.picqer.stored account=%s event=%s event_id=%s",
                 account_id, event.event, event.pk)
@@ -211,10 +177,7 @@ def _receive(*, webhook_key: UUID, content_length: str | None,
         signed = _signed_by(account, raw_body=raw_body, signature=signature)
     if not signed:
         return _refuse(401, "invalid_signature", account=account.pk)
-    payload = _parse(raw_body)
-    if payload is None:
-        return _refuse(400, "malformed_payload", account=account.pk)
-    return webhook_event_store(account_id=account.pk, payload=payload)
+    return webhook_event_store(account_id=account.pk, raw_body=raw_body)
 
 
 def _signed_by(account: WebhookAccount, *, raw_body: bytes, signature: str) -> bool:

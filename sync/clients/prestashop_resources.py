@@ -7,10 +7,18 @@ import secrets
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from .psquery import exact_value
+from .psquery import text_equals_filter
 
-STOCK_FIELDS = ["id", "id_product", "id_product_attribute", "id_shop", "id_shop_group",
-                "quantity", "depends_on_stock", "out_of_stock"]
+STOCK_FIELDS = [
+    "id",
+    "id_product",
+    "id_product_attribute",
+    "id_shop",
+    "id_shop_group",
+    "quantity",
+    "depends_on_stock",
+    "out_of_stock",
+]
 
 
 class PrestaShopResources:
@@ -27,21 +35,34 @@ class PrestaShopResources:
     ) -> list[dict]:
         """Several orders in one call (filter[id]=[1|2|3]); keep batches to ~200 ids."""
         wanted = "|".join(str(int(i)) for i in ids)
-        return self.list("orders", display=display, filters={"id": f"[{wanted}]"},
-                         sort="[id_ASC]") if wanted else []
+        return (
+            self.list("orders", display=display, filters={"id": f"[{wanted}]"}, sort="[id_ASC]")
+            if wanted
+            else []
+        )
 
     def orders_updated_since(
-        self, since: str, *, offset: int = 0, limit: int = 100,
+        self,
+        since: str,
+        *,
+        offset: int = 0,
+        limit: int = 100,
         display: str | Iterable[str] = "full",
     ) -> list[dict]:
         """Orders with date_upd > `since` ("YYYY-MM-DD HH:MM:SS", shop-local time)."""
-        return self.list("orders", display=display, filters={"date_upd": f">[{since}]"},
-                         sort="[date_upd_ASC,id_ASC]", limit=(offset, limit))
+        return self.list(
+            "orders",
+            display=display,
+            filters={"date_upd": f">[{since}]"},
+            sort="[date_upd_ASC,id_ASC]",
+            limit=(offset, limit),
+        )
 
     def order_histories_after(self, last_id: int, limit: int = 100) -> list[dict]:
         """Status changes with id > last_id, oldest first (the gap-free status cursor)."""
-        return self.list("order_histories", filters={"id": f">[{int(last_id)}]"},
-                         sort="[id_ASC]", limit=limit)
+        return self.list(
+            "order_histories", filters={"id": f">[{int(last_id)}]"}, sort="[id_ASC]", limit=limit
+        )
 
     def order_history_create(
         self, id_order: int, id_order_state: int, send_email: bool = True
@@ -50,7 +71,8 @@ class PrestaShopResources:
         (emails, invoice, stock re-injection on cancel). Not idempotent: compare the order's
         current_state first."""
         return self.create(
-            "order_histories", {"id_order": id_order, "id_order_state": id_order_state},
+            "order_histories",
+            {"id_order": id_order, "id_order_state": id_order_state},
             params={"sendemail": "1"} if send_email else None,
         )
 
@@ -75,9 +97,12 @@ class PrestaShopResources:
     ) -> dict:
         """Set tracking_number (before posting the Shipped state, so its email has it).
         `send_email` also sends PrestaShop's "in transit" email."""
-        return self.update("order_carriers", id_order_carrier,
-                           {"tracking_number": tracking_number},
-                           params={"sendemail": "1"} if send_email else None)
+        return self.update(
+            "order_carriers",
+            id_order_carrier,
+            {"tracking_number": tracking_number},
+            params={"sendemail": "1"} if send_email else None,
+        )
 
     # -- customers, addresses, countries, configuration -----------------------------------
 
@@ -100,8 +125,9 @@ class PrestaShopResources:
     def configurations(self, names: Iterable[str]) -> dict[str, str]:
         """{name: value} of configuration keys such as PS_TIMEZONE, PS_OS_SHIPPING."""
         wanted = "|".join(names)
-        rows = self.list("configurations", display=["name", "value"],
-                         filters={"name": f"[{wanted}]"})
+        rows = self.list(
+            "configurations", display=["name", "value"], filters={"name": f"[{wanted}]"}
+        )
         return {row.get("name", ""): row.get("value", "") for row in rows}
 
     # -- products, combinations, stock ----------------------------------------------------
@@ -113,27 +139,45 @@ class PrestaShopResources:
     def products_by_reference(
         self, reference: str, *, display: Iterable[str] = ("id", "reference", "ean13", "active")
     ) -> list[dict]:
-        """Products whose reference equals `reference` (references are not unique)."""
-        return self.list("products", display=list(display),
-                         filters={"reference": exact_value(reference)}, sort="[id_ASC]")
-
+        """Products whose reference equals `reference` exactly (references are not unique)."""
+        return self._by_exact_text("products", "reference", reference, display=display)
 
     def combinations_by_reference(
         self, reference: str, *, display: Iterable[str] = ("id", "id_product", "reference")
     ) -> list[dict]:
-        """Combinations whose reference equals `reference`."""
-        return self.list("combinations", display=list(display),
-                         filters={"reference": exact_value(reference)}, sort="[id_ASC]")
+        """Combinations whose reference equals `reference` exactly."""
+        return self._by_exact_text("combinations", "reference", reference, display=display)
+
+    def _by_exact_text(
+        self, resource: str, field: str, text: str, *, display: Iterable[str]
+    ) -> list[dict]:
+        """Records whose `field` equals `text` exactly (case, accents, trailing spaces), in
+        id order, whatever characters `text` holds. PrestaShop filters compare as MySQL does
+        and cannot express every character (psquery.text_equals_filter), so the filter only
+        narrows and the comparison is made here. A broader filter is read page by page."""
+        display = [*display, *([field] if field not in display else [])]
+        value, plain = text_equals_filter(text)
+        if plain:
+            rows = self.list(resource, display=display, filters={field: value}, sort="[id_ASC]")
+        else:
+            rows = self.iter_ids(
+                resource, display=display, page_size=1000, filters={field: value} if value else None
+            )
+        return [row for row in rows if row.get(field) == text]
 
     def stock_availables_iter(
-        self, *, filters: Mapping[str, Any] | None = None, page_size: int = 1000,
+        self,
+        *,
+        filters: Mapping[str, Any] | None = None,
+        page_size: int = 1000,
         display: Iterable[str] = STOCK_FIELDS,
     ) -> Iterator[dict]:
         """All stock_available rows (narrow display, id-cursor paging), e.g. filtered by
         {"id_shop": 1}. Skip rows with depends_on_stock=1 and aggregate rows
         (id_product_attribute=0) of products with combinations."""
-        return self.iter_ids("stock_availables", display=list(display), filters=filters,
-                             page_size=page_size)
+        return self.iter_ids(
+            "stock_availables", display=list(display), filters=filters, page_size=page_size
+        )
 
     def stock_availables_for_product(
         self, id_product: int, id_product_attribute: int | None = None
@@ -142,8 +186,7 @@ class PrestaShopResources:
         filters: dict[str, Any] = {"id_product": id_product}
         if id_product_attribute is not None:
             filters["id_product_attribute"] = id_product_attribute
-        return self.list("stock_availables", display=STOCK_FIELDS, filters=filters,
-                         sort="[id_ASC]")
+        return self.list("stock_availables", display=STOCK_FIELDS, filters=filters, sort="[id_ASC]")
 
     def stock_available_set_quantity(self, id_stock_available: int, quantity: int) -> dict:
         """Set the absolute sellable quantity of one row (idempotent; PATCH on 8.x+,
@@ -158,16 +201,16 @@ class PrestaShopResources:
 
     def customer_thread_for_order(self, id_order: int, *, email: str | None = None):
         """The order's customer thread (the one with `email` when given), or None."""
-        threads = self.list("customer_threads", filters={"id_order": id_order},
-                            sort="[id_ASC]")
+        threads = self.list("customer_threads", filters={"id_order": id_order}, sort="[id_ASC]")
         if email is not None:
             threads = [t for t in threads if t.get("email", "").lower() == email.lower()]
         return threads[0] if threads else None
 
     def customer_messages_for_thread(self, id_customer_thread: int) -> list[dict]:
         """Messages of one customer thread, oldest first."""
-        return self.list("customer_messages",
-                         filters={"id_customer_thread": id_customer_thread}, sort="[id_ASC]")
+        return self.list(
+            "customer_messages", filters={"id_customer_thread": id_customer_thread}, sort="[id_ASC]"
+        )
 
     def private_message_add(self, id_order: int, message: str, *, id_employee: int = 0) -> dict:
         """Add a private (staff-only) message to the order page, as the back office does
@@ -179,12 +222,25 @@ class PrestaShopResources:
         email = customer.get("email", "")
         thread = self.customer_thread_for_order(id_order, email=email)
         if thread is None:
-            thread = self.create("customer_threads", {
-                "id_lang": order.get("id_lang") or 1, "id_shop": order.get("id_shop") or 1,
-                "id_customer": order["id_customer"], "id_order": id_order, "id_contact": 0,
-                "email": email, "token": secrets.token_hex(6), "status": "open",
-            })
-        return self.create("customer_messages", {
-            "id_customer_thread": thread["id"], "id_employee": id_employee,
-            "message": message, "private": 1,
-        })
+            thread = self.create(
+                "customer_threads",
+                {
+                    "id_lang": order.get("id_lang") or 1,
+                    "id_shop": order.get("id_shop") or 1,
+                    "id_customer": order["id_customer"],
+                    "id_order": id_order,
+                    "id_contact": 0,
+                    "email": email,
+                    "token": secrets.token_hex(6),
+                    "status": "open",
+                },
+            )
+        return self.create(
+            "customer_messages",
+            {
+                "id_customer_thread": thread["id"],
+                "id_employee": id_employee,
+                "message": message,
+                "private": 1,
+            },
+        )

@@ -1,6 +1,7 @@
 """Change detection: the order_histories cursor, reconciliation, poll scheduling, poll-now."""
 
 from datetime import timedelta
+from unittest import mock
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -18,7 +19,7 @@ from sync.services.orders import (
     polling,
 )
 
-from .conftest import ps_error
+from .conftest import ps_document, ps_error
 
 pytestmark = pytest.mark.django_db
 
@@ -108,6 +109,107 @@ def test_a_failure_half_way_through_a_page_records_nothing(shop, ps, started, po
     assert started.last_history_id == 50
     assert not OrderLink.objects.exists()
     assert enqueued == []
+
+
+def histories_page(*records: str) -> tuple:
+    """An order_histories list answer holding the given raw <order_history> elements."""
+    inner = "".join(records)
+    return (
+        200,
+        {"Content-Type": "text/xml;charset=utf-8"},
+        ps_document(f"<order_histories>{inner}</order_histories>"),
+    )
+
+
+def history_xml(id_history: int, *, state: str = "2", extra: str = "") -> str:
+    return (
+        f"<order_history><id><![CDATA[{id_history}]]></id><id_employee><![CDATA[0]]>"
+        f"</id_employee><id_order_state><![CDATA[{state}]]></id_order_state><id_order>"
+        f"<![CDATA[73]]></id_order>{extra}</order_history>"
+    )
+
+
+def activity(action):
+    return list(
+        ActivityEntry.objects.filter(action=action).order_by("pk").values_list("level", "message")
+    )
+
+
+def test_a_deeply_nested_record_fails_the_poll_visibly_and_never_says_it_works_again(
+    shop, ps, started, poll, enqueued
+):
+    started.last_error = "PrestaShop: could not connect to shop.example.com"
+    started.save()
+    deep = "<x>" * 3000 + "</x>" * 3000
+    ps.errors[("GET", "order_histories")] = histories_page(history_xml(51, extra=deep))
+
+    assert poll() == 0
+
+    started.refresh_from_db()
+    assert started.last_history_id == 50  # read again next time
+    assert "nested too deeply" in started.last_error
+    [(level, message)] = activity("orders_poll_failed")
+    assert level == "error"
+    assert message == (
+        f"Polling {shop.name} for orders failed: PrestaShop answered with XML "
+        f"nested too deeply to read; next poll in {shop.poll_interval_seconds} "
+        "s, from the same place."
+    )
+    assert activity("orders_poll_recovered") == []
+
+
+def test_an_unexpected_error_reaches_the_activity_log_with_its_reason(
+    shop, ps, started, poll, enqueued, monkeypatch
+):
+    ps.add_history(51, 73, 2)
+    monkeypatch.setattr(polling, "row_actions", mock.Mock(side_effect=KeyError("rules")))
+
+    poll()
+    poll()  # the same failure again is not logged twice
+
+    [(_, message)] = activity("orders_poll_failed")
+    assert "unexpected error" in message and "KeyError" in message
+    started.refresh_from_db()
+    assert started.last_history_id == 50
+
+
+def test_a_failure_for_a_new_reason_is_logged_again(shop, ps, started, poll, enqueued):
+    ps.errors[("GET", "order_histories")] = ps_error(503, 22, "The webservice is disabled")
+    poll()
+    ps.errors[("GET", "order_histories")] = (200, {"Content-Type": "text/xml"}, b"<prestashop")
+    poll()
+
+    reasons = [message for _, message in activity("orders_poll_failed")]
+    assert len(reasons) == 2 and "malformed XML" in reasons[1]
+
+
+def test_a_row_without_a_readable_state_is_skipped_with_a_warning_and_the_rest_goes_on(
+    shop, ps, started, poll, enqueued
+):
+    ps.errors[("GET", "order_histories")] = histories_page(
+        history_xml(51, state=""), history_xml(52, state="<nested>2</nested>"), history_xml(53)
+    )
+
+    assert poll() == 3
+
+    started.refresh_from_db()
+    assert (started.last_history_id, started.last_error) == (53, "")
+    skipped = activity("orders_poll_row_skipped")
+    assert [level for level, _ in skipped] == ["warning", "warning"]
+    assert skipped[0][1].startswith("Skipped status change #51 from ")
+    assert enqueued == [("order_sync_task", (shop.pk, 73))]  # row 53 still counts
+    assert activity("orders_poll_failed") == []
+
+
+def test_a_row_without_a_readable_id_fails_the_poll(shop, ps, started, poll, enqueued):
+    ps.errors[("GET", "order_histories")] = histories_page(history_xml(51), history_xml("x"))
+
+    poll()
+
+    started.refresh_from_db()
+    assert started.last_history_id == 50
+    [(_, message)] = activity("orders_poll_failed")
+    assert "without a readable id" in message
 
 
 def test_the_middlewares_own_status_changes_are_not_picked_up(shop, ps, started, poll, enqueued):

@@ -10,6 +10,8 @@ from urllib.parse import parse_qsl, urlsplit
 import defusedxml.ElementTree as SafeET
 import responses
 
+from sandbox.prestashop.query import value_matcher
+
 BASE = "https://shop.example.com/api/"
 _PATH = re.compile(r"^/api/?([a-z_]*)/?(\d*)$")
 
@@ -23,8 +25,12 @@ def _field(name, value, resource_of=None) -> str:
     return f"<{name}{href}>{_cdata(value)}</{name}>"
 
 
-LINKS = {"id_order": "orders", "id_carrier": "carriers", "id_product": "products",
-         "id_shop": "shops"}
+LINKS = {
+    "id_order": "orders",
+    "id_carrier": "carriers",
+    "id_product": "products",
+    "id_shop": "shops",
+}
 
 
 def _singular(resource: str) -> str:
@@ -58,12 +64,17 @@ class FakePrestaShop:
         return f"<{_singular(resource)}>{body}</{_singular(resource)}>"
 
     def _doc(self, inner: str) -> str:
-        return ('<?xml version="1.0" encoding="UTF-8"?>\n<prestashop '
-                f'xmlns:xlink="http://www.w3.org/1999/xlink">{inner}</prestashop>')
+        return (
+            '<?xml version="1.0" encoding="UTF-8"?>\n<prestashop '
+            f'xmlns:xlink="http://www.w3.org/1999/xlink">{inner}</prestashop>'
+        )
 
     def _reply(self, status: int, body: str = ""):
-        return status, {"PSWS-Version": self.version, "Content-Type": "text/xml;charset=utf-8"}, \
-            body
+        return (
+            status,
+            {"PSWS-Version": self.version, "Content-Type": "text/xml;charset=utf-8"},
+            body,
+        )
 
     # -- handling --------------------------------------------------------------------------
 
@@ -77,8 +88,13 @@ class FakePrestaShop:
         table = self.records.setdefault(resource, {})
         if request.method == "GET" and id_:
             if int(id_) not in table:
-                return self._reply(404, self._doc("<errors><error><code>87</code><message>"
-                                                  "not found</message></error></errors>"))
+                return self._reply(
+                    404,
+                    self._doc(
+                        "<errors><error><code>87</code><message>"
+                        "not found</message></error></errors>"
+                    ),
+                )
             return self._reply(200, self._doc(self._record_xml(resource, table[int(id_)])))
         if request.method == "GET":
             return self._reply(200, self._doc(self._list(resource, table, params)))
@@ -86,9 +102,14 @@ class FakePrestaShop:
         self.writes.append((request.method, resource, fields))
         if (resource, int(id_ or 0)) in self.refuse:
             code, message = self.refuse[(resource, int(id_))]
-            return self._reply(500, self._doc(f"<errors><error><code>{_cdata(code)}</code>"
-                                              f"<message>{_cdata(message)}</message></error>"
-                                              "</errors>"))
+            return self._reply(
+                500,
+                self._doc(
+                    f"<errors><error><code>{_cdata(code)}</code>"
+                    f"<message>{_cdata(message)}</message></error>"
+                    "</errors>"
+                ),
+            )
         if request.method == "POST":
             created = self._create(resource, fields)
             if resource in self.fail_after_write:  # saved, but the answer never arrives
@@ -104,8 +125,7 @@ class FakePrestaShop:
         new_id = max(self.records[resource], default=0) + 1
         record = self.add(resource, {"id": new_id, **fields})
         if resource == "order_histories":
-            self.get("orders", int(fields["id_order"]))["current_state"] = \
-                fields["id_order_state"]
+            self.get("orders", int(fields["id_order"]))["current_state"] = fields["id_order_state"]
         return record
 
     @staticmethod
@@ -119,7 +139,7 @@ class FakePrestaShop:
         if "limit" in params:
             parts = [int(p) for p in params["limit"].split(",")]
             start, count = (parts[0], parts[1]) if len(parts) == 2 else (0, parts[0])
-            rows = rows[start:start + count]
+            rows = rows[start : start + count]
         display = params.get("display")
         if display is None:
             items = "".join(f'<{_singular(resource)} id="{r["id"]}"/>' for r in rows)
@@ -130,13 +150,10 @@ class FakePrestaShop:
 
     @staticmethod
     def _matches(record: dict, params: dict) -> bool:
-        for key, value in params.items():
-            if not key.startswith("filter["):
-                continue
-            actual = record.get(key[7:-1], "")
-            if value.startswith(">["):
-                if not int(actual or 0) > int(value[2:-1]):
-                    return False
-            elif actual.lower() not in [v.lower() for v in value.strip("[]").split("|")]:
-                return False  # MySQL's default collation: case-insensitive
-        return True
+        # Filter values are read as PrestaShop reads them (the sandbox emulator's parser,
+        # docs/prestashop-filters.md), so `[`, `|` or `%` in a value behave as in a shop.
+        return all(
+            value_matcher(value)(record.get(key[7:-1], ""))
+            for key, value in params.items()
+            if key.startswith("filter[")
+        )

@@ -18,8 +18,7 @@ def stock_writes(ps):
     return [w for w in ps.writes if w[1] == "stock_availables"]
 
 
-def test_free_stock_is_summed_over_all_warehouses_when_none_are_chosen(shop, ps,
-                                                                       picqer_products):
+def test_free_stock_is_summed_over_all_warehouses_when_none_are_chosen(shop, ps, picqer_products):
     picqer_products.add(138, "6531-RB-7-9", 35, 7)
     seed_simple(ps, 1, "6531-RB-7-9", 10)
     assert stock_sync_product(shop=shop, idproduct=138) == "6531-RB-7-9: set to 42"
@@ -90,9 +89,37 @@ def test_product_missing_in_prestashop_is_ignored_with_a_reason(shop, ps, picqer
     assert stock_writes(ps) == []
 
 
+@pytest.mark.parametrize(
+    "reference",
+    [
+        "KIT[2]",
+        "[BOX]",
+        "SKU]9",
+        "A|B",
+        "12,5",
+        "50%",
+        "50% OFF",
+        "RED SHIRT L",
+        "Größe-42 ü",
+        "[]|",
+        " lead",
+    ],
+)
+def test_references_with_filter_characters_reach_their_stock_row(
+    shop, ps, picqer_products, reference
+):
+    # The fake shop reads filter values as PrestaShop does: `[A[1]]` adds no condition,
+    # `[A|B]` is an OR, `[12,5]` a BETWEEN, and `=` ignores case and trailing spaces.
+    picqer_products.add(138, reference, 35)
+    seed_simple(ps, 1, reference.upper() + " ", 10)  # what MySQL's `=` would also return
+    seed_simple(ps, 2, reference, 10)
+    seed_simple(ps, 3, "X" + reference, 10)
+    assert stock_sync_product(shop=shop, idproduct=138) == f"{reference}: set to 35"
+    assert stock_writes(ps) == [("PATCH", "stock_availables", {"id": "2", "quantity": "35"})]
+
+
 def test_unknown_picqer_product_is_ignored(shop, ps, picqer_products):
-    assert stock_sync_product(shop=shop, idproduct=999) == \
-        "ignored: Picqer product 999 not found"
+    assert stock_sync_product(shop=shop, idproduct=999) == "ignored: Picqer product 999 not found"
 
 
 def test_multistore_writes_only_this_shops_row(shop, ps, picqer_products, rsps):
@@ -107,31 +134,39 @@ def test_multistore_writes_only_this_shops_row(shop, ps, picqer_products, rsps):
 
 
 def test_ten_webhooks_in_a_burst_schedule_one_update(shop, django_capture_on_commit_callbacks):
-    with mock.patch.object(stock_sync_product_task, "apply_async") as apply_async, \
-            django_capture_on_commit_callbacks(execute=True):
-        results = [stock_product_changed(account=shop.account, idproduct=138)
-                   for _ in range(10)]
+    with (
+        mock.patch.object(stock_sync_product_task, "apply_async") as apply_async,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        results = [stock_product_changed(account=shop.account, idproduct=138) for _ in range(10)]
     apply_async.assert_called_once_with((shop.pk, 138), countdown=5)
     assert results[1] == "DEV: update already pending"
 
 
 def test_a_broker_failure_is_retryable_and_does_not_swallow_the_next_change(
-        shop, django_capture_on_commit_callbacks):
+    shop, django_capture_on_commit_callbacks
+):
     from kombu.exceptions import OperationalError
 
     from sync.clients.errors import BrokerUnavailableError
 
-    with mock.patch.object(stock_sync_product_task, "apply_async",
-                           side_effect=OperationalError("Error 111")), \
-            pytest.raises(BrokerUnavailableError) as raised, \
-            django_capture_on_commit_callbacks(execute=True):
+    with (
+        mock.patch.object(
+            stock_sync_product_task, "apply_async", side_effect=OperationalError("Error 111")
+        ),
+        pytest.raises(BrokerUnavailableError) as raised,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
         stock_product_changed(account=shop.account, idproduct=138)
     assert raised.value.retryable  # the webhook inbox retries the event with backoff
 
-    with mock.patch.object(stock_sync_product_task, "apply_async") as apply_async, \
-            django_capture_on_commit_callbacks(execute=True):
-        assert stock_product_changed(account=shop.account, idproduct=138) == \
-            "DEV: update in 5 s"  # the marker of the failed publish is gone
+    with (
+        mock.patch.object(stock_sync_product_task, "apply_async") as apply_async,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        assert (
+            stock_product_changed(account=shop.account, idproduct=138) == "DEV: update in 5 s"
+        )  # the marker of the failed publish is gone
     apply_async.assert_called_once_with((shop.pk, 138), countdown=5)
 
 
@@ -140,11 +175,12 @@ def test_the_task_releases_the_burst_before_reading_picqer(
 ):
     picqer_products.add(138, "6531-RB-7-9", 3)
     seed_simple(ps, 1, "6531-RB-7-9", 10)
-    with mock.patch.object(stock_sync_product_task, "apply_async") as apply_async, \
-            django_capture_on_commit_callbacks(execute=True):
+    with (
+        mock.patch.object(stock_sync_product_task, "apply_async") as apply_async,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
         stock_product_changed(account=shop.account, idproduct=138)
-        assert stock_sync_product_task.apply(args=(shop.pk, 138)).get() == \
-            "6531-RB-7-9: set to 3"
+        assert stock_sync_product_task.apply(args=(shop.pk, 138)).get() == "6531-RB-7-9: set to 3"
         stock_product_changed(account=shop.account, idproduct=138)
     assert apply_async.call_count == 2
 
@@ -166,8 +202,10 @@ def test_no_stock_shop_means_ignored(shop):
 
 def test_rate_limit_retries_after_the_asked_delay(shop):
     error = ApiRateLimitedError("slow down", retry_after=30, service="Picqer")
-    with mock.patch("sync.tasks.stock.stock_sync_product", side_effect=error), \
-            mock.patch.object(stock_sync_product_task, "retry", side_effect=Retry()) as retry, \
-            pytest.raises(Retry):
+    with (
+        mock.patch("sync.tasks.stock.stock_sync_product", side_effect=error),
+        mock.patch.object(stock_sync_product_task, "retry", side_effect=Retry()) as retry,
+        pytest.raises(Retry),
+    ):
         stock_sync_product_task.run(shop.pk, 138)
     assert retry.call_args.kwargs["countdown"] >= 30

@@ -93,7 +93,7 @@ def make_event(account, *, event=TEST_EVENT, key="k1", **fields):
 
     return WebhookEvent.objects.create(
         account=account, event=event, dedupe_key=key,
-        payload={"event": event, "data": {"idorder": 7}}, **fields,
+        body=json.dumps({"event": event, "data": {"idorder": 7}}).encode(), **fields,
     )
 
 

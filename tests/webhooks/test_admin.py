@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from webhooks.models import WebhookEvent
 
-from .conftest import payload
+from .conftest import fixture_body
 
 pytestmark = pytest.mark.django_db
 State = WebhookEvent.State
@@ -16,7 +16,7 @@ def events(account):
     def make(key, state):
         return WebhookEvent.objects.create(
             account=account, event="orders.status_changed", dedupe_key=key, state=state,
-            object_ref="idorder=240350427", payload=payload("orders.status_changed__completed"),
+            object_ref="idorder=240350427", body=fixture_body("orders.status_changed__completed"),
             attempts=3, last_error="ApiAuthError: wrong key" if state == State.FAILED else "",
         )
 

@@ -12,7 +12,7 @@ from webhooks.handlers import (
 from webhooks.models import WebhookEvent
 from webhooks.processing import webhook_event_run
 
-from .conftest import payload
+from .conftest import fixture_body, payload
 
 
 @pytest.fixture
@@ -145,7 +145,7 @@ def test_it_processes_a_stored_stock_event_through_the_registry(account, fake_se
     calls = fake_service("sync.services.stock", "stock_product_changed")
     event = WebhookEvent.objects.create(
         account=account, event="products.free_stock_changed", dedupe_key="x",
-        payload=payload("products.free_stock_changed__single"),
+        body=fixture_body("products.free_stock_changed__single"),
     )
     webhook_event_run(event_id=event.pk)
 

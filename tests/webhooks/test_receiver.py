@@ -98,15 +98,26 @@ def test_it_logs_refusals_by_stable_name_without_secrets(deliver, caplog):
 
 
 @pytest.mark.parametrize(
-    "body",
-    [b"{not json", b"", b"[1, 2]", b'{"idhook": 1, "data": {}}', b'{"event": 5}',
-     b"\xff\xfe garbage"],
-    ids=["broken", "empty", "list", "no-event", "event-not-text", "not-utf8"],
+    ("body", "reason"),
+    [(b"{not json", "not JSON"), (b"", "not JSON"), (b"[1, 2]", "not a JSON object"),
+     (b'{"idhook": 1, "data": {}}', "no Picqer event name"),
+     (b'{"event": 5}', "no Picqer event name"),
+     (b'{"event": "orders.\\u0000created"}', "no Picqer event name"),
+     (b"\xff\xfe garbage", "not UTF-8")],
+    ids=["broken", "empty", "list", "no-event", "event-not-text", "event-with-nul", "not-utf8"],
 )
-def test_it_answers_400_to_signed_but_unreadable_payloads(deliver, body):
+def test_it_stores_signed_but_unreadable_bodies_as_ignored_and_acknowledges_them(
+    deliver, woken, body, reason
+):
+    # Picqer retries a refused delivery for hours, then deactivates the hook
+    # (picqer-api.md §6.5): a signed body is kept and acknowledged, never refused.
     response = deliver(body)
-    assert response.status_code == 400
-    assert WebhookEvent.objects.count() == 0
+    assert (response.status_code, response.content) == (200, b"stored_ignored")
+    event = WebhookEvent.objects.get()
+    assert (event.state, bytes(event.body)) == (WebhookEvent.State.IGNORED, body)
+    assert event.result.startswith("ignored: ") and reason in event.result
+    assert event.processed_at is not None
+    assert woken == []  # nothing to process
 
 
 def test_it_answers_404_for_an_unknown_account(client, account):
@@ -225,7 +236,7 @@ def test_it_publishes_nothing_when_the_transaction_rolls_back(
         pytest.raises(RuntimeError),
         transaction.atomic(),
     ):
-        webhook_event_store(account_id=account.pk, payload=payload(ORDER))
+        webhook_event_store(account_id=account.pk, raw_body=fixture_body(ORDER))
         raise RuntimeError("rolled back")
     assert callbacks == []
     assert woken == []

@@ -7,6 +7,7 @@ OrderLinks (in the same transaction), so a shop that is down is picked up where 
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -19,13 +20,15 @@ from django.utils import timezone
 from prestapicqer.models import Shop
 from prestapicqer.services.shops import shop_token_is_valid
 from sync.activity import activity_log
-from sync.clients.errors import ApiError
+from sync.clients.errors import ApiError, ApiResponseError
 from sync.clients.prestashop import PrestaShopClient
 from sync.models.orders import PollCursor
 
 from .links import order_link_mark_seen
 from .loop_guard import own_history_ids
 from .rules import row_actions
+
+logger = logging.getLogger("sync.orders.polling")
 
 PAGE_SIZE = 100
 MAX_PAGES = 20  # per run; the next run continues (keeps one task well under its time limit)
@@ -46,8 +49,9 @@ def orders_poll_due(*, now=None) -> list[int]:
     for shop in shops_active():
         last = last_polled.get(shop.pk)
         interval = shop.poll_interval_seconds
-        if (last is None or (now - last).total_seconds() >= interval) and \
-                orders_poll_enqueue(shop_id=shop.pk, interval=interval):
+        if (last is None or (now - last).total_seconds() >= interval) and orders_poll_enqueue(
+            shop_id=shop.pk, interval=interval
+        ):
             enqueued.append(shop.pk)
     return enqueued
 
@@ -90,7 +94,7 @@ def orders_poll(*, shop_id: int) -> int:
         ps = PrestaShopClient.for_shop(shop)
         try:
             read = _poll_pages(shop, cursor, ps)
-        except ApiError as exc:
+        except Exception as exc:  # noqa: BLE001 - every failure must reach the activity log
             _poll_failed(shop, cursor, exc)
             return 0
         _poll_succeeded(shop, cursor)
@@ -109,10 +113,11 @@ def _poll_pages(shop: Shop, cursor: PollCursor, ps: PrestaShopClient) -> int:
         rows = ps.order_histories_after(cursor.last_history_id, limit=PAGE_SIZE)
         if not rows:
             break
+        newest = max(_history_id(row) for row in rows)
         triggered = _orders_triggered(shop=shop, ps=ps, rows=rows)
         with transaction.atomic():  # the marks and the cursor move together
             _orders_mark(shop, triggered)
-            cursor.last_history_id = max(int(r["id"]) for r in rows)
+            cursor.last_history_id = newest
             cursor.save(update_fields=["last_history_id"])
         read += len(rows)
         if len(rows) < PAGE_SIZE:
@@ -126,13 +131,16 @@ def _cursor_start(shop: Shop, cursor: PollCursor, ps: PrestaShopClient) -> None:
     newest = ps.list("order_histories", display=["id"], sort="[id_DESC]", limit=1)
     cursor.start_history_id = cursor.last_history_id = int(newest[0]["id"]) if newest else 0
     cursor.save(update_fields=["start_history_id", "last_history_id"])
-    activity_log(action="orders_poll_start", shop=shop, account=shop.account,
-                 message=f"Order polling starts after status change #{cursor.start_history_id}; "
-                 "earlier orders are not sent to Picqer.")
+    activity_log(
+        action="orders_poll_start",
+        shop=shop,
+        account=shop.account,
+        message=f"Order polling starts after status change #{cursor.start_history_id}; "
+        "earlier orders are not sent to Picqer.",
+    )
 
 
-def orders_mark_rows(*, shop: Shop, ps: PrestaShopClient,
-                     rows: Iterable[dict[str, Any]]) -> int:
+def orders_mark_rows(*, shop: Shop, ps: PrestaShopClient, rows: Iterable[dict[str, Any]]) -> int:
     """Record on their OrderLinks the rows that trigger a rule (not our own changes, only
     orders of this shop) and enqueue those orders. Returns how many orders were marked."""
     return _orders_mark(shop, _orders_triggered(shop=shop, ps=ps, rows=rows))
@@ -146,11 +154,12 @@ class _Triggered:
     reference: str
 
 
-def _orders_triggered(*, shop: Shop, ps: PrestaShopClient,
-                      rows: Iterable[dict[str, Any]]) -> list[_Triggered]:
+def _orders_triggered(
+    *, shop: Shop, ps: PrestaShopClient, rows: Iterable[dict[str, Any]]
+) -> list[_Triggered]:
     """The orders of this shop that `rows` trigger a rule for. Reads PrestaShop, so it runs
     outside any transaction (SQLite's write lock must not wait on a remote shop)."""
-    rows = list(rows)
+    rows = _readable_rows(shop, rows)
     own = own_history_ids(shop_id=shop.pk, rows=rows)
     latest: dict[int, tuple[int, bool]] = {}  # order id -> (newest row id, may create)
     for row in rows:
@@ -162,38 +171,105 @@ def _orders_triggered(*, shop: Shop, ps: PrestaShopClient,
     if not latest:
         return []
     # Multistore: order_histories are not shop-restricted, orders are (id_shop on the call).
-    orders = {int(o["id"]): o for o in ps.orders_by_ids(
-        latest, display=["id", "reference", "id_shop"])}
+    orders = {
+        int(o["id"]): o for o in ps.orders_by_ids(latest, display=["id", "reference", "id_shop"])
+    }
     triggered = []
     for order_id, (history_id, create) in latest.items():
         order = orders.get(order_id)
-        if order is None or (shop.prestashop_shop_id and int(order.get("id_shop") or 0)
-                             not in (0, shop.prestashop_shop_id)):
+        if order is None or (
+            shop.prestashop_shop_id
+            and int(order.get("id_shop") or 0) not in (0, shop.prestashop_shop_id)
+        ):
             continue
         triggered.append(_Triggered(order_id, history_id, create, order.get("reference") or ""))
     return triggered
 
 
+def _history_id(row: dict[str, Any]) -> int:
+    """The id of an order_histories row. Without one the page cannot be placed in the id
+    order the cursor relies on, so the poll fails (visibly) rather than guess."""
+    try:
+        return int(row["id"])
+    except (KeyError, TypeError, ValueError):
+        raise ApiResponseError(
+            f"answered with an order_histories row without a readable id ({str(row)[:200]})",
+            service="PrestaShop",
+        ) from None
+
+
+def _readable_rows(shop: Shop, rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows whose id, order and state are numbers. Any other row is skipped with a
+    warning, and the cursor still moves past it: one broken row must not stop the shop's
+    order sync for good, and the reconciliation re-reads the histories of recent orders."""
+    readable = []
+    for row in rows:
+        try:
+            int(row["id"]), int(row["id_order"]), int(row["id_order_state"])
+        except (KeyError, TypeError, ValueError):
+            activity_log(
+                action="orders_poll_row_skipped",
+                level="warning",
+                shop=shop,
+                account=shop.account,
+                message=f"Skipped status change #{row.get('id') or '?'} from {shop.name}: "
+                f"PrestaShop sent it without a readable order or status ({str(row)[:200]}). "
+                "Check that order in PrestaShop; it is not sent to Picqer by this change.",
+            )
+            continue
+        readable.append(row)
+    return readable
+
+
 def _orders_mark(shop: Shop, triggered: list[_Triggered]) -> int:
-    return sum(order_link_mark_seen(shop=shop, ps_order_id=t.order_id,
-                                    history_id=t.history_id, ps_reference=t.reference,
-                                    create=t.create) for t in triggered)
+    return sum(
+        order_link_mark_seen(
+            shop=shop,
+            ps_order_id=t.order_id,
+            history_id=t.history_id,
+            ps_reference=t.reference,
+            create=t.create,
+        )
+        for t in triggered
+    )
 
 
-def _poll_failed(shop: Shop, cursor: PollCursor, exc: ApiError) -> None:
-    """Remember the error; log it once when the shop becomes unreachable, not every poll."""
-    first = not cursor.last_error
-    cursor.last_error, cursor.last_polled_at = str(exc)[:1000], timezone.now()
+def _failure_reason(exc: Exception) -> str:
+    """The failure in plain words (client errors already are; the rest gets named)."""
+    if isinstance(exc, ApiError):
+        return str(exc)
+    if isinstance(exc, RecursionError):
+        return "PrestaShop answered with XML nested too deeply to read"
+    return f"an unexpected error while reading PrestaShop's answer ({type(exc).__name__}: {exc})"
+
+
+def _poll_failed(shop: Shop, cursor: PollCursor, exc: Exception) -> None:
+    """Remember the error; log it when polling starts failing or fails for a new reason, not
+    on every poll with the same one (the cockpit shows the cursor's last error meanwhile)."""
+    reason = _failure_reason(exc)[:1000]
+    if not isinstance(exc, ApiError):
+        logger.exception("orders.poll.crashed shop=%s", shop.pk)
+    changed = reason != cursor.last_error
+    cursor.last_error, cursor.last_polled_at = reason, timezone.now()
     cursor.save(update_fields=["last_error", "last_polled_at"])
-    if first:
-        activity_log(action="orders_poll_failed", level="error", shop=shop, account=shop.account,
-                     message=f"Polling PrestaShop for orders failed: {exc}. Polling continues "
-                     "and resumes from the same place.")
+    if changed:
+        activity_log(
+            action="orders_poll_failed",
+            level="error",
+            shop=shop,
+            account=shop.account,
+            message=f"Polling {shop.name} for orders failed: {reason}; next poll in "
+            f"{shop.poll_interval_seconds} s, from the same place.",
+        )
 
 
 def _poll_succeeded(shop: Shop, cursor: PollCursor) -> None:
     if cursor.last_error:
-        activity_log(action="orders_poll_recovered", shop=shop, account=shop.account,
-                     message="Polling PrestaShop for orders works again.")
+        activity_log(
+            action="orders_poll_recovered",
+            shop=shop,
+            account=shop.account,
+            message="Polling PrestaShop for orders works again.",
+        )
     cursor.last_error, cursor.last_polled_at = "", timezone.now()
     cursor.save(update_fields=["last_error", "last_polled_at"])
