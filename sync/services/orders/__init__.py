@@ -2,19 +2,20 @@
 
 Entry points (all callable with plain ids, as the Celery tasks and end-to-end tests do):
 `orders_poll`, `orders_poll_due`, `orders_poll_enqueue`, `orders_poll_now`, `order_sync`,
-`order_give_up`, `orders_reconcile`, `orders_reconcile_shops`, `order_links_retry`; the loop
-guard's
+`order_give_up`, `orders_reconcile`, `orders_reconcile_shops`, `order_links_retry`,
+`order_links_give_up`; the loop guard's
 `own_history_record` is for code that posts PrestaShop order statuses.
 """
 
-from .links import OrderBusyError, order_give_up, order_links_retry
+from .links import OrderBusyError, order_give_up, order_links_give_up, order_links_retry
 from .loop_guard import own_history_record
 from .polling import orders_poll, orders_poll_due, orders_poll_enqueue, orders_poll_now
 from .reconcile import orders_reconcile, orders_reconcile_shops
 from .rules import order_sync
 
 __all__ = [
-    "OrderBusyError", "order_give_up", "order_links_retry", "order_sync", "orders_poll",
+    "OrderBusyError", "order_give_up", "order_links_give_up", "order_links_retry", "order_sync",
+    "orders_poll",
     "orders_poll_due", "orders_poll_enqueue", "orders_poll_now", "orders_reconcile",
     "orders_reconcile_shops", "own_history_record",
 ]

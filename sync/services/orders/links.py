@@ -135,6 +135,23 @@ def order_give_up(*, shop_id: int, ps_order_id: int, reason: str) -> None:
     link = OrderLink.objects.filter(shop_id=shop_id, ps_order_id=ps_order_id).first()
     if link is None or link.state == OrderLink.State.FAILED:
         return
-    link.state, link.last_error = OrderLink.State.FAILED, f"Gave up after retries: {reason}"
+    _link_fail(link, f"Gave up after retries: {reason}")
+
+
+def order_links_give_up(*, link_ids: list[int]) -> int:
+    """Cockpit/admin "Give up": orders waiting or in progress that no worker holds right now
+    are marked failed (the operator can push them again later). Returns how many."""
+    now = timezone.now()
+    count = 0
+    for link in OrderLink.objects.select_related("shop__account").filter(
+            Q(claimed_until__isnull=True) | Q(claimed_until__lt=now), pk__in=link_ids,
+            state__in=[OrderLink.State.PENDING, OrderLink.State.PUSHING]):
+        _link_fail(link, "The operator gave up on this order.")
+        count += 1
+    return count
+
+
+def _link_fail(link: OrderLink, reason: str) -> None:
+    link.state, link.last_error = OrderLink.State.FAILED, reason
     link.save(update_fields=["state", "last_error", "updated_at"])
     order_log(link, "order_failed", link.last_error, level="error")
