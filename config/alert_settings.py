@@ -15,5 +15,6 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 
 CELERY_BEAT_SCHEDULE["alerts-evaluate"] = {
-    "task": "sync.tasks.alerts.alerts_evaluate_task", "schedule": 60.0,
+    "task": "sync.tasks.alerts.alerts_evaluate_task",
+    "schedule": 60.0,
 }

@@ -27,7 +27,8 @@ class Alert(models.Model):
         ordering = ["-opened_at", "-id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["kind", "subject_key"], condition=Q(resolved_at__isnull=True),
+                fields=["kind", "subject_key"],
+                condition=Q(resolved_at__isnull=True),
                 name="alert_one_open_per_subject",
             ),
         ]

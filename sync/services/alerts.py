@@ -95,8 +95,10 @@ def _local(moment: datetime) -> str:
 
 
 def _orders_listed(links: list[OrderLink], describe) -> str:
-    lines = [f"- {link.shop.prefix} #{link.ps_order_id} / {link.ps_reference}: "
-             f"{describe(link)}" for link in links[:LISTED_PER_ALERT]]
+    lines = [
+        f"- {link.shop.prefix} #{link.ps_order_id} / {link.ps_reference}: {describe(link)}"
+        for link in links[:LISTED_PER_ALERT]
+    ]
     if len(links) > LISTED_PER_ALERT:
         lines.append(f"- … and {len(links) - LISTED_PER_ALERT} more (see the cockpit)")
     return "\n".join(lines)
@@ -113,22 +115,39 @@ def _order_conditions(now: datetime) -> list[Condition]:
     conditions = []
     for links in _per_shop(orders_failed(limit=200)).values():
         shop = links[0].shop
-        conditions.append(Condition(
-            "order_failed", f"shop:{shop.pk}", shop.name,
-            f"{len(links)} order(s) of {shop.name} failed for good and will not be retried "
-            f"by themselves:\n{_orders_listed(links, lambda link: link.last_error)}",
-            min(link.updated_at for link in links), shop.account_id))
+        conditions.append(
+            Condition(
+                "order_failed",
+                f"shop:{shop.pk}",
+                shop.name,
+                f"{len(links)} order(s) of {shop.name} failed for good and will not be retried "
+                f"by themselves:\n{_orders_listed(links, lambda link: link.last_error)}",
+                min(link.updated_at for link in links),
+                shop.account_id,
+            )
+        )
     stuck = orders_stuck(older_than=now - ORDER_STUCK_AFTER, now=now, limit=200)
     for links in _per_shop(stuck).values():
         shop = links[0].shop
-        conditions.append(Condition(
-            "order_stuck", f"shop:{shop.pk}", shop.name,
-            f"{len(links)} order(s) of {shop.name} have been waiting or in progress for "
-            f"more than {int(ORDER_STUCK_AFTER.total_seconds() // 60)} minutes:\n"
-            + _orders_listed(links, lambda link: f"{link.get_state_display()} since "
-                             f"{_local(link.updated_at)}" + (f"; {link.last_error}"
-                                                            if link.last_error else "")),
-            min(link.updated_at for link in links), shop.account_id))
+        conditions.append(
+            Condition(
+                "order_stuck",
+                f"shop:{shop.pk}",
+                shop.name,
+                f"{len(links)} order(s) of {shop.name} have been waiting or in progress for "
+                f"more than {int(ORDER_STUCK_AFTER.total_seconds() // 60)} minutes:\n"
+                + _orders_listed(
+                    links,
+                    lambda link: (
+                        f"{link.get_state_display()} since "
+                        f"{_local(link.updated_at)}"
+                        + (f"; {link.last_error}" if link.last_error else "")
+                    ),
+                ),
+                min(link.updated_at for link in links),
+                shop.account_id,
+            )
+        )
     return conditions
 
 
@@ -140,24 +159,42 @@ def _shop_conditions(now: datetime) -> list[Condition]:
         shop = shops[shop_id]
         error = next(c.last_error for c in cursors if c.shop_id == shop_id)
         if key_refused(error):
-            conditions.append(Condition(
-                "key_refused", f"shop:{shop_id}", f"PrestaShop {shop.name}",
-                f"PrestaShop refused the webservice key of {shop.name}: {error}\nCheck the "
-                "key and its permissions in PrestaShop (Advanced Parameters > Webservice).",
-                since, shop.account_id))
+            conditions.append(
+                Condition(
+                    "key_refused",
+                    f"shop:{shop_id}",
+                    f"PrestaShop {shop.name}",
+                    f"PrestaShop refused the webservice key of {shop.name}: {error}\nCheck the "
+                    "key and its permissions in PrestaShop (Advanced Parameters > Webservice).",
+                    since,
+                    shop.account_id,
+                )
+            )
         elif now - since > POLL_FAILING_AFTER:
-            conditions.append(Condition(
-                "poll_failing", f"shop:{shop_id}", shop.name,
-                f"Polling {shop.name} for orders has failed since {_local(since)}: {error}\n"
-                "New orders are not sent to Picqer until it works again.",
-                since, shop.account_id))
+            conditions.append(
+                Condition(
+                    "poll_failing",
+                    f"shop:{shop_id}",
+                    shop.name,
+                    f"Polling {shop.name} for orders has failed since {_local(since)}: {error}\n"
+                    "New orders are not sent to Picqer until it works again.",
+                    since,
+                    shop.account_id,
+                )
+            )
     for shop_id, run in sync_runs_latest(shop_ids=list(shops)).items():
         if run.state == SyncRun.State.FAILED:
             shop = shops[shop_id]
-            conditions.append(Condition(
-                "full_sync_failed", f"shop:{shop_id}", shop.name,
-                f"Full stock sync {run.pk} of {shop.name} failed: {run.message}",
-                run.finished_at or run.created_at, shop.account_id))
+            conditions.append(
+                Condition(
+                    "full_sync_failed",
+                    f"shop:{shop_id}",
+                    shop.name,
+                    f"Full stock sync {run.pk} of {shop.name} failed: {run.message}",
+                    run.finished_at or run.created_at,
+                    shop.account_id,
+                )
+            )
     return conditions
 
 
@@ -167,15 +204,23 @@ def _account_conditions(now: datetime) -> list[Condition]:
     seen = hooks_seen(account_ids=list(accounts))
     for account_id, record in seen.items():
         if record.key_refused:
-            conditions.append(Condition(
-                "key_refused", f"account:{account_id}", f"Picqer {accounts[account_id].name}",
-                f"Picqer refused the API key of {accounts[account_id].name}: {record.error}\n"
-                "Check the key in Picqer (Settings > API keys).", record.checked_at,
-                account_id))
+            conditions.append(
+                Condition(
+                    "key_refused",
+                    f"account:{account_id}",
+                    f"Picqer {accounts[account_id].name}",
+                    f"Picqer refused the API key of {accounts[account_id].name}: {record.error}\n"
+                    "Check the key in Picqer (Settings > API keys).",
+                    record.checked_at,
+                    account_id,
+                )
+            )
     hook_entries: dict[int, list[ActivityEntry]] = {}
     for entry in ActivityEntry.objects.filter(
-            action__in=["hook_deactivated", "hook_reactivated"], account_id__in=list(accounts),
-            created_at__gte=now - HOOK_DEACTIVATION_WINDOW).order_by("created_at", "id"):
+        action__in=["hook_deactivated", "hook_reactivated"],
+        account_id__in=list(accounts),
+        created_at__gte=now - HOOK_DEACTIVATION_WINDOW,
+    ).order_by("created_at", "id"):
         hook_entries.setdefault(entry.account_id, []).append(entry)
     for account_id, account in accounts.items():
         record = seen.get(account_id)
@@ -186,11 +231,17 @@ def _account_conditions(now: datetime) -> list[Condition]:
             continue
         lines = [f"{_local(e.created_at)}: {e.message}" for e in entries]
         lines += [f"Picqer reports the {kind} webhook inactive." for kind in inactive]
-        conditions.append(Condition(
-            "hook_deactivated", f"account:{account_id}", account.name,
-            f"Picqer deactivated a webhook of {account.name} after failed deliveries:\n"
-            + "\n".join(lines),
-            deactivations[0].created_at if deactivations else record.checked_at, account_id))
+        conditions.append(
+            Condition(
+                "hook_deactivated",
+                f"account:{account_id}",
+                account.name,
+                f"Picqer deactivated a webhook of {account.name} after failed deliveries:\n"
+                + "\n".join(lines),
+                deactivations[0].created_at if deactivations else record.checked_at,
+                account_id,
+            )
+        )
     return conditions
 
 
@@ -201,17 +252,27 @@ def _heartbeat_conditions(now: datetime) -> list[Condition]:
         seen_at = beats.get(name)
         if seen_at is None or now - seen_at > HEARTBEAT_MISSING_AFTER:
             when = f"since {_local(seen_at)}" if seen_at else "ever"
-            conditions.append(Condition(
-                "heartbeat_missing", f"process:{name}", f"Celery {name}",
-                f"No heartbeat from the Celery {name} {when}. Orders and stock are not "
-                f"synchronised while it is down.", seen_at or now))
+            conditions.append(
+                Condition(
+                    "heartbeat_missing",
+                    f"process:{name}",
+                    f"Celery {name}",
+                    f"No heartbeat from the Celery {name} {when}. Orders and stock are not "
+                    f"synchronised while it is down.",
+                    seen_at or now,
+                )
+            )
     return conditions
 
 
 def alert_conditions(*, now: datetime) -> list[Condition]:
     """Every condition that holds right now."""
-    return [*_order_conditions(now), *_shop_conditions(now), *_account_conditions(now),
-            *_heartbeat_conditions(now)]
+    return [
+        *_order_conditions(now),
+        *_shop_conditions(now),
+        *_account_conditions(now),
+        *_heartbeat_conditions(now),
+    ]
 
 
 def _recipients(alert: Alert, account_emails: dict[int, str]) -> list[str]:
@@ -220,8 +281,9 @@ def _recipients(alert: Alert, account_emails: dict[int, str]) -> list[str]:
     return sorted({e for e in emails if e})
 
 
-def _mail(alert: Alert, *, resolved: bool, secrets: list[str],
-          account_emails: dict[int, str]) -> bool:
+def _mail(
+    alert: Alert, *, resolved: bool, secrets: list[str], account_emails: dict[int, str]
+) -> bool:
     """Send one alert mail; False (logged, retried next minute) when it could not be sent."""
     recipients = _recipients(alert, account_emails)
     if not recipients:
@@ -230,17 +292,26 @@ def _mail(alert: Alert, *, resolved: bool, secrets: list[str],
     subject = f"[PrestaPicqer] {'Resolved: ' if resolved else ''}{title}: {alert.subject}"
     cockpit = f"{settings.PUBLIC_BASE_URL.rstrip('/')}/{settings.ADMIN_URL}"
     if resolved:
-        body = (f"Resolved at {_local(alert.resolved_at)} (open since "
-                f"{_local(alert.opened_at)}).\n\nWhat it was:\n{alert.message}")
+        body = (
+            f"Resolved at {_local(alert.resolved_at)} (open since "
+            f"{_local(alert.opened_at)}).\n\nWhat it was:\n{alert.message}"
+        )
     else:
         body = f"Since {_local(alert.opened_at)}.\n\n{alert.message}"
     body += f"\n\nThe cockpit: {cockpit}\n"
     try:
-        send_mail(alert_text_scrub(subject, secrets=secrets),
-                  alert_text_scrub(body, secrets=secrets), None, recipients)
+        send_mail(
+            alert_text_scrub(subject, secrets=secrets),
+            alert_text_scrub(body, secrets=secrets),
+            None,
+            recipients,
+        )
     except Exception as exc:  # noqa: BLE001 - a mail server problem must not stop alerting
-        logger.error("sync.alerts.mail_failed alert=%s error=%s", alert.pk,
-                     alert_text_scrub(str(exc), secrets=secrets))
+        logger.error(
+            "sync.alerts.mail_failed alert=%s error=%s",
+            alert.pk,
+            alert_text_scrub(str(exc), secrets=secrets),
+        )
         return False
     return True
 
@@ -250,8 +321,9 @@ def alerts_evaluate(*, now: datetime | None = None) -> dict[str, int]:
     Returns counts: opened, mailed, resolved, open."""
     now = now or timezone.now()
     conditions = {(c.kind, c.subject_key): c for c in alert_conditions(now=now)}
-    open_alerts = {(a.kind, a.subject_key): a for a in Alert.objects.filter(
-        resolved_at__isnull=True)}
+    open_alerts = {
+        (a.kind, a.subject_key): a for a in Alert.objects.filter(resolved_at__isnull=True)
+    }
     secrets = _stored_secrets()
     account_emails = dict(PicqerAccount.objects.values_list("pk", "alert_emails"))
     counts = {"opened": 0, "mailed": 0, "resolved": 0}
@@ -262,9 +334,13 @@ def alerts_evaluate(*, now: datetime | None = None) -> dict[str, int]:
             try:
                 with transaction.atomic():
                     alert = Alert.objects.create(
-                        kind=condition.kind, subject_key=condition.subject_key,
-                        subject=condition.subject[:200], message=message,
-                        account_id=condition.account_id, opened_at=now)
+                        kind=condition.kind,
+                        subject_key=condition.subject_key,
+                        subject=condition.subject[:200],
+                        message=message,
+                        account_id=condition.account_id,
+                        opened_at=now,
+                    )
             except IntegrityError:  # another evaluation opened it a moment ago
                 continue
             counts["opened"] += 1
@@ -283,8 +359,9 @@ def alerts_evaluate(*, now: datetime | None = None) -> dict[str, int]:
         alert.save(update_fields=["resolved_at"])
         counts["resolved"] += 1
         # Only who heard of the problem hears that it is over.
-        if alert.last_mailed_at and _mail(alert, resolved=True, secrets=secrets,
-                                          account_emails=account_emails):
+        if alert.last_mailed_at and _mail(
+            alert, resolved=True, secrets=secrets, account_emails=account_emails
+        ):
             counts["mailed"] += 1
     counts["open"] = len(conditions)
     return counts

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from html import escape
 
-WIDTH, HEIGHT = 720, 160
+WIDTH, HEIGHT = 1200, 180
 PAD_LEFT, PAD_RIGHT, PAD_TOP, PAD_BOTTOM = 36, 8, 10, 22
 
 
@@ -38,7 +38,7 @@ def hourly_chart_svg(*, hours: list[datetime], series: list[Series], title: str)
     top = max([1, *(max(s.counts, default=0) for s in series)])
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="cockpit-chart" role="img" '
-        f'viewBox="0 0 {WIDTH} {HEIGHT}" width="100%" preserveAspectRatio="none">',
+        f'viewBox="0 0 {WIDTH} {HEIGHT}" width="100%">',
         f"<title>{escape(title)}</title>",
         f'<line x1="{PAD_LEFT}" y1="{_y(0, top)}" x2="{WIDTH - PAD_RIGHT}" y2="{_y(0, top)}" '
         'stroke="#999" stroke-width="1"/>',
@@ -50,14 +50,20 @@ def hourly_chart_svg(*, hours: list[datetime], series: list[Series], title: str)
     for index, hour in enumerate(hours):
         if hour.hour == 0:
             x = _x(index, slots)
-            parts.append(f'<line x1="{x}" y1="{PAD_TOP}" x2="{x}" y2="{_y(0, top)}" '
-                         'stroke="#ddd" stroke-width="1"/>')
-            parts.append(f'<text x="{x}" y="{HEIGHT - 6}" text-anchor="middle" font-size="10" '
-                         f'fill="#666">{hour:%a %d}</text>')
+            parts.append(
+                f'<line x1="{x}" y1="{PAD_TOP}" x2="{x}" y2="{_y(0, top)}" '
+                'stroke="#ddd" stroke-width="1"/>'
+            )
+            parts.append(
+                f'<text x="{x}" y="{HEIGHT - 6}" text-anchor="middle" font-size="10" '
+                f'fill="#666">{hour:%a %d}</text>'
+            )
     for line in series:
         points = " ".join(f"{_x(i, slots)},{_y(c, top)}" for i, c in enumerate(line.counts))
-        parts.append(f'<polyline class="{escape(line.css_class)}" fill="none" '
-                     f'stroke="{escape(line.colour)}" stroke-width="1.5" points="{points}"/>')
+        parts.append(
+            f'<polyline class="{escape(line.css_class)}" fill="none" '
+            f'stroke="{escape(line.colour)}" stroke-width="1.5" points="{points}"/>'
+        )
         for index, count in enumerate(line.counts):
             if count:
                 hour = hours[index]
@@ -66,6 +72,7 @@ def hourly_chart_svg(*, hours: list[datetime], series: list[Series], title: str)
                     f'data-hour="{hour.isoformat()}" data-count="{count}" '
                     f'cx="{_x(index, slots)}" cy="{_y(count, top)}" r="2.5" '
                     f'fill="{escape(line.colour)}"><title>{hour:%a %d %b %H}:00 — {count} '
-                    f"{escape(line.name)}</title></circle>")
+                    f"{escape(line.name)}</title></circle>"
+                )
     parts.append("</svg>")
     return "".join(parts)

@@ -166,8 +166,11 @@ def _local(moment: datetime) -> str:
 
 def _admin_action(model: str, action: str, pk: int, label: str) -> ProblemAction:
     """A button running an existing admin changelist action on one row."""
-    return ProblemAction(label, reverse(f"admin:{model}_changelist"),
-                         {"action": action, "_selected_action": str(pk), "index": "0"})
+    return ProblemAction(
+        label,
+        reverse(f"admin:{model}_changelist"),
+        {"action": action, "_selected_action": str(pk), "index": "0"},
+    )
 
 
 # --- shared selectors (also used by sync.services.alerts) -------------------------------
@@ -180,12 +183,13 @@ def poll_failing_since(*, cursors: list[PollCursor]) -> dict[int, datetime]:
     if not failing:
         return {}
     first = dict(
-        ActivityEntry.objects.filter(action="orders_poll_failed",
-                                     shop_id__in=[c.shop_id for c in failing])
-        .values_list("shop_id").annotate(Max("created_at"))
+        ActivityEntry.objects.filter(
+            action="orders_poll_failed", shop_id__in=[c.shop_id for c in failing]
+        )
+        .values_list("shop_id")
+        .annotate(Max("created_at"))
     )
-    return {c.shop_id: first.get(c.shop_id) or c.last_polled_at or timezone.now()
-            for c in failing}
+    return {c.shop_id: first.get(c.shop_id) or c.last_polled_at or timezone.now() for c in failing}
 
 
 def key_refused(text: str) -> bool:
@@ -196,16 +200,20 @@ def key_refused(text: str) -> bool:
 def orders_stuck(*, older_than: datetime, now: datetime, limit: int = PROBLEMS_PER_KIND):
     """Orders waiting or in progress since before `older_than` that no worker holds a live
     lease on (a worker died, or the task waits for a retry), oldest first."""
-    return (OrderLink.objects.select_related("shop")
-            .filter(state__in=[OrderState.PENDING, OrderState.PUSHING],
-                    updated_at__lt=older_than)
-            .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
-            .order_by("updated_at")[:limit])
+    return (
+        OrderLink.objects.select_related("shop")
+        .filter(state__in=[OrderState.PENDING, OrderState.PUSHING], updated_at__lt=older_than)
+        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+        .order_by("updated_at")[:limit]
+    )
 
 
 def orders_failed(*, limit: int = PROBLEMS_PER_KIND):
-    return (OrderLink.objects.select_related("shop").filter(state=OrderState.FAILED)
-            .order_by("-updated_at")[:limit])
+    return (
+        OrderLink.objects.select_related("shop")
+        .filter(state=OrderState.FAILED)
+        .order_by("-updated_at")[:limit]
+    )
 
 
 def sync_runs_latest(*, shop_ids: list[int]) -> dict[int, SyncRun]:
@@ -233,7 +241,7 @@ def _hours(now: datetime) -> list[datetime]:
 
 
 def _utc_hour(field_name: str) -> Substr:
-    """"YYYY-MM-DD HH" of a timestamp in UTC, as text. Not TruncHour: SQLite evaluates that
+    """ "YYYY-MM-DD HH" of a timestamp in UTC, as text. Not TruncHour: SQLite evaluates that
     in Python once per row (3.8 s for 66k rows); the text of a timestamp is native on SQLite
     and PostgreSQL (whose connection Django keeps in UTC)."""
     return Substr(Cast(field_name, output_field=CharField()), 1, 13)
@@ -260,10 +268,16 @@ def _lag_percentiles(account_ids: list[int], since: datetime) -> dict[int, tuple
     LAG_SAMPLE done events (a bounded read however busy the day was)."""
     result = {}
     for account_id in account_ids:
-        rows = (WebhookEvent.objects.filter(account_id=account_id, state=EventState.DONE,
-                                            received_at__gte=since, processed_at__isnull=False)
-                .order_by("-received_at").values_list("received_at", "processed_at")
-                [:LAG_SAMPLE])
+        rows = (
+            WebhookEvent.objects.filter(
+                account_id=account_id,
+                state=EventState.DONE,
+                received_at__gte=since,
+                processed_at__isnull=False,
+            )
+            .order_by("-received_at")
+            .values_list("received_at", "processed_at")[:LAG_SAMPLE]
+        )
         lags = sorted((done - received).total_seconds() for received, done in rows)
         if lags:
             result[account_id] = (_percentile(lags, 0.50), _percentile(lags, 0.95))
@@ -272,20 +286,26 @@ def _lag_percentiles(account_ids: list[int], since: datetime) -> dict[int, tuple
 
 def _webhook_figures(account_ids: list[int], now: datetime) -> dict[int, dict]:
     day, hour = now - timedelta(days=1), now - timedelta(hours=1)
-    rows = (WebhookEvent.objects.filter(account_id__in=account_ids, received_at__gte=day)
-            .values("account_id").annotate(
-                last_day=Count("id"),
-                last_hour=Count("id", filter=Q(received_at__gte=hour)),
-                processed_day=Count("id", filter=Q(state__in=[EventState.DONE,
-                                                              EventState.IGNORED])),
-                failed_day=Count("id", filter=Q(state=EventState.FAILED))))
+    rows = (
+        WebhookEvent.objects.filter(account_id__in=account_ids, received_at__gte=day)
+        .values("account_id")
+        .annotate(
+            last_day=Count("id"),
+            last_hour=Count("id", filter=Q(received_at__gte=hour)),
+            processed_day=Count("id", filter=Q(state__in=[EventState.DONE, EventState.IGNORED])),
+            failed_day=Count("id", filter=Q(state=EventState.FAILED)),
+        )
+    )
     return {row.pop("account_id"): row for row in rows}
 
 
 def _hooks_figures(seen: HooksSeen | None) -> dict:
     if seen is None:
-        return {"hooks": {"orders": "unknown", "stock": "unknown"}, "hooks_checked_at": None,
-                "hooks_error": ""}
+        return {
+            "hooks": {"orders": "unknown", "stock": "unknown"},
+            "hooks_checked_at": None,
+            "hooks_error": "",
+        }
     states = seen.states if seen.ok else {"orders": "unknown", "stock": "unknown"}
     return {"hooks": states, "hooks_checked_at": seen.checked_at, "hooks_error": seen.error}
 
@@ -300,19 +320,32 @@ def shop_panels(*, now: datetime) -> list[ShopPanel]:
     week = hours[0]
     today = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
 
-    pushed_rows = ActivityEntry.objects.filter(action__in=PUSHED_ACTIONS, shop_id__in=shop_ids,
-                                               created_at__gte=week)
-    pushed = {row["shop_id"]: row for row in pushed_rows.values("shop_id").annotate(
-        week=Count("id"), today=Count("id", filter=Q(created_at__gte=today)))}
+    pushed_rows = ActivityEntry.objects.filter(
+        action__in=PUSHED_ACTIONS, shop_id__in=shop_ids, created_at__gte=week
+    )
+    pushed = {
+        row["shop_id"]: row
+        for row in pushed_rows.values("shop_id").annotate(
+            week=Count("id"), today=Count("id", filter=Q(created_at__gte=today))
+        )
+    }
     pushed_hourly = _per_hour(pushed_rows, group="shop_id", stamp="created_at", hours=hours)
     events_hourly = _per_hour(
         WebhookEvent.objects.filter(account_id__in=account_ids, received_at__gte=week),
-        group="account_id", stamp="received_at", hours=hours)
+        group="account_id",
+        stamp="received_at",
+        hours=hours,
+    )
 
     links: dict[int, dict] = {}
-    for row in (OrderLink.objects.filter(shop_id__in=shop_ids, state__in=[
-            OrderState.PENDING, OrderState.PUSHING, OrderState.FAILED])
-            .values("shop_id", "state").annotate(n=Count("id"), oldest=Min("updated_at"))):
+    for row in (
+        OrderLink.objects.filter(
+            shop_id__in=shop_ids,
+            state__in=[OrderState.PENDING, OrderState.PUSHING, OrderState.FAILED],
+        )
+        .values("shop_id", "state")
+        .annotate(n=Count("id"), oldest=Min("updated_at"))
+    ):
         links.setdefault(row["shop_id"], {})[row["state"]] = row
 
     cursors = list(PollCursor.objects.filter(shop_id__in=shop_ids))
@@ -321,16 +354,30 @@ def shop_panels(*, now: datetime) -> list[ShopPanel]:
     events = _webhook_figures(account_ids, now)
     lags = _lag_percentiles(account_ids, now - timedelta(days=1))
     seen = hooks_seen(account_ids=account_ids)
-    last_updates = {row["shop_id"]: row for row in (
-        ActivityEntry.objects.filter(action="stock_updated", shop_id__in=shop_ids)
-        .values("shop_id").annotate(at=Max("created_at")))}
-    messages = {(e.shop_id, e.created_at): e.message for e in ActivityEntry.objects.filter(
-        action="stock_updated", shop_id__in=list(last_updates),
-        created_at__in=[row["at"] for row in last_updates.values()])}
+    last_updates = {
+        row["shop_id"]: row
+        for row in (
+            ActivityEntry.objects.filter(action="stock_updated", shop_id__in=shop_ids)
+            .values("shop_id")
+            .annotate(at=Max("created_at"))
+        )
+    }
+    messages = {
+        (e.shop_id, e.created_at): e.message
+        for e in ActivityEntry.objects.filter(
+            action="stock_updated",
+            shop_id__in=list(last_updates),
+            created_at__in=[row["at"] for row in last_updates.values()],
+        )
+    }
     newest_done = SyncRun.objects.filter(shop_id=OuterRef("shop_id"), state=SyncRun.State.DONE)
-    full_runs = {run.shop_id: run for run in SyncRun.objects.filter(
-        shop_id__in=shop_ids,
-        pk=Subquery(newest_done.order_by("-finished_at", "-id").values("pk")[:1]))}
+    full_runs = {
+        run.shop_id: run
+        for run in SyncRun.objects.filter(
+            shop_id__in=shop_ids,
+            pk=Subquery(newest_done.order_by("-finished_at", "-id").values("pk")[:1]),
+        )
+    }
 
     local_hours = [timezone.localtime(hour) for hour in hours]
     panels = []
@@ -351,9 +398,15 @@ def shop_panels(*, now: datetime) -> list[ShopPanel]:
         )
         lag = lags.get(shop.account_id, (None, None))
         webhooks = WebhookFigures(
-            **{"last_hour": 0, "last_day": 0, "processed_day": 0, "failed_day": 0,
-               **events.get(shop.account_id, {})},
-            lag_p50_seconds=lag[0], lag_p95_seconds=lag[1],
+            **{
+                "last_hour": 0,
+                "last_day": 0,
+                "processed_day": 0,
+                "failed_day": 0,
+                **events.get(shop.account_id, {}),
+            },
+            lag_p50_seconds=lag[0],
+            lag_p95_seconds=lag[1],
             **_hooks_figures(seen.get(shop.account_id)),
         )
         update = last_updates.get(shop.pk)
@@ -362,15 +415,37 @@ def shop_panels(*, now: datetime) -> list[ShopPanel]:
             last_product_update=messages.get((shop.pk, update["at"]), "") if update else "",
             last_full_sync=_full_sync_summary(full_runs.get(shop.pk)),
         )
-        chart = hourly_chart_svg(hours=local_hours, title=f"{shop.name}: last 7 days per hour",
-                                 series=[
-            Series("orders pushed", "orders", "#417690",
-                   pushed_hourly.get(shop.pk, [0] * len(hours))),
-            Series("webhook events", "events", "#d2893a",
-                   events_hourly.get(shop.account_id, [0] * len(hours))),
-        ])
-        panels.append(ShopPanel(shop.pk, shop.name, shop.prefix, shop.enabled,
-                                shop.account.name, orders, webhooks, stock, chart))
+        chart = hourly_chart_svg(
+            hours=local_hours,
+            title=f"{shop.name}: last 7 days per hour",
+            series=[
+                Series(
+                    "orders pushed",
+                    "orders",
+                    "#417690",
+                    pushed_hourly.get(shop.pk, [0] * len(hours)),
+                ),
+                Series(
+                    "webhook events",
+                    "events",
+                    "#d2893a",
+                    events_hourly.get(shop.account_id, [0] * len(hours)),
+                ),
+            ],
+        )
+        panels.append(
+            ShopPanel(
+                shop.pk,
+                shop.name,
+                shop.prefix,
+                shop.enabled,
+                shop.account.name,
+                orders,
+                webhooks,
+                stock,
+                chart,
+            )
+        )
     return panels
 
 
@@ -380,8 +455,9 @@ def _full_sync_summary(run: SyncRun | None) -> FullSyncSummary | None:
     duration = None
     if run.started_at and run.finished_at:
         duration = (run.finished_at - run.started_at).total_seconds()
-    return FullSyncSummary(run.pk, run.state, run.finished_at, run.checked, run.changed,
-                           run.errors, duration)
+    return FullSyncSummary(
+        run.pk, run.state, run.finished_at, run.checked, run.changed, run.errors, duration
+    )
 
 
 # --- health strip -----------------------------------------------------------------------
@@ -406,27 +482,42 @@ def health_strip(*, now: datetime) -> list[HealthItem]:
         used = ratelimit.window_used(f"picqer:{account.pk}")
         budget = f"{round(100 * used / limit)} % of this minute's {limit} requests used"
         if record is None:
-            items.append(HealthItem(f"Picqer {account.name}", None, f"not checked yet; {budget}",
-                                    remote=True))
+            items.append(
+                HealthItem(
+                    f"Picqer {account.name}", None, f"not checked yet; {budget}", remote=True
+                )
+            )
         else:
             state = "answered" if record.ok else record.error
-            items.append(HealthItem(f"Picqer {account.name}", record.ok,
-                                    f"{state} {age_words(record.checked_at, now)}; {budget}",
-                                    remote=True))
+            items.append(
+                HealthItem(
+                    f"Picqer {account.name}",
+                    record.ok,
+                    f"{state} {age_words(record.checked_at, now)}; {budget}",
+                    remote=True,
+                )
+            )
     cursors = {c.shop_id: c for c in PollCursor.objects.all()}
     for shop in Shop.objects.filter(enabled=True).order_by("name"):
         cursor = cursors.get(shop.pk)
         if cursor is None or cursor.last_polled_at is None:
-            items.append(HealthItem(f"PrestaShop {shop.name}", None, "not polled yet",
-                                    remote=True))
+            items.append(HealthItem(f"PrestaShop {shop.name}", None, "not polled yet", remote=True))
         elif cursor.last_error:
             age = age_words(cursor.last_polled_at, now)
-            items.append(HealthItem(f"PrestaShop {shop.name}", False,
-                                    f"{cursor.last_error} ({age})", remote=True))
+            items.append(
+                HealthItem(
+                    f"PrestaShop {shop.name}", False, f"{cursor.last_error} ({age})", remote=True
+                )
+            )
         else:
-            items.append(HealthItem(f"PrestaShop {shop.name}", True,
-                                    f"answered {age_words(cursor.last_polled_at, now)}",
-                                    remote=True))
+            items.append(
+                HealthItem(
+                    f"PrestaShop {shop.name}",
+                    True,
+                    f"answered {age_words(cursor.last_polled_at, now)}",
+                    remote=True,
+                )
+            )
     return items
 
 
@@ -435,15 +526,21 @@ def health_strip(*, now: datetime) -> list[HealthItem]:
 
 def _order_problem(link: OrderLink, reason: str, actions: list[ProblemAction]) -> Problem:
     return Problem(
-        kind="order", what=f"{link.shop.prefix} #{link.ps_order_id} / {link.ps_reference}",
-        since=link.updated_at, reason=reason,
-        open_url=reverse("admin:sync_orderlink_change", args=[link.pk]), actions=actions)
+        kind="order",
+        what=f"{link.shop.prefix} #{link.ps_order_id} / {link.ps_reference}",
+        since=link.updated_at,
+        reason=reason,
+        open_url=reverse("admin:sync_orderlink_change", args=[link.pk]),
+        actions=actions,
+    )
 
 
 def _stuck_reason(link: OrderLink, now: datetime) -> str:
     if link.claimed_until and link.claimed_until < now:
-        head = f"In progress past its lease (since {_local(link.claimed_until)}): the " \
-               "worker holding it stopped; the reconciler takes it over"
+        head = (
+            f"In progress past its lease (since {_local(link.claimed_until)}): the "
+            "worker holding it stopped; the reconciler takes it over"
+        )
     elif link.state == OrderState.PUSHING:
         head = "Waiting to retry the push to Picqer"
     else:
@@ -456,33 +553,53 @@ def _stuck_reason(link: OrderLink, now: datetime) -> str:
 def _order_problems(now: datetime) -> list[Problem]:
     problems = []
     for link in orders_failed():
-        problems.append(_order_problem(link, link.last_error or "Failed (no reason recorded).", [
-            _admin_action("sync_orderlink", "push_again", link.pk, "Retry now")]))
+        problems.append(
+            _order_problem(
+                link,
+                link.last_error or "Failed (no reason recorded).",
+                [_admin_action("sync_orderlink", "push_again", link.pk, "Retry now")],
+            )
+        )
     for link in orders_stuck(older_than=now - ORDER_GRACE, now=now):
-        problems.append(_order_problem(link, _stuck_reason(link, now), [
-            _admin_action("sync_orderlink", "give_up", link.pk, "Give up")]))
+        problems.append(
+            _order_problem(
+                link,
+                _stuck_reason(link, now),
+                [_admin_action("sync_orderlink", "give_up", link.pk, "Give up")],
+            )
+        )
     return problems
 
 
 def _event_reason(event: WebhookEvent) -> str:
     if event.state == EventState.FAILED:
         return f"Failed after {event.attempts} attempt(s): {event.last_error}"
-    return (f"{event.last_error}; next try at {_local(event.available_at)}, attempt "
-            f"{event.attempts + 1} of {WEBHOOK_MAX_ATTEMPTS}")
+    return (
+        f"{event.last_error}; next try at {_local(event.available_at)}, attempt "
+        f"{event.attempts + 1} of {WEBHOOK_MAX_ATTEMPTS}"
+    )
 
 
 def _event_problems() -> list[Problem]:
-    events = (WebhookEvent.objects.select_related("account")
-              .filter(Q(state=EventState.FAILED) | Q(state=EventState.PENDING, attempts__gt=0))
-              .defer("payload").order_by("-received_at")[:PROBLEMS_PER_KIND])
-    return [Problem(
-        kind="webhook", what=f"Picqer {event.event} {event.object_ref or '#' + str(event.pk)}",
-        since=event.processed_at if event.state == EventState.FAILED else event.received_at,
-        reason=_event_reason(event),
-        open_url=reverse("admin:webhooks_webhookevent_change", args=[event.pk]),
-        actions=[_admin_action("webhooks_webhookevent", "process_again", event.pk, "Retry now")]
-        if event.state == EventState.FAILED else [],
-    ) for event in events]
+    events = (
+        WebhookEvent.objects.select_related("account")
+        .filter(Q(state=EventState.FAILED) | Q(state=EventState.PENDING, attempts__gt=0))
+        .defer("payload")
+        .order_by("-received_at")[:PROBLEMS_PER_KIND]
+    )
+    return [
+        Problem(
+            kind="webhook",
+            what=f"Picqer {event.event} {event.object_ref or '#' + str(event.pk)}",
+            since=event.processed_at if event.state == EventState.FAILED else event.received_at,
+            reason=_event_reason(event),
+            open_url=reverse("admin:webhooks_webhookevent_change", args=[event.pk]),
+            actions=[_admin_action("webhooks_webhookevent", "process_again", event.pk, "Retry now")]
+            if event.state == EventState.FAILED
+            else [],
+        )
+        for event in events
+    ]
 
 
 def _sync_run_problems(shops: list[Shop], now: datetime) -> list[Problem]:
@@ -493,16 +610,27 @@ def _sync_run_problems(shops: list[Shop], now: datetime) -> list[Problem]:
             reason = f"Full stock sync failed: {run.message or 'no reason recorded'}"
             since = run.finished_at or run.created_at
         elif sync_run_stalled(run, now):
-            reason = f"Full stock sync {run.state} since " \
-                     f"{age_words(run.started_at or run.created_at, now)} and not finished"
+            reason = (
+                f"Full stock sync {run.state} since "
+                f"{age_words(run.started_at or run.created_at, now)} and not finished"
+            )
             since = run.started_at or run.created_at
         else:
             continue
-        problems.append(Problem(
-            kind="sync_run", what=f"Stock sync {run.pk} of {names[shop_id]}", since=since,
-            reason=reason, open_url=reverse("admin:sync_syncrun_change", args=[run.pk]),
-            actions=[ProblemAction("Retry now",
-                                   reverse("admin:sync_syncrun_run_now", args=[shop_id]))]))
+        problems.append(
+            Problem(
+                kind="sync_run",
+                what=f"Stock sync {run.pk} of {names[shop_id]}",
+                since=since,
+                reason=reason,
+                open_url=reverse("admin:sync_syncrun_change", args=[run.pk]),
+                actions=[
+                    ProblemAction(
+                        "Retry now", reverse("admin:sync_syncrun_run_now", args=[shop_id])
+                    )
+                ],
+            )
+        )
     return problems
 
 
@@ -515,16 +643,28 @@ def _account_problems(accounts: list[PicqerAccount]) -> list[Problem]:
             continue
         url = reverse("admin:prestapicqer_picqeraccount_change", args=[account.pk])
         if record.key_refused:
-            problems.append(Problem("key_refused", f"Picqer account {account.name}",
-                                    record.checked_at, f"Picqer refused the API key: "
-                                    f"{record.error}", url))
+            problems.append(
+                Problem(
+                    "key_refused",
+                    f"Picqer account {account.name}",
+                    record.checked_at,
+                    f"Picqer refused the API key: {record.error}",
+                    url,
+                )
+            )
         for kind, state in record.states.items():
             if state in ("inactive", "missing"):
-                problems.append(Problem(
-                    "hook", f"Picqer {kind} webhook of {account.name}", record.checked_at,
-                    "Picqer deactivated it after failed deliveries; the watchdog reactivates "
-                    "it" if state == "inactive" else "The webhook does not exist in Picqer; "
-                    "create it on the account page", url))
+                problems.append(
+                    Problem(
+                        "hook",
+                        f"Picqer {kind} webhook of {account.name}",
+                        record.checked_at,
+                        "Picqer deactivated it after failed deliveries; the watchdog reactivates it"
+                        if state == "inactive"
+                        else "The webhook does not exist in Picqer; create it on the account page",
+                        url,
+                    )
+                )
     return problems
 
 
@@ -537,14 +677,26 @@ def _poll_problems(shops: list[Shop], now: datetime) -> list[Problem]:
         cursor = next(c for c in cursors if c.shop_id == shop_id)
         url = reverse("admin:prestapicqer_shop_change", args=[shop_id])
         if key_refused(cursor.last_error):
-            problems.append(Problem("key_refused", f"PrestaShop {shop.name}", since,
-                                    f"PrestaShop refused the webservice key: "
-                                    f"{cursor.last_error}", url))
+            problems.append(
+                Problem(
+                    "key_refused",
+                    f"PrestaShop {shop.name}",
+                    since,
+                    f"PrestaShop refused the webservice key: {cursor.last_error}",
+                    url,
+                )
+            )
         elif (now - since).total_seconds() > 2 * shop.poll_interval_seconds:
-            problems.append(Problem(
-                "poll", f"Order polling of {shop.name}", since,
-                f"Polling has failed since {_local(since)}: {cursor.last_error}", url,
-                [_admin_action("sync_pollcursor", "poll_now", cursor.pk, "Retry now")]))
+            problems.append(
+                Problem(
+                    "poll",
+                    f"Order polling of {shop.name}",
+                    since,
+                    f"Polling has failed since {_local(since)}: {cursor.last_error}",
+                    url,
+                    [_admin_action("sync_pollcursor", "poll_now", cursor.pk, "Retry now")],
+                )
+            )
     return problems
 
 
@@ -552,8 +704,13 @@ def problems_list(*, now: datetime) -> list[Problem]:
     """Everything that needs the operator, newest first."""
     shops = list(Shop.objects.filter(enabled=True))
     accounts = list(PicqerAccount.objects.filter(shops__enabled=True).distinct())
-    problems = [*_order_problems(now), *_event_problems(), *_sync_run_problems(shops, now),
-                *_account_problems(accounts), *_poll_problems(shops, now)]
+    problems = [
+        *_order_problems(now),
+        *_event_problems(),
+        *_sync_run_problems(shops, now),
+        *_account_problems(accounts),
+        *_poll_problems(shops, now),
+    ]
     epoch = datetime.min.replace(tzinfo=now.tzinfo)
     return sorted(problems, key=lambda p: p.since or epoch, reverse=True)
 
@@ -561,7 +718,9 @@ def problems_list(*, now: datetime) -> list[Problem]:
 def cockpit_build(*, now: datetime | None = None) -> Cockpit:
     now = now or timezone.now()
     return Cockpit(
-        now=now, shops=shop_panels(now=now), health=health_strip(now=now),
+        now=now,
+        shops=shop_panels(now=now),
+        health=health_strip(now=now),
         problems=problems_list(now=now),
         alerts=list(Alert.objects.filter(resolved_at__isnull=True).order_by("-opened_at")[:50]),
     )

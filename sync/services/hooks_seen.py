@@ -38,8 +38,9 @@ class HooksSeen:
         return self.status in (401, 403)
 
 
-def hooks_seen_record(*, account_id: int, status: dict[str, dict] | None = None,
-                      error: ApiError | None = None) -> None:
+def hooks_seen_record(
+    *, account_id: int, status: dict[str, dict] | None = None, error: ApiError | None = None
+) -> None:
     """Remember a successful read (`status` as `hooks_status` returns it) or a failed one."""
     record = {
         "checked_at": timezone.now().isoformat(),
@@ -59,7 +60,9 @@ def hooks_seen(*, account_ids: list[int]) -> dict[int, HooksSeen]:
         if record:
             seen[pk] = HooksSeen(
                 checked_at=datetime.fromisoformat(record["checked_at"]),
-                states=record["states"], error=record["error"], status=record["status"],
+                states=record["states"],
+                error=record["error"],
+                status=record["status"],
             )
     return seen
 

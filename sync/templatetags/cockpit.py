@@ -21,7 +21,7 @@ def svg(markup: str) -> str:
 
 @register.filter
 def seconds_ago(moment, now) -> str:
-    """"42 s ago", "5 min ago", "3 h ago" between `moment` and `now`; "never" without one."""
+    """ "42 s ago", "5 min ago", "3 h ago" between `moment` and `now`; "never" without one."""
     return age_words(moment, now)
 
 

@@ -25,9 +25,13 @@ def now():
 @pytest.fixture
 def failed_order(shop, now):
     link = OrderLink.objects.create(
-        shop=shop, ps_order_id=5, ps_reference="KHWLILZLL", state=OrderLink.State.FAILED,
+        shop=shop,
+        ps_order_id=5,
+        ps_reference="KHWLILZLL",
+        state=OrderLink.State.FAILED,
         attempts=3,
-        last_error="Gave up after retries: Picqer: Internal Server Error (HTTP 500)")
+        last_error="Gave up after retries: Picqer: Internal Server Error (HTTP 500)",
+    )
     at(link, now - timedelta(minutes=20))
     return link
 
@@ -35,14 +39,18 @@ def failed_order(shop, now):
 @pytest.fixture
 def pushed(shop, now):
     """Two orders pushed two hours ago, one yesterday, one eight days ago (outside)."""
+
     def push(ps_order_id, hours_ago):
         entry = ActivityEntry.objects.create(
-            action="order_created", message="Created Picqer order", shop=shop,
-            account=shop.account, ps_order_id=ps_order_id)
+            action="order_created",
+            message="Created Picqer order",
+            shop=shop,
+            account=shop.account,
+            ps_order_id=ps_order_id,
+        )
         at(entry, now - timedelta(hours=hours_ago, minutes=1))
 
     push(10, 2)
     push(11, 2)
     push(12, 26)
     push(13, 8 * 24)
-

@@ -59,17 +59,16 @@ def lifecycle(now, mailoutbox, clear, *, kind, title):
     assert mailed == [[subject], [], [subject], [f"[PrestaPicqer] Resolved: {title}"]]
 
 
-def test_a_failed_order_opens_throttles_and_resolves(failed_order, processes_alive, now,
-                                                    mailoutbox):
+def test_a_failed_order_opens_throttles_and_resolves(
+    failed_order, processes_alive, now, mailoutbox
+):
     def clear():
         OrderLink.objects.filter(pk=failed_order.pk).update(state=OrderLink.State.CREATED)
 
-    lifecycle(now, mailoutbox, clear, kind="order_failed",
-              title="Orders failed for good: Dev shop")
+    lifecycle(now, mailoutbox, clear, kind="order_failed", title="Orders failed for good: Dev shop")
 
 
-def test_the_mail_names_the_order_and_its_reason(failed_order, processes_alive, now,
-                                                 mailoutbox):
+def test_the_mail_names_the_order_and_its_reason(failed_order, processes_alive, now, mailoutbox):
     alerts_evaluate(now=now)
     (mail,) = mailoutbox
     assert mail.to == ["ops@example.com"]
@@ -77,8 +76,9 @@ def test_the_mail_names_the_order_and_its_reason(failed_order, processes_alive, 
 
 
 def test_an_order_stuck_for_more_than_15_minutes(shop, processes_alive, now, mailoutbox):
-    link = OrderLink.objects.create(shop=shop, ps_order_id=8, ps_reference="AAA",
-                                    state=OrderLink.State.PUSHING)
+    link = OrderLink.objects.create(
+        shop=shop, ps_order_id=8, ps_reference="AAA", state=OrderLink.State.PUSHING
+    )
     at(link, now - timedelta(minutes=14))
     alerts_evaluate(now=now)
     assert mailoutbox == []
@@ -87,13 +87,13 @@ def test_an_order_stuck_for_more_than_15_minutes(shop, processes_alive, now, mai
     def clear():
         OrderLink.objects.filter(pk=link.pk).update(state=OrderLink.State.CREATED)
 
-    lifecycle(now, mailoutbox, clear, kind="order_stuck",
-              title="Orders stuck: Dev shop")
+    lifecycle(now, mailoutbox, clear, kind="order_stuck", title="Orders stuck: Dev shop")
 
 
 def test_a_poll_failing_for_more_than_10_minutes(shop, processes_alive, now, mailoutbox):
-    cursor = PollCursor.objects.create(shop=shop, last_polled_at=now,
-                                       last_error="PrestaShop: no answer (timeout)")
+    cursor = PollCursor.objects.create(
+        shop=shop, last_polled_at=now, last_error="PrestaShop: no answer (timeout)"
+    )
     first = ActivityEntry.objects.create(action="orders_poll_failed", message="x", shop=shop)
     at(first, now - timedelta(minutes=9))
     alerts_evaluate(now=now)
@@ -103,19 +103,20 @@ def test_a_poll_failing_for_more_than_10_minutes(shop, processes_alive, now, mai
     def clear():
         PollCursor.objects.filter(pk=cursor.pk).update(last_error="")
 
-    lifecycle(now, mailoutbox, clear, kind="poll_failing",
-              title="Order polling failing: Dev shop")
+    lifecycle(now, mailoutbox, clear, kind="poll_failing", title="Order polling failing: Dev shop")
 
 
 def test_a_failed_full_sync_until_a_later_run_succeeds(shop, processes_alive, now, mailoutbox):
-    SyncRun.objects.create(shop=shop, state=SyncRun.State.FAILED, message="Picqer: 503",
-                           finished_at=now)
+    SyncRun.objects.create(
+        shop=shop, state=SyncRun.State.FAILED, message="Picqer: 503", finished_at=now
+    )
 
     def clear():
         SyncRun.objects.create(shop=shop, state=SyncRun.State.DONE, finished_at=now)
 
-    lifecycle(now, mailoutbox, clear, kind="full_sync_failed",
-              title="Full stock sync failed: Dev shop")
+    lifecycle(
+        now, mailoutbox, clear, kind="full_sync_failed", title="Full stock sync failed: Dev shop"
+    )
 
 
 def test_a_missing_worker_or_beat_heartbeat(shop, processes_alive, now, mailoutbox):
@@ -124,8 +125,9 @@ def test_a_missing_worker_or_beat_heartbeat(shop, processes_alive, now, mailoutb
     def clear():
         Heartbeat.objects.filter(name="beat").update(seen_at=now + timedelta(minutes=62))
 
-    lifecycle(now, mailoutbox, clear, kind="heartbeat_missing",
-              title="Process not running: Celery beat")
+    lifecycle(
+        now, mailoutbox, clear, kind="heartbeat_missing", title="Process not running: Celery beat"
+    )
 
 
 def test_a_refused_picqer_key(account, shop, processes_alive, now, mailoutbox):
@@ -140,28 +142,36 @@ def test_a_refused_picqer_key(account, shop, processes_alive, now, mailoutbox):
     def clear():
         hooks_seen_record(account_id=account.pk, status={"orders": {"state": "active"}})
 
-    lifecycle(now, mailoutbox, clear, kind="key_refused",
-              title="API key refused: Picqer Main")
+    lifecycle(now, mailoutbox, clear, kind="key_refused", title="API key refused: Picqer Main")
 
 
 def test_a_refused_prestashop_key(shop, processes_alive, now, mailoutbox):
-    cursor = PollCursor.objects.create(shop=shop, last_polled_at=now,
-                                       last_error="PrestaShop: Unauthorized (HTTP 401)")
+    cursor = PollCursor.objects.create(
+        shop=shop, last_polled_at=now, last_error="PrestaShop: Unauthorized (HTTP 401)"
+    )
 
     def clear():
         PollCursor.objects.filter(pk=cursor.pk).update(last_error="")
 
-    lifecycle(now, mailoutbox, clear, kind="key_refused",
-              title="API key refused: PrestaShop Dev shop")
+    lifecycle(
+        now, mailoutbox, clear, kind="key_refused", title="API key refused: PrestaShop Dev shop"
+    )
 
 
-def test_a_hook_deactivated_and_reactivated_by_the_watchdog(account, shop, processes_alive,
-                                                            now, mailoutbox):
-    for action, message in (("hook_deactivated", "Picqer had deactivated the orders webhook "
-                             "(hook 30088); reactivating it."),
-                            ("hook_reactivated", "Picqer orders webhook reactivated.")):
-        at(ActivityEntry.objects.create(action=action, message=message, account=account),
-           now - timedelta(minutes=1))
+def test_a_hook_deactivated_and_reactivated_by_the_watchdog(
+    account, shop, processes_alive, now, mailoutbox
+):
+    for action, message in (
+        (
+            "hook_deactivated",
+            "Picqer had deactivated the orders webhook (hook 30088); reactivating it.",
+        ),
+        ("hook_reactivated", "Picqer orders webhook reactivated."),
+    ):
+        at(
+            ActivityEntry.objects.create(action=action, message=message, account=account),
+            now - timedelta(minutes=1),
+        )
     alerts_evaluate(now=now)
     (mail,) = mailoutbox
     assert mail.subject == "[PrestaPicqer] Picqer webhook deactivated: Main"
@@ -171,17 +181,22 @@ def test_a_hook_deactivated_and_reactivated_by_the_watchdog(account, shop, proce
     assert kinds(mailoutbox) == ["[PrestaPicqer] Resolved: Picqer webhook deactivated: Main"]
 
 
-def test_the_recipients_include_the_accounts_own(account, failed_order, processes_alive, now,
-                                                 mailoutbox):
+def test_the_recipients_include_the_accounts_own(
+    account, failed_order, processes_alive, now, mailoutbox
+):
     account.alert_emails = "shop-owner@example.com, , warehouse@example.com"
     account.save()
     alerts_evaluate(now=now)
-    assert mailoutbox[0].to == ["ops@example.com", "shop-owner@example.com",
-                                "warehouse@example.com"]
+    assert mailoutbox[0].to == [
+        "ops@example.com",
+        "shop-owner@example.com",
+        "warehouse@example.com",
+    ]
 
 
 def test_without_recipients_the_alert_is_open_but_unmailed_and_mailed_once_there_are(
-        settings, failed_order, processes_alive, now, mailoutbox):
+    settings, failed_order, processes_alive, now, mailoutbox
+):
     settings.ALERT_EMAILS = []
     alerts_evaluate(now=now)
     assert mailoutbox == [] and Alert.objects.get().last_mailed_at is None
@@ -202,28 +217,41 @@ def test_the_cockpit_shows_open_alerts(admin_client, failed_order, processes_ali
 def test_no_stored_secret_reaches_a_mail(account, shop, processes_alive, now, mailoutbox):
     """Error texts quote remote answers; whatever they contain, the mail does not."""
     link = OrderLink.objects.create(
-        shop=shop, ps_order_id=9, ps_reference="SECRETREF", state=OrderLink.State.FAILED,
+        shop=shop,
+        ps_order_id=9,
+        ps_reference="SECRETREF",
+        state=OrderLink.State.FAILED,
         last_error=f"PrestaShop answered for https://{shop.webservice_key}@shop.example.com/api"
-                   f"/orders?ws_key={shop.webservice_key}: key {account.api_key} / secret "
-                   f"{account.webhook_secret} / full sync {shop.full_sync_token}")
+        f"/orders?ws_key={shop.webservice_key}: key {account.api_key} / secret "
+        f"{account.webhook_secret} / full sync {shop.full_sync_token}",
+    )
     at(link, now)
     alerts_evaluate(now=now)
     (mail,) = mailoutbox
     stored = Alert.objects.get().message  # what the cockpit shows
-    for secret in (shop.webservice_key, account.api_key, account.webhook_secret,
-                   shop.full_sync_token):
+    for secret in (
+        shop.webservice_key,
+        account.api_key,
+        account.webhook_secret,
+        shop.full_sync_token,
+    ):
         assert secret not in mail.body and secret not in mail.subject and secret not in stored
     assert "DEV #9 / SECRETREF" in mail.body
 
 
-@pytest.mark.parametrize(("text", "leak"), [
-    ("GET https://shop.example.com/api/orders?ws_key=QWERTYUIOP123&display=full",
-     "QWERTYUIOP123"),
-    ("https://sync.example.com/stock-sync/3/?token=abcDEF123456789", "abcDEF123456789"),
-    ("Authorization: Basic QUJDREVGR0hJSjEyMzQ1Ng==", "QUJDREVGR0hJSjEyMzQ1Ng=="),
-    ("Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.payload", "eyJhbGciOiJIUzI1NiJ9.payload"),
-    ("smtp+tls://alerts:hunter2hunter2@mail.example.com:587", "hunter2hunter2"),
-])
+@pytest.mark.parametrize(
+    ("text", "leak"),
+    [
+        (
+            "GET https://shop.example.com/api/orders?ws_key=QWERTYUIOP123&display=full",
+            "QWERTYUIOP123",
+        ),
+        ("https://sync.example.com/stock-sync/3/?token=abcDEF123456789", "abcDEF123456789"),
+        ("Authorization: Basic QUJDREVGR0hJSjEyMzQ1Ng==", "QUJDREVGR0hJSjEyMzQ1Ng=="),
+        ("Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.payload", "eyJhbGciOiJIUzI1NiJ9.payload"),
+        ("smtp+tls://alerts:hunter2hunter2@mail.example.com:587", "hunter2hunter2"),
+    ],
+)
 def test_credential_shaped_text_is_scrubbed_even_when_not_a_stored_secret(text, leak):
     scrubbed = alert_text_scrub(text, secrets=[])
     assert leak not in scrubbed and "••••" in scrubbed

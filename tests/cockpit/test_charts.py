@@ -10,10 +10,14 @@ HOURS = [START + timedelta(hours=i) for i in range(6)]  # 22:00 … 03:00, midni
 
 
 def chart(orders, events=(0,) * 6, title="Shop <A&B>"):
-    return hourly_chart_svg(hours=HOURS, title=title, series=[
-        Series("orders pushed", "orders", "#417690", list(orders)),
-        Series("webhook events", "events", "#d2893a", list(events)),
-    ])
+    return hourly_chart_svg(
+        hours=HOURS,
+        title=title,
+        series=[
+            Series("orders pushed", "orders", "#417690", list(orders)),
+            Series("webhook events", "events", "#d2893a", list(events)),
+        ],
+    )
 
 
 def test_it_draws_a_point_for_every_hour_with_orders_and_none_for_empty_hours():
@@ -26,7 +30,7 @@ def test_the_highest_count_reaches_the_top_and_zero_sits_on_the_axis():
     svg = chart([0, 4, 0, 2, 0, 0])
     ys = dict(re.findall(r'data-count="(\d+)" cx="[\d.]+" cy="([\d.]+)"', svg))
     assert float(ys["4"]) == 10.0  # PAD_TOP
-    assert float(ys["2"]) == 74.0  # half-way down the 128 px plot
+    assert float(ys["2"]) == 84.0  # half-way down the 148 px plot
     assert ">4</text>" in svg  # the scale is labelled with the maximum
 
 

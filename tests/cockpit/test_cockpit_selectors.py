@@ -34,10 +34,16 @@ def panel(now):
 
 def event(account, n, *, received, state=WebhookEvent.State.DONE, lag=None, **fields):
     return WebhookEvent.objects.create(
-        account=account, event="orders.status_changed", dedupe_key=f"k{n}",
-        object_ref=f"idorder={n}", payload={"event": "orders.status_changed"},
-        received_at=received, state=state,
-        processed_at=received + lag if lag is not None else None, **fields)
+        account=account,
+        event="orders.status_changed",
+        dedupe_key=f"k{n}",
+        object_ref=f"idorder={n}",
+        payload={"event": "orders.status_changed"},
+        received_at=received,
+        state=state,
+        processed_at=received + lag if lag is not None else None,
+        **fields,
+    )
 
 
 def test_orders_figures_count_pushes_today_and_this_week(shop, pushed, now):
@@ -73,8 +79,12 @@ def test_webhook_figures_count_the_hour_and_day_and_the_lag_percentiles(account,
     event(account, 100, received=now - timedelta(hours=3), state=WebhookEvent.State.FAILED)
     event(account, 101, received=now - timedelta(days=2))  # outside the day
     hooks = panel(now).webhooks
-    assert (hooks.last_hour, hooks.last_day, hooks.processed_day, hooks.failed_day) == \
-        (20, 21, 20, 1)
+    assert (hooks.last_hour, hooks.last_day, hooks.processed_day, hooks.failed_day) == (
+        20,
+        21,
+        20,
+        1,
+    )
     assert (hooks.lag_p50_seconds, hooks.lag_p95_seconds) == (11.0, 20.0)
 
 
@@ -84,10 +94,19 @@ def test_hook_states_are_unknown_until_picqer_was_read(account, shop, now):
 
 @responses.activate
 def test_a_read_of_picqers_hooks_is_what_the_cockpit_shows(account, shop, now):
-    orders_hook = {**HOOK, "idhook": 30088, "address": account.webhook_url,
-                   "event": "orders.status_changed", "active": False}
-    responses.add(responses.GET, HOOKS, json=[orders_hook],
-                  match=[matchers.query_param_matcher({"offset": "0"})])
+    orders_hook = {
+        **HOOK,
+        "idhook": 30088,
+        "address": account.webhook_url,
+        "event": "orders.status_changed",
+        "active": False,
+    }
+    responses.add(
+        responses.GET,
+        HOOKS,
+        json=[orders_hook],
+        match=[matchers.query_param_matcher({"offset": "0"})],
+    )
     hooks_status(account=account)
     hooks = panel(now).webhooks
     assert hooks.hooks == {"orders": "inactive", "stock": "missing"}
@@ -96,8 +115,12 @@ def test_a_read_of_picqers_hooks_is_what_the_cockpit_shows(account, shop, now):
 
 @responses.activate
 def test_a_refused_read_is_recorded_with_its_status(account):
-    responses.add(responses.GET, HOOKS, status=401,
-                  json={"error": True, "error_code": 1, "error_message": "Unauthorized"})
+    responses.add(
+        responses.GET,
+        HOOKS,
+        status=401,
+        json={"error": True, "error_code": 1, "error_message": "Unauthorized"},
+    )
     with pytest.raises(ApiAuthError):
         hooks_status(account=account)
     record = hooks_seen(account_ids=[account.pk])[account.pk]
@@ -106,14 +129,25 @@ def test_a_refused_read_is_recorded_with_its_status(account):
 
 
 def test_stock_figures_show_the_last_product_update_and_the_last_full_sync(shop, now):
-    update = ActivityEntry.objects.create(action="stock_updated", shop=shop,
-                                          message="Stock of TSHIRT-M set to 4 (from Picqer).")
+    update = ActivityEntry.objects.create(
+        action="stock_updated", shop=shop, message="Stock of TSHIRT-M set to 4 (from Picqer)."
+    )
     at(update, now - timedelta(minutes=7))
-    SyncRun.objects.create(shop=shop, state=SyncRun.State.DONE, checked=1200, changed=14,
-                           errors=1, started_at=now - timedelta(hours=5, minutes=3),
-                           finished_at=now - timedelta(hours=5))
-    SyncRun.objects.create(shop=shop, state=SyncRun.State.FAILED, message="no answer",
-                           finished_at=now - timedelta(hours=1))
+    SyncRun.objects.create(
+        shop=shop,
+        state=SyncRun.State.DONE,
+        checked=1200,
+        changed=14,
+        errors=1,
+        started_at=now - timedelta(hours=5, minutes=3),
+        finished_at=now - timedelta(hours=5),
+    )
+    SyncRun.objects.create(
+        shop=shop,
+        state=SyncRun.State.FAILED,
+        message="no answer",
+        finished_at=now - timedelta(hours=1),
+    )
     stock = panel(now).stock
     assert stock.last_product_update_at == now - timedelta(minutes=7)
     assert "TSHIRT-M" in stock.last_product_update
@@ -127,10 +161,10 @@ def test_the_chart_has_a_point_at_each_hour_with_pushed_orders(shop, pushed, now
     assert 'data-hour="2026-03-04T13:00:00+00:00" data-count="2"' in svg
 
 
-def test_the_health_strip_reads_the_last_recorded_outcomes_without_calling_out(
-        account, shop, now):
-    PollCursor.objects.create(shop=shop, last_polled_at=now,
-                              last_error="PrestaShop: Unauthorized (HTTP 401)")
+def test_the_health_strip_reads_the_last_recorded_outcomes_without_calling_out(account, shop, now):
+    PollCursor.objects.create(
+        shop=shop, last_polled_at=now, last_error="PrestaShop: Unauthorized (HTTP 401)"
+    )
     hooks_seen_record(account_id=account.pk, status={"orders": {"state": "active"}})
     items = {item.name: item for item in health_strip(now=now)}
     assert items["Picqer Main"].ok is True
@@ -148,17 +182,29 @@ def test_a_failed_order_is_a_problem_with_its_reason_and_a_retry_button(failed_o
     assert problem.what == "DEV #5 / KHWLILZLL"
     assert problem.reason == "Gave up after retries: Picqer: Internal Server Error (HTTP 500)"
     (retry,) = problem.actions
-    assert (retry.label, retry.fields["action"], retry.fields["_selected_action"]) == \
-        ("Retry now", "push_again", str(failed_order.pk))
+    assert (retry.label, retry.fields["action"], retry.fields["_selected_action"]) == (
+        "Retry now",
+        "push_again",
+        str(failed_order.pk),
+    )
 
 
 def test_an_order_in_progress_past_its_lease_is_a_problem_one_holding_it_is_not(shop, now):
-    lost = OrderLink.objects.create(shop=shop, ps_order_id=8, ps_reference="AAA",
-                                    state=OrderLink.State.PUSHING, attempts=1,
-                                    claimed_until=now - timedelta(minutes=1))
-    held = OrderLink.objects.create(shop=shop, ps_order_id=9, ps_reference="BBB",
-                                    state=OrderLink.State.PUSHING,
-                                    claimed_until=now + timedelta(minutes=4))
+    lost = OrderLink.objects.create(
+        shop=shop,
+        ps_order_id=8,
+        ps_reference="AAA",
+        state=OrderLink.State.PUSHING,
+        attempts=1,
+        claimed_until=now - timedelta(minutes=1),
+    )
+    held = OrderLink.objects.create(
+        shop=shop,
+        ps_order_id=9,
+        ps_reference="BBB",
+        state=OrderLink.State.PUSHING,
+        claimed_until=now + timedelta(minutes=4),
+    )
     for link in (lost, held):
         at(link, now - timedelta(minutes=10))
     (problem,) = problems_list(now=now)
@@ -168,30 +214,47 @@ def test_an_order_in_progress_past_its_lease_is_a_problem_one_holding_it_is_not(
 
 
 def test_webhook_events_failed_or_waiting_to_retry_are_problems(account, shop, now):
-    event(account, 1, received=now - timedelta(minutes=30), state=WebhookEvent.State.FAILED,
-          lag=timedelta(minutes=1), attempts=8,
-          last_error="gave up after 8 attempts: ApiServerError: Picqer: Bad gateway (HTTP 502)")
-    event(account, 2, received=now - timedelta(minutes=5), state=WebhookEvent.State.PENDING,
-          attempts=2, available_at=datetime(2026, 3, 4, 14, 2, 31, tzinfo=UTC),
-          last_error="ApiServerError: Picqer: Internal Server Error (HTTP 500)")
+    event(
+        account,
+        1,
+        received=now - timedelta(minutes=30),
+        state=WebhookEvent.State.FAILED,
+        lag=timedelta(minutes=1),
+        attempts=8,
+        last_error="gave up after 8 attempts: ApiServerError: Picqer: Bad gateway (HTTP 502)",
+    )
+    event(
+        account,
+        2,
+        received=now - timedelta(minutes=5),
+        state=WebhookEvent.State.PENDING,
+        attempts=2,
+        available_at=datetime(2026, 3, 4, 14, 2, 31, tzinfo=UTC),
+        last_error="ApiServerError: Picqer: Internal Server Error (HTTP 500)",
+    )
     retrying, failed = problems_list(now=now)
-    assert retrying.reason == ("ApiServerError: Picqer: Internal Server Error (HTTP 500); next "
-                               "try at 14:02:31, attempt 3 of 8")
+    assert retrying.reason == (
+        "ApiServerError: Picqer: Internal Server Error (HTTP 500); next "
+        "try at 14:02:31, attempt 3 of 8"
+    )
     assert retrying.actions == []
     assert failed.reason.startswith("Failed after 8 attempt(s): gave up")
     assert failed.actions[0].fields["action"] == "process_again"
 
 
 def test_failed_and_stalled_sync_runs_are_problems(shop, now):
-    SyncRun.objects.create(shop=shop, state=SyncRun.State.RUNNING,
-                           started_at=now - timedelta(hours=3))
+    SyncRun.objects.create(
+        shop=shop, state=SyncRun.State.RUNNING, started_at=now - timedelta(hours=3)
+    )
     (problem,) = problems_list(now=now)
     assert problem.kind == "sync_run" and "running since 3 h ago" in problem.reason
 
 
 def test_a_deactivated_hook_and_a_refused_key_are_problems(account, shop, now):
-    hooks_seen_record(account_id=account.pk,
-                      status={"orders": {"state": "inactive"}, "stock": {"state": "active"}})
+    hooks_seen_record(
+        account_id=account.pk,
+        status={"orders": {"state": "inactive"}, "stock": {"state": "active"}},
+    )
     (problem,) = problems_list(now=now)
     assert problem.what == "Picqer orders webhook of Main"
 
@@ -217,7 +280,8 @@ def test_a_poll_failing_for_more_than_two_intervals_is_a_problem(shop, now):
 
 
 def test_problems_are_listed_newest_first(shop, failed_order, now):
-    newer = OrderLink.objects.create(shop=shop, ps_order_id=99, ps_reference="NEW",
-                                     state=OrderLink.State.FAILED, last_error="x")
+    newer = OrderLink.objects.create(
+        shop=shop, ps_order_id=99, ps_reference="NEW", state=OrderLink.State.FAILED, last_error="x"
+    )
     at(newer, now - timedelta(minutes=1))
     assert [p.what for p in problems_list(now=now)] == ["DEV #99 / NEW", "DEV #5 / KHWLILZLL"]
