@@ -52,22 +52,21 @@ class OrderLinkAdmin(ReadOnlyAdmin):
 
     @admin.action(description="Push again (failed or not sent orders)")
     def push_again(self, request, queryset):
-        count = order_links_retry(link_ids=list(queryset.values_list("pk", flat=True)))
-        skipped = queryset.count() - count
-        self.message_user(request, f"{count} order(s) queued again."
-                          + (f" {skipped} skipped: only failed or not sent orders are pushed "
-                             "again." if skipped else ""),
-                          messages.SUCCESS if count else messages.WARNING)
+        self._run_on_selection(request, queryset, order_links_retry, "queued again",
+                               "only failed or not sent orders are pushed again")
 
     @admin.action(description="Give up (orders waiting or in progress)")
     def give_up(self, request, queryset):
-        count = order_links_give_up(link_ids=list(queryset.values_list("pk", flat=True)))
-        skipped = queryset.count() - count
-        self.message_user(request, f"{count} order(s) marked failed."
-                          + (f" {skipped} skipped: only orders waiting or in progress that no "
-                             "worker holds right now." if skipped else ""),
-                          messages.SUCCESS if count else messages.WARNING)
+        self._run_on_selection(request, queryset, order_links_give_up, "marked failed",
+                               "only orders waiting or in progress that no worker holds "
+                               "right now")
 
+    def _run_on_selection(self, request, queryset, service, done: str, rule: str) -> None:
+        count = service(link_ids=list(queryset.values_list("pk", flat=True)))
+        skipped = queryset.count() - count
+        self.message_user(request, f"{count} order(s) {done}."
+                          + (f" {skipped} skipped: {rule}." if skipped else ""),
+                          messages.SUCCESS if count else messages.WARNING)
 
 @admin.register(PollCursor)
 class PollCursorAdmin(ReadOnlyAdmin):

@@ -37,6 +37,7 @@ PROBLEMS_PER_KIND = 50
 LAG_SAMPLE = 5000
 WEBHOOK_MAX_ATTEMPTS = 8  # webhooks.processing.MAX_ATTEMPTS
 _KEY_REFUSED = re.compile(r"\(HTTP 40[13]\b")
+_EXCEPTION_PREFIX = re.compile(r"(?<![\w.])[A-Z]\w*(?:Error|Exception|Exceeded): ")
 
 OrderState = OrderLink.State
 EventState = WebhookEvent.State
@@ -571,11 +572,16 @@ def _order_problems(now: datetime) -> list[Problem]:
     return problems
 
 
+def _plain(error: str) -> str:
+    """The inbox stores "ApiServerError: Picqer: …"; the operator needs no class name."""
+    return _EXCEPTION_PREFIX.sub("", error)
+
+
 def _event_reason(event: WebhookEvent) -> str:
     if event.state == EventState.FAILED:
-        return f"Failed after {event.attempts} attempt(s): {event.last_error}"
+        return f"Failed after {event.attempts} attempt(s): {_plain(event.last_error)}"
     return (
-        f"{event.last_error}; next try at {_local(event.available_at)}, attempt "
+        f"{_plain(event.last_error)}; next try at {_local(event.available_at)}, attempt "
         f"{event.attempts + 1} of {WEBHOOK_MAX_ATTEMPTS}"
     )
 

@@ -12,7 +12,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from sync.models import ActivityEntry, OrderLink
+from sync.models import ActivityEntry, OrderLink, SyncRun
+from webhooks.models import WebhookEvent
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -91,6 +92,23 @@ def activity(shop):
             ActivityEntry.objects.filter(pk=entry.pk).update(
                 created_at=now - timedelta(hours=hours_ago, minutes=n)
             )
+    WebhookEvent.objects.create(
+        account=shop.account,
+        event="orders.status_changed",
+        dedupe_key="k1",
+        object_ref="idorder=240350427",
+        payload={},
+        state=WebhookEvent.State.PENDING,
+        attempts=2,
+        available_at=now + timedelta(minutes=3),
+        last_error="ApiServerError: Picqer: Internal Server Error (HTTP 500)",
+    )
+    SyncRun.objects.create(
+        shop=shop,
+        state=SyncRun.State.FAILED,
+        finished_at=now,
+        message="PrestaShop: no answer (timeout)",
+    )
     return link
 
 

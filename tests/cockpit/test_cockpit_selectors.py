@@ -234,11 +234,13 @@ def test_webhook_events_failed_or_waiting_to_retry_are_problems(account, shop, n
     )
     retrying, failed = problems_list(now=now)
     assert retrying.reason == (
-        "ApiServerError: Picqer: Internal Server Error (HTTP 500); next "
+        "Picqer: Internal Server Error (HTTP 500); next "
         "try at 14:02:31, attempt 3 of 8"
     )
     assert retrying.actions == []
-    assert failed.reason.startswith("Failed after 8 attempt(s): gave up")
+    assert failed.reason == (
+        "Failed after 8 attempt(s): gave up after 8 attempts: Picqer: Bad gateway (HTTP 502)"
+    )
     assert failed.actions[0].fields["action"] == "process_again"
 
 
