@@ -4,13 +4,12 @@ hourly while open, and closed with one "resolved" mail.
 `alerts_evaluate` (beat, every minute) is the only writer of Alert rows. Conditions are
 grouped per shop, account or process (one alert for "3 orders failed", not three), so a bad
 hour sends a handful of mails, not one per order. Mails never contain a credential: every
-text passes `alert_text_scrub` with all stored secrets.
+text passes `credentials_scrub` with all stored secrets.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -21,8 +20,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from prestapicqer.models import PicqerAccount, Shop
-from prestapicqer.services.masking import MASK, secrets_scrub
 from sync.models import ActivityEntry, Alert, Heartbeat, OrderLink, PollCursor, SyncRun
+from sync.scrub import credentials_scrub
 from sync.services.cockpit import (
     key_refused,
     orders_failed,
@@ -53,13 +52,6 @@ KIND_TITLES = {
     "key_refused": "API key refused",
 }
 
-# Credentials that may appear in URLs or headers quoted in an error text.
-_CREDENTIAL_PATTERNS = (
-    re.compile(r"(?i)\b(token|ws_key|key|secret|password|api_key)=([^&\s\"'<>]+)"),
-    re.compile(r"(?i)\b(authorization:?\s*(?:basic|bearer)?)\s+([A-Za-z0-9+/=._-]{8,})"),
-    re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)([^/\s:@]+:[^/\s@]+)@"),
-)
-
 
 @dataclass(frozen=True)
 class Condition:
@@ -69,15 +61,6 @@ class Condition:
     message: str
     since: datetime
     account_id: int | None = None
-
-
-def alert_text_scrub(text: str, *, secrets: Iterable[str | None]) -> str:
-    """`text` without any of `secrets` nor anything shaped like a credential (key=…,
-    Authorization headers, user:password@ in URLs)."""
-    text = secrets_scrub(text=text, secrets=secrets)
-    text = _CREDENTIAL_PATTERNS[0].sub(lambda m: f"{m.group(1)}={MASK}", text)
-    text = _CREDENTIAL_PATTERNS[1].sub(lambda m: f"{m.group(1)} {MASK}", text)
-    return _CREDENTIAL_PATTERNS[2].sub(lambda m: f"{m.group(1)}{MASK}@", text)
 
 
 def _stored_secrets() -> list[str]:
@@ -301,8 +284,8 @@ def _mail(
     body += f"\n\nThe cockpit: {cockpit}\n"
     try:
         send_mail(
-            alert_text_scrub(subject, secrets=secrets),
-            alert_text_scrub(body, secrets=secrets),
+            credentials_scrub(subject, secrets=secrets),
+            credentials_scrub(body, secrets=secrets),
             None,
             recipients,
         )
@@ -310,7 +293,7 @@ def _mail(
         logger.error(
             "sync.alerts.mail_failed alert=%s error=%s",
             alert.pk,
-            alert_text_scrub(str(exc), secrets=secrets),
+            credentials_scrub(str(exc), secrets=secrets),
         )
         return False
     return True
@@ -329,7 +312,7 @@ def alerts_evaluate(*, now: datetime | None = None) -> dict[str, int]:
     counts = {"opened": 0, "mailed": 0, "resolved": 0}
     for key, condition in conditions.items():
         alert = open_alerts.get(key)
-        message = alert_text_scrub(condition.message, secrets=secrets)
+        message = credentials_scrub(condition.message, secrets=secrets)
         if alert is None:
             try:
                 with transaction.atomic():

@@ -7,7 +7,8 @@ import pytest
 
 from sync.health import heartbeat_record
 from sync.models import ActivityEntry, Alert, Heartbeat, OrderLink, PollCursor, SyncRun
-from sync.services.alerts import alert_text_scrub, alerts_evaluate
+from sync.scrub import credentials_scrub
+from sync.services.alerts import alerts_evaluate
 from sync.services.hooks_seen import hooks_seen_record
 
 from .conftest import at
@@ -253,5 +254,5 @@ def test_no_stored_secret_reaches_a_mail(account, shop, processes_alive, now, ma
     ],
 )
 def test_credential_shaped_text_is_scrubbed_even_when_not_a_stored_secret(text, leak):
-    scrubbed = alert_text_scrub(text, secrets=[])
+    scrubbed = credentials_scrub(text)
     assert leak not in scrubbed and "••••" in scrubbed
