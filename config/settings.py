@@ -158,3 +158,5 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {"urllib3": {"level": "WARNING"}},
 }
+
+from .alert_settings import *  # noqa: E402,F403

@@ -125,6 +125,11 @@ class PicqerAccount(KeyBoundToAddress):
     )
     orders_hook_id = models.PositiveIntegerField(null=True, blank=True, editable=False)
     stock_hook_id = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    alert_emails = models.TextField(
+        blank=True,
+        help_text="Who gets this account's alert e-mails, comma-separated, besides the "
+        "ALERT_EMAILS setting.",
+    )
 
     class Meta:
         ordering = ["name"]

@@ -6,7 +6,7 @@ from django.utils.html import format_html
 
 from sync.mappers.orders import picqer_order_url
 from sync.models.orders import OrderLink, OwnHistory, PollCursor
-from sync.services.orders import order_links_retry, orders_poll_enqueue
+from sync.services.orders import order_links_give_up, order_links_retry, orders_poll_enqueue
 
 from .base import ReadOnlyAdmin
 
@@ -24,7 +24,7 @@ class OrderLinkAdmin(ReadOnlyAdmin):
                        "last_error", "done_steps", "last_history_id", "seen_history_id",
                        "attempts", "claimed_until", "created_at", "updated_at")
     fields = readonly_fields
-    actions = ["push_again"]
+    actions = ["push_again", "give_up"]
 
     @admin.display(description="Picqer order", ordering="picqer_orderid")
     def picqer_order(self, obj):
@@ -52,13 +52,21 @@ class OrderLinkAdmin(ReadOnlyAdmin):
 
     @admin.action(description="Push again (failed or not sent orders)")
     def push_again(self, request, queryset):
-        count = order_links_retry(link_ids=list(queryset.values_list("pk", flat=True)))
-        skipped = queryset.count() - count
-        self.message_user(request, f"{count} order(s) queued again."
-                          + (f" {skipped} skipped: only failed or not sent orders are pushed "
-                             "again." if skipped else ""),
-                          messages.SUCCESS if count else messages.WARNING)
+        self._run_on_selection(request, queryset, order_links_retry, "queued again",
+                               "only failed or not sent orders are pushed again")
 
+    @admin.action(description="Give up (orders waiting or in progress)")
+    def give_up(self, request, queryset):
+        self._run_on_selection(request, queryset, order_links_give_up, "marked failed",
+                               "only orders waiting or in progress that no worker holds "
+                               "right now")
+
+    def _run_on_selection(self, request, queryset, service, done: str, rule: str) -> None:
+        count = service(link_ids=list(queryset.values_list("pk", flat=True)))
+        skipped = queryset.count() - count
+        self.message_user(request, f"{count} order(s) {done}."
+                          + (f" {skipped} skipped: {rule}." if skipped else ""),
+                          messages.SUCCESS if count else messages.WARNING)
 
 @admin.register(PollCursor)
 class PollCursorAdmin(ReadOnlyAdmin):

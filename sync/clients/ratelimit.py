@@ -87,3 +87,8 @@ def acquire(
             )
         _sleep(wait)
         waited += wait
+
+
+def window_used(key: str) -> int:
+    """Requests counted so far in the current minute window of budget `key` (for display)."""
+    return int(cache.get(_window_key(key, int(_now() // WINDOW_SECONDS))) or 0)

@@ -19,6 +19,7 @@ from prestapicqer.models import PicqerAccount
 from sync.activity import activity_log
 from sync.clients.errors import ApiAuthError, ApiClientError, ApiError
 from sync.clients.picqer import PicqerClient
+from sync.services.hooks_seen import hooks_seen_mark_active, hooks_seen_record
 
 logger = logging.getLogger("sync.hooks")
 
@@ -78,11 +79,17 @@ def _kind(kind: str) -> HookKind:
 def hooks_status(*, account: PicqerAccount) -> dict[str, dict]:
     """`{"orders": {"state": "active"|"inactive"|"missing", "idhook", "event"}, "stock": …}`
     from one read of Picqer's `GET /hooks`. Raises ApiError when Picqer cannot be read."""
-    hooks = PicqerClient.for_account(account).hooks_list()
-    return {
+    try:
+        hooks = PicqerClient.for_account(account).hooks_list()
+    except ApiError as exc:
+        hooks_seen_record(account_id=account.pk, error=exc)
+        raise
+    status = {
         name: _describe(_hook_match(hooks=hooks, account=account, kind=kind), kind)
         for name, kind in HOOK_KINDS.items()
     }
+    hooks_seen_record(account_id=account.pk, status=status)
+    return status
 
 
 def _remember(account: PicqerAccount, kind: HookKind, idhook: int) -> None:
@@ -135,6 +142,7 @@ def hook_ensure(*, account: PicqerAccount, kind: str) -> dict:
                          message=f"Could not set up the Picqer {kind} webhook: {exc}")
         raise
     _remember(account, hook_kind, hook["idhook"])
+    hooks_seen_mark_active(account_id=account.pk, kind=kind)
     if action != "unchanged":
         activity_log(action=f"hook_{action}", account=account,
                      message=f"Picqer {kind} webhook {action} (hook {hook['idhook']}).")

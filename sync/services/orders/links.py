@@ -138,3 +138,22 @@ def order_give_up(*, shop_id: int, ps_order_id: int, reason: str) -> None:
     link.state, link.last_error = OrderLink.State.FAILED, f"Gave up after retries: {reason}"
     link.save(update_fields=["state", "last_error", "updated_at"])
     order_log(link, "order_failed", link.last_error, level="error")
+
+
+def order_links_give_up(*, link_ids: list[int]) -> int:
+    """Cockpit/admin "Give up": orders waiting or in progress that no worker holds right now
+    are marked failed (the operator can push them again later). Returns how many."""
+    now = timezone.now()
+    reason = "The operator gave up on this order."
+    unheld = Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
+    open_states = [OrderLink.State.PENDING, OrderLink.State.PUSHING]
+    count = 0
+    for link in OrderLink.objects.select_related("shop__account").filter(
+            unheld, pk__in=link_ids, state__in=open_states):
+        # Conditional, so a worker that took the lease since the read keeps the order.
+        if OrderLink.objects.filter(unheld, pk=link.pk, state__in=open_states).update(
+                state=OrderLink.State.FAILED, last_error=reason, updated_at=timezone.now()):
+            link.last_error = reason
+            order_log(link, "order_failed", reason, level="error")
+            count += 1
+    return count

@@ -1,0 +1,37 @@
+"""`{% cockpit as cockpit %}`: the operator cockpit's data for the admin index."""
+
+from django import template
+from django.utils.safestring import mark_safe
+
+from sync.services.cockpit import Cockpit, age_words, cockpit_build
+
+register = template.Library()
+
+
+@register.simple_tag
+def cockpit() -> Cockpit:
+    return cockpit_build()
+
+
+@register.filter
+def svg(markup: str) -> str:
+    """Chart markup from `hourly_chart_svg`, which escapes every text it embeds."""
+    return mark_safe(markup)  # noqa: S308
+
+
+@register.filter
+def seconds_ago(moment, now) -> str:
+    """ "42 s ago", "5 min ago", "3 h ago" between `moment` and `now`; "never" without one."""
+    return age_words(moment, now)
+
+
+@register.filter
+def duration(seconds) -> str:
+    if seconds is None:
+        return "—"
+    seconds = float(seconds)
+    if seconds < 10:
+        return f"{seconds:.1f} s"
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    return f"{seconds / 60:.0f} min"
