@@ -591,7 +591,7 @@ def _event_problems() -> list[Problem]:
     events = (
         WebhookEvent.objects.select_related("account")
         .filter(Q(state=EventState.FAILED) | Q(state=EventState.PENDING, attempts__gt=0))
-        .defer("payload")
+        .defer("body")
         .order_by("-received_at")[:PROBLEMS_PER_KIND]
     )
     return [

@@ -6,6 +6,7 @@ selenium (requirements-dev.txt); without them the tests skip and say so. Screens
 a temporary folder the test prints.
 """
 
+import json
 import shutil
 from datetime import timedelta
 
@@ -97,7 +98,7 @@ def activity(shop):
         event="orders.status_changed",
         dedupe_key="k1",
         object_ref="idorder=240350427",
-        payload={},
+        body=json.dumps({}).encode(),
         state=WebhookEvent.State.PENDING,
         attempts=2,
         available_at=now + timedelta(minutes=3),

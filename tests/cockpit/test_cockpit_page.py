@@ -1,5 +1,6 @@
 """The cockpit page (the admin index) with the Django test client."""
 
+import json
 import re
 import time
 from datetime import timedelta
@@ -109,7 +110,7 @@ def test_the_cockpit_stays_within_a_fixed_number_of_queries_with_100k_activity_r
                 account=shop.account,
                 event="orders.status_changed",
                 dedupe_key=f"k{i}",
-                payload={},
+                body=json.dumps({}).encode(),
                 received_at=now - timedelta(minutes=i % 1440),
                 state=WebhookEvent.State.DONE,
                 processed_at=now,

@@ -38,7 +38,7 @@ def event(account, n, *, received, state=WebhookEvent.State.DONE, lag=None, **fi
         event="orders.status_changed",
         dedupe_key=f"k{n}",
         object_ref=f"idorder={n}",
-        payload={"event": "orders.status_changed"},
+        body=json.dumps({"event": "orders.status_changed"}).encode(),
         received_at=received,
         state=state,
         processed_at=received + lag if lag is not None else None,

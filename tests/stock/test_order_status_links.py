@@ -1,6 +1,8 @@
 """Picqer → PrestaShop changes reach only orders this service linked: the OrderLink of that
 shop must hold this Picqer idorder, and the reference must match in all three parts."""
 
+import json
+
 import pytest
 from django.db.models import ProtectedError
 
@@ -81,7 +83,7 @@ def test_the_refusal_shows_on_the_webhook_event_and_is_logged_once_per_order(
             account=shop.account,
             event=name,
             dedupe_key=name,
-            payload={"event": name, "data": {"idorder": IDORDER}},
+            body=json.dumps({"event": name, "data": {"idorder": IDORDER}}).encode(),
         )
         for name in ("orders.status_changed", "orders.completed", "picklists.shipments.created")
     ]
@@ -200,7 +202,7 @@ def test_a_link_whose_create_is_in_progress_is_retried_not_applied(
         account=shop.account,
         event="orders.completed",
         dedupe_key="x",
-        payload={"data": {"idorder": IDORDER}},
+        body=json.dumps({"event": "orders.completed", "data": {"idorder": IDORDER}}).encode(),
     )
     webhook_event_run(event_id=event.pk)
     event.refresh_from_db()

@@ -6,6 +6,8 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
+from prestapicqer.models import PicqerAccount
+
 BEFORE = [("webhooks", "0001_initial")]
 AFTER = [("webhooks", "0002_event_body_as_signed_bytes")]
 
@@ -19,10 +21,11 @@ def migrate(targets):
 
 @pytest.mark.django_db(transaction=True)
 def test_existing_payloads_become_bodies_and_back():
-    old_apps = migrate(BEFORE)
-    account = old_apps.get_model("prestapicqer", "PicqerAccount").objects.create(
+    # The account with today's model: migrating webhooks back leaves prestapicqer's table as is.
+    account = PicqerAccount.objects.create(
         name="Old", subdomain="old", api_key="k", webhook_secret="s"
     )
+    old_apps = migrate(BEFORE)
     payload = {"event": "orders.status_changed", "data": {"idorder": 7, "remarks": "Ça va"}}
     old_apps.get_model("webhooks", "WebhookEvent").objects.create(
         account_id=account.pk,
