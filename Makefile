@@ -49,7 +49,10 @@ demo: migrate
 	$(HONCHO) -f Procfile.demo start
 
 ## Build the Dockerfile and run docker-compose.yml with podman, then check the stack (as root).
+# container-check.sh names crun as podman's runtime before it probes, and Debian's podman may
+# come with runc alone: install crun first.
 check-container:
+	@command -v crun >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq crun >/dev/null; }
 	$(SUDO) bash $(CONTAINER_CHECK) $(CURDIR)
 
 bench-orders: venv
