@@ -30,7 +30,12 @@ class ActivityEntry(models.Model):
         verbose_name_plural = "activity log"
 
     def __str__(self) -> str:
-        return f"{self.action}: {self.message[:60]}"
+        from prestapicqer.services.names import NameBook
+        from sync.activity import action_label, activity_message_render
+
+        message = activity_message_render(message=self.message, shop_id=self.shop_id,
+                                          names=NameBook())
+        return f"{action_label(self.action)}: {message[:60]}"
 
 
 
