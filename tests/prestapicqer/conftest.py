@@ -113,3 +113,17 @@ def account_post(account, **overrides) -> dict:
             "api_base_url": account.api_base_url, "public_base_url": account.public_base_url}
     data.update(overrides)
     return data
+
+
+@pytest.fixture
+def i18n_settings(settings):
+    """English and Dutch as config/settings.py is to have them (LANGUAGES, LOCALE_PATHS and
+    LocaleMiddleware right after the session middleware)."""
+    settings.LANGUAGES = [("en", "English"), ("nl", "Nederlands")]
+    settings.LOCALE_PATHS = [settings.BASE_DIR / "locale"]
+    locale = "django.middleware.locale.LocaleMiddleware"
+    middleware = [m for m in settings.MIDDLEWARE if m != locale]
+    sessions = middleware.index("django.contrib.sessions.middleware.SessionMiddleware")
+    middleware.insert(sessions + 1, locale)
+    settings.MIDDLEWARE = middleware
+    return settings
