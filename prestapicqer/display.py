@@ -6,6 +6,7 @@ from datetime import datetime
 from django.contrib import admin
 from django.utils import timezone
 from django.utils.functional import Promise
+from django.utils.html import format_html
 
 from .services.names import NameBook
 
@@ -22,7 +23,8 @@ def time_column(field: str, description: str | Promise) -> Callable:
 
     @admin.display(description=description, ordering=field)
     def column(self, obj) -> str:
-        return local_time(getattr(obj, field))
+        return format_html('<span style="white-space: nowrap">{}</span>',
+                           local_time(getattr(obj, field)))
 
     column.__name__ = f"{field}_local"
     return column

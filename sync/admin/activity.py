@@ -12,8 +12,9 @@ from .base import InternalAdmin, ReadOnlyAdmin
 
 @admin.register(ActivityEntry)
 class ActivityEntryAdmin(ReadOnlyAdmin):
-    list_display = ("created_at_local", "level", "action_words", "shop", "ps_order_id",
-                    "ps_reference", "picqer_orderid", "product_reference", "message_words")
+    # The message before the ids: on a narrow screen the table scrolls, the words stay.
+    list_display = ("created_at_local", "level", "action_words", "message_words", "shop",
+                    "order", "product_reference")
     list_filter = ("level", labelled_filter("action", _("action"), action_label), "shop")
     search_fields = ("ps_reference", "=ps_order_id", "picqer_orderid", "product_reference",
                      "message")
@@ -32,6 +33,12 @@ class ActivityEntryAdmin(ReadOnlyAdmin):
     @admin.display(description=_("action"), ordering="action")
     def action_words(self, obj: ActivityEntry) -> str:
         return action_label(obj.action)
+
+    @admin.display(description=_("order"), ordering="ps_order_id")
+    def order(self, obj: ActivityEntry) -> str:
+        """PrestaShop id / reference → Picqer number, as far as known."""
+        prestashop = " / ".join(str(v) for v in (obj.ps_order_id, obj.ps_reference) if v)
+        return " → ".join(v for v in (prestashop, obj.picqer_orderid) if v) or "—"
 
     @admin.display(description=_("message"))
     def message_words(self, obj: ActivityEntry) -> str:
