@@ -15,11 +15,18 @@ from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .forms import KEEP_KEY_FIELD, PicqerAccountForm, ShopForm, StatusMappingForm
 from .models import PicqerAccount, Shop, StatusMapping
-from .services.choices import choices_forget, choices_refresh, shop_choice_lists
+from .services.choices import (
+    carrier_provider_match,
+    choices_forget,
+    choices_refresh,
+    shop_choice_lists,
+)
 from .services.config_io import config_export
 from .services.connection import (
     ConnectionResult,
@@ -27,17 +34,23 @@ from .services.connection import (
     shop_connection_test,
 )
 from .services.masking import secret_mask, secrets_scrub
+from .services.reachability import public_url_problem
 from .services.shops import shop_deletion_blockers, status_mappings_renumber
 from .services.webhooks import account_hook_ensure, account_hooks_status
 
-NOT_SAVED = "Shown after saving."
+NOT_SAVED = gettext_lazy("Shown after saving.")
 # Button key → (label, the permission that allows it; docs/security.md).
 BUTTONS = {
-    "test_connection": ("Test connection", "run_connection_test"),
-    "refresh_lists": ("Refresh lists", "run_connection_test"),
-    "hook_orders": ("Create / reactivate orders webhook", "manage_hooks"),
-    "hook_stock": ("Create / reactivate stock webhook", "manage_hooks"),
+    "test_connection": (gettext_lazy("Test connection"), "run_connection_test"),
+    "refresh_lists": (gettext_lazy("Refresh lists"), "run_connection_test"),
+    "hook_orders": (gettext_lazy("Create / reactivate orders webhook"), "manage_hooks"),
+    "hook_stock": (gettext_lazy("Create / reactivate stock webhook"), "manage_hooks"),
 }
+# The hook buttons sit next to their hook's status, the others at the top of the page.
+HOOK_BUTTONS = {"hook_orders": "orders", "hook_stock": "stock"}
+GENERAL, ORDERS, SHIPPING, STOCK = (gettext_lazy("General"), gettext_lazy("Orders"),
+                                    gettext_lazy("Shipping"), gettext_lazy("Stock"))
+WEBHOOKS, ADVANCED = gettext_lazy("Webhooks"), gettext_lazy("Advanced")
 
 
 def user_may(request, codename: str) -> bool:
@@ -52,10 +65,30 @@ def fieldsets_swap(fieldsets: list, swaps: dict[str, list[str]]) -> list:
             for title, opts in fieldsets]
 
 
-def copy_box(value: str) -> str:
-    """A read-only text box: the operator copies a URL from it in one click."""
-    return format_html('<input type="text" readonly value="{}" size="90" class="vTextField">',
-                       value)
+def copy_box(value: str, *, box_id: str, warning: str = "") -> str:
+    """A full-width read-only URL box with a Copy button (change_form.html's script copies
+    the box's own text), and `warning` under it."""
+    box = format_html(
+        '<div class="copy-box"><input type="text" readonly id="{}" value="{}" '
+        'class="vTextField copy-box-text"><button type="button" class="button" '
+        'data-copy-from="{}">{}</button></div>', box_id, value, box_id, _("Copy"))
+    if warning:
+        box = format_html('{}<ul class="messagelist copy-box-warning"><li class="warning">{}'
+                          '</li></ul>', box, warning)
+    return box
+
+
+def hook_status_line(obj, kind: str, status: str) -> str:
+    """The hook's status with its create/reactivate button next to it, when the user may
+    press it (`obj._hook_buttons`, set per request by render_change_form). The button
+    submits to the button URL via formaction: a form cannot sit inside the change form."""
+    url = getattr(obj, "_hook_buttons", {}).get(kind)
+    if not url:
+        return status
+    label = next(lbl for key, (lbl, _p) in BUTTONS.items() if HOOK_BUTTONS.get(key) == kind)
+    return format_html('<span class="hook-status">{}</span> <button type="submit" '
+                       'class="button hook-button" formaction="{}" formmethod="post" '
+                       'formnovalidate>{}</button>', status, url, label)
 
 
 def report(request, results: list[ConnectionResult]) -> None:
@@ -108,9 +141,13 @@ class ConfigAdmin(admin.ModelAdmin):
                            obj=None):
         if obj is not None and obj.pk:
             name = f"admin:{self.opts.app_label}_{self.opts.model_name}_run"
-            context["object_buttons"] = [
-                (reverse(name, args=[obj.pk, key]), label)
-                for key, (label, codename) in BUTTONS.items() if user_may(request, codename)]
+            allowed = [(key, reverse(name, args=[obj.pk, key]), label)
+                       for key, (label, codename) in BUTTONS.items()
+                       if user_may(request, codename)]
+            context["object_buttons"] = [(url, label) for key, url, label in allowed
+                                         if key not in HOOK_BUTTONS]
+            obj._hook_buttons = {HOOK_BUTTONS[key]: url for key, url, _label in allowed
+                                 if key in HOOK_BUTTONS}
         context["inlines_after_fieldset"] = self.inlines_after_fieldset
         return super().render_change_form(request, context, add, change, form_url, obj)
 
@@ -168,16 +205,18 @@ class PicqerAccountAdmin(ConfigAdmin):
     readonly_fields = ("webhook_url_box", "orders_webhook_status", "stock_webhook_status")
     actions = ("test_connection_selected", "export_selected")
     fieldsets = [
-        ("General settings", {"fields": ["name", "subdomain", "api_key", "webhook_url_box"]}),
-        ("Webhooks", {"fields": ["orders_webhook_status", "stock_webhook_status"],
-                      "description": "Picqer calls the Webhook URL on order and stock "
-                                     "changes; it must be reachable from the internet."}),
-        ("Advanced", {"classes": ["collapse"], "fields": ["api_base_url", "public_base_url"]}),
+        (gettext_lazy("General settings"),
+         {"fields": ["name", "subdomain", "api_key", "webhook_url_box"]}),
+        (WEBHOOKS, {"fields": ["orders_webhook_status", "stock_webhook_status"],
+                    "description": gettext_lazy(
+                        "Picqer calls the Webhook URL on order and stock changes; it must be "
+                        "reachable from the internet.")}),
+        (ADVANCED, {"classes": ["collapse"], "fields": ["api_base_url", "public_base_url"]}),
     ]
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
-        return fieldsets if obj else [f for f in fieldsets if f[0] != "Webhooks"]
+        return fieldsets if obj else [f for f in fieldsets if f[0] != WEBHOOKS]
 
     def run_button(self, obj: PicqerAccount, button: str) -> list[ConnectionResult]:
         if button == "test_connection":
@@ -191,32 +230,37 @@ class PicqerAccountAdmin(ConfigAdmin):
         if {"subdomain", "api_key", "api_base_url"} & set(form.changed_data):
             choices_forget(account=obj)
 
-    @admin.display(description="Shops")
+    @admin.display(description=gettext_lazy("Shops"))
     def shop_count(self, obj: PicqerAccount) -> int:
         return obj.shops.count()
 
-    @admin.display(description="Webhook URL")
+    @admin.display(description=gettext_lazy("Webhook URL"))
     def webhook_url_box(self, obj: PicqerAccount) -> str:
-        return copy_box(obj.webhook_url) if obj.pk else NOT_SAVED
+        if not obj.pk:
+            return NOT_SAVED
+        return copy_box(obj.webhook_url, box_id="webhook-url",
+                        warning=public_url_problem(obj.webhook_url))
 
-    @admin.display(description="Picqer orders webhook status")
+    @admin.display(description=gettext_lazy("Picqer orders webhook status"))
     def orders_webhook_status(self, obj: PicqerAccount) -> str:
-        return self.hooks_of(obj)["orders"] if obj.pk else NOT_SAVED
+        return hook_status_line(obj, "orders", self.hooks_of(obj)["orders"]) if obj.pk \
+            else NOT_SAVED
 
-    @admin.display(description="Picqer stock webhook status")
+    @admin.display(description=gettext_lazy("Picqer stock webhook status"))
     def stock_webhook_status(self, obj: PicqerAccount) -> str:
-        return self.hooks_of(obj)["stock"] if obj.pk else NOT_SAVED
+        return hook_status_line(obj, "stock", self.hooks_of(obj)["stock"]) if obj.pk \
+            else NOT_SAVED
 
-    @admin.display(description="Picqer API key")
+    @admin.display(description=gettext_lazy("Picqer API key"))
     def api_key_masked(self, obj: PicqerAccount) -> str:
-        return secret_mask(value=obj.api_key) or "Not set"
+        return secret_mask(value=obj.api_key) or _("Not set")
 
-    @admin.action(description="Test connection of the selected accounts",
+    @admin.action(description=gettext_lazy("Test connection of the selected accounts"),
                   permissions=["run_connection_test"])
     def test_connection_selected(self, request, queryset):
         report(request, [_named(a, account_connection_test(account=a)) for a in queryset])
 
-    @admin.action(description="Export selected configuration")
+    @admin.action(description=gettext_lazy("Export selected configuration"))
     def export_selected(self, request, queryset):
         return export_response(config_export(accounts=queryset))
 
@@ -225,9 +269,10 @@ class StatusMappingInline(admin.TabularInline):
     model = StatusMapping
     form = StatusMappingForm
     extra = 1
-    verbose_name = "order status mapping row"
-    verbose_name_plural = ("Order status mapping: when Picqer reports a status, set the "
-                           "PrestaShop status (only if the current one matches, or Any)")
+    verbose_name = gettext_lazy("order status mapping row")
+    verbose_name_plural = gettext_lazy(
+        "Order status mapping: when Picqer reports a status, set the PrestaShop status (only "
+        "if the current one matches, or Any)")
 
 
 @admin.register(Shop)
@@ -236,25 +281,30 @@ class ShopAdmin(ConfigAdmin):
     secret_fields = ("webservice_key",)
     address_fields = ("prestashop_url",)
     inlines = [StatusMappingInline]
-    inlines_after_fieldset = "Orders"
+    inlines_after_fieldset = ORDERS
     list_display = ("name", "prefix", "account", "enabled", "orders_enabled", "stock_enabled",
                     "prestashop_url")
     list_filter = ("account", "enabled")
     search_fields = ("name", "prefix", "prestashop_url")
     readonly_fields = ("orders_webhook_status", "stock_webhook_status", "full_sync_url_box",
-                       "full_sync_url_masked")
+                       "full_sync_url_masked", "carrier_matching")
     actions = ("test_connection_selected", "export_selected")
     fieldsets = [
-        ("General", {"fields": ["account", "name", "enabled", "prefix", "prestashop_url",
-                                "webservice_key", "prestashop_shop_id"]}),
-        ("Orders", {"description": "Set up the way PrestaPicqer handles orders.",
-                    "fields": ["orders_enabled", "picqer_tag_ids", "use_shop_price",
-                               "create_missing_products", "create_state_ids",
-                               "allocate_concept", "processing_state_ids", "cancel_state_ids",
-                               "poll_interval_seconds", "orders_webhook_status"]}),
-        ("Stock", {"description": "Set up the way PrestaPicqer updates product stock levels.",
-                   "fields": ["stock_enabled", "full_sync_on_webhook", "warehouse_ids",
-                              "full_sync_url_box", "stock_webhook_status"]}),
+        (GENERAL, {"fields": ["account", "name", "enabled", "prefix", "prestashop_url",
+                              "webservice_key", "prestashop_shop_id"]}),
+        (ORDERS, {"description": gettext_lazy("Set up the way PrestaPicqer handles orders."),
+                  "fields": ["orders_enabled", "picqer_tag_ids", "use_shop_price",
+                             "create_missing_products", "create_state_ids",
+                             "allocate_concept", "processing_state_ids", "cancel_state_ids",
+                             "poll_interval_seconds", "orders_webhook_status"]}),
+        (SHIPPING, {"description": gettext_lazy(
+            "Tracking codes are written to the PrestaShop order's carrier whose name equals "
+            "the Picqer shipping provider's name exactly (case-sensitive)."),
+            "fields": ["carrier_matching"]}),
+        (STOCK, {"description": gettext_lazy(
+            "Set up the way PrestaPicqer updates product stock levels."),
+            "fields": ["stock_enabled", "full_sync_on_webhook", "warehouse_ids",
+                       "full_sync_url_box", "stock_webhook_status"]}),
     ]
 
     def get_queryset(self, request):
@@ -284,6 +334,7 @@ class ShopAdmin(ConfigAdmin):
                 for warning in dict.fromkeys(c.warning for c in memo[obj.pk].values()):
                     if warning:
                         messages.warning(request, warning)
+        obj._choice_lists = memo[obj.pk]  # for the read-only carrier list of this page
         return memo[obj.pk]
 
     def save_model(self, request, obj, form, change):
@@ -312,13 +363,39 @@ class ShopAdmin(ConfigAdmin):
             return _refresh_results(obj, lambda: choices_refresh(shop=obj))
         return [account_hook_ensure(account=obj.account, kind=button.removeprefix("hook_"))]
 
-    @admin.display(description="Picqer orders webhook status")
+    @admin.display(description=gettext_lazy("Picqer orders webhook status"))
     def orders_webhook_status(self, obj: Shop) -> str:
-        return self.hooks_of(obj.account)["orders"] if obj.pk else NOT_SAVED
+        return hook_status_line(obj, "orders", self.hooks_of(obj.account)["orders"]) \
+            if obj.pk else NOT_SAVED
 
-    @admin.display(description="Picqer stock webhook status")
+    @admin.display(description=gettext_lazy("Picqer stock webhook status"))
     def stock_webhook_status(self, obj: Shop) -> str:
-        return self.hooks_of(obj.account)["stock"] if obj.pk else NOT_SAVED
+        return hook_status_line(obj, "stock", self.hooks_of(obj.account)["stock"]) \
+            if obj.pk else NOT_SAVED
+
+    @admin.display(description=gettext_lazy("Carriers and shipping providers"))
+    def carrier_matching(self, obj: Shop) -> str:
+        lists = getattr(obj, "_choice_lists", None)
+        if not obj.pk or lists is None:
+            return NOT_SAVED
+        carriers, providers = lists["carriers"], lists["shipping_providers"]
+        if not carriers.items or not providers.items:
+            why = " ".join(w for w in (carriers.warning, providers.warning) if w)
+            return _("Unknown until both lists can be read. %(why)s") % {"why": why}
+        matched, lone_carriers, lone_providers = carrier_provider_match(
+            carriers=carriers, providers=providers)
+        rows = [("success", _("Tracking codes arrive for"), matched or [_("no carrier")])]
+        if lone_carriers:
+            rows.append(("warning", _("PrestaShop carriers without a Picqer shipping provider "
+                                      "of the same name (their tracking codes never arrive)"),
+                         lone_carriers))
+        if lone_providers:
+            rows.append(("warning", _("Picqer shipping providers without a PrestaShop carrier "
+                                      "of the same name (their tracking codes are not "
+                                      "written)"), lone_providers))
+        return format_html('<ul class="messagelist carrier-matching">{}</ul>', format_html_join(
+            "", '<li class="{}">{}: {}</li>',
+            ((level, title, ", ".join(f"“{n}”" for n in names)) for level, title, names in rows)))
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
@@ -326,28 +403,34 @@ class ShopAdmin(ConfigAdmin):
             return fieldsets
         return fieldsets_swap(fieldsets, {"full_sync_url_box": ["full_sync_url_masked"]})
 
-    @admin.display(description="Full stock sync URL")
+    @admin.display(description=gettext_lazy("Full stock sync URL"))
     def full_sync_url_box(self, obj: Shop) -> str:
-        return copy_box(obj.full_sync_url) if obj.pk else NOT_SAVED
+        if not obj.pk:
+            return NOT_SAVED
+        return copy_box(obj.full_sync_url, box_id="full-sync-url",
+                        warning=public_url_problem(obj.full_sync_url))
 
-    @admin.display(description="Full stock sync URL")
+    @admin.display(description=gettext_lazy("Full stock sync URL"))
     def full_sync_url_masked(self, obj: Shop) -> str:
         if not obj.pk:
             return NOT_SAVED
         masked = secrets_scrub(text=obj.full_sync_url, secrets=[obj.full_sync_token])
-        return format_html("{}<br>The token is hidden: seeing it needs the permission "
-                           "\"{}\".", masked, "Can see the full stock sync URL with its token")
+        box = copy_box(masked, box_id="full-sync-url",
+                       warning=public_url_problem(obj.full_sync_url))
+        return format_html('{}<div class="help">{}</div>', box, _(
+            'The token is hidden: seeing it needs the permission "%(permission)s".') % {
+            "permission": _("Can see the full stock sync URL with its token")})
 
-    @admin.display(description="PrestaShop webservice key")
+    @admin.display(description=gettext_lazy("PrestaShop webservice key"))
     def webservice_key_masked(self, obj: Shop) -> str:
-        return secret_mask(value=obj.webservice_key) or "Not set"
+        return secret_mask(value=obj.webservice_key) or _("Not set")
 
-    @admin.action(description="Test connection of the selected shops",
+    @admin.action(description=gettext_lazy("Test connection of the selected shops"),
                   permissions=["run_connection_test"])
     def test_connection_selected(self, request, queryset):
         report(request, [_named(s, shop_connection_test(shop=s)) for s in queryset])
 
-    @admin.action(description="Export selected configuration")
+    @admin.action(description=gettext_lazy("Export selected configuration"))
     def export_selected(self, request, queryset):
         return export_response(config_export(shops=queryset))
 
@@ -361,7 +444,7 @@ def _refresh_results(obj: PicqerAccount | Shop,
         return [ConnectionResult(False, problem) for problem in problems]
     warnings = refresh()
     if not warnings:
-        return [ConnectionResult(True, "Lists refreshed.")]
+        return [ConnectionResult(True, _("Lists refreshed."))]
     return [ConnectionResult(False, warning) for warning in warnings]
 
 

@@ -6,13 +6,20 @@ and keep showing stored ids when a remote cannot be reached.
 
 from django import forms
 from django.db import models
+from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from .models import PicqerAccount, PicqerStatus, Shop, StatusMapping
+from .models import PicqerAccount, PicqerStatus, Shop, StatusMapping, picqer_api_url_normalise
 from .services.choices import ChoiceList
 from .services.masking import secret_mask
 from .services.shops import shop_account_change_problem, shop_prefix_problems
 
-SAVE_FIRST = "Save the shop first: this list is read from {system}."
+SAVE_FIRST = gettext_lazy("Save the shop first: this list is read from %(system)s.")
+# How an id missing from its list reads, by list kind.
+MISSING_ITEM = {"order_states": gettext_lazy("status %(id)s"),
+                "tags": gettext_lazy("tag %(id)s"),
+                "warehouses": gettext_lazy("warehouse %(id)s")}
 
 
 def formfield_https(db_field: models.Field, **kwargs) -> forms.Field | None:
@@ -25,7 +32,7 @@ def formfield_https(db_field: models.Field, **kwargs) -> forms.Field | None:
 def http_url(value: str) -> str:
     """Refuse URL schemes other than http(s) (Django's URL validator also allows ftp)."""
     if value and not value.lower().startswith(("http://", "https://")):
-        raise forms.ValidationError("Use an http:// or https:// address.")
+        raise forms.ValidationError(_("Use an http:// or https:// address."))
     return value
 
 
@@ -53,9 +60,9 @@ class SecretFormMixin:
             self.initial[name] = ""
             stored = getattr(self.instance, name, "") if self.instance.pk else ""
             if stored:
-                field.help_text = (f"Stored: {secret_mask(value=stored)}. Leave blank to keep "
-                                   "it (a changed address asks for it again). "
-                                   f"{field.help_text}")
+                field.help_text = _("Stored: %(mask)s. Leave blank to keep it (a changed "
+                                    "address asks for it again). %(help)s") % {
+                    "mask": secret_mask(value=stored), "help": field.help_text}
 
     def _clean_secrets(self, cleaned: dict) -> None:
         self._secrets_entered = frozenset(n for n in self.secret_fields if cleaned.get(n))
@@ -68,7 +75,8 @@ class SecretFormMixin:
             if stored:
                 cleaned[name] = stored
             else:
-                self.add_error(name, f"Enter the {self.fields[name].label}.")
+                self.add_error(name, _("Enter the %(label)s.") % {
+                    "label": self.fields[name].label})
 
     def _get_validation_exclusions(self) -> set[str]:
         # The form checks the secrets itself (required, max_length). The model check would
@@ -89,13 +97,15 @@ class SecretFormMixin:
 
 def keep_key_field(*, key_label: str) -> forms.BooleanField:
     return forms.BooleanField(
-        label=f"Keep the stored {key_label} for the new address", required=False,
-        help_text="Only when you changed the address and the stored key belongs to it too. "
-        "Otherwise enter the key again: a key is only sent to the address it was saved for.",
+        label=gettext_lazy("Keep the stored key for the new address"), required=False,
+        help_text=format_lazy(gettext_lazy(
+            "Only when you changed the address and the stored {key} belongs to it too. "
+            "Otherwise enter the key again: a key is only sent to the address it was saved "
+            "for."), key=key_label),
     )
 
 
-def secret_field(*, label: str, help_text: str) -> forms.CharField:
+def secret_field(*, label, help_text) -> forms.CharField:
     return forms.CharField(
         label=label, help_text=help_text, max_length=200, required=False,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
@@ -106,17 +116,22 @@ class PicqerAccountForm(SecretFormMixin, forms.ModelForm):
     secret_fields = ("api_key",)
 
     api_key = secret_field(
-        label="Picqer API key",
-        help_text="In Picqer: Settings > API keys. Generate a key with write permission.",
+        label=gettext_lazy("Picqer API key"),
+        help_text=gettext_lazy("In Picqer: Settings > API keys. Generate a key with write "
+                               "permission."),
     )
-    keep_key_for_new_address = keep_key_field(key_label="Picqer API key")
+    keep_key_for_new_address = keep_key_field(key_label=gettext_lazy("Picqer API key"))
 
     class Meta:
         model = PicqerAccount
         formfield_callback = formfield_https
         fields = ["name", "subdomain", "api_key", "api_base_url", "public_base_url"]
-        labels = {"subdomain": "Picqer subdomain", "api_base_url": "API base URL override",
-                  "public_base_url": "Public base URL"}
+        labels = {"name": gettext_lazy("Name"), "subdomain": gettext_lazy("Picqer subdomain"),
+                  "api_base_url": gettext_lazy("API base URL override"),
+                  "public_base_url": gettext_lazy("Public base URL")}
+        help_texts = {"subdomain": gettext_lazy(
+            "The subdomain of your Picqer URL: for yourcompany.picqer.com enter yourcompany. "
+            "Not needed when the API base URL override (Advanced) is set.")}
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -124,12 +139,13 @@ class PicqerAccountForm(SecretFormMixin, forms.ModelForm):
 
     def clean_subdomain(self) -> str:
         # Operators paste the whole address; keep only "yourcompany" of yourcompany.picqer.com.
-        value = self.cleaned_data["subdomain"].strip().lower()
+        value = (self.cleaned_data["subdomain"] or "").strip().lower()
         value = value.split("://", 1)[-1].split("/", 1)[0]
         return value.removesuffix(".picqer.com")
 
     def clean_api_base_url(self) -> str:
-        return http_url(self.cleaned_data["api_base_url"])
+        # With or without /api/v1/: stored (and the key bound to it) with the path.
+        return picqer_api_url_normalise(http_url(self.cleaned_data["api_base_url"]))
 
     def clean_public_base_url(self) -> str:
         return http_url(self.cleaned_data["public_base_url"])
@@ -147,16 +163,16 @@ class RemoteMultipleChoiceField(forms.TypedMultipleChoiceField):
         kwargs.setdefault("widget", forms.CheckboxSelectMultiple)
         super().__init__(coerce=int, required=False, **kwargs)
 
-    def fill(self, *, choices: ChoiceList | None, stored: list, system: str) -> None:
+    def fill(self, *, choices: ChoiceList | None, stored: list, system: str, kind: str) -> None:
         """Offer `choices` plus the `stored` ids it lacks; explain when the list is missing."""
         items = list(choices.items) if choices else []
-        known = {item_id for item_id, _ in items}
-        missing_label = "not in the current list" if items else "list unavailable"
-        items += [(int(i), f"#{i} ({missing_label})") for i in stored or []
+        known = {item_id for item_id, _label in items}
+        missing = _("not in the current list") if items else _("list unavailable")
+        items += [(int(i), f"{MISSING_ITEM[kind] % {'id': i}} ({missing})") for i in stored or []
                   if str(i).isdigit() and int(i) not in known]
         self.choices = items
         if choices is None:
-            self.help_text = f"{SAVE_FIRST.format(system=system)} {self.help_text}"
+            self.help_text = f"{SAVE_FIRST % {'system': system}} {self.help_text}"
         elif choices.warning:
             self.help_text = f"⚠ {choices.warning} {self.help_text}"
 
@@ -179,43 +195,55 @@ class ShopForm(SecretFormMixin, forms.ModelForm):
     choice_lists: dict[str, ChoiceList] | None = None
 
     prefix = forms.CharField(
-        label="Shop identifier prefix",
+        label=gettext_lazy("Shop identifier prefix"),
+        # Declared fields do not take the model default: a new shop starts with PS.
+        initial=Shop._meta.get_field("prefix").default,
         widget=forms.TextInput(attrs={"maxlength": 3, "size": 4}),
-        help_text="1 to 3 letters or digits that identify this shop in Picqer order references "
-        "(e.g. PS). Do not change the shop prefix on a running system; if changed, existing "
-        "orders will no longer be updated.",
-        error_messages={"required": "Enter a prefix of 1 to 3 letters or digits, e.g. PS."},
+        help_text=gettext_lazy(
+            "1 to 3 letters or digits that identify this shop in Picqer order references "
+            "(e.g. PS). Do not change the shop prefix on a running system; if changed, "
+            "existing orders will no longer be updated."),
+        error_messages={"required": gettext_lazy(
+            "Enter a prefix of 1 to 3 letters or digits, e.g. PS.")},
     )
     webservice_key = secret_field(
-        label="PrestaShop webservice key",
-        help_text="In PrestaShop: Advanced Parameters > Webservice (32 characters).",
+        label=gettext_lazy("PrestaShop webservice key"),
+        help_text=gettext_lazy("In PrestaShop: Advanced Parameters > Webservice "
+                               "(32 characters)."),
     )
-    keep_key_for_new_address = keep_key_field(key_label="PrestaShop webservice key")
+    keep_key_for_new_address = keep_key_field(
+        key_label=gettext_lazy("PrestaShop webservice key"))
     picqer_tag_ids = RemoteMultipleChoiceField(
-        label="Apply tags to new orders",
-        help_text="Tags from Picqer. Created a tag in Picqer just now? Use \"Refresh lists\".",
+        label=gettext_lazy("Apply tags to new orders"),
+        help_text=gettext_lazy('Tags from Picqer. Created a tag in Picqer just now? Use '
+                               '"Refresh lists".'),
     )
     create_state_ids = RemoteMultipleChoiceField(
-        label="Create new order in Picqer",
-        help_text="PrestaShop order statuses that create a new order in Picqer, typically the "
-        "first status of new orders.",
+        label=gettext_lazy("Create new order in Picqer"),
+        help_text=gettext_lazy("PrestaShop order statuses that create a new order in Picqer, "
+                               "typically the first status of new orders."),
     )
     processing_state_ids = RemoteMultipleChoiceField(
-        label='Change Picqer order status to "Processing"',
-        help_text="New Picqer orders start as \"Concept\". To process an order right after "
-        "creating it (e.g. \"Payment accepted\"), choose the status both here and above.",
+        label=gettext_lazy('Change Picqer order status to "Processing"'),
+        help_text=gettext_lazy(
+            'New Picqer orders start as "Concept". To process an order right after creating '
+            'it (e.g. "Payment accepted"), choose the status both here and above.'),
     )
     cancel_state_ids = RemoteMultipleChoiceField(
-        label='Change Picqer order status to "Cancelled"',
-        help_text="The Picqer order is forcefully cancelled, even when it was already shipped.",
+        label=gettext_lazy('Change Picqer order status to "Cancelled"'),
+        help_text=gettext_lazy("The Picqer order is forcefully cancelled, even when it was "
+                               "already shipped."),
     )
     warehouse_ids = RemoteMultipleChoiceField(
-        label="Warehouses",
-        help_text="Picqer warehouses whose free stock is sent to PrestaShop. None chosen = all.",
+        label=gettext_lazy("Warehouses"),
+        help_text=gettext_lazy("Picqer warehouses whose free stock is sent to PrestaShop. "
+                               "None chosen = all."),
     )
     poll_interval_seconds = forms.IntegerField(
-        label="Poll interval (seconds)", min_value=10, max_value=3600, initial=30,
-        help_text="How often PrestaShop is asked for new orders and status changes.",
+        label=gettext_lazy("Poll interval (seconds)"), min_value=10, max_value=3600,
+        initial=30,
+        help_text=gettext_lazy("How often PrestaShop is asked for new orders and status "
+                               "changes."),
     )
 
     class Meta:
@@ -229,25 +257,31 @@ class ShopForm(SecretFormMixin, forms.ModelForm):
             "stock_enabled", "full_sync_on_webhook", "warehouse_ids",
         ]
         labels = {
-            "account": "Picqer account", "name": "Shop name", "enabled": "Enabled",
-            "prestashop_url": "PrestaShop URL", "prestashop_shop_id": "Multistore shop id",
-            "orders_enabled": "Enable order status updates",
-            "use_shop_price": "Use PrestaShop product price",
-            "create_missing_products": "Create missing products",
-            "allocate_concept": 'Allocate stock for "Concept" orders',
-            "stock_enabled": "Enable product stock updates",
-            "full_sync_on_webhook": "Full catalogue stock sync on webhook",
+            "account": gettext_lazy("Picqer account"), "name": gettext_lazy("Shop name"),
+            "enabled": gettext_lazy("Enabled"),
+            "prestashop_url": gettext_lazy("PrestaShop URL"),
+            "prestashop_shop_id": gettext_lazy("Multistore shop id"),
+            "orders_enabled": gettext_lazy("Enable order status updates"),
+            "use_shop_price": gettext_lazy("Use PrestaShop product price"),
+            "create_missing_products": gettext_lazy("Create missing products"),
+            "allocate_concept": gettext_lazy('Allocate stock for "Concept" orders'),
+            "stock_enabled": gettext_lazy("Enable product stock updates"),
+            "full_sync_on_webhook": gettext_lazy("Full catalogue stock sync on webhook"),
         }
         help_texts = {
-            "use_shop_price": "Send the PrestaShop product price with the order; PrestaPicqer "
-            "finds the matching VAT group in Picqer.",
-            "create_missing_products": "Create a product in Picqer (name, price, image, "
-            "reference as product code, 0 stock) when an order line has no match. Its stock "
-            "becomes negative as soon as the order is created.",
-            "allocate_concept": "Reserve stock for orders while they are \"Concept\" in Picqer.",
-            "full_sync_on_webhook": "Sync the full catalogue every time one product's stock "
-            "changes. Slow on big catalogues; otherwise only the changed product is updated "
-            "and a scheduled call of the full stock sync URL catches up.",
+            "use_shop_price": gettext_lazy(
+                "Send the PrestaShop product price with the order; PrestaPicqer finds the "
+                "matching VAT group in Picqer."),
+            "create_missing_products": gettext_lazy(
+                "Create a product in Picqer (name, price, image, reference as product code, 0 "
+                "stock) when an order line has no match. Its stock becomes negative as soon "
+                "as the order is created."),
+            "allocate_concept": gettext_lazy(
+                'Reserve stock for orders while they are "Concept" in Picqer.'),
+            "full_sync_on_webhook": gettext_lazy(
+                "Sync the full catalogue every time one product's stock changes. Slow on big "
+                "catalogues; otherwise only the changed product is updated and a scheduled "
+                "call of the full stock sync URL catches up."),
         }
 
     def __init__(self, *args, **kwargs) -> None:
@@ -257,7 +291,8 @@ class ShopForm(SecretFormMixin, forms.ModelForm):
             if name in self.fields:
                 lists = self.choice_lists
                 self.fields[name].fill(choices=lists.get(kind) if lists is not None else None,
-                                       stored=getattr(self.instance, name, []), system=system)
+                                       stored=getattr(self.instance, name, []), system=system,
+                                       kind=kind)
 
     def clean_prestashop_url(self) -> str:
         return http_url(self.cleaned_data["prestashop_url"])
@@ -284,12 +319,14 @@ class StatusMappingForm(forms.ModelForm):
     """One row: current PrestaShop status (or Any) + Picqer status → new PrestaShop status."""
 
     from_state_id = forms.TypedChoiceField(
-        label="Current PrestaShop status", coerce=int, empty_value=None, required=False,
+        label=gettext_lazy("Current PrestaShop status"), coerce=int, empty_value=None,
+        required=False,
     )
     # A blank first choice, so the browser's untouched extra row counts as "not filled in".
-    picqer_status = forms.ChoiceField(label="Picqer status",
+    picqer_status = forms.ChoiceField(label=gettext_lazy("Picqer status"),
                                       choices=[("", "---------"), *PicqerStatus.choices])
-    to_state_id = forms.TypedChoiceField(label="New PrestaShop status", coerce=int)
+    to_state_id = forms.TypedChoiceField(label=gettext_lazy("New PrestaShop status"),
+                                         coerce=int)
 
     class Meta:
         model = StatusMapping
@@ -298,10 +335,10 @@ class StatusMappingForm(forms.ModelForm):
     def __init__(self, *args, state_choices: ChoiceList | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         items = list(state_choices.items) if state_choices else []
-        known = {item_id for item_id, _ in items}
+        known = {item_id for item_id, _label in items}
         for value in (self.instance.from_state_id, self.instance.to_state_id):
             if value is not None and value not in known:
-                items.append((value, f"#{value}"))
+                items.append((value, MISSING_ITEM["order_states"] % {"id": value}))
                 known.add(value)
-        self.fields["from_state_id"].choices = [("", "Any"), *items]
+        self.fields["from_state_id"].choices = [("", _("Any")), *items]
         self.fields["to_state_id"].choices = [("", "---------"), *items]

@@ -10,33 +10,47 @@ import uuid
 from typing import ClassVar
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from .fields import AddressBoundSecretField, SecretField
 
 PREFIX_VALIDATOR = RegexValidator(
-    r"^[A-Za-z0-9]{1,3}$", "The prefix is 1 to 3 letters or digits, e.g. PS."
+    r"^[A-Za-z0-9]{1,3}$", _("The prefix is 1 to 3 letters or digits, e.g. PS.")
 )
 SUBDOMAIN_VALIDATOR = RegexValidator(
     r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$",
-    "Only the subdomain: for yourcompany.picqer.com enter yourcompany.",
+    _("Only the subdomain: for yourcompany.picqer.com enter yourcompany."),
 )
+PICQER_API_PATH = "/api/v1"
 
 
 def new_token() -> str:
     return secrets.token_urlsafe(32)
 
 
+def picqer_api_url_normalise(url: str) -> str:
+    """The Picqer API address with its /api/v1/ path: "https://x.picqer.com" and
+    "https://x.picqer.com/api/v1" both become "https://x.picqer.com/api/v1/"; "" stays ""."""
+    url = (url or "").strip().rstrip("/")
+    if not url:
+        return ""
+    if not url.endswith(PICQER_API_PATH):
+        url += PICQER_API_PATH
+    return url + "/"
+
+
 class PicqerStatus(models.TextChoices):
     """Order statuses Picqer reports (picqer-api.md §3.1)."""
 
-    CONCEPT = "concept", "Concept"
-    EXPECTED = "expected", "Expected"
-    PROCESSING = "processing", "Processing"
-    PAUSED = "paused", "Paused"
-    COMPLETED = "completed", "Completed"
-    CANCELLED = "cancelled", "Cancelled"
+    CONCEPT = "concept", _("Concept")
+    EXPECTED = "expected", _("Expected")
+    PROCESSING = "processing", _("Processing")
+    PAUSED = "paused", _("Paused")
+    COMPLETED = "completed", _("Completed")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 class KeyBoundToAddress(models.Model):
@@ -53,8 +67,8 @@ class KeyBoundToAddress(models.Model):
     address_label: ClassVar[str]
 
     key_saved_for = models.CharField(
-        max_length=300, blank=True, editable=False,
-        help_text="The address the key was saved for; it is never sent anywhere else.",
+        _("key saved for"), max_length=300, blank=True, editable=False,
+        help_text=_("The address the key was saved for; it is never sent anywhere else."),
     )
 
     class Meta:
@@ -85,54 +99,64 @@ class KeyBoundToAddress(models.Model):
     def key_problem(self) -> str:
         """Why the key cannot be sent now, in the operator's words; "" when it can."""
         if not self.key_is_for_address():
-            return (f"The {self.key_label} was saved for {self.key_saved_for}, but the "
-                    f"{self.address_label} is now {self.key_address}. Enter the key again: "
-                    "a key is only sent to the address it was saved for.")
+            return _("The %(key)s was saved for %(saved_for)s, but the %(address)s is now "
+                     "%(current)s. Enter the key again: a key is only sent to the address it "
+                     "was saved for.") % {
+                "key": self.key_label, "saved_for": self.key_saved_for,
+                "address": self.address_label, "current": self.key_address}
         if not getattr(self, self.key_field):
-            return f"No {self.key_label} is stored. Enter it in the General settings."
+            return _("No %(key)s is stored. Enter it in the General settings.") % {
+                "key": self.key_label}
         return ""
 
 
 class PicqerAccount(KeyBoundToAddress):
     key_field = "api_key"
-    key_label = "Picqer API key"
-    address_label = "Picqer API address"
+    key_label = _("Picqer API key")
+    address_label = _("Picqer API address")
 
-    name = models.CharField(max_length=100, unique=True)
+    name = models.CharField(_("name"), max_length=100, unique=True)
     subdomain = models.CharField(
-        max_length=63,
+        _("Picqer subdomain"), max_length=63, blank=True,
         validators=[SUBDOMAIN_VALIDATOR],
-        help_text="The subdomain of your Picqer URL: for yourcompany.picqer.com enter yourcompany.",
+        help_text=_("The subdomain of your Picqer URL: for yourcompany.picqer.com enter "
+                    "yourcompany."),
     )
     api_key = AddressBoundSecretField(
-        max_length=200, null=True,
-        help_text="Settings > API keys in Picqer. Needs write permission.",
+        _("Picqer API key"), max_length=200, null=True,
+        help_text=_("Settings > API keys in Picqer. Needs write permission."),
     )
     api_base_url = models.URLField(
-        blank=True,
-        help_text="Leave blank for https://{subdomain}.picqer.com/api/v1/. "
-        "Only for tests and the sandbox.",
+        _("API base URL override"), blank=True,
+        help_text=_("Leave blank for https://{subdomain}.picqer.com/api/v1/. With or without "
+                    "/api/v1/. Only for tests and the sandbox."),
     )
     public_base_url = models.URLField(
-        blank=True,
-        help_text="The address at which Picqer and cron reach this service, e.g. "
-        "https://sync.example.com. Blank = the PUBLIC_BASE_URL setting.",
+        _("public base URL"), blank=True,
+        help_text=_("The address at which Picqer and cron reach this service, e.g. "
+                    "https://sync.example.com. Blank = the PUBLIC_BASE_URL setting."),
     )
     # Public, unguessable part of the webhook URL; identifies the account, proves nothing.
-    webhook_key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    webhook_key = models.UUIDField(_("webhook key"), default=uuid.uuid4, unique=True,
+                                   editable=False)
     webhook_secret = SecretField(
-        max_length=200, default=new_token, help_text="Secret Picqer signs webhooks with."
+        _("webhook secret"), max_length=200, default=new_token,
+        help_text=_("Secret Picqer signs webhooks with."),
     )
-    orders_hook_id = models.PositiveIntegerField(null=True, blank=True, editable=False)
-    stock_hook_id = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    orders_hook_id = models.PositiveIntegerField(_("orders webhook id"), null=True, blank=True,
+                                                 editable=False)
+    stock_hook_id = models.PositiveIntegerField(_("stock webhook id"), null=True, blank=True,
+                                                editable=False)
     alert_emails = models.TextField(
-        blank=True,
-        help_text="Who gets this account's alert e-mails, comma-separated, besides the "
-        "ALERT_EMAILS setting.",
+        _("alert e-mails"), blank=True,
+        help_text=_("Who gets this account's alert e-mails, comma-separated, besides the "
+                    "ALERT_EMAILS setting."),
     )
 
     class Meta:
         ordering = ["name"]
+        verbose_name = _("Picqer account")
+        verbose_name_plural = _("Picqer accounts")
         # Who may do what beyond view/change (docs/security.md). Superusers have them all.
         permissions = [
             ("manage_credentials", "Can enter keys and change the addresses they are sent to"),
@@ -143,10 +167,21 @@ class PicqerAccount(KeyBoundToAddress):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args, **kwargs) -> None:
+        # Stored as the address the key is sent to (and bound to): with its /api/v1/ path.
+        self.api_base_url = picqer_api_url_normalise(self.api_base_url)
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        super().clean()
+        if not self.subdomain and not self.api_base_url:
+            raise ValidationError({"subdomain": _(
+                "Enter the Picqer subdomain, or an API base URL override (Advanced).")})
+
     @property
     def api_url(self) -> str:
         if self.api_base_url:
-            return self.api_base_url.rstrip("/") + "/"
+            return picqer_api_url_normalise(self.api_base_url)
         return f"https://{self.subdomain}.picqer.com/api/v1/"
 
     @property
@@ -164,62 +199,72 @@ class PicqerAccount(KeyBoundToAddress):
 
 class Shop(KeyBoundToAddress):
     key_field = "webservice_key"
-    key_label = "PrestaShop webservice key"
-    address_label = "PrestaShop URL"
+    key_label = _("PrestaShop webservice key")
+    address_label = _("PrestaShop URL")
 
-    account = models.ForeignKey(PicqerAccount, on_delete=models.PROTECT, related_name="shops")
-    name = models.CharField(max_length=100)
+    account = models.ForeignKey(PicqerAccount, on_delete=models.PROTECT, related_name="shops",
+                                verbose_name=_("Picqer account"))
+    name = models.CharField(_("shop name"), max_length=100)
     enabled = models.BooleanField(
-        default=True, help_text="Switch PrestaPicqer on or off for this shop."
+        _("enabled"), default=True, help_text=_("Switch PrestaPicqer on or off for this shop.")
     )
     prefix = models.CharField(
+        _("shop identifier prefix"),
         max_length=3,
         default="PS",
         validators=[PREFIX_VALIDATOR],
-        help_text="1 to 3 characters that identify this shop in Picqer order references. "
-        "Do not change it on a running system: existing orders would no longer be updated.",
+        help_text=_("1 to 3 characters that identify this shop in Picqer order references. "
+                    "Do not change it on a running system: existing orders would no longer be "
+                    "updated."),
     )
-    prestashop_url = models.URLField(help_text="The shop's address, e.g. https://shop.example.com")
+    prestashop_url = models.URLField(
+        _("PrestaShop URL"), help_text=_("The shop's address, e.g. https://shop.example.com"))
     webservice_key = AddressBoundSecretField(
-        max_length=200, null=True, help_text="Advanced Parameters > Webservice in PrestaShop."
+        _("PrestaShop webservice key"), max_length=200, null=True,
+        help_text=_("Advanced Parameters > Webservice in PrestaShop."),
     )
     prestashop_shop_id = models.PositiveIntegerField(
-        null=True, blank=True, help_text="Multistore only: the id_shop of this shop."
+        _("multistore shop id"), null=True, blank=True,
+        help_text=_("Multistore only: the id_shop of this shop."),
     )
 
     # Orders (user guide: Orders)
-    orders_enabled = models.BooleanField("enable order status updates", default=True)
-    picqer_tag_ids = models.JSONField("apply tags to new orders", default=list, blank=True)
-    use_shop_price = models.BooleanField("use PrestaShop product price", default=False)
-    create_missing_products = models.BooleanField(default=False)
+    orders_enabled = models.BooleanField(_("enable order status updates"), default=True)
+    picqer_tag_ids = models.JSONField(_("apply tags to new orders"), default=list, blank=True)
+    use_shop_price = models.BooleanField(_("use PrestaShop product price"), default=False)
+    create_missing_products = models.BooleanField(_("create missing products"), default=False)
     create_state_ids = models.JSONField(
-        "create new order in Picqer", default=list, blank=True,
-        help_text="PrestaShop statuses that create the order in Picqer.",
+        _("create new order in Picqer"), default=list, blank=True,
+        help_text=_("PrestaShop statuses that create the order in Picqer."),
     )
-    allocate_concept = models.BooleanField('allocate stock for "Concept" orders', default=False)
+    allocate_concept = models.BooleanField(_('allocate stock for "Concept" orders'),
+                                           default=False)
     processing_state_ids = models.JSONField(
-        'change Picqer order status to "Processing"', default=list, blank=True
+        _('change Picqer order status to "Processing"'), default=list, blank=True
     )
     cancel_state_ids = models.JSONField(
-        'change Picqer order status to "Cancelled"', default=list, blank=True
+        _('change Picqer order status to "Cancelled"'), default=list, blank=True
     )
     poll_interval_seconds = models.PositiveIntegerField(
-        default=30, help_text="How often PrestaShop is asked for new orders and status changes."
+        _("poll interval (seconds)"), default=30,
+        help_text=_("How often PrestaShop is asked for new orders and status changes."),
     )
 
     # Stock (user guide: Stock)
-    stock_enabled = models.BooleanField("enable product stock updates", default=True)
+    stock_enabled = models.BooleanField(_("enable product stock updates"), default=True)
     full_sync_on_webhook = models.BooleanField(
-        "full catalogue stock sync on webhook", default=False
+        _("full catalogue stock sync on webhook"), default=False
     )
     warehouse_ids = models.JSONField(
-        "warehouses that count", default=list, blank=True,
-        help_text="Picqer warehouses whose free stock is summed. None chosen = all.",
+        _("warehouses that count"), default=list, blank=True,
+        help_text=_("Picqer warehouses whose free stock is summed. None chosen = all."),
     )
-    full_sync_token = SecretField(max_length=200, default=new_token)
+    full_sync_token = SecretField(_("full stock sync token"), max_length=200, default=new_token)
 
     class Meta:
         ordering = ["account__name", "name"]
+        verbose_name = _("shop")
+        verbose_name_plural = _("shops")
         constraints = [
             models.UniqueConstraint(
                 fields=["account", "prefix"], name="shop_prefix_unique_per_account"
@@ -245,28 +290,45 @@ class Shop(KeyBoundToAddress):
 class StatusMapping(models.Model):
     """One row of the guide's order status mapping table; the first matching row wins."""
 
-    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="status_mappings")
-    position = models.PositiveIntegerField(default=0)
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="status_mappings",
+                             verbose_name=_("shop"))
+    position = models.PositiveIntegerField(_("position"), default=0)
     from_state_id = models.PositiveIntegerField(
-        null=True, blank=True, help_text="Current PrestaShop status; empty = Any."
+        _("current PrestaShop status"), null=True, blank=True,
+        help_text=_("Current PrestaShop status; empty = Any."),
     )
-    picqer_status = models.CharField(max_length=20, choices=PicqerStatus.choices)
-    to_state_id = models.PositiveIntegerField(help_text="New PrestaShop status.")
+    picqer_status = models.CharField(_("Picqer status"), max_length=20,
+                                     choices=PicqerStatus.choices)
+    to_state_id = models.PositiveIntegerField(_("new PrestaShop status"),
+                                              help_text=_("New PrestaShop status."))
 
     class Meta:
         ordering = ["shop", "position", "id"]
+        verbose_name = _("order status mapping row")
+        verbose_name_plural = _("order status mapping")
 
     def __str__(self) -> str:
-        source = self.from_state_id or "Any"
-        return f"{source} + Picqer {self.picqer_status} → {self.to_state_id}"
+        """ "Any + Picqer Completed → Shipped", status names from the cached list."""
+        from .services.names import NameBook
+
+        names = NameBook()
+        source = (names.order_state(shop_id=self.shop_id, state_id=self.from_state_id)
+                  if self.from_state_id else _("Any"))
+        target = names.order_state(shop_id=self.shop_id, state_id=self.to_state_id)
+        return _("%(source)s + Picqer %(status)s → %(target)s") % {
+            "source": source, "status": self.get_picqer_status_display(), "target": target}
 
 
 class RemoteChoices(models.Model):
     """Cached lists from Picqer/PrestaShop (tags, warehouses, order states…) for admin fields."""
 
-    key = models.CharField(max_length=100, unique=True)
-    items = models.JSONField(default=list)
-    fetched_at = models.DateTimeField(auto_now=True)
+    key = models.CharField(_("key"), max_length=100, unique=True)
+    items = models.JSONField(_("items"), default=list)
+    fetched_at = models.DateTimeField(_("fetched at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("cached remote list")
+        verbose_name_plural = _("cached remote lists")
 
     def __str__(self) -> str:
         return self.key

@@ -1,6 +1,7 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class SyncConfig(AppConfig):
     name = "sync"
-    verbose_name = "Synchronisation"
+    verbose_name = _("Synchronisation")

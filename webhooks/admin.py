@@ -4,6 +4,10 @@ import json
 
 from django.contrib import admin, messages
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from prestapicqer.display import time_column
 
 from .models import WebhookEvent
 from .services import webhook_events_requeue
@@ -12,8 +16,8 @@ from .services import webhook_events_requeue
 @admin.register(WebhookEvent)
 class WebhookEventAdmin(admin.ModelAdmin):
     list_display = (
-        "id", "received_at", "account", "event", "object_ref", "state", "attempts",
-        "processed_at", "outcome",
+        "id", "received_at_local", "account", "event", "object_ref", "state", "attempts",
+        "processed_at_local", "outcome",
     )
     list_filter = ("state", "event", "account")
     search_fields = ("object_ref", "event", "dedupe_key", "result", "last_error")
@@ -25,6 +29,9 @@ class WebhookEventAdmin(admin.ModelAdmin):
         "processed_at", "result", "last_error", "dedupe_key", "body_pretty",
     )
     readonly_fields = fields
+
+    received_at_local = time_column("received_at", _("received"))
+    processed_at_local = time_column("processed_at", _("processed"))
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -38,11 +45,11 @@ class WebhookEventAdmin(admin.ModelAdmin):
                          "show_save_and_continue": False, "show_save_and_add_another": False}
         return super().change_view(request, object_id, form_url, extra_context)
 
-    @admin.display(description="result / error")
+    @admin.display(description=_("result / error"))
     def outcome(self, obj: WebhookEvent) -> str:
         return (obj.last_error or obj.result)[:80]
 
-    @admin.display(description="body")
+    @admin.display(description=_("body"))
     def body_pretty(self, obj: WebhookEvent) -> str:
         # The body as received; indented when it is readable JSON.
         payload = obj.payload
@@ -50,13 +57,18 @@ class WebhookEventAdmin(admin.ModelAdmin):
                 else bytes(obj.body).decode("utf-8", errors="replace"))
         return format_html("<pre>{}</pre>", text)
 
-    @admin.action(description="Process again", permissions=["change"])
+    @admin.action(description=_("Process again"), permissions=["change"])
     def process_again(self, request, queryset) -> None:
-        queued = webhook_events_requeue(event_ids=list(queryset.values_list("pk", flat=True)))
-        skipped = queryset.count() - queued
-        self.message_user(request, f"{queued} event(s) queued for processing.", messages.SUCCESS)
+        # Count the selection before requeueing: a list filtered by state ("ignored") no
+        # longer holds the requeued rows afterwards, which made the count negative.
+        event_ids = list(queryset.values_list("pk", flat=True))
+        queued = webhook_events_requeue(event_ids=event_ids)
+        skipped = len(event_ids) - queued
+        self.message_user(request, ngettext(
+            "%(count)d event queued for processing.", "%(count)d events queued for processing.",
+            queued) % {"count": queued}, messages.SUCCESS if queued else messages.WARNING)
         if skipped:
-            self.message_user(
-                request, f"{skipped} event(s) are being processed right now and were skipped.",
-                messages.WARNING,
-            )
+            self.message_user(request, ngettext(
+                "%(count)d event is being processed right now and was left alone.",
+                "%(count)d events are being processed right now and were left alone.",
+                skipped) % {"count": skipped}, messages.WARNING)

@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from prestapicqer.models import PicqerAccount
 
@@ -17,11 +18,11 @@ class WebhookEvent(models.Model):
     """
 
     class State(models.TextChoices):
-        PENDING = "pending", "Pending"
-        PROCESSING = "processing", "Processing"
-        DONE = "done", "Done"
-        IGNORED = "ignored", "Ignored"
-        FAILED = "failed", "Failed"
+        PENDING = "pending", _("Pending")
+        PROCESSING = "processing", _("Processing")
+        DONE = "done", _("Done")
+        IGNORED = "ignored", _("Ignored")
+        FAILED = "failed", _("Failed")
 
     account = models.ForeignKey(
         PicqerAccount, on_delete=models.CASCADE, related_name="webhook_events"
@@ -45,6 +46,8 @@ class WebhookEvent(models.Model):
 
     class Meta:
         ordering = ["-received_at", "-id"]
+        verbose_name = _("webhook event")
+        verbose_name_plural = _("webhook inbox")
         indexes = [models.Index(fields=["state", "available_at"])]
 
     def __str__(self) -> str:

@@ -1,7 +1,7 @@
-"""Remote choice lists for the admin (Picqer tags, warehouses, VAT groups; PrestaShop order
-states, carriers), cached in RemoteChoices so the configuration screen opens without a round
-trip each time and still opens when a remote is down or slow (each fetch waits at most
-ADMIN_REMOTE_DEADLINE, see remote_wait.py).
+"""Remote choice lists for the admin (Picqer tags, warehouses, VAT groups, shipping
+providers; PrestaShop order states, carriers), cached in RemoteChoices so the configuration
+screen opens without a round trip each time and still opens when a remote is down or slow
+(each fetch waits at most ADMIN_REMOTE_DEADLINE, see remote_wait.py).
 """
 
 import logging
@@ -23,10 +23,15 @@ logger = logging.getLogger(__name__)
 FRESH_FOR = timedelta(minutes=10)
 RETRY_AFTER_FAILURE = timedelta(minutes=1)
 _FAILED = "prestapicqer:choices-failed:"
-PICQER_KINDS = ("tags", "warehouses", "vatgroups")
+PICQER_KINDS = ("tags", "warehouses", "vatgroups", "shipping_providers")
 PRESTASHOP_KINDS = ("order_states", "carriers")
 
 Items = list[tuple[int, str]]
+
+
+def choices_key(*, system: str, owner_id: int, kind: str) -> str:
+    """Where a list is cached: "picqer:<account id>:tags", "prestashop:<shop id>:carriers"."""
+    return f"{system}:{owner_id}:{kind}"
 
 
 @dataclass(frozen=True)
@@ -88,9 +93,10 @@ def choices_refresh(*, account: PicqerAccount | None = None, shop: Shop | None =
 def picqer_choices(
     *, account: PicqerAccount, kind: str, max_age: timedelta = FRESH_FOR
 ) -> ChoiceList:
-    """Picqer `kind` ("tags", "warehouses", "vatgroups") of the account as (id, label)."""
+    """Picqer `kind` ("tags", "warehouses", "vatgroups", "shipping_providers") of the account
+    as (id, label)."""
     return choices_get(
-        key=f"picqer:{account.pk}:{kind}",
+        key=choices_key(system="picqer", owner_id=account.pk, kind=kind),
         fetch=lambda: _fetch_picqer(account, kind),
         max_age=max_age,
     )
@@ -99,7 +105,7 @@ def picqer_choices(
 def prestashop_choices(*, shop: Shop, kind: str, max_age: timedelta = FRESH_FOR) -> ChoiceList:
     """PrestaShop `kind` ("order_states", "carriers") of the shop as (id, label)."""
     return choices_get(
-        key=f"prestashop:{shop.pk}:{kind}",
+        key=choices_key(system="prestashop", owner_id=shop.pk, kind=kind),
         fetch=lambda: _fetch_prestashop(shop, kind),
         max_age=max_age,
     )
@@ -118,11 +124,18 @@ def _fetch_picqer(account: PicqerAccount, kind: str) -> Items:
         from sync.clients.picqer import PicqerClient
 
         with admin_remote_wait(remote=picqer_remote(account=account)):
-            rows = getattr(PicqerClient.for_account(account), f"{kind}_list")()
+            client = PicqerClient.for_account(account)
+            if kind == "shipping_providers":
+                # GET /shippingproviders → [{idshippingprovider, name, provider, active, profiles}]
+                rows = [row for row in client.iter_list("shippingproviders")
+                        if row.get("active", True)]
+            else:
+                rows = getattr(client, f"{kind}_list")()
     except Exception as exc:
         text = error_explain(exc=exc, system=PICQER, host=picqer_host(account=account))
         text = secrets_scrub(text=text, secrets=[account.api_key])
-        raise LookupError(f"Picqer {kind} could not be loaded: {text}") from exc
+        label = kind.replace("_", " ")
+        raise LookupError(f"Picqer {label} could not be loaded: {text}") from exc
     return sorted((_picqer_item(kind, row) for row in rows), key=lambda item: item[1].lower())
 
 
@@ -148,6 +161,9 @@ def _picqer_item(kind: str, row: dict) -> tuple[int, str]:
     if kind == "warehouses":
         label = str(row.get("name") or row["idwarehouse"])
         return int(row["idwarehouse"]), label if row.get("active", True) else f"{label} (inactive)"
+    if kind == "shipping_providers":
+        # The name the merchant gave the provider: what shipments carry as `providername`.
+        return int(row["idshippingprovider"]), str(row.get("name") or row["idshippingprovider"])
     return int(row["idvatgroup"]), f"{row.get('name')} ({row.get('percentage')}%)"
 
 
@@ -165,10 +181,25 @@ def _pairs(items: list) -> Items:
 
 
 def shop_choice_lists(*, shop: Shop) -> dict[str, ChoiceList]:
-    """The lists the shop's configuration form needs: Picqer tags and warehouses of its
-    account, PrestaShop order states of the shop."""
+    """The lists the shop's configuration page needs: Picqer tags, warehouses and shipping
+    providers of its account, PrestaShop order states and carriers of the shop."""
     return {
         "tags": picqer_choices(account=shop.account, kind="tags"),
         "warehouses": picqer_choices(account=shop.account, kind="warehouses"),
+        "shipping_providers": picqer_choices(account=shop.account, kind="shipping_providers"),
         "order_states": prestashop_choices(shop=shop, kind="order_states"),
+        "carriers": prestashop_choices(shop=shop, kind="carriers"),
     }
+
+
+def carrier_provider_match(*, carriers: ChoiceList,
+                           providers: ChoiceList) -> tuple[list[str], list[str], list[str]]:
+    """PrestaShop carrier names that equal a Picqer shipping provider's name exactly (the
+    guide's rule: case-sensitive; sync.services.tracking writes tracking codes only to those),
+    the carriers that match none, and the providers no carrier matches: their tracking codes
+    will never reach PrestaShop."""
+    carrier_names = list(dict.fromkeys(name for _, name in carriers.items))
+    provider_names = list(dict.fromkeys(name for _, name in providers.items))
+    matched = [name for name in carrier_names if name in provider_names]
+    return (matched, [n for n in carrier_names if n not in matched],
+            [n for n in provider_names if n not in matched])

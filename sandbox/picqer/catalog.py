@@ -12,6 +12,21 @@ WAREHOUSES = "picqer.warehouses"
 VATGROUPS = "picqer.vatgroups"
 TAGS = "picqer.tags"
 RESERVATIONS = ("reservedbackorders", "reservedpicklists", "reservedallocations")
+# The shipping providers of the sandbox account (GET /shippingproviders). Shipments carry the
+# `name` as `providername`; "PostNL" matches the sandbox shop's carrier of that name, "DHL
+# Parcel" does not match its "DHL" (a tracking code that would never arrive).
+SHIPPING_PROVIDERS = (
+    {"idshippingprovider": 2, "name": "PostNL", "provider": "PostNL", "active": True,
+     "created": "2024-01-08 10:00:00", "updated": "2024-01-08 10:00:00",
+     "profiles": [{"idshippingprovider_profile": 2, "name": "Standaard", "standard": True,
+                   "active": True, "created": "2024-01-08 10:00:00",
+                   "updated": "2024-01-08 10:00:00"}]},
+    {"idshippingprovider": 3, "name": "DHL Parcel", "provider": "DHL", "active": True,
+     "created": "2024-01-08 10:00:00", "updated": "2024-01-08 10:00:00",
+     "profiles": [{"idshippingprovider_profile": 3, "name": "DHL Standaard", "standard": True,
+                   "active": True, "created": "2024-01-08 10:00:00",
+                   "updated": "2024-01-08 10:00:00"}]},
+)
 
 
 def catalog_bootstrap(tx: Tx) -> None:
@@ -200,6 +215,10 @@ def warehouse_stock(tx: Tx, req: Req, idwarehouse: str):
             items.append({"idproduct": product["idproduct"],
                           "productcode": product["productcode"], "stock": row})
     return 200, page(items, req)
+
+
+def shippingproviders_list(tx: Tx, req: Req):
+    return 200, page([dict(p) for p in SHIPPING_PROVIDERS], req)
 
 
 def vatgroups_list(tx: Tx, req: Req):

@@ -39,6 +39,7 @@ ROUTES = [
     ("POST", rf"products/{ID}/stock/{ID}", c.product_stock_change),
     ("GET", r"warehouses", c.warehouses_list), ("GET", rf"warehouses/{ID}", c.warehouse_get),
     ("GET", rf"warehouses/{ID}/stock", c.warehouse_stock),
+    ("GET", r"shippingproviders", c.shippingproviders_list),
     ("GET", r"vatgroups", c.vatgroups_list), ("GET", rf"vatgroups/{ID}", c.vatgroup_get),
     ("GET", r"tags", c.tags_list), ("POST", r"tags", c.tag_create),
     ("GET", rf"tags/{ID}", c.tag_get), ("DELETE", rf"tags/{ID}", c.tag_delete),

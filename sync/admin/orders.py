@@ -3,86 +3,117 @@
 from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
+from prestapicqer.display import labelled_filter, time_column
+from prestapicqer.services.names import picqer_status_label
 from sync.mappers.orders import picqer_order_url
 from sync.models.orders import OrderLink, OwnHistory, PollCursor
 from sync.services.orders import order_links_give_up, order_links_retry, orders_poll_enqueue
 
-from .base import ReadOnlyAdmin
+from .base import InternalAdmin, ReadOnlyAdmin
 
 
 @admin.register(OrderLink)
 class OrderLinkAdmin(ReadOnlyAdmin):
     list_display = ("ps_order_id", "ps_reference", "shop", "state", "picqer_order",
-                    "picqer_status", "attempts", "updated_at", "reason", "activity")
-    list_filter = ("state", "picqer_status", "shop")
+                    "picqer_status_words", "attempts", "updated_at_local", "reason", "activity")
+    list_filter = ("state", labelled_filter("picqer_status", _("Picqer status"),
+                                            picqer_status_label), "shop")
     search_fields = ("=ps_order_id", "ps_reference", "picqer_orderid")
     list_select_related = ("shop__account",)
     readonly_fields = ("shop", "ps_order_id", "ps_reference", "activity", "reference_in_picqer",
                        "state",
-                       "picqer_order", "picqer_idorder", "picqer_status", "warning",
+                       "picqer_order", "picqer_idorder", "picqer_status_words", "warning",
                        "last_error", "done_steps", "last_history_id", "seen_history_id",
                        "attempts", "claimed_until", "created_at", "updated_at")
     fields = readonly_fields
     actions = ["push_again", "give_up"]
 
-    @admin.display(description="Picqer order", ordering="picqer_orderid")
+    updated_at_local = time_column("updated_at", _("updated"))
+
+    @admin.display(description=_("Picqer order"), ordering="picqer_orderid")
     def picqer_order(self, obj):
         if not obj.picqer_idorder:
             return "—"
-        url = picqer_order_url(subdomain=obj.shop.account.subdomain, idorder=obj.picqer_idorder)
+        account = obj.shop.account
+        if account.subdomain:
+            url = picqer_order_url(subdomain=account.subdomain, idorder=obj.picqer_idorder)
+        else:  # only an API base URL override: the orders live next to that API
+            url = f"{account.api_url.removesuffix('api/v1/')}orders/{obj.picqer_idorder}"
         return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', url,
                            obj.picqer_orderid or obj.picqer_idorder)
 
-    @admin.display(description="Activity")
+    @admin.display(description=_("Picqer status"), ordering="picqer_status")
+    def picqer_status_words(self, obj):
+        return picqer_status_label(obj.picqer_status) if obj.picqer_status else "—"
+
+    @admin.display(description=_("Activity"))
     def activity(self, obj):
         # The PrestaShop back-office URL needs the shop's secret admin folder and a token,
         # so the PrestaShop side is shown by id/reference and its full history here.
         url = reverse("admin:sync_activityentry_changelist")
-        return format_html('<a href="{}?shop__id__exact={}&ps_order_id={}">log</a>', url,
-                           obj.shop_id, obj.ps_order_id)
+        return format_html('<a href="{}?shop__id__exact={}&ps_order_id={}">{}</a>', url,
+                           obj.shop_id, obj.ps_order_id, _("log"))
 
-    @admin.display(description="Reference in Picqer")
+    @admin.display(description=_("Reference in Picqer"))
     def reference_in_picqer(self, obj):
         return obj.picqer_reference
 
-    @admin.display(description="Reason")
+    @admin.display(description=_("Reason"))
     def reason(self, obj):
         return (obj.last_error or obj.warning)[:80]
 
-    @admin.action(description="Push again (failed or not sent orders)")
+    @admin.action(description=_("Push again (failed or not sent orders)"))
     def push_again(self, request, queryset):
-        self._run_on_selection(request, queryset, order_links_retry, "queued again",
-                               "only failed or not sent orders are pushed again")
+        self._run_on_selection(request, queryset, order_links_retry, _("queued again"),
+                               _("only failed or not sent orders are pushed again"))
 
-    @admin.action(description="Give up (orders waiting or in progress)")
+    @admin.action(description=_("Give up (orders waiting or in progress)"))
     def give_up(self, request, queryset):
-        self._run_on_selection(request, queryset, order_links_give_up, "marked failed",
-                               "only orders waiting or in progress that no worker holds "
-                               "right now")
+        self._run_on_selection(request, queryset, order_links_give_up, _("marked failed"),
+                               _("only orders waiting or in progress that no worker holds "
+                                 "right now"))
 
     def _run_on_selection(self, request, queryset, service, done: str, rule: str) -> None:
-        count = service(link_ids=list(queryset.values_list("pk", flat=True)))
-        skipped = queryset.count() - count
-        self.message_user(request, f"{count} order(s) {done}."
-                          + (f" {skipped} skipped: {rule}." if skipped else ""),
-                          messages.SUCCESS if count else messages.WARNING)
+        # Count the selection before the service runs: a list filtered by state no longer
+        # holds the changed rows afterwards.
+        link_ids = list(queryset.values_list("pk", flat=True))
+        count = service(link_ids=link_ids)
+        skipped = len(link_ids) - count
+        text = ngettext("%(count)d order %(done)s.", "%(count)d orders %(done)s.", count) % {
+            "count": count, "done": done}
+        if skipped:
+            text += " " + _("%(count)d skipped: %(rule)s.") % {"count": skipped, "rule": rule}
+        self.message_user(request, text, messages.SUCCESS if count else messages.WARNING)
 
 @admin.register(PollCursor)
-class PollCursorAdmin(ReadOnlyAdmin):
-    list_display = ("shop", "start_history_id", "last_history_id", "last_polled_at",
-                    "last_reconciled_at", "last_error")
+class PollCursorAdmin(InternalAdmin):
+    list_display = ("shop", "start_history_id", "last_history_id", "last_polled_at_local",
+                    "last_reconciled_at_local", "last_error")
     actions = ["poll_now"]
 
-    @admin.action(description="Poll PrestaShop for orders now")
+    last_polled_at_local = time_column("last_polled_at", _("last polled"))
+    last_reconciled_at_local = time_column("last_reconciled_at", _("last reconciled"))
+
+    @admin.action(description=_("Poll PrestaShop for orders now"))
     def poll_now(self, request, queryset):
         for cursor in queryset:
             orders_poll_enqueue(shop_id=cursor.shop_id, interval=1)
-        self.message_user(request, f"{queryset.count()} poll(s) queued.")
+        count = queryset.count()
+        self.message_user(request, ngettext("%(count)d poll queued.", "%(count)d polls queued.",
+                                            count) % {"count": count})
 
 
 @admin.register(OwnHistory)
-class OwnHistoryAdmin(ReadOnlyAdmin):
-    list_display = ("shop", "ps_order_id", "state_id", "history_id", "created_at")
+class OwnHistoryAdmin(InternalAdmin):
+    list_display = ("shop", "ps_order_id", "state_name", "history_id", "created_at_local")
     list_filter = ("shop",)
     search_fields = ("=ps_order_id",)
+
+    created_at_local = time_column("created_at", _("created"))
+
+    @admin.display(description=_("PrestaShop status"), ordering="state_id")
+    def state_name(self, obj: OwnHistory) -> str:
+        return self.names_of(obj).order_state(shop_id=obj.shop_id, state_id=obj.state_id)

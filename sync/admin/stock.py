@@ -4,8 +4,11 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from prestapicqer.display import time_column
 from prestapicqer.models import Shop
 from sync.clients.errors import BrokerUnavailableError
 from sync.models.stock import SyncRun
@@ -19,11 +22,14 @@ RUN_FULL_SYNC = "prestapicqer.run_full_sync"
 @admin.register(SyncRun)
 class SyncRunAdmin(ReadOnlyAdmin):
     list_display = ("id", "shop", "state", "trigger", "checked", "changed",
-                    "missing_in_prestashop", "missing_in_picqer", "errors", "created_at",
-                    "finished_at")
+                    "missing_in_prestashop", "missing_in_picqer", "errors", "created_at_local",
+                    "finished_at_local")
     list_filter = ("state", "shop", "trigger")
     readonly_fields = [f.name for f in SyncRun._meta.fields]
     change_list_template = "sync/admin/syncrun_change_list.html"
+
+    created_at_local = time_column("created_at", gettext_lazy("created"))
+    finished_at_local = time_column("finished_at", gettext_lazy("finished"))
 
     def get_urls(self):
         run_now = self.admin_site.admin_view(require_POST(self.run_now_view))
@@ -48,7 +54,10 @@ class SyncRunAdmin(ReadOnlyAdmin):
         try:
             run = stock_sync_request(shop=shop, trigger="admin")
         except BrokerUnavailableError as exc:
-            messages.error(request, f"{exc}. The run stays queued; try again shortly.")
+            messages.error(request, _("%(error)s. The run stays queued; try again shortly.")
+                           % {"error": exc})
         else:
-            messages.success(request, f"Full stock sync {run.pk} of {shop.name} is {run.state}.")
+            messages.success(request, _("Full stock sync %(run)s of %(shop)s is %(state)s.")
+                             % {"run": run.pk, "shop": shop.name,
+                                "state": run.get_state_display().lower()})
         return redirect(reverse("admin:sync_syncrun_changelist"))

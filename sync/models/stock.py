@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from prestapicqer.models import Shop
 
@@ -13,29 +14,32 @@ class SyncRun(models.Model):
     partial unique constraints, so two web requests or workers racing cannot start two."""
 
     class State(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Running"
-        DONE = "done", "Done"
-        FAILED = "failed", "Failed"
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
 
-    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="sync_runs")
-    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
-    trigger = models.CharField(max_length=20, blank=True)
-    checked = models.PositiveIntegerField(default=0)
-    changed = models.PositiveIntegerField(default=0)
-    missing_in_prestashop = models.PositiveIntegerField(default=0)
-    missing_in_picqer = models.PositiveIntegerField(default=0)
-    errors = models.PositiveIntegerField(default=0)
-    message = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="sync_runs",
+                             verbose_name=_("shop"))
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.QUEUED)
+    trigger = models.CharField(_("trigger"), max_length=20, blank=True)
+    checked = models.PositiveIntegerField(_("checked"), default=0)
+    changed = models.PositiveIntegerField(_("changed"), default=0)
+    missing_in_prestashop = models.PositiveIntegerField(_("missing in PrestaShop"), default=0)
+    missing_in_picqer = models.PositiveIntegerField(_("missing in Picqer"), default=0)
+    errors = models.PositiveIntegerField(_("errors"), default=0)
+    message = models.TextField(_("message"), blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
     # The last sign of life of the worker running it (a retry waiting for its turn sets the
     # time it is due): a run whose worker died stops beating and is failed as stale.
-    heartbeat_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        verbose_name = _("stock sync run")
+        verbose_name_plural = _("stock sync runs")
         constraints = [
             models.UniqueConstraint(
                 fields=["shop"], condition=Q(state="running"), name="sync_run_one_running"
@@ -60,15 +64,17 @@ class OrderStatusState(models.Model):
     effects), so duplicate or out-of-order webhooks are stopped here: a status is applied at
     most once, never one of a lower rank, and only by the worker holding the claim."""
 
-    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="order_statuses")
-    ps_order_id = models.PositiveIntegerField()
-    picqer_idorder = models.PositiveIntegerField(null=True, blank=True)
-    applied_status = models.CharField(max_length=20, blank=True)
-    applied_state_id = models.PositiveIntegerField(null=True, blank=True)
-    applied_at = models.DateTimeField(null=True, blank=True)
-    claimed_status = models.CharField(max_length=20, blank=True)
-    claimed_until = models.DateTimeField(null=True, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="order_statuses",
+                             verbose_name=_("shop"))
+    ps_order_id = models.PositiveIntegerField(_("PrestaShop order id"))
+    picqer_idorder = models.PositiveIntegerField(_("Picqer order id"), null=True, blank=True)
+    applied_status = models.CharField(_("applied Picqer status"), max_length=20, blank=True)
+    applied_state_id = models.PositiveIntegerField(_("applied PrestaShop status"), null=True,
+                                                   blank=True)
+    applied_at = models.DateTimeField(_("applied at"), null=True, blank=True)
+    claimed_status = models.CharField(_("claimed status"), max_length=20, blank=True)
+    claimed_until = models.DateTimeField(_("claimed until"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
         constraints = [

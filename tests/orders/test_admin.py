@@ -68,3 +68,16 @@ def test_an_order_link_links_to_that_orders_activity_log(admin_client, shop):
     log = admin_client.get(url.replace("&amp;", "&")).content.decode()
     assert "Created DEV #73" in log
     assert "Created DEV #74" not in log
+
+
+def test_push_again_from_the_failed_list_reports_no_skipped_orders(admin_client, links, enqueued,
+                                                                   django_capture_on_commit_callbacks):
+    """The "failed" list no longer holds the row once it is pending: count the selection."""
+    _created, failed = links
+    url = reverse("admin:sync_orderlink_changelist") + "?state__exact=failed"
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(url, {"action": "push_again",
+                                           "_selected_action": [failed.pk]}, follow=True)
+    content = response.content.decode()
+    assert "1 order queued again." in content
+    assert " skipped:" not in content

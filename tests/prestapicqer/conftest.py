@@ -25,8 +25,9 @@ def http():
 
 
 def mock_picqer_lists(http, hooks: list | None = None) -> None:
-    """Picqer answers tags, warehouses, VAT groups (one short page each) and hooks."""
-    for name in ("tags", "warehouses", "vatgroups"):
+    """Picqer answers tags, warehouses, VAT groups, shipping providers (one short page
+    each) and hooks."""
+    for name in ("tags", "warehouses", "vatgroups", "shippingproviders"):
         http.get(PICQER + name, json=fixture_json(f"{name}.json"))
     http.get(PICQER + "hooks", json=hooks or [])
 
@@ -112,3 +113,4 @@ def account_post(account, **overrides) -> dict:
             "api_base_url": account.api_base_url, "public_base_url": account.public_base_url}
     data.update(overrides)
     return data
+

@@ -73,7 +73,9 @@ def test_refresh_asks_again_but_stops_at_the_first_timeout_per_remote(dripping, 
 
     warnings = choices_refresh(shop=shop)
 
-    assert len(warnings) == 5
+    # One warning per list (Picqer: tags, warehouses, VAT groups, shipping providers;
+    # PrestaShop: order states, carriers), but only one request per remote.
+    assert len(warnings) == 6
     assert sorted(p.split("/")[1] for p in dripping.requests) == ["picqer-drip", "shop-drip"]
 
 

@@ -197,3 +197,13 @@ def test_fault_injection_answers_500_for_the_next_calls_only(sandbox_server, pic
     statuses = [picqer("GET", "warehouses").status for _ in range(3)]
 
     assert statuses == [500, 500, 200]
+
+
+def test_it_lists_shipping_providers_shaped_like_picqers(sandbox_server, picqer):
+    answer = picqer("GET", "shippingproviders")
+
+    assert answer.status == 200
+    providers = answer.json()
+    assert [p["name"] for p in providers] == ["PostNL", "DHL Parcel"]
+    assert {"idshippingprovider", "name", "provider", "active", "profiles"} <= set(providers[0])
+    assert {"idshippingprovider_profile", "name"} <= set(providers[0]["profiles"][0])

@@ -65,4 +65,24 @@ def test_process_again_requeues_all_but_running_events(
     assert (failed.state, failed.attempts, failed.last_error) == (State.PENDING, 0, "")
     assert WebhookEvent.objects.get(pk=events["busy"].pk).state == State.PROCESSING
     assert sorted(published) == sorted([events["failed"].pk, events["done"].pk])
-    assert b"2 event(s) queued" in response.content
+    assert b"2 events queued for processing." in response.content
+    assert b"1 event is being processed right now and was left alone." in response.content
+
+
+def test_process_again_from_a_list_filtered_by_state_counts_the_selection(
+    admin_client, account, published, django_capture_on_commit_callbacks
+):
+    """The "ignored" list no longer holds the rows once they are pending again: the skipped
+    count is taken from the selection, not from the list after requeueing (was "-1")."""
+    ignored = WebhookEvent.objects.create(
+        account=account, event="orders.status_changed", dedupe_key="i", state=State.IGNORED,
+        object_ref="idorder=240350427", body=fixture_body("orders.status_changed__completed"))
+    url = reverse("admin:webhooks_webhookevent_changelist") + "?state__exact=ignored"
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            url, {"action": "process_again", "_selected_action": [ignored.pk]}, follow=True)
+
+    content = response.content.decode()
+    assert "1 event queued for processing." in content
+    assert "-1 event" not in content and "left alone" not in content
+    assert published == [ignored.pk]
