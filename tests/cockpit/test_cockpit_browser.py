@@ -156,7 +156,7 @@ def test_retry_now_in_the_browser_queues_the_order_again(
     browser.find_element(By.CSS_SELECTOR, "#problems tr.problem-order button").click()
 
     assert (
-        "1 order(s) queued again." in browser.find_element(By.CSS_SELECTOR, "ul.messagelist").text
+        "1 order queued again." in browser.find_element(By.CSS_SELECTOR, "ul.messagelist").text
     )
     activity.refresh_from_db()
     assert activity.state == OrderLink.State.PENDING
