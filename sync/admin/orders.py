@@ -7,6 +7,7 @@ from django.utils.html import format_html
 from sync.mappers.orders import picqer_order_url
 from sync.models.orders import OrderLink, OwnHistory, PollCursor
 from sync.services.orders import order_links_retry, orders_poll_enqueue
+from sync.services.retries import retry_due_text
 
 from .base import ReadOnlyAdmin
 
@@ -21,7 +22,8 @@ class OrderLinkAdmin(ReadOnlyAdmin):
     readonly_fields = ("shop", "ps_order_id", "ps_reference", "activity", "reference_in_picqer",
                        "state",
                        "picqer_order", "picqer_idorder", "picqer_status", "warning",
-                       "last_error", "done_steps", "last_history_id", "seen_history_id",
+                       "last_error", "next_attempt_at", "retries", "done_steps",
+                       "last_history_id", "seen_history_id",
                        "attempts", "claimed_until", "created_at", "updated_at")
     fields = readonly_fields
     actions = ["push_again"]
@@ -48,7 +50,9 @@ class OrderLinkAdmin(ReadOnlyAdmin):
 
     @admin.display(description="Reason")
     def reason(self, obj):
-        return (obj.last_error or obj.warning)[:80]
+        if obj.last_error:
+            return retry_due_text(obj.last_error[:80], obj.next_attempt_at)
+        return obj.warning[:80]
 
     @admin.action(description="Push again (failed or not sent orders)")
     def push_again(self, request, queryset):
