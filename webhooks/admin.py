@@ -5,6 +5,8 @@ import json
 from django.contrib import admin, messages
 from django.utils.html import format_html
 
+from sync.services.retries import retry_due_text
+
 from .models import WebhookEvent
 from .services import webhook_events_requeue
 
@@ -22,7 +24,7 @@ class WebhookEventAdmin(admin.ModelAdmin):
     actions = ["process_again"]
     fields = (
         "account", "event", "object_ref", "state", "attempts", "received_at", "claimed_at",
-        "processed_at", "result", "last_error", "dedupe_key", "payload_pretty",
+        "processed_at", "result", "last_error", "next_attempt_at", "dedupe_key", "payload_pretty",
     )
     readonly_fields = fields
 
@@ -40,7 +42,9 @@ class WebhookEventAdmin(admin.ModelAdmin):
 
     @admin.display(description="result / error")
     def outcome(self, obj: WebhookEvent) -> str:
-        return (obj.last_error or obj.result)[:80]
+        if obj.last_error:
+            return retry_due_text(obj.last_error[:80], obj.next_attempt_at)
+        return obj.result[:80]
 
     @admin.display(description="payload")
     def payload_pretty(self, obj: WebhookEvent) -> str:
