@@ -8,11 +8,12 @@ changes have no task here: the webhook inbox calls sync.services.order_status di
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 
-from sync.activity import activity_log
 from sync.backoff import retry_countdown
 from sync.clients.errors import ApiError
 from sync.services.stock import (
+    stock_product_fail,
     stock_product_release,
+    stock_product_retry_record,
     stock_sync_claim,
     stock_sync_fail,
     stock_sync_full,
@@ -45,14 +46,19 @@ def stock_sync_product_task(self, shop_id: int, idproduct: int) -> str:
         return stock_sync_product(shop=shop, idproduct=idproduct)
     except ApiError as exc:
         if exc.retryable and self.request.retries < MAX_RETRIES:
-            raise self.retry(exc=exc, countdown=_countdown(exc, self.request.retries)) from exc
-        activity_log(
-            action="stock_update_failed",
-            level="warning",
-            shop=shop,
-            message=f"Stock of Picqer product {idproduct} not updated: {exc}",
+            countdown = _countdown(exc, self.request.retries)
+            stock_product_retry_record(
+                shop=shop,
+                idproduct=idproduct,
+                exc=exc,
+                countdown=countdown,
+                attempt=self.request.retries + 1,
+                max_attempts=MAX_RETRIES + 1,
+            )
+            raise self.retry(exc=exc, countdown=countdown) from exc
+        return stock_product_fail(
+            shop=shop, idproduct=idproduct, exc=exc, attempts=self.request.retries + 1
         )
-        return f"failed: {exc}"
 
 
 @shared_task(
@@ -72,7 +78,13 @@ def stock_sync_full_task(self, run_id: int) -> None:
     except ApiError as exc:
         if exc.retryable and self.request.retries < MAX_RETRIES:
             countdown = _countdown(exc, self.request.retries)
-            stock_sync_retry_wait(run=run, countdown=countdown)
+            stock_sync_retry_wait(
+                run=run,
+                exc=exc,
+                countdown=countdown,
+                attempt=self.request.retries + 1,
+                max_attempts=MAX_RETRIES + 1,
+            )
             raise self.retry(exc=exc, countdown=countdown) from exc
         stock_sync_fail(run=run, message=str(exc))
     except SoftTimeLimitExceeded:
