@@ -96,3 +96,26 @@ def test_giving_up_fails_the_event_with_the_last_reason(status_event, rsps):
     assert status_event.next_attempt_at is None
     assert not ActivityEntry.objects.filter(level="warning").exists()
     assert ActivityEntry.objects.get(level="error").action == "webhook_failed"
+
+
+def test_a_key_echoed_in_the_error_never_reaches_the_reason_or_the_log(status_event, rsps):
+    api_key = status_event.account.api_key
+    rsps.add(
+        "GET",
+        ORDER_URL,
+        status=500,
+        json={
+            "error": True,
+            "error_code": 1,
+            "error_message": f"bad token {api_key} for example",
+        },
+    )
+
+    webhook_event_run(event_id=status_event.pk)
+
+    status_event.refresh_from_db()
+    (warning,) = ActivityEntry.objects.filter(action="webhook_retry")
+    assert "bad token *** for example" in status_event.last_error
+    assert api_key not in status_event.last_error
+    assert api_key not in warning.message
+    assert api_key not in json.dumps(warning.details)
