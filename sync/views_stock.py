@@ -4,6 +4,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -11,6 +12,7 @@ from prestapicqer.models import Shop
 from prestapicqer.services.shops import shop_token_is_valid
 from sync.clients.errors import BrokerUnavailableError
 from sync.models.stock import SyncRun
+from sync.services.retries import retry_waiting_text
 from sync.services.stock import stock_sync_refusal, stock_sync_request
 
 
@@ -28,15 +30,22 @@ def _run_response(request, shop: Shop, run: SyncRun, *, status: int):
         reverse("stock_sync_status", args=[shop.pk, run.pk])
         + f"?token={request.GET.get('token', '')}"
     )
+    waiting = run.waiting_to_retry
+    retry_text = retry_waiting_text(run.last_error, run.next_attempt_at) if waiting else ""
     if request.get_preferred_type(["application/json", "text/html"]) == "text/html":
         return render(request, "sync/stock_sync_status.html",
-                      {"shop": shop, "run": run, "status_url": status_url}, status=status)
+                      {"shop": shop, "run": run, "status_url": status_url,
+                       "retry_text": retry_text}, status=status)
+    next_attempt_at = timezone.localtime(run.next_attempt_at).isoformat(timespec="seconds") \
+        if waiting else None
     return JsonResponse({
         "run_id": run.pk, "status": run.state, "status_url": status_url,
         "checked": run.checked, "changed": run.changed,
         "missing_in_prestashop": run.missing_in_prestashop,
         "missing_in_picqer": run.missing_in_picqer, "errors": run.errors,
-        "message": run.message,
+        "message": retry_text or run.message,
+        "waiting_to_retry": waiting, "reason": run.last_error,
+        "next_attempt_at": next_attempt_at, "attempts": run.attempts,
     }, status=status)
 
 

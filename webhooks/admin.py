@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from prestapicqer.display import time_column
+from sync.services.retries import retry_due_text
 
 from .models import WebhookEvent
 from .services import webhook_events_requeue
@@ -26,7 +27,7 @@ class WebhookEventAdmin(admin.ModelAdmin):
     actions = ["process_again"]
     fields = (
         "account", "event", "object_ref", "state", "attempts", "received_at", "claimed_at",
-        "processed_at", "result", "last_error", "dedupe_key", "body_pretty",
+        "processed_at", "result", "last_error", "next_attempt_at", "dedupe_key", "body_pretty",
     )
     readonly_fields = fields
 
@@ -47,7 +48,9 @@ class WebhookEventAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("result / error"))
     def outcome(self, obj: WebhookEvent) -> str:
-        return (obj.last_error or obj.result)[:80]
+        if obj.last_error:
+            return retry_due_text(obj.last_error[:80], obj.next_attempt_at)
+        return obj.result[:80]
 
     @admin.display(description=_("body"))
     def body_pretty(self, obj: WebhookEvent) -> str:

@@ -41,6 +41,9 @@ class WebhookEvent(models.Model):
     claimed_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
+    # When the retry of a failed try is due (`available_at` also moves on a re-publish, so it
+    # cannot tell the operator); cleared when the event finishes.
+    next_attempt_at = models.DateTimeField("next try at", null=True, blank=True)
     processed_at = models.DateTimeField(null=True, blank=True)
     result = models.TextField(blank=True)
 

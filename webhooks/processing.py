@@ -22,6 +22,7 @@ from prestapicqer.models import PicqerAccount
 from sync.activity import activity_log
 from sync.backoff import BACKOFF_BASE_SECONDS, BACKOFF_MAX_SECONDS, retry_countdown  # noqa: F401
 from sync.clients.errors import ApiError
+from sync.services.retries import retry_due, retry_reason, retry_record
 
 from .handlers import EventIgnored, handler_for
 from .models import WebhookEvent
@@ -67,44 +68,63 @@ def _claim(*, event_id: int, now: datetime) -> WebhookEvent | None:
     return WebhookEvent.objects.select_related("account").get(pk=event_id)
 
 
-def _record(event: WebhookEvent, **fields) -> bool:
-    """Write the outcome, but only while we still hold the claim (a lease that expired and
-    was taken over by another worker is not ours to close)."""
-    return bool(
-        WebhookEvent.objects.filter(
-            pk=event.pk, state=State.PROCESSING, claimed_at=event.claimed_at
-        ).update(**fields)
+def _held(event: WebhookEvent):
+    """The event's row while we still hold its claim (a lease that expired and was taken
+    over by another worker is not ours to close or describe)."""
+    return WebhookEvent.objects.filter(
+        pk=event.pk, state=State.PROCESSING, claimed_at=event.claimed_at
     )
+
+
+def _record(event: WebhookEvent, **fields) -> bool:
+    """Write the outcome, but only while we still hold the claim."""
+    return bool(_held(event).update(**fields))
 
 
 def _fail(event: WebhookEvent, reason: str) -> None:
     reason = reason[:ERROR_MAX_CHARS]
-    if not _record(event, state=State.FAILED, last_error=reason, processed_at=timezone.now()):
+    if not _record(
+        event,
+        state=State.FAILED,
+        last_error=reason,
+        next_attempt_at=None,
+        processed_at=timezone.now(),
+    ):
         return
     logger.error("webhooks.event.failed event_id=%s event=%s", event.pk, event.event)
     activity_log(
         action="webhook_failed",
         level="error",
         account=event.account,
-        message=f"Picqer {event.event} ({event.object_ref or 'no id'}) failed: {reason}",
+        message=f"{_subject(event)} failed: {reason}",
         details={"webhook_event_id": event.pk, "attempts": event.attempts},
     )
 
 
+def _subject(event: WebhookEvent) -> str:
+    return f"Picqer {event.event} ({event.object_ref or 'no id'})"
+
+
 def _retry_later(event: WebhookEvent, exc: BaseException) -> float | None:
-    reason = f"{type(exc).__name__}: {exc}"
+    reason = retry_reason(exc)
     if event.attempts >= MAX_ATTEMPTS:
         _fail(event, f"gave up after {event.attempts} attempts: {reason}")
         return None
     countdown = retry_countdown(
         attempts=event.attempts, retry_after=getattr(exc, "retry_after", None)
     )
-    _record(
-        event,
-        state=State.PENDING,
-        last_error=reason[:ERROR_MAX_CHARS],
-        claimed_at=None,
-        available_at=timezone.now() + timedelta(seconds=countdown),
+    due = retry_due(countdown)
+    retry_record(
+        _subject(event),
+        reason=reason,
+        next_attempt_at=due,
+        attempt=event.attempts,
+        max_attempts=MAX_ATTEMPTS,
+        action="webhook_retry",
+        rows=_held(event),
+        update={"state": State.PENDING, "claimed_at": None, "available_at": due},
+        account=event.account,
+        details={"webhook_event_id": event.pk},
     )
     logger.warning(
         "webhooks.event.retry event_id=%s event=%s attempt=%s countdown=%.0f",
@@ -154,7 +174,7 @@ def _run_claimed(
     except ApiError as exc:
         if getattr(exc, "retryable", False):
             return _retry_later(event, exc)
-        _fail(event, f"{type(exc).__name__}: {exc}")
+        _fail(event, retry_reason(exc))
     except SoftTimeLimitExceeded as exc:
         return _retry_later(event, exc)
     except Exception as exc:  # a bug must mark the row failed, not vanish in a log
@@ -291,7 +311,9 @@ class _FinishedBatch:
                 pk__in=[event.pk for event in events],
                 state=State.PROCESSING,
                 claimed_at=events[0].claimed_at,
-            ).update(state=state, result=result, last_error="", processed_at=now)
+            ).update(
+                state=state, result=result, last_error="", next_attempt_at=None, processed_at=now
+            )
             for event in events:
                 logger.info("webhooks.event.%s event_id=%s event=%s", state, event.pk, event.event)
             if recorded < len(events):

@@ -201,7 +201,7 @@ def webhook_events_requeue(*, event_ids: list[int]) -> int:
         ids = list(queryset.values_list("pk", flat=True))
         queryset.update(
             state=WebhookEvent.State.PENDING, attempts=0, last_error="", claimed_at=None,
-            available_at=timezone.now(),
+            available_at=timezone.now(), next_attempt_at=None,
         )
         for event_id in ids:
             transaction.on_commit(partial(webhook_event_publish, event_id=event_id))

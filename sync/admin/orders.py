@@ -11,6 +11,7 @@ from prestapicqer.services.names import picqer_status_label
 from sync.mappers.orders import picqer_order_url
 from sync.models.orders import OrderLink, OwnHistory, PollCursor
 from sync.services.orders import order_links_give_up, order_links_retry, orders_poll_enqueue
+from sync.services.retries import retry_due_text
 
 from .base import InternalAdmin, ReadOnlyAdmin
 
@@ -26,7 +27,8 @@ class OrderLinkAdmin(ReadOnlyAdmin):
     readonly_fields = ("shop", "ps_order_id", "ps_reference", "activity", "reference_in_picqer",
                        "state",
                        "picqer_order", "picqer_idorder", "picqer_status_words", "warning",
-                       "last_error", "done_steps", "last_history_id", "seen_history_id",
+                       "last_error", "next_attempt_at", "retries", "done_steps",
+                       "last_history_id", "seen_history_id",
                        "attempts", "claimed_until", "created_at", "updated_at")
     fields = readonly_fields
     actions = ["push_again", "give_up"]
@@ -63,7 +65,9 @@ class OrderLinkAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("Reason"))
     def reason(self, obj):
-        return (obj.last_error or obj.warning)[:80]
+        if obj.last_error:
+            return retry_due_text(obj.last_error[:80], obj.next_attempt_at)
+        return obj.warning[:80]
 
     @admin.action(description=_("Push again (failed or not sent orders)"))
     def push_again(self, request, queryset):

@@ -12,6 +12,7 @@ from prestapicqer.display import time_column
 from prestapicqer.models import Shop
 from sync.clients.errors import BrokerUnavailableError
 from sync.models.stock import SyncRun
+from sync.services.retries import retry_due_text
 from sync.services.stock import stock_sync_refusal, stock_sync_request
 
 from .base import ReadOnlyAdmin
@@ -23,13 +24,17 @@ RUN_FULL_SYNC = "prestapicqer.run_full_sync"
 class SyncRunAdmin(ReadOnlyAdmin):
     list_display = ("id", "shop", "state", "trigger", "checked", "changed",
                     "missing_in_prestashop", "missing_in_picqer", "errors", "created_at_local",
-                    "finished_at_local")
+                    "finished_at_local", "reason")
     list_filter = ("state", "shop", "trigger")
     readonly_fields = [f.name for f in SyncRun._meta.fields]
     change_list_template = "sync/admin/syncrun_change_list.html"
 
     created_at_local = time_column("created_at", gettext_lazy("created"))
     finished_at_local = time_column("finished_at", gettext_lazy("finished"))
+
+    @admin.display(description=gettext_lazy("Reason"))
+    def reason(self, obj: SyncRun) -> str:
+        return retry_due_text(obj.last_error[:80], obj.next_attempt_at)
 
     def get_urls(self):
         run_now = self.admin_site.admin_view(require_POST(self.run_now_view))

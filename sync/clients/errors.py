@@ -32,7 +32,7 @@ class ApiError(Exception):
     def __str__(self) -> str:
         parts = [f"{self.service}: {self.message}" if self.service else self.message]
         details = []
-        if self.status is not None:
+        if self.status is not None and f"HTTP {self.status}" not in self.message:
             details.append(f"HTTP {self.status}")
         if self.code not in (None, ""):
             details.append(f"error code {self.code}")

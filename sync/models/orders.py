@@ -49,6 +49,10 @@ class OrderLink(models.Model):
     # Products that could not be matched, as written to PrestaShop and Picqer.
     warning = models.TextField(_("warning"), blank=True)
     last_error = models.TextField(_("reason"), blank=True)
+    # While a task retry is scheduled: when it is due, and how many tries of the current work
+    # failed in a row (`attempts` above counts creates only). Cleared when the work succeeds.
+    next_attempt_at = models.DateTimeField(_("next try at"), null=True, blank=True)
+    retries = models.PositiveIntegerField(_("failed tries"), default=0)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 

@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from prestapicqer.models import Shop
@@ -35,6 +36,11 @@ class SyncRun(models.Model):
     # time it is due): a run whose worker died stops beating and is failed as stale.
     heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    # Why the last try failed and when the retry is due (cleared when the run is done), and
+    # how many tries have failed; a failed run keeps its final reason here and in `message`.
+    last_error = models.TextField(_("reason"), blank=True)
+    next_attempt_at = models.DateTimeField(_("next try at"), null=True, blank=True)
+    attempts = models.PositiveIntegerField(_("failed tries"), default=0)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -55,6 +61,15 @@ class SyncRun(models.Model):
     @property
     def is_active(self) -> bool:
         return self.state in (self.State.QUEUED, self.State.RUNNING)
+
+    @property
+    def waiting_to_retry(self) -> bool:
+        """Running, but between tries: the last one failed and the next is not due yet."""
+        return (
+            self.state == self.State.RUNNING
+            and self.next_attempt_at is not None
+            and self.next_attempt_at > timezone.now()
+        )
 
 
 class OrderStatusState(models.Model):

@@ -46,9 +46,20 @@ def order_sync_task(self, shop_id: int, ps_order_id: int) -> None:
 
 
 def _retry_or_give_up(task, exc, shop_id: int, ps_order_id: int, countdown: float) -> None:
+    attempt = task.request.retries + 1  # this try, counted from 1
     if task.request.retries >= task.max_retries:
-        service.order_give_up(shop_id=shop_id, ps_order_id=ps_order_id, reason=str(exc))
+        service.order_give_up(
+            shop_id=shop_id, ps_order_id=ps_order_id, reason=str(exc), attempts=attempt
+        )
         return
+    service.order_retry_record(
+        shop_id=shop_id,
+        ps_order_id=ps_order_id,
+        exc=exc,
+        countdown=countdown,
+        attempt=attempt,
+        max_attempts=task.max_retries + 1,
+    )
     raise task.retry(exc=exc, countdown=countdown) from None
 
 

@@ -5,14 +5,19 @@ Retry policy (reliability.md §3.4): 429 → retry after `retry_after`; transpor
 changes have no task here: the webhook inbox calls sync.services.order_status directly.
 """
 
+from collections.abc import Callable
+from functools import partial
+from typing import NoReturn
+
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 
-from sync.activity import activity_log
 from sync.backoff import retry_countdown
 from sync.clients.errors import ApiError
 from sync.services.stock import (
+    stock_product_fail,
     stock_product_release,
+    stock_product_retry_record,
     stock_sync_claim,
     stock_sync_fail,
     stock_sync_full,
@@ -32,6 +37,19 @@ def _countdown(exc: ApiError, retries: int) -> float:
     return retry_countdown(attempts=retries + 1, retry_after=getattr(exc, "retry_after", None))
 
 
+def _retry(task, exc: ApiError, record: Callable[..., None]) -> NoReturn:
+    """Make this try's failure visible (`record` gets the error, the countdown and the attempt
+    numbers), then hand the retry to Celery."""
+    countdown = _countdown(exc, task.request.retries)
+    record(
+        exc=exc,
+        countdown=countdown,
+        attempt=task.request.retries + 1,
+        max_attempts=MAX_RETRIES + 1,
+    )
+    raise task.retry(exc=exc, countdown=countdown) from exc
+
+
 @shared_task(bind=True, max_retries=MAX_RETRIES, ignore_result=True)
 def stock_sync_product_task(self, shop_id: int, idproduct: int) -> str:
     """Coalesced update of one product in one shop."""
@@ -45,14 +63,10 @@ def stock_sync_product_task(self, shop_id: int, idproduct: int) -> str:
         return stock_sync_product(shop=shop, idproduct=idproduct)
     except ApiError as exc:
         if exc.retryable and self.request.retries < MAX_RETRIES:
-            raise self.retry(exc=exc, countdown=_countdown(exc, self.request.retries)) from exc
-        activity_log(
-            action="stock_update_failed",
-            level="warning",
-            shop=shop,
-            message=f"Stock of Picqer product {idproduct} not updated: {exc}",
+            _retry(self, exc, partial(stock_product_retry_record, shop=shop, idproduct=idproduct))
+        return stock_product_fail(
+            shop=shop, idproduct=idproduct, exc=exc, attempts=self.request.retries + 1
         )
-        return f"failed: {exc}"
 
 
 @shared_task(
@@ -71,9 +85,7 @@ def stock_sync_full_task(self, run_id: int) -> None:
         stock_sync_full(shop=run.shop, run=run)
     except ApiError as exc:
         if exc.retryable and self.request.retries < MAX_RETRIES:
-            countdown = _countdown(exc, self.request.retries)
-            stock_sync_retry_wait(run=run, countdown=countdown)
-            raise self.retry(exc=exc, countdown=countdown) from exc
+            _retry(self, exc, partial(stock_sync_retry_wait, run=run))
         stock_sync_fail(run=run, message=str(exc))
     except SoftTimeLimitExceeded:
         stock_sync_fail(

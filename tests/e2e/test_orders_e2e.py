@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from sync.models import OrderLink
+from sync.models import ActivityEntry, OrderLink
 from sync.tasks.orders import order_sync_task, orders_poll_task, orders_reconcile_shop_task
 
 from .workers import wait_for
@@ -110,3 +110,32 @@ def test_a_create_that_times_out_after_picqer_stored_it_is_adopted_not_repeated(
     link = OrderLink.objects.get(shop=sandbox_shop)
     assert link.attempts == 1  # one POST; the retry found the order by reference
     assert link.picqer_idorder == orders[0]["idorder"]
+
+
+def test_a_push_picqer_answers_500_for_a_while_shows_why_and_when_then_succeeds_once(
+        sandbox_server, sandbox_shop, worker):
+    refs = sandbox_shop.catalogue["references"]
+    placed = sandbox_server.place_order([{"reference": refs[3], "quantity": 1}])
+    # The first two creates get Picqer's 500; each is retried after the task's backoff.
+    sandbox_server.knobs(fault_only="POST orders", picqer_fail_next=2)
+
+    orders_poll_task.delay(sandbox_shop.pk)
+
+    waiting = wait_for(
+        lambda: OrderLink.objects.filter(shop=sandbox_shop, next_attempt_at__isnull=False).first(),
+        timeout=60, what="the first retry recorded on the link")
+    assert waiting.state == OrderLink.State.PUSHING
+    assert "HTTP 500" in waiting.last_error
+    assert waiting.retries >= 1
+    warning = ActivityEntry.objects.filter(action="order_retry").first()
+    assert warning.level == "warning"
+    assert f"DEV #{placed['id']} / {placed['reference']}" in warning.message
+    assert "next try at" in warning.message
+
+    wait_for(_links_created(sandbox_shop, 1), timeout=120, what="the order pushed after the fault")
+    assert sandbox_server.knobs()["picqer_fail_next"] == 0
+    orders = _picqer_orders(sandbox_server)
+    assert [o["reference"] for o in orders] == [f"DEV #{placed['id']} / {placed['reference']}"]
+    link = OrderLink.objects.get(shop=sandbox_shop)
+    assert (link.last_error, link.next_attempt_at, link.retries) == ("", None, 0)
+    assert ActivityEntry.objects.filter(action="order_retry").count() == 2  # one per retry

@@ -202,6 +202,7 @@ class FakePicqer:
         self.vatgroups = json.loads(fixture_text("picqer_vatgroups.json"))
         self.timeouts_after_create = 0  # POST /orders creates the order, then times out
         self.drops_before_create = 0  # POST /orders fails to connect (nothing created)
+        self.server_errors_before_create = 0  # POST /orders answers 500 (nothing created)
         self.refuse_create: dict | None = None  # JSON error body for a 400 on POST /orders
         self._ids = itertools.count(240350427)
         self._product_ids = itertools.count(900)
@@ -255,6 +256,9 @@ class FakePicqer:
         if self.drops_before_create:
             self.drops_before_create -= 1
             raise requests.exceptions.ConnectionError("connection refused")
+        if self.server_errors_before_create:
+            self.server_errors_before_create -= 1
+            return 500, json.loads((FIXTURES.parent / "picqer" / "error_server.json").read_text())
         if self.refuse_create:
             return 400, self.refuse_create
         order = json.loads(fixture_text("picqer_order_created.json"))

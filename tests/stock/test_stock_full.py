@@ -8,6 +8,7 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from sync.clients.errors import ApiTransportError
 from sync.models import ActivityEntry
 from sync.models.stock import SyncRun
 from sync.services.stock import (
@@ -190,7 +191,13 @@ def test_a_run_that_beats_is_left_running(shop, settings):
 def test_a_run_waiting_for_its_retry_is_not_stale(shop, settings):
     settings.STOCK_SYNC_STALE_SECONDS = 180
     waiting = _running(shop, beat_ago=timedelta(minutes=4))
-    stock_sync_retry_wait(run=waiting, countdown=600)
+    stock_sync_retry_wait(
+        run=waiting,
+        exc=ApiTransportError("could not connect"),
+        countdown=600,
+        attempt=1,
+        max_attempts=9,
+    )
     assert stock_sync_fail_stale() == 0
     waiting.refresh_from_db()
     assert waiting.state == SyncRun.State.RUNNING

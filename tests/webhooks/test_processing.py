@@ -116,7 +116,7 @@ def test_it_puts_a_retryable_error_back_to_pending_and_retries(account, handler,
 
     event.refresh_from_db()
     assert event.state == State.PENDING
-    assert "ApiServerError" in event.last_error
+    assert event.last_error == "Picqer: answered HTTP 502"
     assert event.claimed_at is None
     assert len(retries) == 1
     assert 0 < retries[0] <= processing.BACKOFF_MAX_SECONDS

@@ -2,12 +2,18 @@
 
 Entry points (all callable with plain ids, as the Celery tasks and end-to-end tests do):
 `orders_poll`, `orders_poll_due`, `orders_poll_enqueue`, `orders_poll_now`, `order_sync`,
-`order_give_up`, `orders_reconcile`, `orders_reconcile_shops`, `order_leases_expired_sweep`,
-`order_links_retry`, `order_links_give_up`; the loop guard's
+`order_give_up`, `order_retry_record`, `orders_reconcile`, `orders_reconcile_shops`,
+`order_leases_expired_sweep`, `order_links_retry`, `order_links_give_up`; the loop guard's
 `own_history_record` is for code that posts PrestaShop order statuses.
 """
 
-from .links import OrderBusyError, order_give_up, order_links_give_up, order_links_retry
+from .links import (
+    OrderBusyError,
+    order_give_up,
+    order_links_give_up,
+    order_links_retry,
+    order_retry_record,
+)
 from .loop_guard import own_history_record
 from .polling import orders_poll, orders_poll_due, orders_poll_enqueue, orders_poll_now
 from .reconcile import order_leases_expired_sweep, orders_reconcile, orders_reconcile_shops
@@ -19,6 +25,7 @@ __all__ = [
     "order_leases_expired_sweep",
     "order_links_give_up",
     "order_links_retry",
+    "order_retry_record",
     "order_sync",
     "orders_poll",
     "orders_poll_due",

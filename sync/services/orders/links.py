@@ -17,6 +17,7 @@ from sync.activity import activity_log
 from sync.clients.picqer import PicqerClient
 from sync.clients.prestashop import PrestaShopClient
 from sync.models.orders import OrderLink
+from sync.services.retries import retry_due, retry_reason, retry_record
 
 logger = logging.getLogger(__name__)
 
@@ -119,24 +120,57 @@ def order_links_retry(*, link_ids: list[int]) -> int:
             link.last_history_id = 0
         # A pending link with earlier attempts looks itself up in Picqer before creating.
         link.state = OrderLink.State.CREATED if link.picqer_idorder else OrderLink.State.PENDING
-        link.last_error = ""
+        link.last_error, link.next_attempt_at, link.retries = "", None, 0
         # A failed row was never marked applied, so it is read again by itself.
-        link.save(update_fields=["state", "last_error", "last_history_id", "updated_at"])
+        link.save(update_fields=["state", "last_error", "next_attempt_at", "retries",
+                                 "last_history_id", "updated_at"])
         order_log(link, "order_retry", "Push again requested by the operator.")
         order_sync_enqueue(shop_id=link.shop_id, ps_order_id=link.ps_order_id)
         count += 1
     return count
 
 
-def order_give_up(*, shop_id: int, ps_order_id: int, reason: str) -> None:
+def order_retry_record(*, shop_id: int, ps_order_id: int, exc: BaseException,
+                       countdown: float, attempt: int, max_attempts: int) -> None:
+    """Try `attempt` of the order's work failed for a reason that may pass and is retried
+    in `countdown` s: the link shows why and when (admin Reason column), and the activity log
+    gets one warning."""
+    link = OrderLink.objects.select_related("shop__account").filter(
+        shop_id=shop_id, ps_order_id=ps_order_id).first()
+    if link is None:
+        return
+    retry_record(
+        f"Order {link.picqer_reference}", reason=retry_reason(exc),
+        next_attempt_at=retry_due(countdown), attempt=attempt, max_attempts=max_attempts,
+        action="order_retry", rows=OrderLink.objects.filter(pk=link.pk),
+        attempts_field="retries", update={"updated_at": timezone.now()},
+        account=link.shop.account, shop=link.shop, ps_order_id=link.ps_order_id,
+        ps_reference=link.ps_reference, picqer_orderid=link.picqer_orderid,
+    )
+
+
+def order_retry_clear(link: OrderLink) -> None:
+    """The order's work went through: a retry reason it showed is history now. A reason of
+    a final state (failed, not sent) stays: it is what the operator has to act on."""
+    if link.next_attempt_at is None and not link.retries:
+        return
+    if link.state not in (OrderLink.State.FAILED, OrderLink.State.SKIPPED):
+        link.last_error = ""
+    link.next_attempt_at, link.retries = None, 0
+    link.save(update_fields=["last_error", "next_attempt_at", "retries", "updated_at"])
+
+
+def order_give_up(*, shop_id: int, ps_order_id: int, reason: str, attempts: int) -> None:
     """The task ran out of retries (PrestaShop or Picqer kept failing): mark the link failed
     so the operator sees it and can push it again. A create whose outcome was unknown
     is looked up by reference on that retry (attempts > 0)."""
     link = OrderLink.objects.filter(shop_id=shop_id, ps_order_id=ps_order_id).first()
     if link is None or link.state == OrderLink.State.FAILED:
         return
-    link.state, link.last_error = OrderLink.State.FAILED, f"Gave up after retries: {reason}"
-    link.save(update_fields=["state", "last_error", "updated_at"])
+    link.state = OrderLink.State.FAILED
+    link.last_error = f"Gave up after {attempts} attempts: {reason}"
+    link.next_attempt_at, link.retries = None, attempts
+    link.save(update_fields=["state", "last_error", "next_attempt_at", "retries", "updated_at"])
     order_log(link, "order_failed", link.last_error, level="error")
 
 

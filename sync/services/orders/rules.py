@@ -15,7 +15,7 @@ from sync.clients.errors import ApiError
 from sync.models.orders import OrderLink, PollCursor
 
 from . import push
-from .links import OrderBusyError, OrderContext, lease_acquire, lease_release
+from .links import OrderBusyError, OrderContext, lease_acquire, lease_release, order_retry_clear
 from .loop_guard import own_history_ids
 
 CREATE, PROCESS, CANCEL = "create", "process", "cancel"
@@ -72,6 +72,7 @@ def order_sync(*, shop_id: int, ps_order_id: int) -> str:
             if exc.retryable:
                 raise
             push.order_fail(ctx, str(exc))
+        order_retry_clear(link)
         return link.state
     finally:
         lease_release(link, token)

@@ -12,11 +12,19 @@ from .full import (
     stock_sync_start,
     stock_sync_sweep,
 )
-from .product import stock_product_changed, stock_product_release, stock_sync_product
+from .product import (
+    stock_product_changed,
+    stock_product_fail,
+    stock_product_release,
+    stock_product_retry_record,
+    stock_sync_product,
+)
 
 __all__ = [
     "stock_product_changed",
+    "stock_product_fail",
     "stock_product_release",
+    "stock_product_retry_record",
     "stock_sync_claim",
     "stock_sync_fail",
     "stock_sync_fail_stale",

@@ -21,6 +21,7 @@ from sync.clients.errors import ApiError, BrokerUnavailableError
 from sync.clients.picqer import PicqerClient
 from sync.clients.prestashop import PrestaShopClient
 from sync.models.stock import SyncRun
+from sync.services.retries import retry_due, retry_reason, retry_record
 
 from .sources import picqer_free_stock_iter, prestashop_stock_index
 from .writes import StockWriter
@@ -66,7 +67,10 @@ def stock_sync_fail_stale(*, shop: Shop | None = None) -> int:
         # Conditional on the beat we judged by: a beat that arrived meanwhile keeps it alive.
         if not SyncRun.objects.filter(
             pk=run.pk, state=State.RUNNING, heartbeat_at=run.heartbeat_at
-        ).update(state=State.FAILED, message=message, finished_at=now):
+        ).update(
+            state=State.FAILED, message=message, last_error=message, next_attempt_at=None,
+            finished_at=now,
+        ):
             continue
         failed += 1
         activity_log(
@@ -105,10 +109,23 @@ def stock_sync_sweep() -> dict[str, int]:
     return {"failed_stale": failed, "republished": republished}
 
 
-def stock_sync_retry_wait(*, run: SyncRun, countdown: float) -> None:
-    """A retry of `run` is due in `countdown` s: no sign of life is expected before then."""
-    SyncRun.objects.filter(pk=run.pk, state=State.RUNNING).update(
-        heartbeat_at=timezone.now() + timedelta(seconds=countdown)
+def stock_sync_retry_wait(
+    *, run: SyncRun, exc: BaseException, countdown: float, attempt: int, max_attempts: int
+) -> None:
+    """Try `attempt` of `run` failed and a retry is due in `countdown` s: the run shows why
+    and when (status page, admin) and no sign of life is expected before then."""
+    due = retry_due(countdown)
+    retry_record(
+        f"Full stock sync {run.pk} of {run.shop.name}",
+        reason=retry_reason(exc),
+        next_attempt_at=due,
+        attempt=attempt,
+        max_attempts=max_attempts,
+        action="stock_sync_retry",
+        rows=SyncRun.objects.filter(pk=run.pk, state=State.RUNNING),
+        update={"heartbeat_at": due},
+        shop=run.shop,
+        details={"sync_run_id": run.pk},
     )
 
 
@@ -228,7 +245,10 @@ def stock_sync_claim(*, run_id: int, resume: bool = False) -> SyncRun | None:
 
 def _close(run: SyncRun, state: str, message: str) -> None:
     run.state, run.message, run.finished_at = state, message, timezone.now()
-    run.save(update_fields=[*COUNTS, "state", "message", "finished_at"])
+    # Done clears the reason of an earlier failed try; failed keeps its final one.
+    run.last_error, run.next_attempt_at = ("" if state == State.DONE else message), None
+    run.save(update_fields=[*COUNTS, "state", "message", "last_error", "next_attempt_at",
+                            "finished_at"])
     _enqueue_queued(run.shop_id)
 
 

@@ -11,6 +11,7 @@ from sync.clients.errors import ApiNotFoundError, BrokerUnavailableError
 from sync.clients.picqer import PicqerClient
 from sync.clients.prestashop import PrestaShopClient
 from sync.mappers.stock import free_stock_total, product_is_unlimited, quantity_of
+from sync.services.retries import retry_due, retry_reason, retry_record
 
 from .full import stock_sync_request
 from .sources import prestashop_rows_for_reference
@@ -48,6 +49,31 @@ def stock_product_release(*, shop_id: int, idproduct: int) -> None:
     """Drop the pending marker; called before Picqer is read, so a change arriving after
     that read schedules a new update instead of being swallowed."""
     cache.delete(_pending_key(shop_id, idproduct))
+
+
+def _product_subject(idproduct: int) -> str:
+    return f"Stock of Picqer product {idproduct}"
+
+
+def stock_product_retry_record(*, shop: Shop, idproduct: int, exc: BaseException,
+                               countdown: float, attempt: int, max_attempts: int) -> None:
+    """Try `attempt` of one product's stock write failed and is retried in `countdown` s.
+    The write has no record of its own: the activity log's warning is where it shows."""
+    retry_record(_product_subject(idproduct), reason=retry_reason(exc),
+                 next_attempt_at=retry_due(countdown), attempt=attempt,
+                 max_attempts=max_attempts, action="stock_update_retry", shop=shop,
+                 details={"idproduct": idproduct})
+
+
+def stock_product_fail(*, shop: Shop, idproduct: int, exc: BaseException,
+                       attempts: int) -> str:
+    """The write failed for good (a refusal, or the retries ran out): say so and why."""
+    reason = retry_reason(exc)
+    retried = f" after {attempts} attempts" if attempts > 1 else ""
+    activity_log(action="stock_update_failed", level="error", shop=shop,
+                 message=f"{_product_subject(idproduct)} not updated{retried}: {reason}",
+                 details={"idproduct": idproduct, "reason": reason})
+    return f"failed: {reason}"
 
 
 def stock_product_changed(*, account: PicqerAccount, idproduct: int) -> str:
