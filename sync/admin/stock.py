@@ -12,6 +12,7 @@ from sync.models.stock import SyncRun
 from sync.services.stock import stock_sync_refusal, stock_sync_request
 
 from .base import ReadOnlyAdmin
+from .stock_items import run_count_links
 
 RUN_FULL_SYNC = "prestapicqer.run_full_sync"
 
@@ -19,10 +20,14 @@ RUN_FULL_SYNC = "prestapicqer.run_full_sync"
 @admin.register(SyncRun)
 class SyncRunAdmin(ReadOnlyAdmin):
     list_display = ("id", "shop", "state", "trigger", "checked", "changed",
-                    "missing_in_prestashop", "missing_in_picqer", "errors", "created_at",
-                    "finished_at")
+                    "missing_in_prestashop", "missing_in_picqer", "ambiguous", "duplicates",
+                    "errors", "created_at", "finished_at")
     list_filter = ("state", "shop", "trigger")
-    readonly_fields = [f.name for f in SyncRun._meta.fields]
+    readonly_fields = [*(f.name for f in SyncRun._meta.fields), "listed_references"]
+
+    @admin.display(description="Listed references")
+    def listed_references(self, run):
+        return run_count_links(run)
     change_list_template = "sync/admin/syncrun_change_list.html"
 
     def get_urls(self):

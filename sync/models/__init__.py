@@ -2,7 +2,7 @@
 
 from .activity import ActivityEntry, Heartbeat
 from .orders import OrderLink, OwnHistory, PollCursor
-from .stock import OrderStatusState, SyncRun
+from .stock import OrderStatusState, SyncRun, SyncRunItem
 
 __all__ = [
     "ActivityEntry",
@@ -12,4 +12,5 @@ __all__ = [
     "OwnHistory",
     "PollCursor",
     "SyncRun",
+    "SyncRunItem",
 ]

@@ -26,6 +26,15 @@ class SyncRun(models.Model):
     missing_in_prestashop = models.PositiveIntegerField(default=0)
     missing_in_picqer = models.PositiveIntegerField(default=0)
     errors = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    ambiguous = models.PositiveIntegerField(
+        default=0, help_text="In Picqer, but PrestaShop has no single writable stock row for "
+                             "the reference (see ambiguous_kinds)")
+    ambiguous_kinds = models.JSONField(default=dict, blank=True)
+    duplicates = models.PositiveIntegerField(default=0)
+    near_misses = models.PositiveIntegerField(
+        default=0, help_text="References equal on both sides only when case or surrounding "
+                             "spaces are ignored")
     message = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
@@ -48,6 +57,34 @@ class SyncRun(models.Model):
     @property
     def is_active(self) -> bool:
         return self.state in (self.State.QUEUED, self.State.RUNNING)
+
+
+class SyncRunItem(models.Model):
+    """One listed reference of a run (missing on a side, ambiguous, duplicate, near miss,
+    refused): what each count links to. At most MAX_ITEMS per run; the counts stay complete,
+    so "and N more" is the count minus the rows kept."""
+
+    MAX_ITEMS = 10_000
+
+    class Kind(models.TextChoices):
+        MISSING_IN_PRESTASHOP = "missing_in_prestashop", "In Picqer, not in PrestaShop"
+        MISSING_IN_PICQER = "missing_in_picqer", "In PrestaShop, not in Picqer"
+        AMBIGUOUS = "ambiguous", "Ambiguous in PrestaShop"
+        DUPLICATE = "duplicate", "Duplicate reference"
+        NEAR_MISS = "near_miss", "Near miss (case or spaces differ)"
+        ERROR = "error", "Refused by PrestaShop"
+
+    run = models.ForeignKey(SyncRun, on_delete=models.CASCADE, related_name="items")
+    kind = models.CharField(max_length=24, choices=Kind.choices)
+    reference = models.CharField(max_length=128)
+    detail = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["run", "kind"], name="sync_run_item_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.reference}"
 
 
 class OrderStatusState(models.Model):
