@@ -1,11 +1,14 @@
 """State the engine keeps, one module per subject."""
 
 from .activity import ActivityEntry, Heartbeat
+from .catalogue import CatalogueReport, CatalogueReportRow
 from .orders import OrderLink, OwnHistory, PollCursor
 from .stock import OrderStatusState, SyncRun, SyncRunItem
 
 __all__ = [
     "ActivityEntry",
+    "CatalogueReport",
+    "CatalogueReportRow",
     "Heartbeat",
     "OrderLink",
     "OrderStatusState",

@@ -24,6 +24,12 @@ class MatchStatus(StrEnum):
     DUPLICATE = "duplicate_reference"
     NEAR_MISS = "near_miss"
     EMPTY_REFERENCE = "empty_reference"
+    # In both, but PrestaShop computes the stock itself (a pack, advanced stock management)
+    # or the product has no stock row in this shop.
+    NOT_WRITABLE = "not_writable"
+
+
+AMBIGUOUS_PROBLEMS = frozenset({Problem.COMBINATIONS_WITHOUT_REFERENCE, Problem.PARENT_REFERENCE})
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,8 +55,10 @@ class Match:
             return MatchStatus.NEAR_MISS
         if self.placement.problem is Problem.DUPLICATE:
             return MatchStatus.DUPLICATE
-        if self.placement.problem is not None:
+        if self.placement.problem in AMBIGUOUS_PROBLEMS:
             return MatchStatus.AMBIGUOUS
+        if self.placement.problem is not None:
+            return MatchStatus.NOT_WRITABLE
         return MatchStatus.MATCHED
 
     @property

@@ -39,6 +39,7 @@ NOT_WRITTEN = {
     MatchStatus.ONLY_IN_PICQER: ("missing_in_prestashop", Kind.MISSING_IN_PRESTASHOP),
     MatchStatus.ONLY_IN_PRESTASHOP: ("missing_in_picqer", Kind.MISSING_IN_PICQER),
     MatchStatus.AMBIGUOUS: ("ambiguous", Kind.AMBIGUOUS),
+    MatchStatus.NOT_WRITABLE: ("ambiguous", Kind.AMBIGUOUS),
     MatchStatus.DUPLICATE: ("duplicates", Kind.DUPLICATE),
     MatchStatus.NEAR_MISS: ("near_misses", Kind.NEAR_MISS),
 }
@@ -91,7 +92,7 @@ def _account(run: SyncRun, items: RunItems, writer: StockWriter, match: Match) -
     if status is not MatchStatus.MATCHED:
         count, kind = NOT_WRITTEN[status]
         setattr(run, count, getattr(run, count) + 1)
-        if status is MatchStatus.AMBIGUOUS:
+        if count == "ambiguous":
             problem = match.placement.problem.value
             run.ambiguous_kinds[problem] = run.ambiguous_kinds.get(problem, 0) + 1
         items.add(kind, match.reference, match.detail)
