@@ -9,6 +9,7 @@ from .picqer.catalog import PRODUCTS as PICQER_PRODUCTS
 from .picqer.catalog import product_create_doc, stock_adjust
 from .prestashop.data import ml, ps_insert
 from .prestashop.shop import ps_order_place, ps_product_create
+from .seed_layouts import sandbox_seed_layouts
 from .store import Tx
 
 SIZES = ("S", "M", "L")
@@ -17,11 +18,13 @@ WORDS = ("Hoodie", "Mug", "Poster", "Sneaker", "Lamp", "Scarf", "Backpack", "Not
 
 def sandbox_seed(tx: Tx, *, products: int = 10, with_combinations: int = 0, orders: int = 0,
                  unknown_refs: int = 0, case_variants: int = 0, seed: int | None = None,
-                 max_stock: int = 50) -> dict:
+                 max_stock: int = 50, layouts: bool = False) -> dict:
     """Create `products` PrestaShop products (the first `with_combinations` with S/M/L
     combinations) and a Picqer product per sellable reference — except the last
     `unknown_refs` (unknown to Picqer) and the `case_variants` before those (Picqer's
     productcode is the lower-case variant). Then `orders` shop orders over all references.
+    `layouts` adds one product of each catalogue layout the stock sync classifies
+    (`sandbox_seed_layouts`); those stay out of `references` and of the orders.
     """
     rng = random.Random(seed)
     knobs = knobs_get(tx)
@@ -49,6 +52,7 @@ def sandbox_seed(tx: Tx, *, products: int = 10, with_combinations: int = 0, orde
                  for _ in range(rng.randint(1, 3))]
         placed.append(int(ps_order_place(tx, lines=lines, rng=rng)["id"]))
     return {
+        "layouts": sandbox_seed_layouts(tx) if layouts else {},
         "references": [r for r, _, _ in refs],
         "unknown_refs": [r for r, _, _ in unknown],
         "case_variants": [[r, r.lower()] for r, _, _ in case],
