@@ -64,7 +64,8 @@ BULK_SIZES = ("S", "M", "L", "XL")
 
 
 def sandbox_seed_stock(tx: Tx, *, skus: int, combinations: int = 0, differing: int = 0,
-                       seed: int | None = None, max_stock: int = 50) -> dict:
+                       seed: int | None = None, max_stock: int = 50,
+                       mismatches: int = 0) -> dict:
     """Benchmark catalogue: `skus` sellable references on both sides (the first
     `combinations` of them are combinations, up to four sizes per product), with equal
     quantities except `differing` randomly chosen references (PrestaShop off by 1..5).
@@ -81,9 +82,43 @@ def sandbox_seed_stock(tx: Tx, *, skus: int, combinations: int = 0, differing: i
     for n in rng.sample(range(skus), differing):
         shop_qty[n] += rng.randint(1, 5)
     refs = _ps_catalogue_bulk(tx, skus=skus, combinations=combinations, shop_qty=shop_qty)
-    _picqer_catalogue_bulk(tx, refs=refs, stock=stock)
+    codes = _mismatches_bulk(tx, refs, mismatches, first_simple=combinations) \
+        if mismatches else refs
+    _picqer_catalogue_bulk(tx, refs=codes, stock=stock + [1] * (len(codes) - len(refs)))
     return {"skus": skus, "combinations": combinations, "differing": differing,
-            "prestashop_products": tx.count("ps.products")}
+            "mismatches": mismatches, "prestashop_products": tx.count("ps.products")}
+
+
+def _mismatches_bulk(tx: Tx, refs: list[str], n: int, *, first_simple: int) -> list:
+    """`n` references of each kind the match report tells apart, taken from the simple
+    products (after the first `first_simple` references): a near miss (Picqer's code in
+    lower case), only in PrestaShop (no Picqer product), a duplicate (a second product with
+    the reference), and `n` extra ambiguous products (three combinations without a
+    reference) and `n` Picqer products the shop does not have. Returns the Picqer codes:
+    `refs` changed in place of the near misses, None where Picqer has none, extras last."""
+    simple = list(range(first_simple, len(refs)))
+    if len(simple) < 3 * n:
+        raise ValueError("need 3 * mismatches simple products")
+    codes: list = list(refs)
+    for i in simple[:n]:
+        codes[i] = refs[i].lower()
+    for i in simple[n: 2 * n]:
+        codes[i] = None
+    for i in simple[2 * n: 3 * n]:
+        twin = ps_insert(tx, "products", reference=refs[i], name=ml(f"Twin {refs[i]}"),
+                         price="10.000000", active=1, product_type="standard")
+        _ps_stock_row(tx, twin["id"], 0, 1)
+    for k in range(n):
+        product = ps_insert(tx, "products", reference=f"SB-AMB-{k:05d}", name=ml("Ambiguous"),
+                            price="10.000000", active=1, product_type="combinations")
+        for _ in range(3):
+            combo = ps_insert(tx, "combinations", id_product=product["id"], reference="",
+                              minimal_quantity=1, price="0.000000")
+            _ps_stock_row(tx, product["id"], combo["id"], 1)
+        _ps_stock_row(tx, product["id"], 0, 3)
+        codes.append(product["reference"])
+    codes += [f"PQ-ONLY-{k:05d}" for k in range(n)]
+    return codes
 
 
 def _ps_catalogue_bulk(tx: Tx, *, skus: int, combinations: int, shop_qty: list[int]) -> list:
@@ -122,6 +157,8 @@ def _ps_stock_row(tx: Tx, id_product: str, id_product_attribute, quantity: int) 
 def _picqer_catalogue_bulk(tx: Tx, *, refs: list[str], stock: list[int]) -> None:
     template = None
     for reference, amount in zip(refs, stock, strict=True):
+        if reference is None:
+            continue
         if template is None:
             template = product_create_doc(tx, fields={"productcode": reference,
                                                       "name": reference, "price": 10.0},
