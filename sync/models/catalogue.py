@@ -4,16 +4,14 @@ from django.db import models
 
 from prestapicqer.models import Shop
 
+from .stock import SyncRun
+
 
 class CatalogueReport(models.Model):
     """One match report of a shop: how every reference pairs up between Picqer and the
     shop, with the counts per status at the top."""
 
-    class State(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Running"
-        DONE = "done", "Done"
-        FAILED = "failed", "Failed"
+    State = SyncRun.State  # queued, running, done, failed: a run like a full sync
 
     shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="catalogue_reports")
     state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
