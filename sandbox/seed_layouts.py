@@ -44,8 +44,22 @@ def _stock(tx: Tx, product: dict, id_attribute, quantity: int, depends_on_stock:
 
 def sandbox_seed_layouts(tx: Tx) -> dict[str, str]:
     """{layout: reference}; every reference but the empty one also exists in Picqer (the
-    near miss under its lower-case code), with 5 units."""
-    ambiguous = _product(tx, "SB-AMBIGUOUS", "Ambiguous shirt", product_type="combinations")
+    near miss under its lower-case code), with 5 units. A later seed of the same sandbox
+    numbers its references (SB-PACK-2), as Picqer refuses a product code twice."""
+    number = tx.next_id("seed.layouts", 1)
+    suffix = f"-{number}" if number > 1 else ""
+    layouts = {
+        layout: f"{reference}{suffix}" if reference else ""
+        for layout, reference in (
+            ("ambiguous", "SB-AMBIGUOUS"),
+            ("duplicate", "SB-DUPLICATE"),
+            ("near_miss", "SB-NEAR-MISS"),
+            ("pack", "SB-PACK"),
+            ("advanced_stock_management", "SB-ASM"),
+            ("empty_reference", ""),
+        )
+    }
+    ambiguous = _product(tx, layouts["ambiguous"], "Ambiguous shirt", product_type="combinations")
     for _ in range(3):  # combinations without a reference of their own (PrestaShop demo)
         combo = ps_insert(
             tx,
@@ -58,13 +72,13 @@ def sandbox_seed_layouts(tx: Tx) -> dict[str, str]:
         _stock(tx, ambiguous, combo["id"], 4)
     _stock(tx, ambiguous, 0, 12)
     for copy in ("", " (copy)"):
-        _stock(tx, _product(tx, "SB-DUPLICATE", f"Duplicate sticker{copy}"), 0, 3)
-    _stock(tx, _product(tx, "SB-NEAR-MISS", "Near-miss mug"), 0, 2)
+        _stock(tx, _product(tx, layouts["duplicate"], f"Duplicate sticker{copy}"), 0, 3)
+    _stock(tx, _product(tx, layouts["near_miss"], "Near-miss mug"), 0, 2)
     _stock(
         tx,
         _product(
             tx,
-            "SB-PACK",
+            layouts["pack"],
             "Pack from products",
             type="pack",
             cache_is_pack=1,
@@ -76,20 +90,17 @@ def sandbox_seed_layouts(tx: Tx) -> dict[str, str]:
     )
     _stock(
         tx,
-        _product(tx, "SB-ASM", "Warehouse-managed lamp", advanced_stock_management=1),
+        _product(
+            tx,
+            layouts["advanced_stock_management"],
+            "Warehouse-managed lamp",
+            advanced_stock_management=1,
+        ),
         0,
         6,
         depends_on_stock=1,
     )
     _stock(tx, _product(tx, "", "Product without reference"), 0, 1)
-    layouts = {
-        "ambiguous": "SB-AMBIGUOUS",
-        "duplicate": "SB-DUPLICATE",
-        "near_miss": "SB-NEAR-MISS",
-        "pack": "SB-PACK",
-        "advanced_stock_management": "SB-ASM",
-        "empty_reference": "",
-    }
     knobs = knobs_get(tx)
     for layout, reference in layouts.items():
         if not reference:
