@@ -41,7 +41,7 @@ class SandboxServer:
         self.control("POST", "reset")
 
     def seed(self, **spec: Any) -> dict:
-        """products, with_combinations, orders, unknown_refs, case_variants, seed."""
+        """products, with_combinations, orders, unknown_refs, case_variants, seed, layouts."""
         return self.control("POST", "seed", spec)
 
     def knobs(self, **changes: Any) -> dict:

@@ -9,6 +9,7 @@ from .picqer.catalog import PRODUCTS as PICQER_PRODUCTS
 from .picqer.catalog import product_create_doc, stock_adjust
 from .prestashop.data import ml, ps_insert
 from .prestashop.shop import ps_order_place, ps_product_create
+from .seed_layouts import sandbox_seed_layouts
 from .store import Tx
 
 SIZES = ("S", "M", "L")
@@ -17,11 +18,13 @@ WORDS = ("Hoodie", "Mug", "Poster", "Sneaker", "Lamp", "Scarf", "Backpack", "Not
 
 def sandbox_seed(tx: Tx, *, products: int = 10, with_combinations: int = 0, orders: int = 0,
                  unknown_refs: int = 0, case_variants: int = 0, seed: int | None = None,
-                 max_stock: int = 50) -> dict:
+                 max_stock: int = 50, layouts: bool = False) -> dict:
     """Create `products` PrestaShop products (the first `with_combinations` with S/M/L
     combinations) and a Picqer product per sellable reference — except the last
     `unknown_refs` (unknown to Picqer) and the `case_variants` before those (Picqer's
     productcode is the lower-case variant). Then `orders` shop orders over all references.
+    `layouts` adds one product of each catalogue layout the stock sync classifies
+    (`sandbox_seed_layouts`); those stay out of `references` and of the orders.
     """
     rng = random.Random(seed)
     knobs = knobs_get(tx)
@@ -49,6 +52,7 @@ def sandbox_seed(tx: Tx, *, products: int = 10, with_combinations: int = 0, orde
                  for _ in range(rng.randint(1, 3))]
         placed.append(int(ps_order_place(tx, lines=lines, rng=rng)["id"]))
     return {
+        "layouts": sandbox_seed_layouts(tx) if layouts else {},
         "references": [r for r, _, _ in refs],
         "unknown_refs": [r for r, _, _ in unknown],
         "case_variants": [[r, r.lower()] for r, _, _ in case],
@@ -60,7 +64,8 @@ BULK_SIZES = ("S", "M", "L", "XL")
 
 
 def sandbox_seed_stock(tx: Tx, *, skus: int, combinations: int = 0, differing: int = 0,
-                       seed: int | None = None, max_stock: int = 50) -> dict:
+                       seed: int | None = None, max_stock: int = 50,
+                       mismatches: int = 0) -> dict:
     """Benchmark catalogue: `skus` sellable references on both sides (the first
     `combinations` of them are combinations, up to four sizes per product), with equal
     quantities except `differing` randomly chosen references (PrestaShop off by 1..5).
@@ -77,9 +82,43 @@ def sandbox_seed_stock(tx: Tx, *, skus: int, combinations: int = 0, differing: i
     for n in rng.sample(range(skus), differing):
         shop_qty[n] += rng.randint(1, 5)
     refs = _ps_catalogue_bulk(tx, skus=skus, combinations=combinations, shop_qty=shop_qty)
-    _picqer_catalogue_bulk(tx, refs=refs, stock=stock)
+    codes = _mismatches_bulk(tx, refs, mismatches, first_simple=combinations) \
+        if mismatches else refs
+    _picqer_catalogue_bulk(tx, refs=codes, stock=stock + [1] * (len(codes) - len(refs)))
     return {"skus": skus, "combinations": combinations, "differing": differing,
-            "prestashop_products": tx.count("ps.products")}
+            "mismatches": mismatches, "prestashop_products": tx.count("ps.products")}
+
+
+def _mismatches_bulk(tx: Tx, refs: list[str], n: int, *, first_simple: int) -> list:
+    """`n` references of each kind the match report tells apart, taken from the simple
+    products (after the first `first_simple` references): a near miss (Picqer's code in
+    lower case), only in PrestaShop (no Picqer product), a duplicate (a second product with
+    the reference), and `n` extra ambiguous products (three combinations without a
+    reference) and `n` Picqer products the shop does not have. Returns the Picqer codes:
+    `refs` changed in place of the near misses, None where Picqer has none, extras last."""
+    simple = list(range(first_simple, len(refs)))
+    if len(simple) < 3 * n:
+        raise ValueError("need 3 * mismatches simple products")
+    codes: list = list(refs)
+    for i in simple[:n]:
+        codes[i] = refs[i].lower()
+    for i in simple[n: 2 * n]:
+        codes[i] = None
+    for i in simple[2 * n: 3 * n]:
+        twin = ps_insert(tx, "products", reference=refs[i], name=ml(f"Twin {refs[i]}"),
+                         price="10.000000", active=1, product_type="standard")
+        _ps_stock_row(tx, twin["id"], 0, 1)
+    for k in range(n):
+        product = ps_insert(tx, "products", reference=f"SB-AMB-{k:05d}", name=ml("Ambiguous"),
+                            price="10.000000", active=1, product_type="combinations")
+        for _ in range(3):
+            combo = ps_insert(tx, "combinations", id_product=product["id"], reference="",
+                              minimal_quantity=1, price="0.000000")
+            _ps_stock_row(tx, product["id"], combo["id"], 1)
+        _ps_stock_row(tx, product["id"], 0, 3)
+        codes.append(product["reference"])
+    codes += [f"PQ-ONLY-{k:05d}" for k in range(n)]
+    return codes
 
 
 def _ps_catalogue_bulk(tx: Tx, *, skus: int, combinations: int, shop_qty: list[int]) -> list:
@@ -118,6 +157,8 @@ def _ps_stock_row(tx: Tx, id_product: str, id_product_attribute, quantity: int) 
 def _picqer_catalogue_bulk(tx: Tx, *, refs: list[str], stock: list[int]) -> None:
     template = None
     for reference, amount in zip(refs, stock, strict=True):
+        if reference is None:
+            continue
         if template is None:
             template = product_create_doc(tx, fields={"productcode": reference,
                                                       "name": reference, "price": 10.0},

@@ -1,7 +1,7 @@
 """The full stock sync URL (cron with curl, or a person in a browser) and its status page."""
 
 from django.core.exceptions import PermissionDenied
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
@@ -11,9 +11,14 @@ from django.views.decorators.http import require_GET
 from prestapicqer.models import Shop
 from prestapicqer.services.shops import shop_token_is_valid
 from sync.clients.errors import BrokerUnavailableError
-from sync.models.stock import SyncRun
+from sync.models.stock import SyncRun, SyncRunItem
 from sync.services.retries import retry_waiting_text
 from sync.services.stock import stock_sync_refusal, stock_sync_request
+from sync.services.stock.reconcile import (
+    COUNTS,
+    ambiguous_kinds_labelled,
+    run_items_listed,
+)
 
 
 def _shop_for_token(request, shop_id: int) -> Shop:
@@ -25,24 +30,28 @@ def _shop_for_token(request, shop_id: int) -> Shop:
     return shop
 
 
+def _token_url(request, name: str, *args) -> str:
+    return request.build_absolute_uri(reverse(name, args=args)
+                                      + f"?token={request.GET.get('token', '')}")
+
+
 def _run_response(request, shop: Shop, run: SyncRun, *, status: int):
-    status_url = request.build_absolute_uri(
-        reverse("stock_sync_status", args=[shop.pk, run.pk])
-        + f"?token={request.GET.get('token', '')}"
-    )
+    status_url = _token_url(request, "stock_sync_status", shop.pk, run.pk)
+    lists = {kind: _token_url(request, "stock_sync_items", shop.pk, run.pk, kind)
+             for kind in SyncRunItem.Kind.values}
     waiting = run.waiting_to_retry
     retry_text = retry_waiting_text(run.last_error, run.next_attempt_at) if waiting else ""
     if request.get_preferred_type(["application/json", "text/html"]) == "text/html":
         return render(request, "sync/stock_sync_status.html",
-                      {"shop": shop, "run": run, "status_url": status_url,
-                       "retry_text": retry_text}, status=status)
+                      {"shop": shop, "run": run, "status_url": status_url, "lists": lists,
+                       "kinds": ambiguous_kinds_labelled(run), "retry_text": retry_text},
+                      status=status)
     next_attempt_at = timezone.localtime(run.next_attempt_at).isoformat(timespec="seconds") \
         if waiting else None
     return JsonResponse({
         "run_id": run.pk, "status": run.state, "status_url": status_url,
-        "checked": run.checked, "changed": run.changed,
-        "missing_in_prestashop": run.missing_in_prestashop,
-        "missing_in_picqer": run.missing_in_picqer, "errors": run.errors,
+        **{name: getattr(run, name) for name in COUNTS},
+        "ambiguous_kinds": run.ambiguous_kinds, "lists": lists,
         "message": retry_text or run.message,
         "waiting_to_retry": waiting, "reason": run.last_error,
         "next_attempt_at": next_attempt_at, "attempts": run.attempts,
@@ -71,3 +80,21 @@ def stock_sync_status(request, shop_id: int, run_id: int):
     shop = _shop_for_token(request, shop_id)
     run = get_object_or_404(SyncRun, pk=run_id, shop=shop)
     return _run_response(request, shop, run, status=200)
+
+
+@never_cache
+@require_GET
+def stock_sync_items(request, shop_id: int, run_id: int, kind: str):
+    """The references one count of a run stands for (at most SyncRunItem.MAX_ITEMS)."""
+    shop = _shop_for_token(request, shop_id)
+    run = get_object_or_404(SyncRun, pk=run_id, shop=shop)
+    if kind not in SyncRunItem.Kind.values:
+        raise Http404("no such list")
+    listed = run_items_listed(run=run, kind=kind)
+    if request.get_preferred_type(["application/json", "text/html"]) == "text/html":
+        return render(request, "sync/stock_sync_items.html", {
+            "shop": shop, "run": run, "listed": listed,
+            "status_url": _token_url(request, "stock_sync_status", shop.pk, run.pk)})
+    return JsonResponse({"run_id": run.pk, "kind": kind, "more": listed.more,
+                         "items": [{"reference": i.reference, "detail": i.detail}
+                                   for i in listed.items]})

@@ -16,6 +16,7 @@ from sync.services.retries import retry_due_text
 from sync.services.stock import stock_sync_refusal, stock_sync_request
 
 from .base import ReadOnlyAdmin
+from .stock_items import run_count_links
 
 RUN_FULL_SYNC = "prestapicqer.run_full_sync"
 
@@ -23,10 +24,14 @@ RUN_FULL_SYNC = "prestapicqer.run_full_sync"
 @admin.register(SyncRun)
 class SyncRunAdmin(ReadOnlyAdmin):
     list_display = ("id", "shop", "state", "trigger", "checked", "changed",
-                    "missing_in_prestashop", "missing_in_picqer", "errors", "created_at_local",
-                    "finished_at_local", "reason")
+                    "missing_in_prestashop", "missing_in_picqer", "ambiguous", "duplicates",
+                    "errors", "created_at_local", "finished_at_local", "reason")
     list_filter = ("state", "shop", "trigger")
-    readonly_fields = [f.name for f in SyncRun._meta.fields]
+    readonly_fields = [*(f.name for f in SyncRun._meta.fields), "listed_references"]
+
+    @admin.display(description="Listed references")
+    def listed_references(self, run):
+        return run_count_links(run)
     change_list_template = "sync/admin/syncrun_change_list.html"
 
     created_at_local = time_column("created_at", gettext_lazy("created"))

@@ -2,16 +2,20 @@
 
 from .activity import ActivityEntry, Heartbeat
 from .alerts import Alert
+from .catalogue import CatalogueReport, CatalogueReportRow
 from .orders import OrderLink, OwnHistory, PollCursor
-from .stock import OrderStatusState, SyncRun
+from .stock import OrderStatusState, SyncRun, SyncRunItem
 
 __all__ = [
     "ActivityEntry",
     "Alert",
+    "CatalogueReport",
+    "CatalogueReportRow",
     "Heartbeat",
     "OrderLink",
     "OrderStatusState",
     "OwnHistory",
     "PollCursor",
     "SyncRun",
+    "SyncRunItem",
 ]

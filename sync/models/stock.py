@@ -29,6 +29,17 @@ class SyncRun(models.Model):
     missing_in_prestashop = models.PositiveIntegerField(_("missing in PrestaShop"), default=0)
     missing_in_picqer = models.PositiveIntegerField(_("missing in Picqer"), default=0)
     errors = models.PositiveIntegerField(_("errors"), default=0)
+    unchanged = models.PositiveIntegerField(_("already equal"), default=0)
+    ambiguous = models.PositiveIntegerField(
+        _("ambiguous"), default=0,
+        help_text=_("In Picqer, but PrestaShop has no single writable stock row for the "
+                    "reference (see ambiguous_kinds)"))
+    ambiguous_kinds = models.JSONField(_("ambiguous, by kind"), default=dict, blank=True)
+    duplicates = models.PositiveIntegerField(_("duplicates"), default=0)
+    near_misses = models.PositiveIntegerField(
+        _("near misses"), default=0,
+        help_text=_("References equal on both sides only when case or surrounding spaces "
+                    "are ignored"))
     message = models.TextField(_("message"), blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
@@ -70,6 +81,34 @@ class SyncRun(models.Model):
             and self.next_attempt_at is not None
             and self.next_attempt_at > timezone.now()
         )
+
+
+class SyncRunItem(models.Model):
+    """One listed reference of a run (missing on a side, ambiguous, duplicate, near miss,
+    refused): what each count links to. At most MAX_ITEMS per run; the counts stay complete,
+    so "and N more" is the count minus the rows kept."""
+
+    MAX_ITEMS = 10_000
+
+    class Kind(models.TextChoices):
+        MISSING_IN_PRESTASHOP = "missing_in_prestashop", "In Picqer, not in PrestaShop"
+        MISSING_IN_PICQER = "missing_in_picqer", "In PrestaShop, not in Picqer"
+        AMBIGUOUS = "ambiguous", "Ambiguous in PrestaShop"
+        DUPLICATE = "duplicate", "Duplicate reference"
+        NEAR_MISS = "near_miss", "Near miss (case or spaces differ)"
+        ERROR = "error", "Refused by PrestaShop"
+
+    run = models.ForeignKey(SyncRun, on_delete=models.CASCADE, related_name="items")
+    kind = models.CharField(max_length=24, choices=Kind.choices)
+    reference = models.CharField(max_length=128)
+    detail = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["run", "kind"], name="sync_run_item_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.reference}"
 
 
 class OrderStatusState(models.Model):

@@ -2,4 +2,4 @@
 load by id, call one service, map errors to retries. Celery's autodiscovery imports this
 package, so every module with tasks is imported here."""
 
-from . import alerts, heartbeat, hooks, orders, stock  # noqa: F401
+from . import alerts, catalogue, heartbeat, hooks, orders, stock  # noqa: F401

@@ -44,6 +44,8 @@ class FakePrestaShop:
         self.writes: list[tuple[str, str, dict]] = []  # (method, resource, fields sent)
         self.fail_after_write: dict[str, Exception] = {}  # resource -> raise once, after saving
         self.refuse: dict[tuple[str, int], tuple[str, str]] = {}  # -> (code, message), 500
+        # resource -> fields this version does not have: displaying one is refused (400)
+        self.absent_fields: dict[str, set[str]] = {}
         pattern = re.compile(re.escape(BASE.rstrip("/")) + r".*")
         for method in ("GET", "HEAD", "POST", "PUT", "PATCH"):
             rsps.add_callback(method, pattern, callback=self._handle)
@@ -97,6 +99,13 @@ class FakePrestaShop:
                 )
             return self._reply(200, self._doc(self._record_xml(resource, table[int(id_)])))
         if request.method == "GET":
+            shown = set(params.get("display", "").strip("[]").split(","))
+            if absent := sorted(shown & self.absent_fields.get(resource, set())):
+                message = (f'Unable to display this field "{absent[0]}". However, these '
+                           "are available: id, reference")
+                return self._reply(400, self._doc(
+                    f"<errors><error><code>{_cdata(35)}</code><message>{_cdata(message)}"
+                    "</message></error></errors>"))
             return self._reply(200, self._doc(self._list(resource, table, params)))
         fields = self._parse_body(request.body)
         self.writes.append((request.method, resource, fields))

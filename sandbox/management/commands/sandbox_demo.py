@@ -32,7 +32,7 @@ class Command(BaseCommand):
         if opts["no_seed"]:
             refs = [p["productcode"] for p in sandbox.state("picqer.products")]
         else:
-            summary = sandbox.seed(products=opts["products"], with_combinations=3)
+            summary = sandbox.seed(products=opts["products"], with_combinations=3, layouts=True)
             refs = summary["references"]
             self.stdout.write(f"seeded {len(refs)} references in both systems")
         n = 0

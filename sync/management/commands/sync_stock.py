@@ -11,6 +11,7 @@ from sync.services.stock import (
     stock_sync_request,
     stock_sync_start,
 )
+from sync.services.stock.reconcile import stock_sync_summary
 
 
 class Command(BaseCommand):
@@ -51,6 +52,4 @@ class Command(BaseCommand):
             except BaseException as exc:  # Ctrl-C or a bug: close the run, it would block
                 stock_sync_fail(run=run, message=f"stopped: {type(exc).__name__}")
                 raise
-        self.stdout.write(f"{shop}: run {run.pk}: {run.message}, "
-                          f"{run.missing_in_prestashop} missing in PrestaShop, "
-                          f"{run.missing_in_picqer} missing in Picqer, {run.errors} errors")
+        self.stdout.write(f"{shop}: run {run.pk}: {run.message} ({stock_sync_summary(run)})")

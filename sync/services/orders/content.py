@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.cache import cache
 
-from sync.clients.errors import ApiError
+from sync.clients.errors import ApiError, ApiNotFoundError
 from sync.mappers import orders as mapper
 
 from .links import OrderContext
@@ -17,6 +18,7 @@ from .products import products_resolve
 logger = logging.getLogger(__name__)
 
 COUNTRY_CACHE_SECONDS = 24 * 3600
+T = TypeVar("T")
 
 
 @dataclass
@@ -37,7 +39,9 @@ def order_content_build(ctx: OrderContext, order: dict[str, Any]) -> OrderConten
     delivery = ps.address_get(int(order["id_address_delivery"]))
     invoice = delivery if order.get("id_address_invoice") == order["id_address_delivery"] \
         else ps.address_get(int(order["id_address_invoice"]))
-    customer = ps.customer_get(int(order["id_customer"])) if order.get("id_customer") else {}
+    customer = _optional(ctx, f"Customer {order['id_customer']}",
+                         lambda: ps.customer_get(int(order["id_customer"])),
+                         {}) if order.get("id_customer") else {}
     lines = mapper.order_lines(order)
     resolution = products_resolve(ctx, lines)
     matched, missing = mapper.split_lines(lines, resolution.idproducts)
@@ -51,6 +55,19 @@ def order_content_build(ctx: OrderContext, order: dict[str, Any]) -> OrderConten
         remarks=_remarks(ctx), products=products,
     )
     return OrderContent(body=body, missing=missing)
+
+
+def _optional(ctx: OrderContext, what: str, read: Callable[[], T], default: T) -> T:
+    """An optional part of the order that PrestaShop answers 404 for (a state the shop no
+    longer serves, a deleted customer) must not fail the push: the order goes without it,
+    with a warning saying what is missing. Other errors still raise (retryable ones retry)."""
+    try:
+        return read()
+    except ApiNotFoundError as exc:
+        ctx.log("order_part_missing", f"{what} is not in PrestaShop any more ({exc.message}); "
+                "the order went to Picqer without it — complete it in Picqer if needed.",
+                level="warning")
+        return default
 
 
 def _product_line(ctx: OrderContext, line: mapper.OrderLine, idproduct: int,
@@ -80,8 +97,9 @@ def _country_iso(ctx: OrderContext, id_country: int) -> str:
 def _address(ctx: OrderContext, kind: str, address: dict[str, Any]) -> dict[str, Any]:
     iso = _country_iso(ctx, int(address["id_country"])) if address.get("id_country") else ""
     region = ""
-    if int(address.get("id_state") or 0):
-        region = ctx.ps.get("states", int(address["id_state"])).get("name", "")
+    if id_state := int(address.get("id_state") or 0):
+        region = _optional(ctx, f"State {id_state} of the {kind} address",
+                           lambda: ctx.ps.get("states", id_state).get("name", ""), "")
     return mapper.address_fields(kind, address, country_iso=iso, region=region)
 
 

@@ -5,10 +5,8 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import timedelta
-from functools import partial
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
@@ -17,14 +15,11 @@ from django.utils import timezone
 
 from prestapicqer.models import Shop
 from sync.activity import activity_log
-from sync.clients.errors import ApiError, BrokerUnavailableError
-from sync.clients.picqer import PicqerClient
-from sync.clients.prestashop import PrestaShopClient
+from sync.clients.errors import BrokerUnavailableError
 from sync.models.stock import SyncRun
 from sync.services.retries import retry_due, retry_reason, retry_record
 
-from .sources import picqer_free_stock_iter, prestashop_stock_index
-from .writes import StockWriter
+from .reconcile import RUN_FIELDS, stock_sync_reconcile, stock_sync_summary
 
 logger = logging.getLogger(__name__)
 
@@ -35,9 +30,6 @@ BEATS_PER_STALE_PERIOD = 4
 # A queued run older than this with nothing running has lost its task message (a worker
 # killed holding it, a broker folder wiped): the sweeper publishes it again.
 QUEUED_REPUBLISH_AFTER = timedelta(minutes=1)
-SAVE_EVERY = 250  # rows between progress saves, so the status page moves
-MAX_LOGGED_ERRORS = 20  # per run in the activity log; the count is always complete
-COUNTS = ("checked", "changed", "missing_in_prestashop", "missing_in_picqer", "errors")
 
 
 def _stale_after() -> timedelta:
@@ -247,7 +239,7 @@ def _close(run: SyncRun, state: str, message: str) -> None:
     run.state, run.message, run.finished_at = state, message, timezone.now()
     # Done clears the reason of an earlier failed try; failed keeps its final one.
     run.last_error, run.next_attempt_at = ("" if state == State.DONE else message), None
-    run.save(update_fields=[*COUNTS, "state", "message", "last_error", "next_attempt_at",
+    run.save(update_fields=[*RUN_FIELDS, "state", "message", "last_error", "next_attempt_at",
                             "finished_at"])
     _enqueue_queued(run.shop_id)
 
@@ -269,118 +261,16 @@ def stock_sync_fail(*, run: SyncRun, message: str) -> None:
     )
 
 
-def _count_write(run: SyncRun, reference: str, error: ApiError | None) -> None:
-    """Count one finished write; a refused row is logged (up to MAX_LOGGED_ERRORS)."""
-    if error is None:
-        run.changed += 1
-        return
-    run.errors += 1
-    if run.errors <= MAX_LOGGED_ERRORS:
-        activity_log(
-            action="stock_write_failed",
-            level="warning",
-            shop=run.shop,
-            product_reference=reference,
-            message=f"Stock of {reference} not written: {error}",
-        )
-
-
-class _Reconciler:
-    """Compares Picqer quantities with the shop's stock index as they arrive.
-
-    Picqer codes read before the PrestaShop index is complete wait in `pending` (code →
-    int); afterwards each code is compared at once. Matched references are popped from the
-    index, so what is left at the end is missing in Picqer."""
-
-    def __init__(self, run: SyncRun, writer: StockWriter, progress) -> None:
-        self.run, self.writer, self.progress = run, writer, progress
-        self.index: dict[str, list[tuple]] | None = None
-        self.pending: dict[str, int] = {}
-        self.unsaved = 0
-
-    def add(self, code: str, quantity: int) -> None:
-        if self.index is None:
-            self.pending[code] = quantity
-        else:
-            self._compare(code, quantity)
-
-    def index_ready(self, index: dict[str, list[tuple]]) -> None:
-        self.index = index
-        pending, self.pending = self.pending, {}
-        for code, quantity in pending.items():
-            self._compare(code, quantity)
-
-    def _compare(self, code: str, quantity: int) -> None:
-        rows = self.index.pop(code, None)
-        if rows is None:
-            self.run.missing_in_prestashop += 1
-            return
-        self.run.checked += len(rows)
-        for row_id, current in rows:
-            if current != quantity:
-                self.writer.submit(code, row_id, quantity)
-        self._advance(len(rows))
-
-    def _advance(self, rows: int) -> None:
-        if self.progress:
-            self.progress(rows)
-        self.unsaved += rows
-        if self.unsaved >= SAVE_EVERY:  # so the status page moves during a long run
-            self.unsaved = 0
-            self.run.save(update_fields=list(COUNTS))
-
-
-def _reconcile(shop: Shop, run: SyncRun, progress) -> None:
-    """Read both sides at once and write the differences while Picqer is still paging.
-
-    Why threads: the run is a chain of round trips. Picqer's pages are the floor (one per
-    100 products, within the shared rate budget, read here in order on this thread); the
-    PrestaShop index is read meanwhile on its own thread and the writes go out on
-    StockWriter's pool, so the run takes about as long as the Picqer pages alone."""
-    picqer = PicqerClient.for_account(shop.account)
-    prestashop = PrestaShopClient.for_shop(shop)
-    with (
-        ThreadPoolExecutor(max_workers=1, thread_name_prefix="stock-index") as reader,
-        StockWriter(prestashop, on_result=partial(_count_write, run)) as writer,
-    ):
-        index_future = reader.submit(_read_index, prestashop, shop.prestashop_shop_id)
-        reconciler = _Reconciler(run, writer, progress)
-        for code, quantity in picqer_free_stock_iter(picqer, warehouse_ids=shop.warehouse_ids):
-            if reconciler.index is None and index_future.done():
-                reconciler.index_ready(index_future.result())
-            reconciler.add(code, quantity)
-        if reconciler.index is None:
-            reconciler.index_ready(index_future.result())
-        writer.finish()
-    run.missing_in_picqer = sum(len(rows) for rows in reconciler.index.values())
-
-
-def _read_index(prestashop, shop_id: int | None) -> dict[str, list[tuple]]:
-    index = prestashop_stock_index(prestashop, shop_id=shop_id)
-    if index:
-        # Learn the version (PATCH, or GET + PUT) here, off the critical path and before
-        # several writer threads would each ask for it.
-        prestashop.version  # noqa: B018 - a property that fetches once
-    return index
-
-
 def stock_sync_full(
     *, shop: Shop, run: SyncRun, progress: Callable[[int], None] | None = None
 ) -> SyncRun:
     """Run a claimed full sync: Picqer free stock by product code against every writable
-    PrestaShop stock row of the shop; only differing rows are written. Counts go on `run`
-    (checked, changed, missing on either side, errors); progress(n) is called as rows are
+    PrestaShop stock row of the shop; only differing rows are written. Counts and the
+    listed references go on `run` (reconcile.py); progress(n) is called as rows are
     compared. A retryable error is raised (the task retries the whole run)."""
-    for name in COUNTS:
-        setattr(run, name, 0)
     with _heartbeat(run):
-        _reconcile(shop, run, progress)
+        stock_sync_reconcile(shop=shop, run=run, progress=progress)
     _close(run, State.DONE, f"{run.changed} of {run.checked} products changed")
-    activity_log(
-        action="stock_sync_done",
-        shop=shop,
-        message=f"Full stock sync {run.pk}: {run.checked} checked, {run.changed} "
-        f"changed, {run.missing_in_prestashop} missing in PrestaShop, "
-        f"{run.missing_in_picqer} missing in Picqer, {run.errors} errors.",
-    )
+    activity_log(action="stock_sync_done", shop=shop,
+                 message=f"Full stock sync {run.pk}: {stock_sync_summary(run)}.")
     return run

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from django.core.cache import cache
 from django.db import transaction
 
@@ -10,15 +12,18 @@ from sync.activity import activity_log
 from sync.clients.errors import ApiNotFoundError, BrokerUnavailableError
 from sync.clients.picqer import PicqerClient
 from sync.clients.prestashop import PrestaShopClient
-from sync.mappers.stock import free_stock_total, product_is_unlimited, quantity_of
+from sync.mappers.stock import free_stock_total, product_is_unlimited
 from sync.services.retries import retry_due, retry_reason, retry_record
 
 from .full import stock_sync_request
-from .sources import prestashop_rows_for_reference
+from .sources import prestashop_placement_for_reference
 
 # Picqer fires products.free_stock_changed for every movement; a burst for one product
 # (a picklist of 10 lines, a stock count) becomes one update this many seconds later.
 COALESCE_SECONDS = 5
+# A layout problem is warned about in the activity log once per reference and shop a day:
+# the webhook path meets it on every stock movement of that product.
+LAYOUT_WARNING_SECONDS = 24 * 3600
 # The pending marker outlives the delay so a lost task does not block updates for long.
 PENDING_TTL_SECONDS = 120
 
@@ -27,11 +32,19 @@ def _pending_key(shop_id: int, idproduct: int) -> str:
     return f"stock:pending:{shop_id}:{idproduct}"
 
 
+def _ignored_key(shop_id: int, idproduct: int) -> str:
+    return f"stock:ignored:{shop_id}:{idproduct}"
+
+
 def _schedule_product(shop: Shop, idproduct: int) -> str:
+    # The update runs later in its own task; the reason it was last ignored goes on this
+    # event's row, so the inbox shows why the product's stock does not move.
+    ignored = cache.get(_ignored_key(shop.pk, idproduct))
+    last = f" (last update ignored: {ignored})" if ignored else ""
     if not cache.add(_pending_key(shop.pk, idproduct), 1, timeout=PENDING_TTL_SECONDS):
-        return "update already pending"
+        return f"update already pending{last}"
     transaction.on_commit(lambda: _product_task_publish(shop.pk, idproduct))
-    return f"update in {COALESCE_SECONDS} s"
+    return f"update in {COALESCE_SECONDS} s{last}"
 
 
 def _product_task_publish(shop_id: int, idproduct: int) -> None:
@@ -43,6 +56,15 @@ def _product_task_publish(shop_id: int, idproduct: int) -> None:
         # Without the task the marker would swallow this product's changes until it expires.
         stock_product_release(shop_id=shop_id, idproduct=idproduct)
         raise BrokerUnavailableError(f"the stock update of Picqer product {idproduct}") from exc
+
+
+def _warn_once_a_day(shop: Shop, code: str, reason: str) -> None:
+    digest = hashlib.sha256(code.encode()).hexdigest()[:24]
+    if cache.add(f"stock:layout-warned:{shop.pk}:{digest}", 1,
+                 timeout=LAYOUT_WARNING_SECONDS):
+        activity_log(action="stock_not_written", level="warning", shop=shop,
+                     product_reference=code[:64],
+                     message=f"Stock of {code} not written: {reason}.")
 
 
 def stock_product_release(*, shop_id: int, idproduct: int) -> None:
@@ -117,14 +139,20 @@ def stock_sync_product(*, shop: Shop, idproduct: int) -> str:
     if quantity is None:
         return f"ignored: {reason}"
     prestashop = PrestaShopClient.for_shop(shop)
-    rows, reason = prestashop_rows_for_reference(prestashop, code,
-                                                 shop_id=shop.prestashop_shop_id)
-    if not rows:
+    placement, reason = prestashop_placement_for_reference(prestashop, code,
+                                                           shop_id=shop.prestashop_shop_id)
+    if placement is None:
         return f"ignored: {reason}"
+    if not placement.writable:
+        reason = f"reference {code}: {placement.label}"
+        _warn_once_a_day(shop, code, reason)
+        cache.set(_ignored_key(shop.pk, idproduct), reason, timeout=LAYOUT_WARNING_SECONDS)
+        return f"ignored: {reason}"
+    cache.delete(_ignored_key(shop.pk, idproduct))
     changed = 0
-    for row in rows:
-        if quantity_of(row) != quantity:
-            prestashop.stock_available_set_quantity(int(row["id"]), quantity)
+    for row_id, current in placement.rows:
+        if current != quantity:
+            prestashop.stock_available_set_quantity(row_id, quantity)
             changed += 1
     if not changed:
         return f"{code}: already {quantity}"

@@ -1,56 +1,87 @@
-"""Reading stock from both sides: Picqer free stock by product code, PrestaShop
-stock_availables rows by reference. Holds small dicts (code → int), never full JSON."""
+"""Reading stock from both sides: Picqer free stock by product code, and the PrestaShop
+catalogue laid out by reference (`sync.mappers.catalogue`). One reader for every consumer:
+the per-product update, the full sync and the match report. Holds small typed records,
+never full JSON."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 
-from sync.clients.errors import ApiClientError
-from sync.mappers.stock import (
-    free_stock_total,
-    product_is_unlimited,
-    quantity_of,
-    stock_row_applies,
+from sync.clients.errors import ApiClientError, ApiError
+from sync.mappers.catalogue import (
+    PACK_DEFAULT,
+    CatalogueLayout,
+    Placement,
+    PsCombination,
+    PsProduct,
+    PsStockRow,
+    catalogue_layout,
 )
+from sync.mappers.stock import free_stock_total, product_is_unlimited, stock_row_applies
 
 PS_PAGE = 1000  # narrow display lists: prestashop-ws.md §4.4
+# `pack_stock_type` exists from PrestaShop 1.6.1; older shops refuse to display it.
+PRODUCT_FIELDS = ["id", "reference", "name", "type", "cache_is_pack", "pack_stock_type"]
+PRODUCT_FIELDS_OLD = PRODUCT_FIELDS[:-1]
+COMBINATION_FIELDS = ["id", "id_product", "reference"]
 
 
-def picqer_free_stock_iter(picqer, *, warehouse_ids) -> Iterator[tuple[str, int]]:
-    """(productcode, sellable quantity) of every active Picqer product, from GET /products
+@dataclass(frozen=True, slots=True)
+class PicqerStock:
+    """One Picqer product as the stock sync sees it."""
+
+    idproduct: int
+    code: str
+    name: str
+    quantity: int  # free stock over the chosen warehouses, never below zero
+
+
+def _picqer_stock(product: dict, quantity: int) -> PicqerStock:
+    return PicqerStock(
+        idproduct=int(product.get("idproduct") or 0),
+        code=product.get("productcode") or "",
+        name=product.get("name") or "",
+        quantity=quantity,
+    )
+
+
+def picqer_free_stock_iter(picqer, *, warehouse_ids) -> Iterator[PicqerStock]:
+    """Every active Picqer product with a code and limited stock, from GET /products
     (ceil(products / 100) calls; the product objects carry `stock` per warehouse). Yielded
     as the pages arrive, so the caller can compare while later pages are still in flight.
 
     Should a product object come without `stock`, its quantity is taken from
     /warehouses/{id}/stock instead (products absent there have no stock: 0); those are
     yielded last, after the product list is complete."""
-    without_stock: dict[int, str] = {}
+    without_stock: dict[int, dict] = {}
     for product in picqer.products_iter():
-        code = product.get("productcode") or ""
-        if not code or product_is_unlimited(product):
+        if not product.get("productcode") or product_is_unlimited(product):
             continue
         if "stock" in product:
-            yield code, free_stock_total(product["stock"], warehouse_ids=warehouse_ids)
+            yield _picqer_stock(
+                product, free_stock_total(product["stock"], warehouse_ids=warehouse_ids)
+            )
         else:
-            without_stock[int(product["idproduct"])] = code
+            without_stock[int(product["idproduct"])] = {
+                k: product.get(k) for k in ("idproduct", "productcode", "name")
+            }
     if without_stock:
-        stock = dict.fromkeys(without_stock.values(), 0)
-        _fill_from_warehouses(picqer, stock, without_stock, warehouse_ids=warehouse_ids)
-        yield from stock.items()
+        stock = dict.fromkeys(without_stock, 0)
+        _fill_from_warehouses(picqer, stock, warehouse_ids=warehouse_ids)
+        for idproduct, product in without_stock.items():
+            yield _picqer_stock(product, max(stock[idproduct], 0))
 
 
-def _fill_from_warehouses(picqer, stock, codes_by_id, *, warehouse_ids) -> None:
+def _fill_from_warehouses(picqer, stock: dict[int, int], *, warehouse_ids) -> None:
     chosen = [int(w) for w in warehouse_ids or ()] or [
         int(w["idwarehouse"]) for w in picqer.warehouses_list()
     ]
     for idwarehouse in chosen:
         for item in picqer.warehouse_stock_iter(idwarehouse):
-            code = codes_by_id.get(int(item.get("idproduct") or 0))
-            if code:
-                free = int((item.get("stock") or {}).get("freestock") or 0)
-                stock[code] += free
-    for code in codes_by_id.values():
-        stock[code] = max(stock[code], 0)
+            idproduct = int(item.get("idproduct") or 0)
+            if idproduct in stock:
+                stock[idproduct] += int((item.get("stock") or {}).get("freestock") or 0)
 
 
 def _shop_filter(shop_id: int | None) -> dict[str, str] | None:
@@ -58,71 +89,111 @@ def _shop_filter(shop_id: int | None) -> dict[str, str] | None:
     return {"id_shop": f"[{shop_id}|0]"} if shop_id else None
 
 
-def prestashop_stock_rows(prestashop, *, shop_id: int | None) -> Iterator[tuple[str, dict]]:
-    """(reference, stock_available row) for every writable stock row of the shop.
-
-    Simple products use the product reference, combinations their own reference; the
-    aggregate row of a product with combinations (PrestaShop sums it) and rows under
-    Advanced Stock Management (depends_on_stock, refused by the webservice) are left out."""
-    product_refs = {
-        int(p["id"]): p.get("reference") or ""
-        for p in prestashop.iter_ids("products", display=["id", "reference"], page_size=PS_PAGE)
-    }
-    combination_refs: dict[int, str] = {}
-    with_combinations: set[int] = set()
-    for combo in prestashop.iter_ids("combinations", display=["id", "id_product", "reference"],
-                                     page_size=PS_PAGE):
-        combination_refs[int(combo["id"])] = combo.get("reference") or ""
-        with_combinations.add(int(combo["id_product"]))
-    for row in prestashop.stock_availables_iter(filters=_shop_filter(shop_id),
-                                                page_size=PS_PAGE):
-        if not stock_row_applies(row, shop_id=shop_id) or row.get("depends_on_stock") == "1":
-            continue
-        id_product, id_attribute = int(row["id_product"]), int(row["id_product_attribute"])
-        if id_attribute:
-            reference = combination_refs.get(id_attribute, "")
-        elif id_product in with_combinations:
-            continue
-        else:
-            reference = product_refs.get(id_product, "")
-        if reference:
-            yield reference, row
-
-
-def prestashop_stock_index(prestashop, *, shop_id: int | None) -> dict[str, list[tuple]]:
-    """{reference: [(stock_available id, quantity), ...]} of every writable stock row of the
-    shop: two ints per row instead of the row dicts (a reference may have several rows)."""
-    index: dict[str, list[tuple]] = {}
-    for reference, row in prestashop_stock_rows(prestashop, shop_id=shop_id):
-        index.setdefault(reference, []).append((int(row["id"]), quantity_of(row)))
-    return index
-
-
-def prestashop_rows_for_reference(
-    prestashop, reference: str, *, shop_id: int | None
-) -> tuple[list[dict], str]:
-    """The shop's stock rows of the combination(s), else simple product(s), whose reference
-    equals `reference` exactly (PrestaShop's filter ignores case; we do not)."""
+def _products(fetch: Callable[[list[str]], Iterable[dict]]) -> list[PsProduct]:
+    """Products read with the pack fields, or without them where the shop lacks them."""
     try:
-        combos = prestashop.combinations_by_reference(reference)
-        targets = [(int(c["id_product"]), int(c["id"])) for c in combos
-                   if c.get("reference") == reference]
-        if not targets:
-            products = prestashop.products_by_reference(reference, display=["id", "reference"])
-            targets = [(int(p["id"]), 0) for p in products if p.get("reference") == reference]
+        return [PsProduct.from_ws(p) for p in fetch(PRODUCT_FIELDS)]
     except ApiClientError as exc:
-        return [], f"reference {reference} cannot be looked up: {exc.message}"
-    if not targets:
-        return [], f"reference {reference} not found in PrestaShop"
-    rows: list[dict] = []
-    for id_product, id_attribute in targets:
-        product_rows = prestashop.stock_availables_for_product(id_product)
-        if not id_attribute and any(int(r["id_product_attribute"]) for r in product_rows):
-            continue  # the aggregate of a product with combinations is PrestaShop's sum
-        rows += [r for r in product_rows
-                 if int(r["id_product_attribute"]) == id_attribute
-                 and stock_row_applies(r, shop_id=shop_id)
-                 and r.get("depends_on_stock") != "1"]
-    if not rows:
-        return [], f"reference {reference} has no writable stock row in this shop"
-    return rows, ""
+        if "pack_stock_type" not in (exc.message or ""):
+            raise
+        return [PsProduct.from_ws(p) for p in fetch(PRODUCT_FIELDS_OLD)]
+
+
+def _default_pack_stock_type(prestashop, products: list[PsProduct]) -> int | None:
+    """PS_PACK_STOCK_TYPE, read only when a pack follows the shop default; None when the
+    key may not read configurations (those packs are then flagged, not guessed)."""
+    if not any(p.is_pack and p.pack_stock_type == PACK_DEFAULT for p in products):
+        return None
+    try:
+        value = prestashop.configurations(["PS_PACK_STOCK_TYPE"]).get("PS_PACK_STOCK_TYPE")
+    except ApiError as exc:
+        if exc.retryable:
+            raise
+        return None
+    return int(value) if value not in (None, "") and str(value).isdigit() else None
+
+
+def _stock_rows(rows: Iterable[dict], shop_id: int | None) -> list[PsStockRow]:
+    return [PsStockRow.from_ws(r) for r in rows if stock_row_applies(r, shop_id=shop_id)]
+
+
+def prestashop_catalogue_read(prestashop, *, shop_id: int | None) -> CatalogueLayout:
+    """The whole catalogue of the shop, laid out by reference: three narrow id-paged lists
+    (products, combinations, the shop's stock rows), plus PS_PACK_STOCK_TYPE when a pack
+    follows the shop default."""
+    products = _products(
+        lambda fields: prestashop.iter_ids("products", display=fields, page_size=PS_PAGE)
+    )
+    combinations = [
+        PsCombination.from_ws(c)
+        for c in prestashop.iter_ids("combinations", display=COMBINATION_FIELDS, page_size=PS_PAGE)
+    ]
+    rows = _stock_rows(
+        prestashop.stock_availables_iter(filters=_shop_filter(shop_id), page_size=PS_PAGE), shop_id
+    )
+    return catalogue_layout(
+        products,
+        combinations,
+        rows,
+        default_pack_stock_type=_default_pack_stock_type(prestashop, products),
+    )
+
+
+def prestashop_placement_for_reference(
+    prestashop, reference: str, *, shop_id: int | None
+) -> tuple[Placement | None, str]:
+    """(placement, "") of `reference` by the same layout rules as the full sync, read for
+    this one reference: every product and combination carrying it (PrestaShop's filter
+    ignores case; we do not), the combinations of those products and their stock rows.
+    (None, reason) when PrestaShop has no such reference or cannot be asked."""
+    try:
+        combos = [
+            c
+            for c in map(PsCombination.from_ws, prestashop.combinations_by_reference(reference))
+            if c.reference == reference
+        ]
+        products = [
+            p
+            for p in _products(
+                lambda fields: prestashop.products_by_reference(reference, display=fields)
+            )
+            if p.reference == reference
+        ]
+    except ApiClientError as exc:
+        return None, f"reference {reference} cannot be looked up: {exc.message}"
+    if not combos and not products:
+        return None, f"reference {reference} not found in PrestaShop"
+    rows: list[PsStockRow] = []
+    for id_product in {p.id for p in products} | {c.id_product for c in combos}:
+        rows += _stock_rows(prestashop.stock_availables_for_product(id_product), shop_id)
+    for product in products:
+        has_combinations = any(r.id_product == product.id and r.id_product_attribute for r in rows)
+        if has_combinations or not any(r.id_product == product.id for r in rows):
+            seen = {c.id for c in combos}
+            combos += [
+                c
+                for c in map(
+                    PsCombination.from_ws,
+                    prestashop.list(
+                        "combinations",
+                        display=COMBINATION_FIELDS,
+                        filters={"id_product": product.id},
+                        sort="[id_ASC]",
+                    ),
+                )
+                if c.id not in seen
+            ]
+    # A combination's product matters here only through its reference, and a product with
+    # this reference is in `products` already; the others stand in with an empty one.
+    known = {p.id for p in products}
+    parents = [PsProduct(id=i, reference="") for i in {c.id_product for c in combos} - known]
+    layout = catalogue_layout(
+        [*products, *parents],
+        combos,
+        rows,
+        default_pack_stock_type=_default_pack_stock_type(prestashop, products),
+    )
+    placement = layout.by_reference.get(reference)
+    if placement is None:
+        return None, f"reference {reference} not found in PrestaShop"
+    return placement, ""
