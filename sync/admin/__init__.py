@@ -1,3 +1,3 @@
 """Admin screens of the sync engine, one module per subject."""
 
-from . import activity, orders, stock  # noqa: F401
+from . import activity, orders, products, stock  # noqa: F401

@@ -2,6 +2,7 @@
 
 from .activity import ActivityEntry, Heartbeat
 from .orders import OrderLink, OwnHistory, PollCursor
+from .products import ProductIndex, ProductIndexEntry
 from .stock import OrderStatusState, SyncRun
 
 __all__ = [
@@ -11,5 +12,7 @@ __all__ = [
     "OrderStatusState",
     "OwnHistory",
     "PollCursor",
+    "ProductIndex",
+    "ProductIndexEntry",
     "SyncRun",
 ]

@@ -21,6 +21,7 @@ from sync.clients.errors import ApiError, BrokerUnavailableError
 from sync.clients.picqer import PicqerClient
 from sync.clients.prestashop import PrestaShopClient
 from sync.models.stock import SyncRun
+from sync.services.product_index import product_index_feeding
 
 from .sources import picqer_free_stock_iter, prestashop_stock_index
 from .writes import StockWriter
@@ -317,7 +318,8 @@ def _reconcile(shop: Shop, run: SyncRun, progress) -> None:
     100 products, within the shared rate budget, read here in order on this thread); the
     PrestaShop index is read meanwhile on its own thread and the writes go out on
     StockWriter's pool, so the run takes about as long as the Picqer pages alone."""
-    picqer = PicqerClient.for_account(shop.account)
+    # The product pages also fill the account's product index (no extra call).
+    picqer = product_index_feeding(PicqerClient.for_account(shop.account), account=shop.account)
     prestashop = PrestaShopClient.for_shop(shop)
     with (
         ThreadPoolExecutor(max_workers=1, thread_name_prefix="stock-index") as reader,
