@@ -41,6 +41,7 @@ def order_content_build(ctx: OrderContext, order: dict[str, Any]) -> OrderConten
     invoice = delivery if order.get("id_address_invoice") == order["id_address_delivery"] \
         else ps.address_get(int(order["id_address_invoice"]))
     customer = ps.customer_get(int(order["id_customer"])) if order.get("id_customer") else {}
+    ctx.ps_customer = customer or None
     body = mapper.order_body(
         reference=ctx.link.picqer_reference,
         delivery=_address(ctx, "delivery", delivery),

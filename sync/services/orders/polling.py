@@ -144,6 +144,7 @@ class _Triggered:
     history_id: int  # the newest row of the order that triggers a rule
     create: bool  # one of its rows may create the Picqer order
     reference: str
+    rows: tuple[tuple[int, int], ...] = ()  # (id, id_order_state) of its rule rows
 
 
 def _orders_triggered(*, shop: Shop, ps: PrestaShopClient,
@@ -153,12 +154,15 @@ def _orders_triggered(*, shop: Shop, ps: PrestaShopClient,
     rows = list(rows)
     own = own_history_ids(shop_id=shop.pk, rows=rows)
     latest: dict[int, tuple[int, bool]] = {}  # order id -> (newest row id, may create)
+    rule_rows: dict[int, list[tuple[int, int]]] = {}
     for row in rows:
         actions = row_actions(shop, int(row["id_order_state"]))
         if actions and int(row["id"]) not in own:
             order_id = int(row["id_order"])
             newest, create = latest.get(order_id, (0, False))
             latest[order_id] = (max(newest, int(row["id"])), create or "create" in actions)
+            rule_rows.setdefault(order_id, []).append((int(row["id"]),
+                                                       int(row["id_order_state"])))
     if not latest:
         return []
     # Multistore: order_histories are not shop-restricted, orders are (id_shop on the call).
@@ -170,14 +174,15 @@ def _orders_triggered(*, shop: Shop, ps: PrestaShopClient,
         if order is None or (shop.prestashop_shop_id and int(order.get("id_shop") or 0)
                              not in (0, shop.prestashop_shop_id)):
             continue
-        triggered.append(_Triggered(order_id, history_id, create, order.get("reference") or ""))
+        triggered.append(_Triggered(order_id, history_id, create, order.get("reference") or "",
+                                    tuple(rule_rows[order_id])))
     return triggered
 
 
 def _orders_mark(shop: Shop, triggered: list[_Triggered]) -> int:
     return sum(order_link_mark_seen(shop=shop, ps_order_id=t.order_id,
                                     history_id=t.history_id, ps_reference=t.reference,
-                                    create=t.create) for t in triggered)
+                                    create=t.create, rows=t.rows) for t in triggered)
 
 
 def _poll_failed(shop: Shop, cursor: PollCursor, exc: ApiError) -> None:

@@ -95,6 +95,7 @@ def _ps_order(ctx: OrderContext) -> dict[str, Any]:
     if link.ps_reference != (order.get("reference") or "")[:32]:
         link.ps_reference = (order.get("reference") or "")[:32]
         ctx.save("ps_reference")
+    ctx.ps_order = order
     return order
 
 
