@@ -30,6 +30,9 @@ from .rules import row_actions
 PAGE_SIZE = 100
 MAX_PAGES = 20  # per run; the next run continues (keeps one task well under its time limit)
 LOCK_SECONDS = 240  # the soft time limit: a crashed poller's lock expires by itself
+# How often beat runs orders_poll_due (config/celery_settings.py). A shop is polled on the
+# tick before its interval would be overshot, so a status change waits at most the interval.
+DUE_TICK_SECONDS = 5
 
 
 def shops_active():
@@ -46,7 +49,7 @@ def orders_poll_due(*, now=None) -> list[int]:
     for shop in shops_active():
         last = last_polled.get(shop.pk)
         interval = shop.poll_interval_seconds
-        if (last is None or (now - last).total_seconds() >= interval) and \
+        if (last is None or (now - last).total_seconds() >= interval - DUE_TICK_SECONDS) and \
                 orders_poll_enqueue(shop_id=shop.pk, interval=interval):
             enqueued.append(shop.pk)
     return enqueued
@@ -83,13 +86,21 @@ def orders_poll(*, shop_id: int) -> int:
     cache.delete(f"orders:poll:queued:{shop_id}")
     shop = shops_active().filter(pk=shop_id).first()
     lock, token = f"orders:poll:lock:{shop_id}", uuid.uuid4().hex
-    if shop is None or not cache.add(lock, token, timeout=LOCK_SECONDS):
+    again = f"orders:poll:again:{shop_id}"
+    if shop is None:
+        return -1
+    if not cache.add(lock, token, timeout=LOCK_SECONDS):
+        # The running poll may have read its last page already: it polls once more.
+        cache.set(again, 1, timeout=LOCK_SECONDS)
         return -1
     try:
         cursor, _ = PollCursor.objects.get_or_create(shop=shop)
         ps = PrestaShopClient.for_shop(shop)
+        read = 0
         try:
-            read = _poll_pages(shop, cursor, ps)
+            read += _poll_pages(shop, cursor, ps)
+            while cache.delete(again):  # asked for (poll now) while this poll ran
+                read += _poll_pages(shop, cursor, ps)
         except ApiError as exc:
             _poll_failed(shop, cursor, exc)
             return 0
