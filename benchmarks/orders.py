@@ -160,21 +160,29 @@ def outcome(database_url: str, sandbox: SandboxServer, t0: float) -> dict:
             "picqer_statuses": collections.Counter(o.get("status") for o in picqer_orders)}
 
 
+def stack_start(stack: ExitStack, workdir: Path, *, name: str, products: int, seed: int,
+                max_stock: int) -> tuple[procs.Stack, SandboxServer, list[str], str, dict]:
+    """The seeded sandbox, a throwaway PostgreSQL database and Redis, migrated: (processes,
+    sandbox, product references, database URL, environment of the project's processes)."""
+    processes = procs.Stack()
+    stack.callback(processes.stop_all)
+    sandbox = sandbox_start(workdir, processes)
+    references = sandbox.seed(products=products, seed=seed, max_stock=max_stock)["references"]
+    database_url = stack.enter_context(procs.postgres_database(f"{name}_{os.getpid()}"))
+    procs.redis_flush()
+    stack.callback(procs.redis_flush)
+    env = procs.project_env(database_url=database_url, redis_url=procs.REDIS_BENCH_URL,
+                            broker_dir=None,
+                            PICQER_RATE_LIMIT_PER_MINUTE=str(CLIENT_RATE_LIMIT))
+    procs.manage(env, "migrate", "--noinput")
+    return processes, sandbox, references, database_url, env
+
+
 def run(args: argparse.Namespace, workdir: Path) -> dict:
     with ExitStack() as stack:
-        processes = procs.Stack()
-        stack.callback(processes.stop_all)
-        sandbox = sandbox_start(workdir, processes)
-        references = sandbox.seed(products=args.products, seed=args.seed,
-                                  max_stock=1000)["references"]
-        database_url = stack.enter_context(
-            procs.postgres_database(f"bench_orders_{os.getpid()}"))
-        procs.redis_flush()
-        stack.callback(procs.redis_flush)
-        env = procs.project_env(database_url=database_url, redis_url=procs.REDIS_BENCH_URL,
-                                broker_dir=None,
-                                PICQER_RATE_LIMIT_PER_MINUTE=str(CLIENT_RATE_LIMIT))
-        procs.manage(env, "migrate", "--noinput")
+        processes, sandbox, references, database_url, env = stack_start(
+            stack, workdir, name="bench_orders", products=args.products, seed=args.seed,
+            max_stock=1000)
         setup = procs.django_snippet(env, SETUP.format(
             api_key=sandbox.api_key, picqer_url=sandbox.picqer_url, index=args.index,
             prestashop_url=sandbox.prestashop_url, ws_key=sandbox.ws_key))

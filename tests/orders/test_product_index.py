@@ -2,6 +2,7 @@
 stale entries (deleted, re-created, renamed, re-cased products) never send a wrong idproduct
 and cost at most one refused attempt."""
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -18,6 +19,8 @@ from sync.services.product_index import (
     product_index_product_changed,
     product_index_record,
 )
+
+from .conftest import fixture_text
 
 pytestmark = pytest.mark.django_db
 
@@ -136,29 +139,21 @@ def test_deleted_and_recreated_product_costs_one_refused_attempt(
     assert ActivityEntry.objects.filter(action="product_index_stale").exists()
 
 
-def test_a_second_unknown_product_answer_fails_the_order_without_a_third_attempt(
-    shop, account, ps, picqer, rsps, trusted
+@pytest.mark.parametrize(
+    ("from_index", "posts"),
+    [(True, 2), (False, 1)],
+    ids=["index lines: one retry", "read lines: no retry"],
+)
+def test_an_unknown_product_answer_is_retried_at_most_once(
+    shop, account, ps, picqer, rsps, from_index, posts
 ):
-    product_index_record(account_id=account.pk, products=picqer.products)
-    picqer.refuse_create = {
-        "error": True,
-        "error_code": 24,
-        "error_message": "Product you are trying to order, does not exists",
-    }
+    if from_index:
+        product_index_hooks_seen(account_id=account.pk, active=True)
+        product_index_record(account_id=account.pk, products=picqer.products)
+    picqer.refuse_create = json.loads(fixture_text("picqer_error_product_missing.json"))
 
     assert run(shop, ps) == OrderLink.State.FAILED
-    assert len(order_posts(rsps)) == 2
-
-
-def test_an_unknown_product_answer_without_index_lines_is_not_retried(shop, ps, picqer, rsps):
-    picqer.refuse_create = {
-        "error": True,
-        "error_code": 24,
-        "error_message": "Product you are trying to order, does not exists",
-    }
-
-    assert run(shop, ps) == OrderLink.State.FAILED
-    assert len(order_posts(rsps)) == 1
+    assert len(order_posts(rsps)) == posts
 
 
 def test_recreated_product_webhook_updates_the_index_before_any_order(
