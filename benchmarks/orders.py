@@ -242,17 +242,18 @@ def endpoints_table(r: dict) -> str:
 
 def findings(results: list[dict]) -> str:
     """What the figures mean, computed from them (so a re-run keeps the text true)."""
-    per_order = max(figures(r)["picqer_per_order"] for r in results)
-    lines = [f"- Sustained ceiling set by the Picqer budget: {CLIENT_RATE_LIMIT} calls/min ÷ "
-             f"{per_order:.2f} Picqer calls per order ≈ {CLIENT_RATE_LIMIT / per_order:.0f} "
-             "orders/min, whatever the worker concurrency. The budget is counted per calendar "
-             "minute, so a run shorter than two minutes can average more (up to two budgets "
-             "in two adjacent minutes)."]
+    lines = []
     for r in results:
         f = figures(r)
-        lines.append(f"- Concurrency {r['concurrency']}: {f['per_minute']:.0f} orders/min, "
-                     f"{f['picqer_per_minute']:.0f} Picqer calls/min averaged over the run "
-                     f"({f['picqer_per_minute'] / CLIENT_RATE_LIMIT:.0%} of the budget).")
+        lines.append(
+            f"- Product index {r.get('index', 'off')}, concurrency {r['concurrency']}: "
+            f"{f['per_minute']:.0f} orders/min, {f['picqer_per_minute']:.0f} Picqer calls/min "
+            f"averaged over the run ({f['picqer_per_minute'] / CLIENT_RATE_LIMIT:.0%} of the "
+            f"budget); the budget's ceiling at {f['picqer_per_order']:.2f} Picqer calls per "
+            f"order is {CLIENT_RATE_LIMIT} ÷ {f['picqer_per_order']:.2f} ≈ "
+            f"{CLIENT_RATE_LIMIT / f['picqer_per_order']:.0f} orders/min.")
+    lines.append("- The budget is counted per calendar minute, so a run a little over two "
+                 "minutes touches three minutes and can average more than the ceiling.")
     limited = [r for r in results if r["limited"]["Picqer"]]
     if limited:
         lines.append(
