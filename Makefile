@@ -69,3 +69,7 @@ bench-webhooks-cpu: venv
 
 clean:
 	rm -rf $(VENV) var/broker var/cache
+
+.PHONY: bench-orders-latency
+bench-orders-latency: venv
+	$(PY) -m benchmarks.orders_latency

@@ -95,6 +95,17 @@ def product_stock_changed(*, account: PicqerAccount, payload: dict) -> str:
     return stock_product_changed(account=account, idproduct=idproduct)
 
 
+def product_changed(*, account: PicqerAccount, payload: dict) -> str:
+    """A product was created or edited in Picqer (its code may have changed): refresh the
+    account's product index, which the order push resolves its lines from."""
+    idproduct = idproduct_from_payload(payload)
+    if idproduct is None:
+        raise EventIgnored(_no_id_reason("idproduct", _data(payload).get("idproduct")))
+    from sync.services.product_index import product_index_product_changed
+
+    return product_index_product_changed(account=account, idproduct=idproduct)
+
+
 # Every order event that can mean "the Picqer status is different now". They all lead to the
 # same idempotent sync, so receiving several for one change costs a re-read, not a double write.
 HANDLERS: dict[str, Handler] = {
@@ -108,6 +119,8 @@ HANDLERS: dict[str, Handler] = {
     "products.free_stock_changed": product_stock_changed,
     "products.stock_changed": product_stock_changed,
     "products.assembled_stock_changed": product_stock_changed,
+    "products.created": product_changed,
+    "products.changed": product_changed,
 }
 
 

@@ -12,7 +12,9 @@ from .masking import secrets_scrub
 from .remote_wait import admin_remote_wait, picqer_remote, remote_wait_forget
 
 _FAILED_KEY = "prestapicqer:hooks-status-failed:{}"
-HOOK_LABELS = {"orders": "Picqer orders webhook", "stock": "Picqer stock webhook"}
+HOOK_LABELS = {"orders": "Picqer orders webhook", "stock": "Picqer stock webhook",
+               "products_created": "Picqer products created webhook",
+               "products_changed": "Picqer products changed webhook"}
 _STATE_WORDS = {
     "active": "Active",
     "inactive": "Inactive: Picqer deactivated it (repeated failed deliveries). Use the button "

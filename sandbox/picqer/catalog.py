@@ -124,6 +124,7 @@ def product_set_active(tx: Tx, req: Req, idproduct: str, action: str) -> tuple[i
     product = product_or_404(tx, idproduct)
     product["active"] = action == "activate"
     tx.put(PRODUCTS, product["idproduct"], product)
+    event_emit(tx, event="products.changed", data=public(product))
     return 200, public(product)
 
 

@@ -1,3 +1,3 @@
 """Admin screens of the sync engine, one module per subject."""
 
-from . import activity, catalogue, orders, stock, stock_items  # noqa: F401
+from . import activity, catalogue, orders, products, stock, stock_items  # noqa: F401

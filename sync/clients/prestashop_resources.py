@@ -212,13 +212,15 @@ class PrestaShopResources:
             "customer_messages", filters={"id_customer_thread": id_customer_thread}, sort="[id_ASC]"
         )
 
-    def private_message_add(self, id_order: int, message: str, *, id_employee: int = 0) -> dict:
+    def private_message_add(self, id_order: int, message: str, *, id_employee: int = 0,
+                            order: dict | None = None, customer: dict | None = None) -> dict:
         """Add a private (staff-only) message to the order page, as the back office does
         (prestashop-ws.md §2.10): reuse or create the order's customer thread (it needs
         both id_customer and id_order to show), then POST a customer_message private=1.
-        Not idempotent: check `customer_messages_for_thread` before retrying."""
-        order = self.order_get(id_order)
-        customer = self.customer_get(int(order["id_customer"]))
+        Not idempotent: check `customer_messages_for_thread` before retrying. `order` and
+        `customer`, when the caller has just read them, save reading them again."""
+        order = order or self.order_get(id_order)
+        customer = customer or self.customer_get(int(order["id_customer"]))
         email = customer.get("email", "")
         thread = self.customer_thread_for_order(id_order, email=email)
         if thread is None:

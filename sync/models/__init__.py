@@ -4,6 +4,7 @@ from .activity import ActivityEntry, Heartbeat
 from .alerts import Alert
 from .catalogue import CatalogueReport, CatalogueReportRow
 from .orders import OrderLink, OwnHistory, PollCursor
+from .products import ProductIndex, ProductIndexEntry
 from .stock import OrderStatusState, SyncRun, SyncRunItem
 
 __all__ = [
@@ -16,6 +17,8 @@ __all__ = [
     "OrderStatusState",
     "OwnHistory",
     "PollCursor",
+    "ProductIndex",
+    "ProductIndexEntry",
     "SyncRun",
     "SyncRunItem",
 ]

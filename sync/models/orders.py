@@ -38,6 +38,10 @@ class OrderLink(models.Model):
     # poller; seen > applied means work is outstanding (the reconciler re-enqueues it).
     last_history_id = models.PositiveIntegerField(_("last history id"), default=0)
     seen_history_id = models.PositiveIntegerField(_("seen history id"), default=0)
+    # The rule rows the poller found, [[id, id_order_state], …]: the rules apply them without
+    # reading the order's order_histories again (see rules._rows_known).
+    history_rows = models.JSONField(_("status changes found by the poll"), default=list,
+                                    blank=True)
     # Follow-up steps after the create that are done (tags, allocate, comment, message,
     # backref), so a retry repeats only what is missing.
     done_steps = models.JSONField(_("done steps"), default=list, blank=True)

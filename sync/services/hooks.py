@@ -8,6 +8,9 @@ We keep two per account, the two of the user guide:
   sync reads the shipments (tracking) from Picqer itself before it sets the shop status, and
   a shipment without a status change has nothing to change in the shop.
 - "stock": `products.free_stock_changed`, the stock the shops sell from.
+- "products_created", "products_changed": `products.created` and `products.changed`, which
+  keep the product index (sync.services.product_index) fresh for the order push. Picqer has
+  no products.deleted event: a product gone from Picqer shows as error 24 on the push.
 
 Picqer deactivates a hook after 5 failed deliveries in 24 h; `hooks_watchdog` reactivates.
 """
@@ -20,6 +23,7 @@ from sync.activity import activity_log
 from sync.clients.errors import ApiAuthError, ApiClientError, ApiError
 from sync.clients.picqer import PicqerClient
 from sync.services.hooks_seen import hooks_seen_mark_active, hooks_seen_record
+from sync.services.product_index import product_index_hooks_seen
 
 logger = logging.getLogger("sync.hooks")
 
@@ -28,13 +32,19 @@ logger = logging.getLogger("sync.hooks")
 class HookKind:
     name: str
     event: str
-    id_field: str  # the PicqerAccount field that remembers the hook id
+    id_field: str | None  # the PicqerAccount field that remembers the hook id, if any
 
 
 HOOK_KINDS: dict[str, HookKind] = {
     "orders": HookKind("PrestaPicqer orders", "orders.status_changed", "orders_hook_id"),
     "stock": HookKind("PrestaPicqer stock", "products.free_stock_changed", "stock_hook_id"),
+    # Matched by address + event alone (unique in Picqer), so they need no stored id.
+    "products_created": HookKind("PrestaPicqer products created", "products.created", None),
+    "products_changed": HookKind("PrestaPicqer products changed", "products.changed", None),
 }
+PRODUCT_KINDS = ("products_created", "products_changed")
+# The product index may be trusted only while renames and new codes reach it.
+INDEX_TRUST_KIND = "products_changed"
 ACTIVE, INACTIVE, MISSING = "active", "inactive", "missing"
 
 
@@ -51,7 +61,7 @@ def _hook_match(*, hooks: list[dict], account: PicqerAccount, kind: HookKind) ->
         if hook.get("event") == kind.event and _same_address(hook.get("address"),
                                                              account.webhook_url)
     ]
-    stored_id = getattr(account, kind.id_field)
+    stored_id = getattr(account, kind.id_field) if kind.id_field else None
     for hook in ours:
         if stored_id and hook.get("idhook") == stored_id:
             return hook
@@ -89,11 +99,15 @@ def hooks_status(*, account: PicqerAccount) -> dict[str, dict]:
         for name, kind in HOOK_KINDS.items()
     }
     hooks_seen_record(account_id=account.pk, status=status)
+    product_index_hooks_seen(account_id=account.pk,
+                             active=status[INDEX_TRUST_KIND]["state"] == ACTIVE)
     return status
 
 
 def _remember(account: PicqerAccount, kind: HookKind, idhook: int) -> None:
-    if getattr(account, kind.id_field) != idhook:
+    if kind is HOOK_KINDS[INDEX_TRUST_KIND]:
+        product_index_hooks_seen(account_id=account.pk, active=True)
+    if kind.id_field and getattr(account, kind.id_field) != idhook:
         # A targeted UPDATE: never overwrite what the operator saved in the meantime.
         PicqerAccount.objects.filter(pk=account.pk).update(**{kind.id_field: idhook})
         setattr(account, kind.id_field, idhook)
@@ -119,7 +133,7 @@ def _create_or_adopt(client: PicqerClient, account: PicqerAccount, kind: HookKin
 
 
 def hook_ensure(*, account: PicqerAccount, kind: str) -> dict:
-    """Make sure the `kind` ("orders" or "stock") hook exists and is active: create it
+    """Make sure the `kind` (a key of HOOK_KINDS) hook exists and is active: create it
     (secret = the account's webhook secret) or reactivate it, and remember its id.
     Returns its status dict plus `"action"`: created, reactivated or unchanged."""
     hook_kind = _kind(kind)
@@ -153,7 +167,7 @@ def _kinds_needed(account: PicqerAccount) -> list[str]:
     shops = account.shops.filter(enabled=True)
     needed = []
     if shops.filter(orders_enabled=True).exists():
-        needed.append("orders")
+        needed += ["orders", *PRODUCT_KINDS]
     if shops.filter(stock_enabled=True).exists():
         needed.append("stock")
     return needed

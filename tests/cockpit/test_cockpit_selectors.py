@@ -109,7 +109,8 @@ def test_a_read_of_picqers_hooks_is_what_the_cockpit_shows(account, shop, now):
     )
     hooks_status(account=account)
     hooks = panel(now).webhooks
-    assert hooks.hooks == {"orders": "inactive", "stock": "missing"}
+    assert hooks.hooks == {"orders": "inactive", "stock": "missing",
+                           "products_changed": "missing", "products_created": "missing"}
     assert hooks.hooks_checked_at is not None and hooks.hooks_error == ""
 
 

@@ -239,6 +239,12 @@ class FakePicqer:
         code = params["productcode"].lower()
         return 200, [p for p in self.products if p["productcode"].lower() == code]
 
+    def _get_products_id(self, ids, params, body):
+        for product in self.products:
+            if product["idproduct"] == ids[0]:
+                return 200, product
+        return 404, {"error": True, "error_code": 20, "error_message": "Item not found"}
+
     def _post_products(self, ids, params, body):
         if any(p["productcode"] == body["productcode"] for p in self.products):
             return 400, {"error": True, "error_code": 7, "error_message": "Productcode exists"}
@@ -261,6 +267,9 @@ class FakePicqer:
             return 500, json.loads((FIXTURES.parent / "picqer" / "error_server.json").read_text())
         if self.refuse_create:
             return 400, self.refuse_create
+        known = {p["idproduct"] for p in self.products}
+        if any(line.get("idproduct") not in known for line in body.get("products") or []):
+            return 400, json.loads(fixture_text("picqer_error_product_missing.json"))
         order = json.loads(fixture_text("picqer_order_created.json"))
         idorder = next(self._ids)
         order.update(body, idorder=idorder, orderid=f"O2026-{idorder - 240349425}",

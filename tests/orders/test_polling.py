@@ -406,3 +406,35 @@ class TestPollNowEndpoint:
         shop.save()
         assert client.post(self.url(shop.pk, shop.full_sync_token)).status_code == 409
         assert enqueued == []
+
+
+@pytest.mark.parametrize(("ago", "due"), [(24, False), (26, True)])
+def test_a_shop_is_polled_on_the_tick_before_its_interval_would_pass(
+    shop, enqueued, django_capture_on_commit_callbacks, ago, due
+):
+    # Interval 30 s, beat every 5 s: polling at 26 s keeps the wait under 30 s; at 24 s
+    # the next tick (29 s) is still in time.
+    PollCursor.objects.create(shop=shop, last_polled_at=timezone.now() - timedelta(seconds=ago))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert orders_poll_due() == ([shop.pk] if due else [])
+
+
+def test_a_poll_asked_for_while_one_runs_is_not_lost(shop, ps, started, enqueued, monkeypatch):
+    # "Poll now" arrives while the running poll is past its last page: the running poll
+    # reads once more instead of the request being dropped.
+    pages = polling._poll_pages
+    calls = []
+
+    def first_page_then_poll_now(*args):
+        calls.append(1)
+        if len(calls) == 1:
+            assert orders_poll(shop_id=shop.pk) == -1  # the lock is held
+            ps.add_history(51, 73, 2)
+        return pages(*args)
+
+    monkeypatch.setattr(polling, "_poll_pages", first_page_then_poll_now)
+
+    assert orders_poll(shop_id=shop.pk) == 1
+    assert len(calls) == 2
+    assert OrderLink.objects.filter(shop=shop, ps_order_id=73).exists()

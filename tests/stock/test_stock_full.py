@@ -330,3 +330,16 @@ def test_a_crashing_run_is_closed_so_the_next_one_can_start(shop):
     run.refresh_from_db()
     assert run.state == SyncRun.State.FAILED
     assert "crashed: KeyError" in run.message
+
+
+def test_the_full_sync_fills_the_product_index_from_its_pages(shop, catalogue, rsps):
+    from sync.models.products import ProductIndex, ProductIndexEntry
+
+    stock_sync_full(shop=shop, run=run_for(shop))
+
+    index = dict(ProductIndexEntry.objects.filter(account=shop.account)
+                 .values_list("productcode", "idproduct"))
+    assert index == {"A": 1, "B": 2, "C": 3, "D": 4, "TSHIRT-M": 5, "TSHIRT-L": 6, "SERVICE": 7}
+    assert ProductIndex.objects.get(account=shop.account).filled_at is not None
+    product_calls = [c for c in rsps.calls if c.request.url.startswith(PICQER + "products")]
+    assert len(product_calls) == 1  # the one page the sync reads anyway

@@ -194,3 +194,14 @@ def test_it_processes_a_stored_stock_event_through_the_registry(account, fake_se
     event.refresh_from_db()
     assert (event.state, event.result) == ("done", "stock_product_changed ok")
     assert len(calls) == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("event", ["products.created", "products.changed"])
+def test_it_routes_product_events_to_the_product_index(account, fake_service, event):
+    calls = fake_service("sync.services.product_index", "product_index_product_changed")
+    body = {**payload("products.free_stock_changed__single"), "event": event}
+
+    assert handler_for(event)(account=account, payload=body) == \
+        "product_index_product_changed ok"
+    assert calls == [{"account": account, "idproduct": 138}]

@@ -147,7 +147,8 @@ def test_the_watchdog_reactivates_deactivated_hooks_of_active_accounts(account, 
 
     counts = hooks_watchdog()
 
-    assert counts == {"accounts": 1, "reactivated": 1, "missing": 0, "errors": 0}
+    # The products webhooks (for the product index) are not in the list: missing.
+    assert counts == {"accounts": 1, "reactivated": 1, "missing": 2, "errors": 0}
     reactivations = [c for c in responses.calls if c.request.url.endswith("/reactivate")]
     assert len(reactivations) == 1
     warning = ActivityEntry.objects.get(action="hook_deactivated")
@@ -176,4 +177,39 @@ def test_the_watchdog_counts_missing_hooks_and_survives_picqer_errors(account, s
 
     counts = hooks_watchdog()
 
-    assert counts == {"accounts": 2, "reactivated": 0, "missing": 2, "errors": 1}
+    # orders, stock and the two products webhooks of the product index
+    assert counts == {"accounts": 2, "reactivated": 0, "missing": 4, "errors": 1}
+
+
+def products_changed_hook(account, idhook=30090, **kw):
+    return hook(account, idhook, "products.changed", name="PrestaPicqer products changed", **kw)
+
+
+@responses.activate
+@pytest.mark.parametrize("active", [True, False])
+def test_the_product_index_is_trusted_only_while_its_webhook_is_active(account, active):
+    from sync.models.products import ProductIndex
+
+    add_list(orders_hook(account), products_changed_hook(account, active=active))
+
+    status = hooks_status(account=account)
+
+    assert status["products_changed"]["state"] == ("active" if active else "inactive")
+    assert status["products_created"]["state"] == "missing"
+    index = ProductIndex.objects.get(account=account)
+    assert index.hooks_active is active
+    assert (index.trusted_since is not None) is active
+
+
+@responses.activate
+def test_creating_the_products_changed_hook_makes_the_index_trusted(account):
+    from sync.models.products import ProductIndex
+
+    add_list()
+    responses.add(responses.POST, HOOKS, status=201, json=products_changed_hook(account))
+
+    result = hook_ensure(account=account, kind="products_changed")
+
+    assert result["action"] == "created"
+    assert json.loads(responses.calls[1].request.body)["event"] == "products.changed"
+    assert ProductIndex.objects.get(account=account).hooks_active is True

@@ -6,10 +6,15 @@ re-reads the remote side first and only writes what is not there yet.
 
 from __future__ import annotations
 
+from django.core.cache import cache
+
 from sync.clients.errors import ApiError
 from sync.mappers import orders as mapper
 
 from .links import OrderContext
+
+_NOTES_KEPT = "ps:{}:order-note-kept"
+NOTES_KEPT_SECONDS = 24 * 3600  # re-proved daily (an upgrade may bring the bug back)
 
 
 def order_backref_write(ctx: OrderContext) -> str:
@@ -18,16 +23,23 @@ def order_backref_write(ctx: OrderContext) -> str:
     a private order message. Returns "note" or "message"."""
     link = ctx.link
     try:
-        order = ctx.ps.order_get(link.ps_order_id)
+        # The order read by this push (if any) says whether a note exists and holds the
+        # number already; the update itself reads the order again before its full PUT.
+        order = ctx.ps_order or ctx.ps.order_get(link.ps_order_id)
         if "note" not in order:
             # Before 1.7.8 orders have no note: writing one would PUT the whole order back
             # for nothing (and be refused), so go straight to the private message.
             return _backref_as_message(ctx, "this PrestaShop version has no order note")
         if not mapper.note_has_orderid(order.get("note"), link.picqer_orderid):
-            ctx.ps.update("orders", link.ps_order_id,
-                          {"note": mapper.note_with_orderid(order.get("note"),
-                                                            link.picqer_orderid)})
-            order = ctx.ps.order_get(link.ps_order_id)
+            order = ctx.ps.update("orders", link.ps_order_id,
+                                  {"note": mapper.note_with_orderid(order.get("note"),
+                                                                    link.picqer_orderid)})
+            if not _shop_keeps_notes(ctx):
+                # Some versions answer with the note yet do not store it: read back until
+                # this shop has shown once that it keeps the note.
+                order = ctx.ps.order_get(link.ps_order_id)
+                if mapper.note_has_orderid(order.get("note"), link.picqer_orderid):
+                    cache.set(_NOTES_KEPT.format(ctx.shop.pk), True, NOTES_KEPT_SECONDS)
         if mapper.note_has_orderid(order.get("note"), link.picqer_orderid):
             ctx.log("backref_note", f"Picqer order {link.picqer_orderid} written to the "
                     "PrestaShop order note.")
@@ -38,6 +50,10 @@ def order_backref_write(ctx: OrderContext) -> str:
             raise
         reason = str(exc)
     return _backref_as_message(ctx, reason)
+
+
+def _shop_keeps_notes(ctx: OrderContext) -> bool:
+    return bool(cache.get(_NOTES_KEPT.format(ctx.shop.pk)))
 
 
 def _backref_as_message(ctx: OrderContext, reason: str) -> str:
@@ -56,7 +72,7 @@ def order_message_add_once(ctx: OrderContext, text: str) -> bool:
         for message in ps.customer_messages_for_thread(int(thread["id"])):
             if mapper.clean(message.get("message")) == text:
                 return False
-    ps.private_message_add(id_order, text)
+    ps.private_message_add(id_order, text, order=ctx.ps_order, customer=ctx.ps_customer)
     return True
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
 from django.core.cache import cache
@@ -23,10 +23,13 @@ T = TypeVar("T")
 
 @dataclass
 class OrderContent:
-    """The Picqer order body and the lines that could not be matched."""
+    """The Picqer order body, its lines, the lines that could not be matched and the ones
+    whose product came from the product index."""
 
     body: dict[str, Any]
+    lines: list[mapper.OrderLine] = field(default_factory=list)
     missing: list[mapper.OrderLine] = field(default_factory=list)
+    from_index: frozenset[str] = frozenset()
 
     @property
     def has_products(self) -> bool:
@@ -42,19 +45,26 @@ def order_content_build(ctx: OrderContext, order: dict[str, Any]) -> OrderConten
     customer = _optional(ctx, f"Customer {order['id_customer']}",
                          lambda: ps.customer_get(int(order["id_customer"])),
                          {}) if order.get("id_customer") else {}
-    lines = mapper.order_lines(order)
-    resolution = products_resolve(ctx, lines)
-    matched, missing = mapper.split_lines(lines, resolution.idproducts)
-    products = [_product_line(ctx, line, idproduct, resolution.vatgroups)
-                for line, idproduct in matched]
+    ctx.ps_customer = customer or None
     body = mapper.order_body(
         reference=ctx.link.picqer_reference,
         delivery=_address(ctx, "delivery", delivery),
         invoice=_address(ctx, "invoice", invoice),
         email=customer.get("email"), phone=mapper.phone_of(delivery, invoice),
-        remarks=_remarks(ctx), products=products,
+        remarks=_remarks(ctx), products=[],
     )
-    return OrderContent(body=body, missing=missing)
+    return order_content_products(ctx, OrderContent(body=body, lines=mapper.order_lines(order)))
+
+
+def order_content_products(ctx: OrderContext, content: OrderContent) -> OrderContent:
+    """`content` with its lines resolved to Picqer products (again: after Picqer refused an
+    idproduct the index had, the forgotten codes are read from Picqer)."""
+    resolution = products_resolve(ctx, content.lines)
+    matched, missing = mapper.split_lines(content.lines, resolution.idproducts)
+    products = [_product_line(ctx, line, idproduct, resolution.vatgroups)
+                for line, idproduct in matched]
+    return replace(content, body={**content.body, "products": products}, missing=missing,
+                   from_index=frozenset(resolution.from_index))
 
 
 def _optional(ctx: OrderContext, what: str, read: Callable[[], T], default: T) -> T:

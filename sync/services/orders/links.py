@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -38,6 +39,10 @@ class OrderContext:
     link: OrderLink
     ps: PrestaShopClient = field(repr=False)
     picqer: PicqerClient = field(repr=False)
+    # PrestaShop records read during this unit of work, so each is read once. A write is
+    # never based on them: `update` reads the record itself just before its PUT.
+    ps_order: dict | None = field(default=None, repr=False)
+    ps_customer: dict | None = field(default=None, repr=False)
 
     @classmethod
     def for_link(cls, link: OrderLink) -> OrderContext:
@@ -83,10 +88,12 @@ def lease_release(link: OrderLink, token: str) -> None:
 
 
 def order_link_mark_seen(*, shop: Shop, ps_order_id: int, ps_reference: str, history_id: int,
-                         create: bool) -> bool:
+                         create: bool, rows: Iterable[tuple[int, int]] = ()) -> bool:
     """Note that history row `history_id` of an order needs its rules applied and enqueue the
-    work after commit. Without `create`, only an existing link is marked (a cancel for an
-    order that never reached Picqer needs no link). True when marked."""
+    work after commit; `rows` ((id, id_order_state) of the rule rows read) are kept on the
+    link so the rules need not read them again. Without `create`, only an existing link is
+    marked (a cancel for an order that never reached Picqer needs no link). True when
+    marked."""
     if create:
         link, _ = OrderLink.objects.get_or_create(
             shop=shop, ps_order_id=ps_order_id, defaults={"ps_reference": ps_reference[:32]})
@@ -94,6 +101,12 @@ def order_link_mark_seen(*, shop: Shop, ps_order_id: int, ps_reference: str, his
         link = OrderLink.objects.filter(shop=shop, ps_order_id=ps_order_id).first()
         if link is None:
             return False
+    known = {int(i): int(state) for i, state in link.history_rows or []}
+    if any(int(i) not in known for i, _ in rows):
+        known.update((int(i), int(state)) for i, state in rows)
+        # Only the poller (one per shop at a time, under its lock) writes this field.
+        OrderLink.objects.filter(pk=link.pk).update(
+            history_rows=[[i, known[i]] for i in sorted(known)])
     OrderLink.objects.filter(pk=link.pk, seen_history_id__lt=history_id).update(
         seen_history_id=history_id)
     order_sync_enqueue(shop_id=shop.pk, ps_order_id=ps_order_id)

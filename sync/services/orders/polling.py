@@ -33,6 +33,9 @@ logger = logging.getLogger("sync.orders.polling")
 PAGE_SIZE = 100
 MAX_PAGES = 20  # per run; the next run continues (keeps one task well under its time limit)
 LOCK_SECONDS = 240  # the soft time limit: a crashed poller's lock expires by itself
+# How often beat runs orders_poll_due (config/celery_settings.py). A shop is polled on the
+# tick before its interval would be overshot, so a status change waits at most the interval.
+DUE_TICK_SECONDS = 5
 
 
 def shops_active():
@@ -49,9 +52,8 @@ def orders_poll_due(*, now=None) -> list[int]:
     for shop in shops_active():
         last = last_polled.get(shop.pk)
         interval = shop.poll_interval_seconds
-        if (last is None or (now - last).total_seconds() >= interval) and orders_poll_enqueue(
-            shop_id=shop.pk, interval=interval
-        ):
+        if (last is None or (now - last).total_seconds() >= interval - DUE_TICK_SECONDS) and \
+                orders_poll_enqueue(shop_id=shop.pk, interval=interval):
             enqueued.append(shop.pk)
     return enqueued
 
@@ -87,13 +89,21 @@ def orders_poll(*, shop_id: int) -> int:
     cache.delete(f"orders:poll:queued:{shop_id}")
     shop = shops_active().filter(pk=shop_id).first()
     lock, token = f"orders:poll:lock:{shop_id}", uuid.uuid4().hex
-    if shop is None or not cache.add(lock, token, timeout=LOCK_SECONDS):
+    again = f"orders:poll:again:{shop_id}"
+    if shop is None:
+        return -1
+    if not cache.add(lock, token, timeout=LOCK_SECONDS):
+        # The running poll may have read its last page already: it polls once more.
+        cache.set(again, 1, timeout=LOCK_SECONDS)
         return -1
     try:
         cursor, _ = PollCursor.objects.get_or_create(shop=shop)
         ps = PrestaShopClient.for_shop(shop)
+        read = 0
         try:
-            read = _poll_pages(shop, cursor, ps)
+            read += _poll_pages(shop, cursor, ps)
+            while cache.delete(again):  # asked for (poll now) while this poll ran
+                read += _poll_pages(shop, cursor, ps)
         except Exception as exc:  # noqa: BLE001 - every failure must reach the activity log
             _poll_failed(shop, cursor, exc)
             return 0
@@ -152,6 +162,7 @@ class _Triggered:
     history_id: int  # the newest row of the order that triggers a rule
     create: bool  # one of its rows may create the Picqer order
     reference: str
+    rows: tuple[tuple[int, int], ...] = ()  # (id, id_order_state) of its rule rows
 
 
 def _orders_triggered(
@@ -162,12 +173,15 @@ def _orders_triggered(
     rows = _readable_rows(shop, rows)
     own = own_history_ids(shop_id=shop.pk, rows=rows)
     latest: dict[int, tuple[int, bool]] = {}  # order id -> (newest row id, may create)
+    rule_rows: dict[int, list[tuple[int, int]]] = {}
     for row in rows:
         actions = row_actions(shop, int(row["id_order_state"]))
         if actions and int(row["id"]) not in own:
             order_id = int(row["id_order"])
             newest, create = latest.get(order_id, (0, False))
             latest[order_id] = (max(newest, int(row["id"])), create or "create" in actions)
+            rule_rows.setdefault(order_id, []).append((int(row["id"]),
+                                                       int(row["id_order_state"])))
     if not latest:
         return []
     # Multistore: order_histories are not shop-restricted, orders are (id_shop on the call).
@@ -182,7 +196,8 @@ def _orders_triggered(
             and int(order.get("id_shop") or 0) not in (0, shop.prestashop_shop_id)
         ):
             continue
-        triggered.append(_Triggered(order_id, history_id, create, order.get("reference") or ""))
+        triggered.append(_Triggered(order_id, history_id, create, order.get("reference") or "",
+                                    tuple(rule_rows[order_id])))
     return triggered
 
 
@@ -229,6 +244,7 @@ def _orders_mark(shop: Shop, triggered: list[_Triggered]) -> int:
             history_id=t.history_id,
             ps_reference=t.reference,
             create=t.create,
+            rows=t.rows,
         )
         for t in triggered
     )

@@ -1,4 +1,8 @@
-"""Order lines → Picqer products: exact productcode match, optional creation of the missing."""
+"""Order lines → Picqer products: exact productcode match, optional creation of the missing.
+
+Lines are resolved from the account's product index (sync.services.product_index); Picqer
+is read only for the codes it does not hold, and what that read returns is recorded there.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from dataclasses import dataclass, field
 
 from sync.clients.errors import ApiError
 from sync.mappers.orders import OrderLine, exact_product, product_body, vatgroup_for_rate
+from sync.services.product_index import product_index_lookup, product_index_record
 
 from .links import OrderContext
 
@@ -18,6 +23,7 @@ class Resolution:
     idproducts: dict[str, int] = field(default_factory=dict)
     vatgroups: list[dict] = field(default_factory=list)
     created: list[str] = field(default_factory=list)
+    from_index: set[str] = field(default_factory=set)  # not read from Picqer this time
 
 
 def products_resolve(ctx: OrderContext, lines: list[OrderLine]) -> Resolution:
@@ -25,8 +31,17 @@ def products_resolve(ctx: OrderContext, lines: list[OrderLine]) -> Resolution:
     Picqer's search is not trusted to be). With "create missing products" the missing ones
     are created first (name, price, VAT group, image; stock starts at 0)."""
     result = Resolution()
-    for reference in dict.fromkeys(line.reference for line in lines if line.reference):
-        found = exact_product(reference, ctx.picqer.products_by_productcode(reference))
+    account_id = ctx.shop.account_id
+    references = list(dict.fromkeys(line.reference for line in lines if line.reference))
+    indexed = product_index_lookup(account_id=account_id, productcodes=references)
+    for reference in references:
+        if reference in indexed:
+            result.idproducts[reference] = indexed[reference].idproduct
+            result.from_index.add(reference)
+            continue
+        candidates = ctx.picqer.products_by_productcode(reference)
+        product_index_record(account_id=account_id, products=candidates)
+        found = exact_product(reference, candidates)
         if found:
             result.idproducts[reference] = int(found["idproduct"])
     missing = [line for line in lines
@@ -52,6 +67,7 @@ def _product_create(ctx: OrderContext, line: OrderLine, result: Resolution) -> N
         return
     result.idproducts[line.reference] = int(product["idproduct"])
     result.created.append(line.reference)
+    product_index_record(account_id=ctx.shop.account_id, products=[product])
     ctx.log("product_created", f"Created missing product {line.reference} in Picqer "
             f"(idproduct {product['idproduct']}).", reference=line.reference,
             idvatgroup=idvatgroup)

@@ -13,12 +13,14 @@ from typing import Any
 from sync.clients.errors import ApiError
 from sync.mappers import orders as mapper
 from sync.models.orders import OrderLink
+from sync.services.product_index import product_index_forget
 
 from .backref import order_backref_write, order_message_add_once, picqer_comment_add_once
-from .content import order_content_build
+from .content import OrderContent, order_content_build, order_content_products
 from .links import OrderContext
 
 State = OrderLink.State
+PRODUCT_UNKNOWN = "24"  # Picqer error_code: "Product you are trying to order, does not exists"
 DONE_STATUSES = {"processing": {"processing", "completed"}, "cancelled": {"cancelled"}}
 
 
@@ -93,12 +95,34 @@ def _ps_order(ctx: OrderContext) -> dict[str, Any]:
     if link.ps_reference != (order.get("reference") or "")[:32]:
         link.ps_reference = (order.get("reference") or "")[:32]
         ctx.save("ps_reference")
+    ctx.ps_order = order
     return order
 
 
 def _create(ctx: OrderContext) -> dict | None:
-    link = ctx.link
     content = order_content_build(ctx, _ps_order(ctx))
+    for attempt in (1, 2):
+        if not _claim(ctx, content):
+            return None
+        try:
+            picqer_order = ctx.picqer.order_create(content.body)
+        except ApiError as exc:
+            if exc.retryable:
+                raise  # outcome unknown: stays "pushing", the retry searches by reference
+            if attempt == 1 and _index_was_stale(ctx, content, exc):
+                content = order_content_products(ctx, content)
+                continue
+            order_fail(ctx, f"Picqer refused the order: {exc}")
+            return None
+        _adopt(ctx, picqer_order, "order_created", "Created Picqer order")
+        return picqer_order
+    return None
+
+
+def _claim(ctx: OrderContext, content: OrderContent) -> bool:
+    """Skip an order without products; else claim the create (committed before Picqer is
+    called). False when skipped."""
+    link = ctx.link
     link.warning = mapper.missing_products_text(content.missing, created=content.has_products) \
         if content.missing else ""
     if not content.has_products:
@@ -108,18 +132,22 @@ def _create(ctx: OrderContext) -> dict | None:
         ctx.save("state", "last_error", "warning")
         ctx.log("order_skipped", link.last_error, level="warning",
                 missing=[line.reference for line in content.missing])
-        return None
+        return False
     link.state, link.attempts = State.PUSHING, link.attempts + 1
-    ctx.save("state", "attempts", "warning")  # the claim, committed before Picqer is called
-    try:
-        picqer_order = ctx.picqer.order_create(content.body)
-    except ApiError as exc:
-        if exc.retryable:
-            raise  # outcome unknown: stays "pushing", the retry searches by reference
-        order_fail(ctx, f"Picqer refused the order: {exc}")
-        return None
-    _adopt(ctx, picqer_order, "order_created", "Created Picqer order")
-    return picqer_order
+    ctx.save("state", "attempts", "warning")
+    return True
+
+
+def _index_was_stale(ctx: OrderContext, content: OrderContent, exc: ApiError) -> bool:
+    """Picqer's "unknown product" (error 24, nothing created) for an order with lines taken
+    from the product index: forget those entries, so the lines are read from Picqer."""
+    if str(exc.code) != PRODUCT_UNKNOWN or not content.from_index:
+        return False
+    product_index_forget(account_id=ctx.shop.account_id, productcodes=content.from_index)
+    ctx.log("product_index_stale", f"Picqer does not know a product the product index had "
+            f"for {', '.join(sorted(content.from_index))}; reading them from Picqer and "
+            "trying once more.", level="warning", references=sorted(content.from_index))
+    return True
 
 
 def _find_existing(ctx: OrderContext) -> dict | None:

@@ -82,8 +82,10 @@ def _apply_rows(ctx: OrderContext) -> None:
     link = ctx.link
     cursor = PollCursor.objects.filter(shop=ctx.shop).first()
     after = max(link.last_history_id, (cursor.start_history_id or 0) if cursor else 0)
-    rows = ctx.ps.list("order_histories", filters={"id_order": link.ps_order_id,
-                                                   "id": f">[{after}]"}, sort="[id_ASC]")
+    rows = _rows_known(link, after)
+    if rows is None:
+        rows = ctx.ps.list("order_histories", filters={"id_order": link.ps_order_id,
+                                                       "id": f">[{after}]"}, sort="[id_ASC]")
     own = own_history_ids(shop_id=ctx.shop.pk, rows=rows)
     foreign = [r for r in rows if int(r["id"]) not in own]
     plan = dict(plan_actions(shop=ctx.shop, rows=foreign, in_picqer=bool(link.picqer_idorder)))
@@ -95,6 +97,17 @@ def _apply_rows(ctx: OrderContext) -> None:
                 return
         link.last_history_id = history_id
         ctx.save("last_history_id")
+
+
+def _rows_known(link: OrderLink, after: int) -> list[dict[str, str]] | None:
+    """The rule rows after `after` as the poller read them, when they reach as far as it saw
+    (the poller's cursor is gap-free, so it recorded every rule row of the order); None when
+    they do not (a link from before rows were kept): then PrestaShop is read."""
+    known = [(int(i), int(state)) for i, state in link.history_rows or []]
+    if not known or max(i for i, _ in known) < link.seen_history_id:
+        return None
+    return [{"id": str(i), "id_order": str(link.ps_order_id), "id_order_state": str(state)}
+            for i, state in known if i > after]
 
 
 ACTIONS = {CREATE: push.order_create, PROCESS: push.order_process, CANCEL: push.order_cancel}

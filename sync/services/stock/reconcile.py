@@ -13,6 +13,7 @@ from sync.clients.picqer import PicqerClient
 from sync.clients.prestashop import PrestaShopClient
 from sync.mappers.catalogue import PROBLEM_LABELS
 from sync.models.stock import SyncRun, SyncRunItem
+from sync.services.product_index import product_index_feeding
 
 from .matching import Match, MatchStatus, catalogue_matches
 from .writes import StockWriter
@@ -123,9 +124,9 @@ def stock_sync_reconcile(
     prestashop = PrestaShopClient.for_shop(shop)
     unsaved = 0
     with StockWriter(prestashop, on_result=partial(_count_write, run, items)) as writer:
-        for match in catalogue_matches(
-            PicqerClient.for_account(shop.account), prestashop, shop=shop, warm_version=True
-        ):
+        # The product pages also fill the account's product index (no extra call).
+        picqer = product_index_feeding(PicqerClient.for_account(shop.account), account=shop.account)
+        for match in catalogue_matches(picqer, prestashop, shop=shop, warm_version=True):
             rows = _account(run, items, writer, match)
             if progress and rows:
                 progress(rows)

@@ -1,0 +1,206 @@
+"""The product index per Picqer account: productcode → idproduct, VAT group, price, active.
+
+Filled by every full stock sync (`ProductIndexFeed` tees the product pages it reads, no
+extra call), kept fresh by the products.created / products.changed webhooks, and by every
+Picqer read the order push makes on a miss. Entries are keyed by the exact productcode;
+recording a product drops the other codes its idproduct had (a rename, a changed case).
+
+The push trusts the index only while the products.changed webhook is known to be active
+(`ProductIndex.hooks_active`, set by the hook management): without it a rename in Picqer
+would not reach the index, so every line is read from Picqer as before.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from sync.clients.errors import ApiNotFoundError
+from sync.clients.picqer import PAGE_SIZE, PicqerClient
+from sync.models.products import ProductIndex, ProductIndexEntry
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class IndexedProduct:
+    """What the order push needs of one Picqer product."""
+
+    productcode: str
+    idproduct: int
+    idvatgroup: int | None
+    price: Decimal | None
+    active: bool
+
+
+def _price(value: Any) -> Decimal | None:
+    try:
+        return Decimal(str(value)).quantize(Decimal("0.0001")) if value is not None else None
+    except InvalidOperation:
+        return None
+
+
+def _entry(account_id: int, product: Mapping[str, Any], now: datetime) -> ProductIndexEntry:
+    return ProductIndexEntry(
+        account_id=account_id,
+        productcode=str(product["productcode"]),
+        idproduct=int(product["idproduct"]),
+        idvatgroup=int(product["idvatgroup"]) if product.get("idvatgroup") else None,
+        price=_price(product.get("price")),
+        active=bool(product.get("active", True)),
+        refreshed_at=now,
+    )
+
+
+def product_index_record(
+    *, account_id: int, products: Iterable[Mapping[str, Any]], now: datetime | None = None
+) -> int:
+    """Record Picqer products (as Picqer returns them) in the account's index: each code
+    points at its product, and codes their idproducts no longer carry are removed. Returns
+    how many entries were written."""
+    now = now or timezone.now()
+    by_code = {
+        str(p["productcode"]): p for p in products if p.get("productcode") and p.get("idproduct")
+    }
+    if not by_code:
+        return 0
+    entries = [_entry(account_id, p, now) for p in by_code.values()]
+    with transaction.atomic():
+        ProductIndexEntry.objects.filter(
+            account_id=account_id,
+            idproduct__in={e.idproduct for e in entries},
+        ).exclude(productcode__in=by_code).delete()
+        ProductIndexEntry.objects.bulk_create(
+            entries,
+            update_conflicts=True,
+            unique_fields=["account", "productcode"],
+            update_fields=["idproduct", "idvatgroup", "price", "active", "refreshed_at"],
+        )
+    return len(entries)
+
+
+def product_index_forget(
+    *, account_id: int, productcodes: Iterable[str] = (), idproducts: Iterable[int] = ()
+) -> int:
+    """Drop entries (Picqer said the product does not exist). Returns how many."""
+    codes, ids = list(productcodes), list(idproducts)
+    deleted = 0
+    if codes:
+        deleted += ProductIndexEntry.objects.filter(
+            account_id=account_id, productcode__in=codes
+        ).delete()[0]
+    if ids:
+        deleted += ProductIndexEntry.objects.filter(
+            account_id=account_id, idproduct__in=ids
+        ).delete()[0]
+    if deleted:
+        ProductIndex.objects.filter(account_id=account_id).update(changed_at=timezone.now())
+    return deleted
+
+
+def product_index_lookup(
+    *, account_id: int, productcodes: Iterable[str]
+) -> dict[str, IndexedProduct]:
+    """The active indexed products of `productcodes`, by exact code; empty while the index
+    is not trusted (no active products.changed webhook)."""
+    codes = [c for c in dict.fromkeys(productcodes) if c]
+    index = ProductIndex.objects.filter(account_id=account_id, hooks_active=True).first()
+    if not codes or index is None or index.trusted_since is None:
+        return {}
+    rows = ProductIndexEntry.objects.filter(
+        account_id=account_id,
+        productcode__in=codes,
+        active=True,
+        refreshed_at__gte=index.trusted_since,
+    )
+    # Compared again here: the exact rule must not depend on a database collation.
+    return {
+        row.productcode: IndexedProduct(
+            row.productcode, row.idproduct, row.idvatgroup, row.price, row.active
+        )
+        for row in rows
+        if row.productcode in codes
+    }
+
+
+def product_index_hooks_seen(*, account_id: int, active: bool) -> None:
+    """The hook management's last view of the products.changed webhook. When it becomes
+    active (again), what the index held before may have missed changes: it counts from now."""
+    now = timezone.now()
+    with transaction.atomic():
+        index, _ = ProductIndex.objects.select_for_update().get_or_create(account_id=account_id)
+        if active and not index.hooks_active:
+            index.trusted_since = now
+        index.hooks_active, index.hooks_checked_at = active, now
+        index.save(update_fields=["hooks_active", "hooks_checked_at", "trusted_since"])
+
+
+def product_index_product_changed(*, account, idproduct: int) -> str:
+    """A products.created / products.changed webhook: re-read the product (the payload is
+    not trusted) and record it; a product Picqer no longer has leaves the index."""
+    picqer = PicqerClient.for_account(account)
+    try:
+        product = picqer.product_get(idproduct)
+    except ApiNotFoundError:
+        product_index_forget(account_id=account.pk, idproducts=[idproduct])
+        return "forgotten"
+    product_index_record(account_id=account.pk, products=[product])
+    ProductIndex.objects.update_or_create(
+        account_id=account.pk, defaults={"changed_at": timezone.now()}
+    )
+    return "recorded"
+
+
+def product_index_feed(*, account_id: int, products: Iterator[dict]) -> Iterator[dict]:
+    """Yield `products` (a complete product listing) unchanged, recording them a page at a
+    time. When the listing ends, entries it did not contain and nothing refreshed meanwhile
+    are dropped and the index is marked filled. A listing abandoned half-way drops nothing."""
+    started = timezone.now()
+    batch: list[dict] = []
+    for product in products:
+        batch.append(product)
+        yield product
+        if len(batch) >= PAGE_SIZE:
+            product_index_record(account_id=account_id, products=batch)
+            batch = []
+    product_index_record(account_id=account_id, products=batch)
+    stale = ProductIndexEntry.objects.filter(
+        account_id=account_id, refreshed_at__lt=started
+    ).delete()[0]
+    ProductIndex.objects.update_or_create(
+        account_id=account_id, defaults={"filled_at": timezone.now()}
+    )
+    logger.info("product_index.filled account=%s stale_removed=%s", account_id, stale)
+
+
+class ProductIndexFeed:
+    """A Picqer client whose complete product listing also fills the account's index; every
+    other call goes to the client unchanged. The full stock sync reads through it."""
+
+    def __init__(self, client: PicqerClient, *, account_id: int):
+        self._client, self._account_id = client, account_id
+
+    def products_iter(self, params: Mapping[str, Any] | None = None) -> Iterator[dict]:
+        products = self._client.products_iter(params)
+        if params:  # a filtered listing is not the whole catalogue
+            return products
+        return product_index_feed(account_id=self._account_id, products=products)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
+
+
+def product_index_feeding(client: PicqerClient, *, account) -> ProductIndexFeed:
+    """`client`, with its full product listing feeding `account`'s index."""
+    return ProductIndexFeed(client, account_id=account.pk)
+
+
+def product_index_size(*, account_id: int) -> int:
+    return ProductIndexEntry.objects.filter(account_id=account_id).count()
