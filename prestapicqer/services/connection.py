@@ -105,8 +105,8 @@ def error_explain(*, exc: Exception, system: str, host: str) -> str:
         hint = _SUBDOMAIN_HINT if system == PICQER else _PS_URL_HINT
         return f"{host} answered \"not found\" (HTTP 404). {hint}"
     if isinstance(exc, errors.ApiTimeoutError):
-        return (f"{host} did not answer in time ({_exc_message(exc)}). Check that this server "
-                f"can reach {system} (firewall, proxy) and try again.")
+        return (f"{system} did not answer in time: {_exc_message(exc)}. Check that this "
+                f"server can reach {system} (firewall, proxy) and try again.")
     if isinstance(exc, errors.ApiTransportError):
         return _transport_text(exc, system, host)
     if isinstance(exc, errors.ApiRedirectError):
@@ -140,6 +140,8 @@ def _auth_text(exc: Exception, system: str, host: str) -> str:
 
     status = getattr(exc, "status", None)
     detail = _exc_message(exc)
+    if status is None:  # refused before anything was sent: the refusal says why and what to do
+        return detail
     if system == PICQER:
         if status == 403:
             return ("Picqer knows the API key but refuses access (HTTP 403). Give the key's user "

@@ -69,12 +69,17 @@ class OrderLinkAdmin(ReadOnlyAdmin):
             return retry_due_text(obj.last_error[:80], obj.next_attempt_at)
         return obj.warning[:80]
 
-    @admin.action(description=_("Push again (failed or not sent orders)"))
+    def has_operate_permission(self, request) -> bool:
+        # The rows are read-only in the admin, but acting on them is a change: view-only
+        # staff get no action (docs/security.md).
+        return request.user.has_perm("sync.change_orderlink")
+
+    @admin.action(description=_("Push again (failed or not sent orders)"), permissions=["operate"])
     def push_again(self, request, queryset):
         self._run_on_selection(request, queryset, order_links_retry, _("queued again"),
                                _("only failed or not sent orders are pushed again"))
 
-    @admin.action(description=_("Give up (orders waiting or in progress)"))
+    @admin.action(description=_("Give up (orders waiting or in progress)"), permissions=["operate"])
     def give_up(self, request, queryset):
         self._run_on_selection(request, queryset, order_links_give_up, _("marked failed"),
                                _("only orders waiting or in progress that no worker holds "

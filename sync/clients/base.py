@@ -293,7 +293,7 @@ class HttpClient:
     def _deadline_error(self, url: str, limit_name: str) -> errors.ApiError:
         host = urlsplit(url).netloc
         return self._error(errors.ApiTimeoutError,
-                           f"no complete answer from {host} in time ({limit_name})")
+                           f"no complete answer from {host} within {limit_name}")
 
     def _read_body(self, response: requests.Response, url: str) -> None:
         """Read the (decompressed) body in chunks into `response.content`; stop reading and

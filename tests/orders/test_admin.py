@@ -81,3 +81,27 @@ def test_push_again_from_the_failed_list_reports_no_skipped_orders(admin_client,
     content = response.content.decode()
     assert "1 order queued again." in content
     assert " skipped:" not in content
+
+
+def test_view_only_staff_cannot_push_again_or_give_up(client, django_user_model, links):
+    """Acting on an order is a change: a user who may only view gets no action, and a
+    posted one does nothing (docs/security.md)."""
+    from django.contrib.auth.models import Permission
+
+    user = django_user_model.objects.create_user("viewer", password="pw", is_staff=True)
+    user.user_permissions.set(Permission.objects.filter(codename="view_orderlink"))
+    client.force_login(user)
+    _created, failed = links
+    url = reverse("admin:sync_orderlink_changelist")
+
+    page = client.get(url).content.decode()
+    assert "push_again" not in page and "give_up" not in page
+    for action in ("push_again", "give_up"):
+        client.post(url, {"action": action, "_selected_action": [failed.pk]})
+    failed.refresh_from_db()
+    assert failed.state == OrderLink.State.FAILED
+
+    user.user_permissions.add(Permission.objects.get(codename="change_orderlink"))
+    user = django_user_model.objects.get(pk=user.pk)  # drop the permission cache
+    client.force_login(user)
+    assert "push_again" in client.get(url).content.decode()

@@ -202,3 +202,20 @@ def test_config_import_binds_a_key_the_file_carries_to_the_files_address(shop):
     account = PicqerAccount.objects.get(pk=shop.account_id)
     assert account.api_key == "sandbox-key-0123456789"
     assert account.key_saved_for == "https://sandbox.example.com/api/v1/"
+
+
+def test_refresh_lists_for_a_moved_address_says_why_nothing_was_sent(account, shop, evil):
+    from prestapicqer.services.choices import choices_refresh
+
+    account.api_base_url = EVIL_PICQER
+    account.save(update_fields=["api_base_url"])
+    shop.prestashop_url = EVIL
+    shop.save(update_fields=["prestashop_url"])
+    shop = Shop.objects.select_related("account").get(pk=shop.pk)
+
+    warnings = choices_refresh(shop=shop)
+
+    assert warnings and all("HTTP None" not in w for w in warnings)
+    assert any("No Picqer API key is stored" in w for w in warnings)
+    assert any("No PrestaShop webservice key is stored" in w for w in warnings)
+    assert evil_calls(evil) == []
