@@ -73,3 +73,12 @@ clean:
 .PHONY: bench-orders-latency
 bench-orders-latency: venv
 	$(PY) -m benchmarks.orders_latency
+
+.PHONY: bench-http-limits bench-catalogue
+## Peak RSS of a worker fed a gzip bomb / 300 MB of XML, and how long a dripping server holds a call.
+bench-http-limits: venv
+	$(PY) -m benchmarks.http_limits
+
+## The match report against the full sync on 20,000 SKUs with 5 % of each mismatch kind.
+bench-catalogue: venv
+	$(PY) -m benchmarks.catalogue
