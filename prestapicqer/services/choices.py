@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from django.core.cache import cache
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 
 from prestapicqer.models import PicqerAccount, RemoteChoices, Shop
 
@@ -25,6 +26,15 @@ RETRY_AFTER_FAILURE = timedelta(minutes=1)
 _FAILED = "prestapicqer:choices-failed:"
 PICQER_KINDS = ("tags", "warehouses", "vatgroups", "shipping_providers")
 PRESTASHOP_KINDS = ("order_states", "carriers")
+# The lists' names in the warnings the configuration page shows.
+KIND_LABELS = {
+    "tags": gettext_lazy("tags"),
+    "warehouses": gettext_lazy("warehouses"),
+    "vatgroups": gettext_lazy("VAT groups"),
+    "shipping_providers": gettext_lazy("shipping providers"),
+    "order_states": gettext_lazy("order states"),
+    "carriers": gettext_lazy("carriers"),
+}
 
 Items = list[tuple[int, str]]
 
@@ -71,7 +81,8 @@ def choices_get(
             return ChoiceList(items=items)
     if cached is not None:
         when = timezone.localtime(cached.fetched_at).strftime("%Y-%m-%d %H:%M")
-        return ChoiceList(_pairs(cached.items), f"{warning} Showing the list of {when}.")
+        showing = gettext("Showing the list of %(when)s.") % {"when": when}
+        return ChoiceList(_pairs(cached.items), f"{warning} {showing}")
     return ChoiceList([], warning)
 
 
@@ -134,8 +145,9 @@ def _fetch_picqer(account: PicqerAccount, kind: str) -> Items:
     except Exception as exc:
         text = error_explain(exc=exc, system=PICQER, host=picqer_host(account=account))
         text = secrets_scrub(text=text, secrets=[account.api_key])
-        label = kind.replace("_", " ")
-        raise LookupError(f"Picqer {label} could not be loaded: {text}") from exc
+        label = KIND_LABELS.get(kind, kind)
+        raise LookupError(gettext("Picqer %(list)s could not be loaded: %(error)s")
+                          % {"list": label, "error": text}) from exc
     return sorted((_picqer_item(kind, row) for row in rows), key=lambda item: item[1].lower())
 
 
@@ -148,8 +160,9 @@ def _fetch_prestashop(shop: Shop, kind: str) -> Items:
     except Exception as exc:
         text = error_explain(exc=exc, system=PRESTASHOP, host=prestashop_host(shop=shop))
         text = secrets_scrub(text=text, secrets=[shop.webservice_key])
-        label = kind.replace("_", " ")
-        raise LookupError(f"PrestaShop {label} could not be loaded: {text}") from exc
+        label = KIND_LABELS.get(kind, kind)
+        raise LookupError(gettext("PrestaShop %(list)s could not be loaded: %(error)s")
+                          % {"list": label, "error": text}) from exc
     items = [(int(row["id"]), _text(row.get("name")) or f"#{row['id']}") for row in rows
              if str(row.get("deleted", "0")) != "1"]
     return sorted(items, key=lambda item: item[0])

@@ -14,6 +14,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from encrypted_fields.fields import EncryptedFieldMixin
 
 from prestapicqer.models import PicqerAccount, Shop, StatusMapping
@@ -41,8 +43,8 @@ SHOP_SECRETS = ("webservice_key", "full_sync_token")
 SHOP_EXPORT_ONLY = ("id", "full_sync_path")
 MAPPING_FIELDS = ("from_state_id", "picqer_status", "to_state_id")
 # Encrypted fields cannot be stored empty: a new account or shop needs its key in the file.
-_NEEDS_SECRETS = ("Export with --include-secrets, or create it in the admin first and import "
-                  "again.")
+_NEEDS_SECRETS = gettext_lazy("Export with --include-secrets, or create it in the admin first "
+                              "and import again.")
 
 
 class ConfigImportError(ValueError):
@@ -87,7 +89,9 @@ def config_import_json(*, text: str | bytes) -> ImportSummary:
     try:
         data = json.loads(text)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigImportError(f"The file is not valid JSON: {exc}") from None
+        raise ConfigImportError(
+            _("The file is not valid JSON: %(error)s") % {"error": exc}
+        ) from None
     return config_import(data=data)
 
 
@@ -102,10 +106,14 @@ def config_import(*, data: Any) -> ImportSummary:
         account = _account_upsert(_obj(account_data, where), where, summary)
         shops = account_data.get("shops", [])
         if not isinstance(shops, list):
-            raise ConfigImportError(f"{where}.shops: expected a list of shops.")
+            raise ConfigImportError(
+                _("%(where)s.shops: expected a list of shops.") % {"where": where}
+            )
         prefixes = [s.get("prefix") for s in shops if isinstance(s, dict)]
         if len(prefixes) != len({str(p).upper() for p in prefixes}):
-            raise ConfigImportError(f"{where}.shops: two shops share a prefix.")
+            raise ConfigImportError(
+                _("%(where)s.shops: two shops share a prefix.") % {"where": where}
+            )
         for j, shop_data in enumerate(shops):
             _shop_upsert(account, _obj(shop_data, f"{where}.shops[{j}]"),
                          f"{where}.shops[{j}]", summary)
@@ -131,26 +139,28 @@ def _pick(obj: Any, fields: Iterable[str], secrets: Iterable[str]) -> dict:
 
 def _envelope_accounts(data: Any) -> list:
     if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise ConfigImportError(f"Not a PrestaPicqer configuration file (expected "
-                                f"\"format\": \"{FORMAT}\").")
+        raise ConfigImportError(_("Not a PrestaPicqer configuration file (expected "
+                                  "\"format\": \"%(format)s\").") % {"format": FORMAT})
     if data.get("version") != VERSION:
-        raise ConfigImportError(f"Unsupported configuration version {data.get('version')!r}; "
-                                f"this installation reads version {VERSION}.")
+        raise ConfigImportError(_("Unsupported configuration version %(version)r; this "
+                                  "installation reads version %(supported)s.")
+                                % {"version": data.get("version"), "supported": VERSION})
     if not isinstance(data.get("accounts"), list):
-        raise ConfigImportError("\"accounts\" must be a list.")
+        raise ConfigImportError(_("\"accounts\" must be a list."))
     return data["accounts"]
 
 
 def _obj(value: Any, where: str) -> dict:
     if not isinstance(value, dict):
-        raise ConfigImportError(f"{where}: expected an object.")
+        raise ConfigImportError(_("%(where)s: expected an object.") % {"where": where})
     return value
 
 
 def _check_keys(data: dict, allowed: Iterable[str], where: str) -> None:
     unknown = sorted(set(data) - set(allowed))
     if unknown:
-        raise ConfigImportError(f"{where}: unknown setting(s) {', '.join(unknown)}.")
+        raise ConfigImportError(_("%(where)s: unknown setting(s) %(names)s.")
+                                % {"where": where, "names": ", ".join(unknown)})
 
 
 def _account_upsert(data: dict, where: str, summary: ImportSummary) -> PicqerAccount:
@@ -158,7 +168,7 @@ def _account_upsert(data: dict, where: str, summary: ImportSummary) -> PicqerAcc
     _check_keys(data, allowed, where)
     name = data.get("name")
     if not isinstance(name, str) or not name.strip():
-        raise ConfigImportError(f"{where}.name: every account needs a name.")
+        raise ConfigImportError(_("%(where)s.name: every account needs a name.") % {"where": where})
     account = PicqerAccount.objects.filter(name=name).first()
     created = account is None
     account = account or PicqerAccount(name=name)
@@ -167,8 +177,9 @@ def _account_upsert(data: dict, where: str, summary: ImportSummary) -> PicqerAcc
     if created and "webhook_key" in data:
         account.webhook_key = _uuid(data["webhook_key"], f"{where}.webhook_key")
     if created and not data.get("api_key"):
-        raise ConfigImportError(f"{where}.api_key: the account {name} does not exist here yet, "
-                                f"so the file must carry its API key. {_NEEDS_SECRETS}")
+        raise ConfigImportError(_("%(where)s.api_key: the account %(name)s does not exist here "
+                                  "yet, so the file must carry its API key. %(hint)s")
+                                % {"where": where, "name": name, "hint": _NEEDS_SECRETS})
     _key_bind(account, data, where)
     _save(account, where)
     (summary.created if created else summary.updated).append(f"account {name}")
@@ -180,10 +191,13 @@ def _shop_upsert(account: PicqerAccount, data: dict, where: str, summary: Import
                 where)
     prefix = data.get("prefix")
     if not isinstance(prefix, str) or not prefix:
-        raise ConfigImportError(f"{where}.prefix: every shop needs a prefix.")
+        raise ConfigImportError(
+            _("%(where)s.prefix: every shop needs a prefix.") % {"where": where}
+        )
     for name in SHOP_ID_LISTS:
         if name in data and not _is_id_list(data[name]):
-            raise ConfigImportError(f"{where}.{name}: expected a list of numeric ids.")
+            raise ConfigImportError(_("%(where)s.%(name)s: expected a list of numeric ids.")
+                                    % {"where": where, "name": name})
     shop = Shop.objects.filter(account=account, prefix=prefix).first()
     created = shop is None
     problems = shop_prefix_problems(shop=shop, account=account, prefix=prefix)
@@ -193,22 +207,24 @@ def _shop_upsert(account: PicqerAccount, data: dict, where: str, summary: Import
     _assign(shop, data, SHOP_FIELDS, SHOP_SECRETS, where)
     label = f"shop {account.name}/{prefix}"
     if created and not data.get("webservice_key"):
-        raise ConfigImportError(f"{where}.webservice_key: the shop {account.name}/{prefix} does "
-                                f"not exist here yet, so the file must carry its webservice "
-                                f"key. {_NEEDS_SECRETS}")
+        raise ConfigImportError(_("%(where)s.webservice_key: the shop %(shop)s does not exist "
+                                  "here yet, so the file must carry its webservice key. "
+                                  "%(hint)s") % {"where": where, "shop": f"{account.name}/{prefix}",
+                                                 "hint": _NEEDS_SECRETS})
     _key_bind(shop, data, where)
     _save(shop, where)
     _mappings_replace(shop, data.get("status_mappings", []), f"{where}.status_mappings")
     (summary.created if created else summary.updated).append(label)
     path = full_sync_path(shop)
     if data.get("full_sync_path", path) != path:
-        summary.notes.append(f"{label}: its full stock sync URL is {path} here (the file's "
-                             f"{data['full_sync_path']}); update the cron job that calls it.")
+        summary.notes.append(_("%(label)s: its full stock sync URL is %(path)s here (the "
+                               "file's %(old)s); update the cron job that calls it.")
+                             % {"label": label, "path": path, "old": data["full_sync_path"]})
 
 
 def _mappings_replace(shop: Shop, rows: Any, where: str) -> None:
     if not isinstance(rows, list):
-        raise ConfigImportError(f"{where}: expected a list of mappings.")
+        raise ConfigImportError(_("%(where)s: expected a list of mappings.") % {"where": where})
     shop.status_mappings.all().delete()
     for position, row in enumerate(rows):
         row_where = f"{where}[{position}]"
@@ -227,8 +243,9 @@ def _assign(obj: Any, data: dict, fields: Iterable[str], secrets: Iterable[str],
         if data.get(name):
             limit = obj._meta.get_field(name).max_length
             if not isinstance(data[name], str) or len(data[name]) > limit:
-                raise ConfigImportError(f"{where}.{name}: expected text of at most {limit} "
-                                        "characters.")
+                raise ConfigImportError(_("%(where)s.%(name)s: expected text of at most "
+                                          "%(limit)d characters.")
+                                        % {"where": where, "name": name, "limit": limit})
             setattr(obj, name, data[name])
 
 
@@ -238,8 +255,10 @@ def _key_bind(obj: PicqerAccount | Shop, data: dict, where: str) -> None:
     if data.get(obj.key_field):
         obj.key_bind()
     elif not obj.key_is_for_address():
-        raise ConfigImportError(f"{where}.{obj.key_field}: {obj.key_problem()} The file must "
-                                "carry the key for the new address.")
+        raise ConfigImportError(_("%(where)s.%(field)s: %(problem)s The file must carry the "
+                                  "key for the new address.")
+                                % {"where": where, "field": obj.key_field,
+                                   "problem": obj.key_problem()})
 
 
 def _save(obj: Any, where: str) -> None:
@@ -255,8 +274,8 @@ def _save(obj: Any, where: str) -> None:
                              for name, msgs in exc.message_dict.items())
         raise ConfigImportError(problems) from None
     except IntegrityError as exc:
-        raise ConfigImportError(f"{where}: conflicts with stored configuration "
-                                f"({type(exc).__name__}).") from None
+        raise ConfigImportError(_("%(where)s: conflicts with stored configuration (%(kind)s).")
+                                % {"where": where, "kind": type(exc).__name__}) from None
 
 
 def _is_text(obj: Any, name: str) -> bool:
@@ -272,4 +291,4 @@ def _uuid(value: Any, where: str) -> uuid.UUID:
     try:
         return uuid.UUID(str(value))
     except ValueError:
-        raise ConfigImportError(f"{where}: not a valid id.") from None
+        raise ConfigImportError(_("%(where)s: not a valid id.") % {"where": where}) from None

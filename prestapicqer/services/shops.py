@@ -5,10 +5,12 @@ from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db.models import Count
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from prestapicqer.models import PREFIX_VALIDATOR, PicqerAccount, Shop
 
-RUNNING_PREFIX_RULE = (
+RUNNING_PREFIX_RULE = gettext_lazy(
     "Do not change the shop prefix on a running system; if changed, existing orders will no "
     "longer be updated."
 )
@@ -28,16 +30,18 @@ def shop_prefix_problems(
     except ValidationError as exc:
         return list(exc.messages)
     if shop is not None and shop.pk and prefix != shop.prefix and shop_has_synced_orders(shop=shop):
-        return [f"{RUNNING_PREFIX_RULE} This shop already sent orders to Picqer with the prefix "
-                f"{shop.prefix}, so it cannot be changed."]
+        return [f"{RUNNING_PREFIX_RULE} " + _("This shop already sent orders to Picqer with the "
+                                               "prefix %(prefix)s, so it cannot be changed.")
+                % {"prefix": shop.prefix}]
     if account is not None:
         others = Shop.objects.filter(account=account, prefix__iexact=prefix)
         if shop is not None and shop.pk:
             others = others.exclude(pk=shop.pk)
         clash = others.first()
         if clash is not None:
-            return [f"The prefix {prefix} is already used by the shop \"{clash.name}\" on this "
-                    "Picqer account. Each shop needs its own prefix."]
+            return [_("The prefix %(prefix)s is already used by the shop \"%(shop)s\" on this "
+                      "Picqer account. Each shop needs its own prefix.")
+                    % {"prefix": prefix, "shop": clash.name}]
     return []
 
 
@@ -46,8 +50,8 @@ def shop_account_change_problem(*, shop: Shop, account: PicqerAccount | None) ->
     if account is None or not shop.pk or shop.account_id == account.pk:
         return ""
     if shop_has_synced_orders(shop=shop):
-        return ("This shop already sent orders to its Picqer account; moving it to another "
-                "account would stop their status updates.")
+        return _("This shop already sent orders to its Picqer account; moving it to another "
+                 "account would stop their status updates.")
     return ""
 
 
@@ -64,9 +68,10 @@ def shop_deletion_blockers(*, shops: Iterable[Shop]) -> list[str]:
     receives the old orders' status updates."""
     counted = Shop.objects.filter(pk__in=[shop.pk for shop in shops]).annotate(
         linked=Count("order_links")).filter(linked__gt=0).order_by("name")
-    return [f"{shop.name} (prefix {shop.prefix}): {shop.linked} order(s) sent to Picqer are "
-            "linked to it, and the links keep the Picqer updates of those orders away from "
-            "any other shop. Switch the shop off (untick \"Enabled\") instead of deleting it."
+    return [_("%(shop)s (prefix %(prefix)s): %(n)d order(s) sent to Picqer are linked to it, "
+              "and the links keep the Picqer updates of those orders away from any other "
+              "shop. Switch the shop off (untick \"Enabled\") instead of deleting it.")
+            % {"shop": shop.name, "prefix": shop.prefix, "n": shop.linked}
             for shop in counted]
 
 

@@ -4,6 +4,8 @@ their state for the configuration screen and never lets a failure break the page
 """
 
 from django.core.cache import cache
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from prestapicqer.models import PicqerAccount
 
@@ -12,14 +14,15 @@ from .masking import secrets_scrub
 from .remote_wait import admin_remote_wait, picqer_remote, remote_wait_forget
 
 _FAILED_KEY = "prestapicqer:hooks-status-failed:{}"
-HOOK_LABELS = {"orders": "Picqer orders webhook", "stock": "Picqer stock webhook",
-               "products_created": "Picqer products created webhook",
-               "products_changed": "Picqer products changed webhook"}
+HOOK_LABELS = {"orders": gettext_lazy("Picqer orders webhook"),
+               "stock": gettext_lazy("Picqer stock webhook"),
+               "products_created": gettext_lazy("Picqer products created webhook"),
+               "products_changed": gettext_lazy("Picqer products changed webhook")}
 _STATE_WORDS = {
-    "active": "Active",
-    "inactive": "Inactive: Picqer deactivated it (repeated failed deliveries). Use the button "
-    "to reactivate it.",
-    "missing": "Inactive: no webhook yet. Use the button to create it.",
+    "active": gettext_lazy("Active"),
+    "inactive": gettext_lazy("Inactive: Picqer deactivated it (repeated failed deliveries). "
+                             "Use the button to reactivate it."),
+    "missing": gettext_lazy("Inactive: no webhook yet. Use the button to create it."),
 }
 
 
@@ -41,7 +44,7 @@ def account_hooks_status(*, account: PicqerAccount) -> dict[str, str]:
         else:
             return {kind: _state_words(raw.get(kind) if isinstance(raw, dict) else None)
                     for kind in HOOK_LABELS}
-    return {kind: f"Unknown: {why}" for kind in HOOK_LABELS}
+    return {kind: _("Unknown: %(why)s") % {"why": why} for kind in HOOK_LABELS}
 
 
 def account_hook_ensure(*, account: PicqerAccount, kind: str) -> ConnectionResult:
@@ -49,9 +52,10 @@ def account_hook_ensure(*, account: PicqerAccount, kind: str) -> ConnectionResul
     label = HOOK_LABELS.get(kind)
     cache.delete(_FAILED_KEY.format(account.pk))
     if label is None:
-        return ConnectionResult(False, f"Unknown webhook kind {kind!r}.")
+        return ConnectionResult(False, _("Unknown webhook kind %(kind)r.") % {"kind": kind})
     if problem := account.key_problem():  # creating a hook sends the webhook secret too
-        return ConnectionResult(False, f"The {label} could not be set up: {problem}")
+        return ConnectionResult(False, _("The %(label)s could not be set up: %(problem)s")
+                                % {"label": label, "problem": problem})
     try:
         from sync.services.hooks import hook_ensure
 
@@ -59,24 +63,25 @@ def account_hook_ensure(*, account: PicqerAccount, kind: str) -> ConnectionResul
         with admin_remote_wait(remote=picqer_remote(account=account)):
             result = hook_ensure(account=account, kind=kind)
     except Exception as exc:  # noqa: BLE001 - shown to the operator instead of a 500
-        return ConnectionResult(False, f"The {label} could not be set up: "
-                                       f"{_explain(exc, account)}")
+        return ConnectionResult(False, _("The %(label)s could not be set up: %(problem)s")
+                                % {"label": label, "problem": _explain(exc, account)})
     action = result.get("action", "checked") if isinstance(result, dict) else "checked"
     idhook = result.get("idhook") if isinstance(result, dict) else None
-    suffix = f" (hook {idhook})" if idhook else ""
-    return ConnectionResult(True, f"The {label} is active{suffix}: {action}.")
+    suffix = " " + _("(hook %(id)s)") % {"id": idhook} if idhook else ""
+    return ConnectionResult(True, _("The %(label)s is active%(hook)s: %(action)s.")
+                            % {"label": label, "hook": suffix, "action": action})
 
 
 def _state_words(value: object) -> str:
     state = value.get("state") if isinstance(value, dict) else value
     if isinstance(state, bool):
         state = "active" if state else "inactive"
-    return _STATE_WORDS.get(str(state), f"Unknown ({state})")
+    return str(_STATE_WORDS.get(str(state), _("Unknown (%(state)s)") % {"state": state}))
 
 
 def _explain(exc: Exception, account: PicqerAccount) -> str:
     if isinstance(exc, ImportError):
-        text = "the webhook service is not available in this installation."
+        text = _("the webhook service is not available in this installation.")
     else:
         text = error_explain(exc=exc, system=PICQER, host=picqer_host(account=account))
     return secrets_scrub(text=text, secrets=[account.api_key, account.webhook_secret])

@@ -8,6 +8,7 @@ from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from prestapicqer.models import Shop
@@ -58,8 +59,8 @@ class CatalogueReportAdmin(ReadOnlyAdmin):
         report = catalogue_report_request(shop=get_object_or_404(Shop, pk=shop_id))
         messages.success(
             request,
-            f"Catalogue report {report.pk} of {report.shop.name} is "
-            "queued; this page shows it when it is done.",
+            _("Catalogue report %(id)s of %(shop)s is queued; this page shows it when it is done.")
+            % {"id": report.pk, "shop": report.shop.name},
         )
         return redirect(reverse("admin:sync_cataloguereport_changelist"))
 

@@ -4,6 +4,8 @@ from django.contrib import admin, messages
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.timesince import timesince
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from prestapicqer.services.webhooks import account_hook_ensure
 from sync.models.products import ProductIndex
@@ -35,21 +37,21 @@ class ProductIndexAdmin(ReadOnlyAdmin):
             .annotate(entries=Count("account__product_index_entries"))
         )
 
-    @admin.display(description="products", ordering="entries")
+    @admin.display(description=_("products"), ordering="entries")
     def size(self, obj: ProductIndex) -> int:
         return obj.entries
 
-    @admin.display(description="filled by a full sync", ordering="filled_at")
+    @admin.display(description=_("filled by a full sync"), ordering="filled_at")
     def age(self, obj: ProductIndex) -> str:
         if obj.filled_at is None:
-            return "never (filled by the order push and the webhooks only)"
-        return f"{timesince(obj.filled_at, timezone.now())} ago"
+            return gettext("never (filled by the order push and the webhooks only)")
+        return gettext("%(age)s ago") % {"age": timesince(obj.filled_at, timezone.now())}
 
     def has_manage_hooks_permission(self, request) -> bool:
         return request.user.has_perm("prestapicqer.manage_hooks")
 
     @admin.action(
-        description="Create / reactivate the products webhooks", permissions=["manage_hooks"]
+        description=_("Create / reactivate the products webhooks"), permissions=["manage_hooks"]
     )
     def products_hooks_ensure(self, request, queryset) -> None:
         for index in queryset.select_related("account"):

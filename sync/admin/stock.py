@@ -29,7 +29,7 @@ class SyncRunAdmin(ReadOnlyAdmin):
     list_filter = ("state", "shop", "trigger")
     readonly_fields = [*(f.name for f in SyncRun._meta.fields), "listed_references"]
 
-    @admin.display(description="Listed references")
+    @admin.display(description=gettext_lazy("Listed references"))
     def listed_references(self, run):
         return run_count_links(run)
     change_list_template = "sync/admin/syncrun_change_list.html"

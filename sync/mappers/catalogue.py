@@ -26,6 +26,8 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
+from django.utils.translation import gettext_noop
+
 # Pack stock types (Pack::STOCK_TYPE_*): 0 pack only, 1 products only, 2 both, 3 shop default.
 PACK_ONLY, PACK_PRODUCTS_ONLY, PACK_BOTH, PACK_DEFAULT = 0, 1, 2, 3
 
@@ -41,13 +43,18 @@ class Problem(StrEnum):
     DUPLICATE = "duplicate"
 
 
+# Stored in the run items and reports (English); translated where a page shows the label.
 PROBLEM_LABELS = {
-    Problem.COMBINATIONS_WITHOUT_REFERENCE: "product with combinations without their own reference",
-    Problem.PARENT_REFERENCE: "product with combinations (it holds no stock itself)",
-    Problem.PACK_FROM_PRODUCTS: "pack whose stock PrestaShop takes from its products",
-    Problem.ADVANCED_STOCK_MANAGEMENT: "stock computed by PrestaShop (advanced stock management)",
-    Problem.NO_STOCK_ROW: "no stock row in this shop",
-    Problem.DUPLICATE: "same reference on several products or combinations",
+    Problem.COMBINATIONS_WITHOUT_REFERENCE: gettext_noop(
+        "product with combinations without their own reference"
+    ),
+    Problem.PARENT_REFERENCE: gettext_noop("product with combinations (it holds no stock itself)"),
+    Problem.PACK_FROM_PRODUCTS: gettext_noop("pack whose stock PrestaShop takes from its products"),
+    Problem.ADVANCED_STOCK_MANAGEMENT: gettext_noop(
+        "stock computed by PrestaShop (advanced stock management)"
+    ),
+    Problem.NO_STOCK_ROW: gettext_noop("no stock row in this shop"),
+    Problem.DUPLICATE: gettext_noop("same reference on several products or combinations"),
 }
 
 

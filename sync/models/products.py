@@ -6,6 +6,7 @@ fresh, and Picqer's "unknown product" answer invalidates what it used.
 """
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from prestapicqer.models import PicqerAccount
 
@@ -19,20 +20,24 @@ class ProductIndex(models.Model):
     became active again (`trusted_since`) count."""
 
     account = models.OneToOneField(
-        PicqerAccount, on_delete=models.CASCADE, primary_key=True, related_name="product_index"
+        PicqerAccount,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="product_index",
+        verbose_name=_("Picqer account"),
     )
-    filled_at = models.DateTimeField("last filled by a full sync", null=True, blank=True)
-    changed_at = models.DateTimeField("last changed", null=True, blank=True)
-    hooks_active = models.BooleanField("products webhooks active", default=False)
-    hooks_checked_at = models.DateTimeField(null=True, blank=True)
-    trusted_since = models.DateTimeField(null=True, blank=True)
+    filled_at = models.DateTimeField(_("last filled by a full sync"), null=True, blank=True)
+    changed_at = models.DateTimeField(_("last changed"), null=True, blank=True)
+    hooks_active = models.BooleanField(_("products webhooks active"), default=False)
+    hooks_checked_at = models.DateTimeField(_("webhooks checked"), null=True, blank=True)
+    trusted_since = models.DateTimeField(_("trusted since"), null=True, blank=True)
 
     class Meta:
-        verbose_name = "product index"
-        verbose_name_plural = "product indexes"
+        verbose_name = _("product index")
+        verbose_name_plural = _("product indexes")
 
     def __str__(self) -> str:
-        return f"Product index of {self.account}"
+        return _("Product index of %(account)s") % {"account": self.account}
 
 
 class ProductIndexEntry(models.Model):

@@ -91,20 +91,23 @@ class SyncRunItem(models.Model):
     MAX_ITEMS = 10_000
 
     class Kind(models.TextChoices):
-        MISSING_IN_PRESTASHOP = "missing_in_prestashop", "In Picqer, not in PrestaShop"
-        MISSING_IN_PICQER = "missing_in_picqer", "In PrestaShop, not in Picqer"
-        AMBIGUOUS = "ambiguous", "Ambiguous in PrestaShop"
-        DUPLICATE = "duplicate", "Duplicate reference"
-        NEAR_MISS = "near_miss", "Near miss (case or spaces differ)"
-        ERROR = "error", "Refused by PrestaShop"
+        MISSING_IN_PRESTASHOP = "missing_in_prestashop", _("In Picqer, not in PrestaShop")
+        MISSING_IN_PICQER = "missing_in_picqer", _("In PrestaShop, not in Picqer")
+        AMBIGUOUS = "ambiguous", _("Ambiguous in PrestaShop")
+        DUPLICATE = "duplicate", _("Duplicate reference")
+        NEAR_MISS = "near_miss", _("Near miss (case or spaces differ)")
+        ERROR = "error", _("Refused by PrestaShop")
 
-    run = models.ForeignKey(SyncRun, on_delete=models.CASCADE, related_name="items")
-    kind = models.CharField(max_length=24, choices=Kind.choices)
-    reference = models.CharField(max_length=128)
-    detail = models.CharField(max_length=500, blank=True)
+    run = models.ForeignKey(SyncRun, on_delete=models.CASCADE, related_name="items",
+                            verbose_name=_("stock sync run"))
+    kind = models.CharField(_("kind"), max_length=24, choices=Kind.choices)
+    reference = models.CharField(_("reference"), max_length=128)
+    detail = models.CharField(_("what to do"), max_length=500, blank=True)
 
     class Meta:
         ordering = ["id"]
+        verbose_name = _("listed reference")
+        verbose_name_plural = _("listed references")
         indexes = [models.Index(fields=["run", "kind"], name="sync_run_item_kind")]
 
     def __str__(self) -> str:

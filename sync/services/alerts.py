@@ -5,6 +5,10 @@ hourly while open, and closed with one "resolved" mail.
 grouped per shop, account or process (one alert for "3 orders failed", not three), so a bad
 hour sends a handful of mails, not one per order. Mails never contain a credential: every
 text passes `credentials_scrub` with all stored secrets.
+
+Alert texts and mails are written in the site's LANGUAGE_CODE (English by default), whatever
+language the worker that evaluates them happens to have active: a mail has no browser to
+follow, and the stored alert text must not depend on which process wrote it.
 """
 
 from __future__ import annotations
@@ -17,7 +21,9 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from prestapicqer.models import PicqerAccount, Shop
 from sync.models import ActivityEntry, Alert, Heartbeat, OrderLink, PollCursor, SyncRun
@@ -43,13 +49,13 @@ HOOK_DEACTIVATION_WINDOW = timedelta(minutes=15)
 LISTED_PER_ALERT = 10
 
 KIND_TITLES = {
-    "hook_deactivated": "Picqer webhook deactivated",
-    "order_failed": "Orders failed for good",
-    "order_stuck": "Orders stuck",
-    "poll_failing": "Order polling failing",
-    "full_sync_failed": "Full stock sync failed",
-    "heartbeat_missing": "Process not running",
-    "key_refused": "API key refused",
+    "hook_deactivated": gettext_lazy("Picqer webhook deactivated"),
+    "order_failed": gettext_lazy("Orders failed for good"),
+    "order_stuck": gettext_lazy("Orders stuck"),
+    "poll_failing": gettext_lazy("Order polling failing"),
+    "full_sync_failed": gettext_lazy("Full stock sync failed"),
+    "heartbeat_missing": gettext_lazy("Process not running"),
+    "key_refused": gettext_lazy("API key refused"),
 }
 
 
@@ -83,7 +89,9 @@ def _orders_listed(links: list[OrderLink], describe) -> str:
         for link in links[:LISTED_PER_ALERT]
     ]
     if len(links) > LISTED_PER_ALERT:
-        lines.append(f"- … and {len(links) - LISTED_PER_ALERT} more (see the cockpit)")
+        lines.append(
+            _("- … and %(n)d more (see the cockpit)") % {"n": len(links) - LISTED_PER_ALERT}
+        )
     return "\n".join(lines)
 
 
@@ -103,8 +111,12 @@ def _order_conditions(now: datetime) -> list[Condition]:
                 "order_failed",
                 f"shop:{shop.pk}",
                 shop.name,
-                f"{len(links)} order(s) of {shop.name} failed for good and will not be retried "
-                f"by themselves:\n{_orders_listed(links, lambda link: link.last_error)}",
+                _(
+                    "%(n)d order(s) of %(shop)s failed for good and will not be retried by "
+                    "themselves:"
+                )
+                % {"n": len(links), "shop": shop.name}
+                + f"\n{_orders_listed(links, lambda link: link.last_error)}",
                 min(link.updated_at for link in links),
                 shop.account_id,
             )
@@ -117,13 +129,21 @@ def _order_conditions(now: datetime) -> list[Condition]:
                 "order_stuck",
                 f"shop:{shop.pk}",
                 shop.name,
-                f"{len(links)} order(s) of {shop.name} have been waiting or in progress for "
-                f"more than {int(ORDER_STUCK_AFTER.total_seconds() // 60)} minutes:\n"
+                _(
+                    "%(n)d order(s) of %(shop)s have been waiting or in progress for more "
+                    "than %(minutes)d minutes:"
+                )
+                % {
+                    "n": len(links),
+                    "shop": shop.name,
+                    "minutes": int(ORDER_STUCK_AFTER.total_seconds() // 60),
+                }
+                + "\n"
                 + _orders_listed(
                     links,
                     lambda link: (
-                        f"{link.get_state_display()} since "
-                        f"{_local(link.updated_at)}"
+                        _("%(state)s since %(time)s")
+                        % {"state": link.get_state_display(), "time": _local(link.updated_at)}
                         + (f"; {link.last_error}" if link.last_error else "")
                     ),
                 ),
@@ -147,8 +167,12 @@ def _shop_conditions(now: datetime) -> list[Condition]:
                     "key_refused",
                     f"shop:{shop_id}",
                     f"PrestaShop {shop.name}",
-                    f"PrestaShop refused the webservice key of {shop.name}: {error}\nCheck the "
-                    "key and its permissions in PrestaShop (Advanced Parameters > Webservice).",
+                    _(
+                        "PrestaShop refused the webservice key of %(shop)s: %(error)s\nCheck "
+                        "the key and its permissions in PrestaShop (Advanced Parameters > "
+                        "Webservice)."
+                    )
+                    % {"shop": shop.name, "error": error},
                     since,
                     shop.account_id,
                 )
@@ -159,8 +183,11 @@ def _shop_conditions(now: datetime) -> list[Condition]:
                     "poll_failing",
                     f"shop:{shop_id}",
                     shop.name,
-                    f"Polling {shop.name} for orders has failed since {_local(since)}: {error}\n"
-                    "New orders are not sent to Picqer until it works again.",
+                    _(
+                        "Polling %(shop)s for orders has failed since %(time)s: %(error)s\n"
+                        "New orders are not sent to Picqer until it works again."
+                    )
+                    % {"shop": shop.name, "time": _local(since), "error": error},
                     since,
                     shop.account_id,
                 )
@@ -173,7 +200,8 @@ def _shop_conditions(now: datetime) -> list[Condition]:
                     "full_sync_failed",
                     f"shop:{shop_id}",
                     shop.name,
-                    f"Full stock sync {run.pk} of {shop.name} failed: {run.message}",
+                    _("Full stock sync %(run)s of %(shop)s failed: %(reason)s")
+                    % {"run": run.pk, "shop": shop.name, "reason": run.message},
                     run.finished_at or run.created_at,
                     shop.account_id,
                 )
@@ -192,8 +220,11 @@ def _account_conditions(now: datetime) -> list[Condition]:
                     "key_refused",
                     f"account:{account_id}",
                     f"Picqer {accounts[account_id].name}",
-                    f"Picqer refused the API key of {accounts[account_id].name}: {record.error}\n"
-                    "Check the key in Picqer (Settings > API keys).",
+                    _(
+                        "Picqer refused the API key of %(account)s: %(error)s\n"
+                        "Check the key in Picqer (Settings > API keys)."
+                    )
+                    % {"account": accounts[account_id].name, "error": record.error},
                     record.checked_at,
                     account_id,
                 )
@@ -213,13 +244,17 @@ def _account_conditions(now: datetime) -> list[Condition]:
         if not (inactive or deactivations):
             continue
         lines = [f"{_local(e.created_at)}: {e.message}" for e in entries]
-        lines += [f"Picqer reports the {kind} webhook inactive." for kind in inactive]
+        lines += [
+            _("Picqer reports the %(kind)s webhook inactive.") % {"kind": kind} for kind in inactive
+        ]
         conditions.append(
             Condition(
                 "hook_deactivated",
                 f"account:{account_id}",
                 account.name,
-                f"Picqer deactivated a webhook of {account.name} after failed deliveries:\n"
+                _("Picqer deactivated a webhook of %(account)s after failed deliveries:")
+                % {"account": account.name}
+                + "\n"
                 + "\n".join(lines),
                 deactivations[0].created_at if deactivations else record.checked_at,
                 account_id,
@@ -234,14 +269,25 @@ def _heartbeat_conditions(now: datetime) -> list[Condition]:
     for name in ("worker", "beat"):
         seen_at = beats.get(name)
         if seen_at is None or now - seen_at > HEARTBEAT_MISSING_AFTER:
-            when = f"since {_local(seen_at)}" if seen_at else "ever"
+            message = (
+                _(
+                    "No heartbeat from the Celery %(name)s since %(time)s. Orders and stock "
+                    "are not synchronised while it is down."
+                )
+                % {"name": name, "time": _local(seen_at)}
+                if seen_at
+                else _(
+                    "No heartbeat from the Celery %(name)s ever. Orders and stock are not "
+                    "synchronised while it is down."
+                )
+                % {"name": name}
+            )
             conditions.append(
                 Condition(
                     "heartbeat_missing",
                     f"process:{name}",
                     f"Celery {name}",
-                    f"No heartbeat from the Celery {name} {when}. Orders and stock are not "
-                    f"synchronised while it is down.",
+                    message,
                     seen_at or now,
                 )
             )
@@ -264,6 +310,32 @@ def _recipients(alert: Alert, account_emails: dict[int, str]) -> list[str]:
     return sorted({e for e in emails if e})
 
 
+def alert_mail(alert: Alert, *, resolved: bool) -> tuple[str, str]:
+    """The subject and body of one alert mail, in the active language (not yet scrubbed)."""
+    title = KIND_TITLES.get(alert.kind, alert.kind)
+    if resolved:
+        subject = _("[PrestaPicqer] Resolved: %(title)s: %(subject)s")
+    else:
+        subject = _("[PrestaPicqer] %(title)s: %(subject)s")
+    subject %= {"title": title, "subject": alert.subject}
+    cockpit = f"{settings.PUBLIC_BASE_URL.rstrip('/')}/{settings.ADMIN_URL}"
+    if resolved:
+        body = _(
+            "Resolved at %(resolved)s (open since %(opened)s).\n\nWhat it was:\n%(message)s"
+        ) % {
+            "resolved": _local(alert.resolved_at),
+            "opened": _local(alert.opened_at),
+            "message": alert.message,
+        }
+    else:
+        body = _("Since %(opened)s.\n\n%(message)s") % {
+            "opened": _local(alert.opened_at),
+            "message": alert.message,
+        }
+    body += "\n\n" + _("The cockpit: %(url)s") % {"url": cockpit} + "\n"
+    return subject, body
+
+
 def _mail(
     alert: Alert, *, resolved: bool, secrets: list[str], account_emails: dict[int, str]
 ) -> bool:
@@ -271,17 +343,8 @@ def _mail(
     recipients = _recipients(alert, account_emails)
     if not recipients:
         return False
-    title = KIND_TITLES.get(alert.kind, alert.kind)
-    subject = f"[PrestaPicqer] {'Resolved: ' if resolved else ''}{title}: {alert.subject}"
-    cockpit = f"{settings.PUBLIC_BASE_URL.rstrip('/')}/{settings.ADMIN_URL}"
-    if resolved:
-        body = (
-            f"Resolved at {_local(alert.resolved_at)} (open since "
-            f"{_local(alert.opened_at)}).\n\nWhat it was:\n{alert.message}"
-        )
-    else:
-        body = f"Since {_local(alert.opened_at)}.\n\n{alert.message}"
-    body += f"\n\nThe cockpit: {cockpit}\n"
+    with translation.override(settings.LANGUAGE_CODE):
+        subject, body = alert_mail(alert, resolved=resolved)
     try:
         send_mail(
             credentials_scrub(subject, secrets=secrets),
@@ -303,7 +366,8 @@ def alerts_evaluate(*, now: datetime | None = None) -> dict[str, int]:
     """Open alerts for new conditions, re-mail open ones hourly, resolve cleared ones.
     Returns counts: opened, mailed, resolved, open."""
     now = now or timezone.now()
-    conditions = {(c.kind, c.subject_key): c for c in alert_conditions(now=now)}
+    with translation.override(settings.LANGUAGE_CODE):
+        conditions = {(c.kind, c.subject_key): c for c in alert_conditions(now=now)}
     open_alerts = {
         (a.kind, a.subject_key): a for a in Alert.objects.filter(resolved_at__isnull=True)
     }

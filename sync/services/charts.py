@@ -1,10 +1,13 @@
-"""Server-rendered SVG charts for the cockpit: pure functions, no JavaScript, no CDN."""
+"""Server-rendered SVG charts for the cockpit: pure functions, no JavaScript, no CDN.
+Day and month names follow the active language."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 from html import escape
+
+from django.utils.formats import date_format
 
 WIDTH, HEIGHT = 1200, 180
 PAD_LEFT, PAD_RIGHT, PAD_TOP, PAD_BOTTOM = 36, 8, 10, 22
@@ -56,7 +59,7 @@ def hourly_chart_svg(*, hours: list[datetime], series: list[Series], title: str)
             )
             parts.append(
                 f'<text x="{x}" y="{HEIGHT - 6}" text-anchor="middle" font-size="10" '
-                f'fill="#666">{hour:%a %d}</text>'
+                f'fill="#666">{date_format(hour, "D d")}</text>'
             )
     for line in series:
         points = " ".join(f"{_x(i, slots)},{_y(c, top)}" for i, c in enumerate(line.counts))
@@ -71,7 +74,8 @@ def hourly_chart_svg(*, hours: list[datetime], series: list[Series], title: str)
                     f'<circle class="{escape(line.css_class)}-point" '
                     f'data-hour="{hour.isoformat()}" data-count="{count}" '
                     f'cx="{_x(index, slots)}" cy="{_y(count, top)}" r="2.5" '
-                    f'fill="{escape(line.colour)}"><title>{hour:%a %d %b %H}:00 — {count} '
+                    f'fill="{escape(line.colour)}"><title>'
+                    f'{date_format(hour, "D d M H")}:00 — {count} '
                     f"{escape(line.name)}</title></circle>"
                 )
     parts.append("</svg>")

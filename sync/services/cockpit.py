@@ -16,6 +16,7 @@ from django.db.models import CharField, Count, Max, Min, OuterRef, Q, Subquery
 from django.db.models.functions import Cast, Substr
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from prestapicqer.models import PicqerAccount, Shop
 from sync.clients import ratelimit
@@ -108,16 +109,17 @@ class HealthItem:
     ok: bool | None  # None: not known (never recorded)
     detail: str
     remote: bool = False  # Picqer or a shop: "reachable", not "alive"
+    process: bool = False  # the worker or beat: "not running", not "unavailable"
 
     @property
     def state_words(self) -> str:
         if self.ok is None:
-            return "unknown"
+            return _("unknown")
         if self.remote:
-            return "reachable" if self.ok else "unreachable"
+            return _("reachable") if self.ok else _("unreachable")
         if self.ok:
-            return "alive"
-        return "not running" if self.name in ("Worker", "Beat") else "unavailable"
+            return _("alive")
+        return _("not running") if self.process else _("unavailable")
 
 
 @dataclass(frozen=True)
@@ -150,15 +152,15 @@ class Cockpit:
 
 def age_words(moment: datetime | None, now: datetime) -> str:
     if moment is None:
-        return "never"
+        return _("never")
     seconds = int((now - moment).total_seconds())
     if seconds < 120:
-        return f"{seconds} s ago"
+        return _("%(n)d s ago") % {"n": seconds}
     if seconds < 7200:
-        return f"{seconds // 60} min ago"
+        return _("%(n)d min ago") % {"n": seconds // 60}
     if seconds < 172800:
-        return f"{seconds // 3600} h ago"
-    return f"{seconds // 86400} days ago"
+        return _("%(n)d h ago") % {"n": seconds // 3600}
+    return _("%(n)d days ago") % {"n": seconds // 86400}
 
 
 def _local(moment: datetime) -> str:
@@ -418,16 +420,16 @@ def shop_panels(*, now: datetime) -> list[ShopPanel]:
         )
         chart = hourly_chart_svg(
             hours=local_hours,
-            title=f"{shop.name}: last 7 days per hour",
+            title=_("%(shop)s: last 7 days per hour") % {"shop": shop.name},
             series=[
                 Series(
-                    "orders pushed",
+                    _("orders pushed"),
                     "orders",
                     "#417690",
                     pushed_hourly.get(shop.pk, [0] * len(hours)),
                 ),
                 Series(
-                    "webhook events",
+                    _("webhook events"),
                     "events",
                     "#d2893a",
                     events_hourly.get(shop.account_id, [0] * len(hours)),
@@ -467,30 +469,45 @@ def _full_sync_summary(run: SyncRun | None) -> FullSyncSummary | None:
 def health_strip(*, now: datetime) -> list[HealthItem]:
     report = health_report()
     items = []
-    for name in ("database", "broker", "worker", "beat"):
+    names = {
+        "database": _("Database"),
+        "broker": _("Broker"),
+        "worker": _("Worker"),
+        "beat": _("Beat"),
+    }
+    for name, label in names.items():
         part = report[name]
+        process = name in ("worker", "beat")
         # /health's own words first: they tell a busy worker from a dead one.
         detail = part.get("detail") or part.get("transport") or part.get("vendor") or ""
         if not detail and "age_seconds" in part:
-            detail = f"last seen {int(part['age_seconds'])} s ago"
-        elif name in ("worker", "beat") and not part["ok"]:
-            detail = "never seen"
-        items.append(HealthItem(name.capitalize(), part["ok"], detail or part.get("error", "")))
+            detail = _("last seen %(n)d s ago") % {"n": int(part["age_seconds"])}
+        elif process and not part["ok"]:
+            detail = _("never seen")
+        items.append(
+            HealthItem(label, part["ok"], detail or part.get("error", ""), process=process)
+        )
     accounts = list(PicqerAccount.objects.order_by("name"))
     seen = hooks_seen(account_ids=[a.pk for a in accounts])
     limit = settings.PICQER_RATE_LIMIT_PER_MINUTE
     for account in accounts:
         record = seen.get(account.pk)
         used = ratelimit.window_used(f"picqer:{account.pk}")
-        budget = f"{round(100 * used / limit)} % of this minute's {limit} requests used"
+        budget = _("%(share)d %% of this minute's %(limit)d requests used") % {
+            "share": round(100 * used / limit),
+            "limit": limit,
+        }
         if record is None:
             items.append(
                 HealthItem(
-                    f"Picqer {account.name}", None, f"not checked yet; {budget}", remote=True
+                    f"Picqer {account.name}",
+                    None,
+                    _("not checked yet; %(budget)s") % {"budget": budget},
+                    remote=True,
                 )
             )
         else:
-            state = "answered" if record.ok else record.error
+            state = _("answered") if record.ok else record.error
             items.append(
                 HealthItem(
                     f"Picqer {account.name}",
@@ -503,7 +520,9 @@ def health_strip(*, now: datetime) -> list[HealthItem]:
     for shop in Shop.objects.filter(enabled=True).order_by("name"):
         cursor = cursors.get(shop.pk)
         if cursor is None or cursor.last_polled_at is None:
-            items.append(HealthItem(f"PrestaShop {shop.name}", None, "not polled yet", remote=True))
+            items.append(
+                HealthItem(f"PrestaShop {shop.name}", None, _("not polled yet"), remote=True)
+            )
         elif cursor.last_error:
             age = age_words(cursor.last_polled_at, now)
             items.append(
@@ -516,7 +535,7 @@ def health_strip(*, now: datetime) -> list[HealthItem]:
                 HealthItem(
                     f"PrestaShop {shop.name}",
                     True,
-                    f"answered {age_words(cursor.last_polled_at, now)}",
+                    _("answered %(age)s") % {"age": age_words(cursor.last_polled_at, now)},
                     remote=True,
                 )
             )
@@ -539,16 +558,16 @@ def _order_problem(link: OrderLink, reason: str, actions: list[ProblemAction]) -
 
 def _stuck_reason(link: OrderLink, now: datetime) -> str:
     if link.claimed_until and link.claimed_until < now:
-        head = (
-            f"In progress past its lease (since {_local(link.claimed_until)}): the "
-            "worker holding it stopped; the reconciler takes it over"
-        )
+        head = _(
+            "In progress past its lease (since %(time)s): the worker holding it stopped; "
+            "the reconciler takes it over"
+        ) % {"time": _local(link.claimed_until)}
     elif link.state == OrderState.PUSHING:
-        head = "Waiting to retry the push to Picqer"
+        head = _("Waiting to retry the push to Picqer")
     else:
-        head = "Waiting to be pushed to Picqer"
-    attempts = f"; {link.attempts} create attempt(s) so far" if link.attempts else ""
-    error = f". Last error: {link.last_error}" if link.last_error else ""
+        head = _("Waiting to be pushed to Picqer")
+    attempts = _("; %(n)d create attempt(s) so far") % {"n": link.attempts} if link.attempts else ""
+    error = _(". Last error: %(error)s") % {"error": link.last_error} if link.last_error else ""
     return f"{head}{attempts}{error}."
 
 
@@ -558,8 +577,8 @@ def _order_problems(now: datetime) -> list[Problem]:
         problems.append(
             _order_problem(
                 link,
-                link.last_error or "Failed (no reason recorded).",
-                [_admin_action("sync_orderlink", "push_again", link.pk, "Retry now")],
+                link.last_error or _("Failed (no reason recorded)."),
+                [_admin_action("sync_orderlink", "push_again", link.pk, _("Retry now"))],
             )
         )
     for link in orders_stuck(older_than=now - ORDER_GRACE, now=now):
@@ -567,7 +586,7 @@ def _order_problems(now: datetime) -> list[Problem]:
             _order_problem(
                 link,
                 _stuck_reason(link, now),
-                [_admin_action("sync_orderlink", "give_up", link.pk, "Give up")],
+                [_admin_action("sync_orderlink", "give_up", link.pk, _("Give up"))],
             )
         )
     return problems
@@ -580,11 +599,16 @@ def _plain(error: str) -> str:
 
 def _event_reason(event: WebhookEvent) -> str:
     if event.state == EventState.FAILED:
-        return f"Failed after {event.attempts} attempt(s): {_plain(event.last_error)}"
-    return (
-        f"{_plain(event.last_error)}; next try at {_local(event.available_at)}, attempt "
-        f"{event.attempts + 1} of {WEBHOOK_MAX_ATTEMPTS}"
-    )
+        return _("Failed after %(n)d attempt(s): %(error)s") % {
+            "n": event.attempts,
+            "error": _plain(event.last_error),
+        }
+    return _("%(error)s; next try at %(time)s, attempt %(attempt)d of %(max)d") % {
+        "error": _plain(event.last_error),
+        "time": _local(event.available_at),
+        "attempt": event.attempts + 1,
+        "max": WEBHOOK_MAX_ATTEMPTS,
+    }
 
 
 def _event_problems() -> list[Problem]:
@@ -601,7 +625,9 @@ def _event_problems() -> list[Problem]:
             since=event.processed_at if event.state == EventState.FAILED else event.received_at,
             reason=_event_reason(event),
             open_url=reverse("admin:webhooks_webhookevent_change", args=[event.pk]),
-            actions=[_admin_action("webhooks_webhookevent", "process_again", event.pk, "Retry now")]
+            actions=[
+                _admin_action("webhooks_webhookevent", "process_again", event.pk, _("Retry now"))
+            ]
             if event.state == EventState.FAILED
             else [],
         )
@@ -614,26 +640,28 @@ def _sync_run_problems(shops: list[Shop], now: datetime) -> list[Problem]:
     names = {shop.pk: shop.name for shop in shops}
     for shop_id, run in sync_runs_latest(shop_ids=list(names)).items():
         if run.state == SyncRun.State.FAILED:
-            reason = f"Full stock sync failed: {run.message or 'no reason recorded'}"
+            reason = _("Full stock sync failed: %(reason)s") % {
+                "reason": run.message or _("no reason recorded")
+            }
             since = run.finished_at or run.created_at
         elif sync_run_stalled(run, now):
-            reason = (
-                f"Full stock sync {run.state} since "
-                f"{age_words(run.started_at or run.created_at, now)} and not finished"
-            )
+            reason = _("Full stock sync %(state)s since %(age)s and not finished") % {
+                "state": run.get_state_display().lower(),
+                "age": age_words(run.started_at or run.created_at, now),
+            }
             since = run.started_at or run.created_at
         else:
             continue
         problems.append(
             Problem(
                 kind="sync_run",
-                what=f"Stock sync {run.pk} of {names[shop_id]}",
+                what=_("Stock sync %(run)s of %(shop)s") % {"run": run.pk, "shop": names[shop_id]},
                 since=since,
                 reason=reason,
                 open_url=reverse("admin:sync_syncrun_change", args=[run.pk]),
                 actions=[
                     ProblemAction(
-                        "Retry now", reverse("admin:sync_syncrun_run_now", args=[shop_id])
+                        _("Retry now"), reverse("admin:sync_syncrun_run_now", args=[shop_id])
                     )
                 ],
             )
@@ -653,9 +681,9 @@ def _account_problems(accounts: list[PicqerAccount]) -> list[Problem]:
             problems.append(
                 Problem(
                     "key_refused",
-                    f"Picqer account {account.name}",
+                    _("Picqer account %(name)s") % {"name": account.name},
                     record.checked_at,
-                    f"Picqer refused the API key: {record.error}",
+                    _("Picqer refused the API key: %(error)s") % {"error": record.error},
                     url,
                 )
             )
@@ -664,11 +692,17 @@ def _account_problems(accounts: list[PicqerAccount]) -> list[Problem]:
                 problems.append(
                     Problem(
                         "hook",
-                        f"Picqer {kind} webhook of {account.name}",
+                        _("Picqer %(kind)s webhook of %(name)s")
+                        % {"kind": kind, "name": account.name},
                         record.checked_at,
-                        "Picqer deactivated it after failed deliveries; the watchdog reactivates it"
+                        _(
+                            "Picqer deactivated it after failed deliveries; the watchdog "
+                            "reactivates it"
+                        )
                         if state == "inactive"
-                        else "The webhook does not exist in Picqer; create it on the account page",
+                        else _(
+                            "The webhook does not exist in Picqer; create it on the account page"
+                        ),
                         url,
                     )
                 )
@@ -689,7 +723,8 @@ def _poll_problems(shops: list[Shop], now: datetime) -> list[Problem]:
                     "key_refused",
                     f"PrestaShop {shop.name}",
                     since,
-                    f"PrestaShop refused the webservice key: {cursor.last_error}",
+                    _("PrestaShop refused the webservice key: %(error)s")
+                    % {"error": cursor.last_error},
                     url,
                 )
             )
@@ -697,11 +732,12 @@ def _poll_problems(shops: list[Shop], now: datetime) -> list[Problem]:
             problems.append(
                 Problem(
                     "poll",
-                    f"Order polling of {shop.name}",
+                    _("Order polling of %(name)s") % {"name": shop.name},
                     since,
-                    f"Polling has failed since {_local(since)}: {cursor.last_error}",
+                    _("Polling has failed since %(time)s: %(error)s")
+                    % {"time": _local(since), "error": cursor.last_error},
                     url,
-                    [_admin_action("sync_pollcursor", "poll_now", cursor.pk, "Retry now")],
+                    [_admin_action("sync_pollcursor", "poll_now", cursor.pk, _("Retry now"))],
                 )
             )
     return problems

@@ -16,6 +16,7 @@ from typing import Any
 from celery.exceptions import SoftTimeLimitExceeded
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from sync.activity import activity_log
 from sync.clients.errors import ApiError
@@ -50,7 +51,8 @@ def retry_line(
     subject: str, *, reason: str, next_attempt_at: datetime, attempt: int, max_attempts: int
 ) -> str:
     """The activity-log line of one retry, e.g. "Order DEV #5 / KHWLILZLL: Picqer: Internal
-    Server Error (HTTP 500); next try at 14:02:31 (attempt 3 of 9 failed)"."""
+    Server Error (HTTP 500); next try at 14:02:31 (attempt 3 of 9 failed)". Stored in the
+    log, so written in English like every activity message."""
     return (
         f"{subject}: {reason}; next try at {clock(next_attempt_at)} "
         f"(attempt {attempt} of {max_attempts} failed)"
@@ -113,10 +115,16 @@ def retry_due_text(reason: str, next_attempt_at: datetime | None) -> str:
     is scheduled ("retry was due at" once that time has passed), else the reason alone."""
     if next_attempt_at is None or not reason:
         return reason
-    when = "next try at" if next_attempt_at > timezone.now() else "retry was due at"
-    return f"{reason}; {when} {clock(next_attempt_at)}"
+    if next_attempt_at > timezone.now():
+        text = _("%(reason)s; next try at %(time)s")
+    else:
+        text = _("%(reason)s; retry was due at %(time)s")
+    return text % {"reason": reason, "time": clock(next_attempt_at)}
 
 
 def retry_waiting_text(reason: str, next_attempt_at: datetime) -> str:
     """A waiting record's status line: "waiting to retry: <reason>, next attempt at …"."""
-    return f"waiting to retry: {reason}, next attempt at {clock(next_attempt_at)}"
+    return _("waiting to retry: %(reason)s, next attempt at %(time)s") % {
+        "reason": reason,
+        "time": clock(next_attempt_at),
+    }

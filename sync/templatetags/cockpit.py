@@ -2,10 +2,25 @@
 
 from django import template
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from sync.services.cockpit import Cockpit, age_words, cockpit_build
 
 register = template.Library()
+
+# The webhook kinds and states the cockpit shows (`hooks_seen` stores the English keys).
+HOOK_LABELS = {
+    "orders": gettext_lazy("Orders hook"),
+    "stock": gettext_lazy("Stock hook"),
+    "products": gettext_lazy("Products hook"),
+}
+HOOK_STATES = {
+    "active": gettext_lazy("active"),
+    "inactive": gettext_lazy("inactive"),
+    "missing": gettext_lazy("missing"),
+    "unknown": gettext_lazy("unknown"),
+}
 
 
 @register.simple_tag
@@ -23,6 +38,16 @@ def svg(markup: str) -> str:
 def seconds_ago(moment, now) -> str:
     """ "42 s ago", "5 min ago", "3 h ago" between `moment` and `now`; "never" without one."""
     return age_words(moment, now)
+
+
+@register.filter
+def hook_label(kind: str) -> str:
+    return str(HOOK_LABELS.get(kind, _("%(kind)s hook") % {"kind": kind.capitalize()}))
+
+
+@register.filter
+def hook_state(state: str) -> str:
+    return str(HOOK_STATES.get(state, state))
 
 
 @register.filter

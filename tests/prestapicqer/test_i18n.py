@@ -17,8 +17,12 @@ MO = PO.with_suffix(".mo")
 
 def po_entries(path: Path) -> list[dict]:
     """The entries of a .po file: flags, msgid, msgid_plural, msgstr / msgstr[n]."""
+    return po_entries_from_text(path.read_text(encoding="utf-8"))
+
+
+def po_entries_from_text(text: str) -> list[dict]:
     entries = []
-    for block in path.read_text(encoding="utf-8").split("\n\n"):
+    for block in text.split("\n\n"):
         entry: dict = {"flags": "", "msgstr": {}}
         key = None
         for line in block.splitlines():

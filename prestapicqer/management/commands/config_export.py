@@ -5,6 +5,7 @@ import os
 from pathlib import Path
 
 from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
 
 from prestapicqer.services.config_io import config_export
 
@@ -29,6 +30,6 @@ class Command(BaseCommand):
                 os.fchmod(fd, 0o600)  # a file that already existed keeps its old mode
             with os.fdopen(fd, "w") as file:
                 file.write(text)
-            self.stderr.write(f"Configuration written to {path}.")
+            self.stderr.write(_("Configuration written to %(path)s.") % {"path": path})
         else:
             self.stdout.write(text, ending="")

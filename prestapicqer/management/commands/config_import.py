@@ -4,6 +4,7 @@ import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from prestapicqer.services.config_io import ConfigImportError, config_import_json
 
@@ -19,12 +20,15 @@ class Command(BaseCommand):
         try:
             text = sys.stdin.read() if file == "-" else Path(file).read_bytes()
         except OSError as exc:
-            raise CommandError(f"Cannot read {file}: {exc.strerror}") from None
+            raise CommandError(
+                _("Cannot read %(file)s: %(error)s") % {"file": file, "error": exc.strerror}
+            ) from None
         try:
             summary = config_import_json(text=text)
         except ConfigImportError as exc:
-            raise CommandError(f"Nothing imported. {exc}") from None
+            raise CommandError(_("Nothing imported. %(error)s") % {"error": exc}) from None
         self.stdout.write(self.style.SUCCESS(
-            f"Imported: {len(summary.created)} created, {len(summary.updated)} updated."))
+            _("Imported: %(created)d created, %(updated)d updated.")
+            % {"created": len(summary.created), "updated": len(summary.updated)}))
         for note in summary.notes:
             self.stdout.write(self.style.WARNING(note))

@@ -6,6 +6,7 @@ import secrets
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
 
 from config.env import env, env_secret
 
@@ -32,7 +33,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, site_url: str, no_generate: bool, **options) -> None:
         if site_url:
-            self.stdout.write(f"Admin: {site_url.rstrip('/')}/{settings.ADMIN_URL}")
+            self.stdout.write(
+                _("Admin: %(url)s") % {"url": f"{site_url.rstrip('/')}/{settings.ADMIN_URL}"}
+            )
         user_model = get_user_model()
         if user_model.objects.filter(is_superuser=True).exists():
             return
@@ -41,8 +44,10 @@ class Command(BaseCommand):
         if not password and no_generate:
             self.stdout.write(
                 self.style.WARNING(
-                    "No admin user yet: set DJANGO_ADMIN_PASSWORD, or run "
-                    "`manage.py createsuperuser`."
+                    _(
+                        "No admin user yet: set DJANGO_ADMIN_PASSWORD, or run "
+                        "`manage.py createsuperuser`."
+                    )
                 )
             )
             return
@@ -52,7 +57,12 @@ class Command(BaseCommand):
         if generated:
             # Printed once, on purpose: it is nowhere else. Change it in the admin.
             self.stdout.write(
-                self.style.WARNING(f"Created admin user '{username}' with password: {password}")
+                self.style.WARNING(
+                    _("Created admin user '%(user)s' with password: %(password)s")
+                    % {"user": username, "password": password}
+                )
             )
         else:
-            self.stdout.write(f"Created admin user '{username}' (password from environment).")
+            self.stdout.write(
+                _("Created admin user '%(user)s' (password from environment).") % {"user": username}
+            )

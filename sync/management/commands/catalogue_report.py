@@ -2,6 +2,7 @@
 Picqer and the shop, here and now (the same API cost as a full sync, nothing written)."""
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from prestapicqer.models import Shop
 from sync.clients.errors import ApiError
@@ -19,7 +20,7 @@ class Command(BaseCommand):
     def handle(self, *args, shop, csv=None, **options):
         found = Shop.objects.select_related("account").filter(pk=shop).first()
         if found is None:
-            raise CommandError(f"No shop with id {shop}.")
+            raise CommandError(_("No shop with id %(id)s.") % {"id": shop})
         report = CatalogueReport.objects.create(shop=found)
         try:
             catalogue_report_build(report=report)
@@ -28,4 +29,7 @@ class Command(BaseCommand):
         if csv:
             with open(csv, "w", newline="", encoding="utf-8") as out:
                 out.writelines(catalogue_report_csv(report=report))
-        self.stdout.write(f"{found}: report {report.pk}: {report.message}")
+        self.stdout.write(
+            _("%(shop)s: report %(id)s: %(message)s")
+            % {"shop": found, "id": report.pk, "message": report.message}
+        )

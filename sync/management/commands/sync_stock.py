@@ -1,6 +1,7 @@
 """manage.py sync_stock [--shop ID] [--sync]: full stock sync of one or every stock shop."""
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 from tqdm import tqdm
 
 from prestapicqer.models import Shop
@@ -27,7 +28,7 @@ class Command(BaseCommand):
         if shop is not None:
             shops = shops.filter(pk=shop)
         if not shops:
-            raise CommandError("No enabled shop with stock updates on matches.")
+            raise CommandError(_("No enabled shop with stock updates on matches."))
         for item in shops:
             if sync:
                 self._run(item)
@@ -36,12 +37,15 @@ class Command(BaseCommand):
 
     def _queue(self, shop):
         run = stock_sync_request(shop=shop, trigger="command")
-        self.stdout.write(f"{shop}: run {run.pk} {run.state}")
+        self.stdout.write(
+            _("%(shop)s: run %(id)s %(state)s")
+            % {"shop": shop, "id": run.pk, "state": run.get_state_display().lower()}
+        )
 
     def _run(self, shop):
         run = stock_sync_start(shop=shop, trigger="command")
         if run is None:
-            self.stderr.write(f"{shop}: a sync is already running; skipped")
+            self.stderr.write(_("%(shop)s: a sync is already running; skipped") % {"shop": shop})
             return
         with tqdm(desc=str(shop), unit=" rows", disable=None) as bar:
             try:
@@ -52,4 +56,12 @@ class Command(BaseCommand):
             except BaseException as exc:  # Ctrl-C or a bug: close the run, it would block
                 stock_sync_fail(run=run, message=f"stopped: {type(exc).__name__}")
                 raise
-        self.stdout.write(f"{shop}: run {run.pk}: {run.message} ({stock_sync_summary(run)})")
+        self.stdout.write(
+            _("%(shop)s: run %(id)s: %(message)s (%(summary)s)")
+            % {
+                "shop": shop,
+                "id": run.pk,
+                "message": run.message,
+                "summary": stock_sync_summary(run),
+            }
+        )

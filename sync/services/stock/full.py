@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from prestapicqer.models import Shop
 from sync.activity import activity_log
@@ -169,11 +170,13 @@ def stock_sync_refusal(*, shop: Shop) -> str:
     in the operator's words; "" when it may. "Enabled" switches PrestaPicqer off for the
     whole shop (user guide §3), "Enable product stock updates" only its stock."""
     if not shop.enabled:
-        return (f"The shop {shop.name} is switched off (\"Enabled\" is not ticked): "
-                "PrestaPicqer does not sync it, so no full stock sync was started.")
+        return _("The shop %(shop)s is switched off (\"Enabled\" is not ticked): "
+                 "PrestaPicqer does not sync it, so no full stock sync was started."
+                 ) % {"shop": shop.name}
     if not shop.stock_enabled:
-        return (f"Product stock updates are off for the shop {shop.name} (\"Enable product "
-                "stock updates\" is not ticked), so no full stock sync was started.")
+        return _("Product stock updates are off for the shop %(shop)s (\"Enable product "
+                 "stock updates\" is not ticked), so no full stock sync was started."
+                 ) % {"shop": shop.name}
     return ""
 
 

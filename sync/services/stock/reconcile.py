@@ -7,6 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 
+from django.utils.translation import gettext
+
 from sync.activity import activity_log
 from sync.clients.errors import ApiError
 from sync.clients.picqer import PicqerClient
@@ -163,9 +165,10 @@ def run_items_listed(*, run: SyncRun, kind: str) -> ListedItems:
 
 
 def ambiguous_kinds_labelled(run: SyncRun) -> list[tuple[str, int]]:
-    """(plain-words kind, count) of the run's ambiguous references, largest first."""
+    """(plain-words kind, count) of the run's ambiguous references, largest first, in the
+    active language."""
     return [
-        (PROBLEM_LABELS.get(kind, kind), count)
+        (gettext(PROBLEM_LABELS.get(kind, kind)), count)
         for kind, count in sorted(run.ambiguous_kinds.items(), key=lambda kv: -kv[1])
     ]
 
