@@ -2,7 +2,7 @@
 
 import pytest
 
-pytest_plugins = ["sandbox.testing"]
+pytest_plugins = ["sandbox.testing", "tests.browser"]
 
 
 @pytest.fixture(autouse=True)

@@ -1,5 +1,11 @@
 """What the sync engine's admin screens share."""
 
+from collections.abc import Callable
+
+from django.contrib.admin import AdminSite
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
 from prestapicqer.display import PlainNamesAdmin
 
 
@@ -26,3 +32,37 @@ class InternalAdmin(ReadOnlyAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         return request.user.is_active and request.user.is_superuser
 
+
+
+
+def app_list_with_internals(site: AdminSite) -> Callable:
+    """`site.get_app_list` with the InternalAdmin tables (superusers only) moved out of their
+    app's section into one "Internals" section at the bottom, on the index and in the
+    sidebar, so the sections above hold what operators use. An app's own page (`app_label`
+    given) keeps all its tables."""
+    get_app_list = site.get_app_list
+
+    def app_list(request: HttpRequest, app_label: str | None = None) -> list[dict]:
+        apps = get_app_list(request, app_label)
+        if app_label is not None:
+            return apps
+        internals, internals_url = [], ""
+        for app in apps:
+            moved = [m for m in app["models"]
+                     if isinstance(site.get_model_admin(m["model"]), InternalAdmin)]
+            if moved:
+                internals += moved
+                internals_url = app["app_url"]  # that app's page lists them too
+                app["models"] = [m for m in app["models"] if m not in moved]
+        apps = [app for app in apps if app["models"]]
+        if internals:
+            apps.append({
+                "name": _("Internals"),
+                "app_label": "internals",
+                "app_url": internals_url,
+                "has_module_perms": True,
+                "models": sorted(internals, key=lambda m: str(m["name"])),
+            })
+        return apps
+
+    return app_list

@@ -24,6 +24,7 @@ from sync.health import health_report
 from sync.models import ActivityEntry, Alert, OrderLink, PollCursor, SyncRun
 from sync.services.charts import Series, hourly_chart_svg
 from sync.services.hooks_seen import HooksSeen, hooks_seen
+from sync.services.retries import retry_due_text
 from webhooks.models import WebhookEvent
 
 # Activity entries that mean "this order now exists in Picqer".
@@ -208,6 +209,18 @@ def orders_stuck(*, older_than: datetime, now: datetime, limit: int = PROBLEMS_P
         .filter(state__in=[OrderState.PENDING, OrderState.PUSHING], updated_at__lt=older_than)
         .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
         .order_by("updated_at")[:limit]
+    )
+
+
+def orders_retrying(*, now: datetime, limit: int = PROBLEMS_PER_KIND):
+    """Orders whose last try failed for a reason that may pass and that wait for their
+    scheduled retry (no worker holds them now), the soonest retry first. Listed at once,
+    not after ORDER_GRACE: the operator sees every retry with its reason (DESIGN.md)."""
+    return (
+        OrderLink.objects.select_related("shop")
+        .filter(state__in=[OrderState.PENDING, OrderState.PUSHING], next_attempt_at__isnull=False)
+        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+        .order_by("next_attempt_at")[:limit]
     )
 
 
@@ -581,7 +594,24 @@ def _order_problems(now: datetime) -> list[Problem]:
                 [_admin_action("sync_orderlink", "push_again", link.pk, _("Retry now"))],
             )
         )
+    retrying = list(orders_retrying(now=now))
+    for link in retrying:
+        problems.append(
+            _order_problem(
+                link,
+                f"Waiting to retry the push to Picqer: "
+                f"{retry_due_text(link.last_error, link.next_attempt_at, now=now)} "
+                f"({link.retries} failed attempt(s) so far).",
+                [
+                    _admin_action("sync_orderlink", "push_again", link.pk, "Retry now"),
+                    _admin_action("sync_orderlink", "give_up", link.pk, "Give up"),
+                ],
+            )
+        )
+    listed = {link.pk for link in retrying}
     for link in orders_stuck(older_than=now - ORDER_GRACE, now=now):
+        if link.pk in listed:
+            continue
         problems.append(
             _order_problem(
                 link,

@@ -110,12 +110,14 @@ def retry_record(
     return True
 
 
-def retry_due_text(reason: str, next_attempt_at: datetime | None) -> str:
+def retry_due_text(
+    reason: str, next_attempt_at: datetime | None, *, now: datetime | None = None
+) -> str:
     """A record's reason for a list column: "<reason>; next try at HH:MM:SS" while a retry
     is scheduled ("retry was due at" once that time has passed), else the reason alone."""
     if next_attempt_at is None or not reason:
         return reason
-    if next_attempt_at > timezone.now():
+    if next_attempt_at > (now or timezone.now()):
         text = _("%(reason)s; next try at %(time)s")
     else:
         text = _("%(reason)s; retry was due at %(time)s")

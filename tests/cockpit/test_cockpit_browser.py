@@ -3,75 +3,22 @@ operator, lists a failed order with its reason, and draws a point per hour with 
 
 Needs Debian's chromium and chromium-driver (apt-get install -y chromium chromium-driver) and
 selenium (requirements-dev.txt); without them the tests skip and say so. Screenshots go to
-a temporary folder the test prints.
+a folder the test prints (tests/browser.py).
 """
 
 import json
-import shutil
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
 from sync.models import ActivityEntry, OrderLink, SyncRun
+from tests.browser import log_in
 from webhooks.models import WebhookEvent
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMEDRIVER = shutil.which("chromedriver")
-CHROMIUM_FLAGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--window-size=1400,1800",
-)
 PUSH_HOURS_AGO = (1, 5, 30)  # hours with pushed orders: three points on the chart
-
-
-def _missing() -> str:
-    try:
-        import selenium  # noqa: F401
-    except ImportError:
-        return "selenium is not installed (pip install -r requirements-dev.txt)"
-    if not CHROMIUM or not CHROMEDRIVER:
-        return "chromium/chromedriver not found: apt-get install -y chromium chromium-driver"
-    return ""
-
-
-@pytest.fixture
-def browser():
-    reason = _missing()
-    if reason:
-        print(f"SKIP browser tests: {reason}")
-        pytest.skip(reason)
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in CHROMIUM_FLAGS:
-        options.add_argument(flag)
-    driver = webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
-    driver.implicitly_wait(5)
-    yield driver
-    driver.quit()
-
-
-@pytest.fixture
-def screenshots(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("cockpit-screenshots")
-    print(f"\ncockpit screenshots: {folder}")
-    return folder
-
-
-@pytest.fixture
-def operator(django_user_model):
-    return django_user_model.objects.create_superuser("operator", "op@example.com", "pw-123456")
 
 
 @pytest.fixture
@@ -111,15 +58,6 @@ def activity(shop):
         message="PrestaShop: no answer (timeout)",
     )
     return link
-
-
-def log_in(browser, live_server):
-    from selenium.webdriver.common.by import By
-
-    browser.get(f"{live_server.url}/admin/login/?next=/admin/")
-    browser.find_element(By.NAME, "username").send_keys("operator")
-    browser.find_element(By.NAME, "password").send_keys("pw-123456")
-    browser.find_element(By.CSS_SELECTOR, "input[type=submit]").click()
 
 
 def test_the_cockpit_renders_with_the_failed_order_and_a_point_per_hour_with_orders(

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 import responses
+from django.utils import timezone
 from responses import matchers
 
 from sync.clients.errors import ApiAuthError
@@ -13,6 +14,8 @@ from sync.models import ActivityEntry, OrderLink, PollCursor, SyncRun
 from sync.services.cockpit import health_strip, problems_list, shop_panels
 from sync.services.hooks import hooks_status
 from sync.services.hooks_seen import hooks_seen, hooks_seen_record
+from sync.services.orders import order_links_retry
+from sync.services.retries import clock as local_clock
 from webhooks.models import WebhookEvent
 
 from .conftest import at
@@ -109,8 +112,12 @@ def test_a_read_of_picqers_hooks_is_what_the_cockpit_shows(account, shop, now):
     )
     hooks_status(account=account)
     hooks = panel(now).webhooks
-    assert hooks.hooks == {"orders": "inactive", "stock": "missing",
-                           "products_changed": "missing", "products_created": "missing"}
+    assert hooks.hooks == {
+        "orders": "inactive",
+        "stock": "missing",
+        "products_changed": "missing",
+        "products_created": "missing",
+    }
     assert hooks.hooks_checked_at is not None and hooks.hooks_error == ""
 
 
@@ -214,6 +221,67 @@ def test_an_order_in_progress_past_its_lease_is_a_problem_one_holding_it_is_not(
     assert [a.fields["action"] for a in problem.actions] == ["give_up"]
 
 
+def test_an_order_waiting_to_retry_is_a_problem_at_once_with_reason_and_next_try(shop, now):
+    due = now + timedelta(seconds=40)
+    OrderLink.objects.create(
+        shop=shop,
+        ps_order_id=8,
+        ps_reference="AAA",
+        state=OrderLink.State.PUSHING,
+        attempts=1,
+        retries=2,
+        last_error="Picqer: Internal Server Error (HTTP 500)",
+        next_attempt_at=due,
+    )
+    OrderLink.objects.create(  # its retry is running right now: no button to press
+        shop=shop,
+        ps_order_id=9,
+        ps_reference="BBB",
+        state=OrderLink.State.PUSHING,
+        retries=1,
+        last_error="Picqer: Internal Server Error (HTTP 500)",
+        next_attempt_at=due,
+        claimed_until=now + timedelta(minutes=4),
+    )
+
+    (problem,) = problems_list(now=now)
+
+    assert problem.what == "DEV #8 / AAA"
+    assert problem.reason == (
+        "Waiting to retry the push to Picqer: Picqer: Internal Server Error (HTTP 500); "
+        f"next try at {local_clock(due)} (2 failed attempt(s) so far)."
+    )
+    assert [(a.label, a.fields["action"]) for a in problem.actions] == [
+        ("Retry now", "push_again"),
+        ("Give up", "give_up"),
+    ]
+
+
+def test_retry_now_queues_an_order_waiting_to_retry_and_leaves_one_in_progress(
+    shop, enqueued, django_capture_on_commit_callbacks
+):
+    now = timezone.now()  # the leases are read against the clock
+    waiting, running = (
+        OrderLink.objects.create(
+            shop=shop,
+            ps_order_id=n,
+            ps_reference=f"R{n}",
+            state=OrderLink.State.PUSHING,
+            last_error="Picqer: Internal Server Error (HTTP 500)",
+            next_attempt_at=now + timedelta(minutes=1),
+            claimed_until=claimed_until,
+        )
+        for n, claimed_until in ((8, None), (9, now + timedelta(minutes=4)))
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert order_links_retry(link_ids=[waiting.pk, running.pk]) == 1
+
+    assert enqueued == [("order_sync_task", (shop.pk, 8))]
+    entry = ActivityEntry.objects.get(action="order_retry")
+    assert (entry.ps_order_id, entry.message) == (8, "Retry now requested by the operator.")
+
+
 def test_webhook_events_failed_or_waiting_to_retry_are_problems(account, shop, now):
     event(
         account,
@@ -235,8 +303,7 @@ def test_webhook_events_failed_or_waiting_to_retry_are_problems(account, shop, n
     )
     retrying, failed = problems_list(now=now)
     assert retrying.reason == (
-        "Picqer: Internal Server Error (HTTP 500); next "
-        "try at 14:02:31, attempt 3 of 8"
+        "Picqer: Internal Server Error (HTTP 500); next try at 14:02:31, attempt 3 of 8"
     )
     assert retrying.actions == []
     assert failed.reason == (

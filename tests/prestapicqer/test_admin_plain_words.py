@@ -197,3 +197,20 @@ def test_internal_tables_are_for_superusers_only(client, admin_client, django_us
         assert url not in index
         assert admin_client.get(url).status_code == 200
     assert reverse("admin:sync_activityentry_changelist") in index  # operators keep the log
+
+
+def test_a_superuser_finds_the_internal_tables_in_one_internals_section_at_the_bottom(
+        admin_client, shop):
+    internal = ["Heartbeats", "Own status changes", "Poll cursors"]
+    apps = admin_client.get(reverse("admin:index")).context["app_list"]
+    assert [str(app["name"]) for app in apps][-1] == "Internals"
+    assert [str(m["name"]) for m in apps[-1]["models"]] == internal
+    (engine,) = [app for app in apps if app["app_label"] == "sync"]
+    engine_tables = [str(m["name"]) for m in engine["models"]]
+    assert "Order links" in engine_tables
+    assert not set(internal) & set(engine_tables)
+    # The sidebar of every admin page groups them the same way; the app's own page keeps all.
+    sidebar = admin_client.get(reverse("admin:sync_orderlink_changelist")).context
+    assert [str(app["name"]) for app in sidebar["available_apps"]][-1] == "Internals"
+    page = admin_client.get(reverse("admin:app_list", args=["sync"])).context["app_list"]
+    assert set(internal) <= {str(m["name"]) for m in page[0]["models"]}

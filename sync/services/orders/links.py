@@ -122,10 +122,22 @@ def order_sync_enqueue(*, shop_id: int, ps_order_id: int) -> None:
 
 
 def order_links_retry(*, link_ids: list[int]) -> int:
-    """Admin "Push again": failed (or skipped) links go back to work and are enqueued.
-    A link whose Picqer order exists keeps it (state created); the rules resume at the
-    first history row not yet applied. Returns how many were re-enqueued."""
+    """Admin "Push again", the cockpit's "Retry now": failed (or skipped) links go back to
+    work and are enqueued. A link whose Picqer order exists keeps it (state created); the
+    rules resume at the first history row not yet applied. A link waiting for a scheduled
+    retry that no worker holds is tried at once (after a create was sent, the push looks the
+    order up in Picqer before creating; the scheduled retry then finds nothing left to do).
+    Returns how many were enqueued."""
+    now = timezone.now()
+    waiting = OrderLink.objects.select_related("shop__account").filter(
+        Q(claimed_until__isnull=True) | Q(claimed_until__lt=now), pk__in=link_ids,
+        state__in=[OrderLink.State.PENDING, OrderLink.State.PUSHING],
+        next_attempt_at__isnull=False)
     count = 0
+    for link in waiting:
+        order_log(link, "order_retry", "Retry now requested by the operator.")
+        order_sync_enqueue(shop_id=link.shop_id, ps_order_id=link.ps_order_id)
+        count += 1
     for link in OrderLink.objects.filter(
             pk__in=link_ids, state__in=[OrderLink.State.FAILED, OrderLink.State.SKIPPED]):
         if link.state == OrderLink.State.SKIPPED:
