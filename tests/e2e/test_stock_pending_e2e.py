@@ -18,8 +18,11 @@ AWAITING_BANK_WIRE = 10
 
 def _shop_quantity(sandbox, reference: str) -> int:
     product = next(p for p in sandbox.state("ps.products") if p["reference"] == reference)
-    [row] = [s for s in sandbox.state("ps.stock_availables")
-             if int(s["id_product"]) == int(product["id"]) and int(s["id_product_attribute"]) == 0]
+    [row] = [
+        s
+        for s in sandbox.state("ps.stock_availables")
+        if int(s["id_product"]) == int(product["id"]) and int(s["id_product_attribute"]) == 0
+    ]
     return int(row["quantity"])
 
 
@@ -29,8 +32,11 @@ def _free_stock(sandbox, reference: str) -> int:
 
 
 def _pending_state(shop, id_order):
-    return PendingOrder.objects.filter(shop=shop, ps_order_id=int(id_order)).values_list(
-        "state", flat=True).first()
+    return (
+        PendingOrder.objects.filter(shop=shop, ps_order_id=int(id_order))
+        .values_list("state", flat=True)
+        .first()
+    )
 
 
 def _bank_wire_order_held_back(sandbox, shop):
@@ -39,23 +45,32 @@ def _bank_wire_order_held_back(sandbox, shop):
     hook_ensure(account=shop.account, kind="stock")
     reference = shop.catalogue["references"][-1]
     sandbox.set_stock(productcode=reference, amount=6)
-    wait_for(lambda: _shop_quantity(sandbox, reference) == 6, timeout=60,
-             what="the shop quantity at 6")
+    wait_for(
+        lambda: _shop_quantity(sandbox, reference) == 6, timeout=60, what="the shop quantity at 6"
+    )
 
-    placed = sandbox.place_order([{"reference": reference, "quantity": 2}],
-                                 current_state=AWAITING_BANK_WIRE)
+    placed = sandbox.place_order(
+        [{"reference": reference, "quantity": 2}], current_state=AWAITING_BANK_WIRE
+    )
     orders_poll_task.delay(shop.pk)
-    wait_for(lambda: _pending_state(shop, placed["id"]) == PendingOrder.State.RESERVED,
-             timeout=60, what="the bank-wire order held back")
+    wait_for(
+        lambda: _pending_state(shop, placed["id"]) == PendingOrder.State.RESERVED,
+        timeout=60,
+        what="the bank-wire order held back",
+    )
 
     sandbox.set_stock(productcode=reference, amount=5)  # a stock write while it waits
-    wait_for(lambda: _shop_quantity(sandbox, reference) == 3, timeout=60,
-             what="the shop quantity at free 5 − 2 held back")
+    wait_for(
+        lambda: _shop_quantity(sandbox, reference) == 3,
+        timeout=60,
+        what="the shop quantity at free 5 − 2 held back",
+    )
     return reference, placed
 
 
 def test_a_bank_wire_order_is_held_back_until_picqer_counts_it(
-        sandbox_server, sandbox_shop, worker):
+    sandbox_server, sandbox_shop, worker
+):
     reference, placed = _bank_wire_order_held_back(sandbox_server, sandbox_shop)
     assert not OrderLink.objects.filter(shop=sandbox_shop).exists()  # not sent yet
 
@@ -67,29 +82,45 @@ def test_a_bank_wire_order_is_held_back_until_picqer_counts_it(
     def pushed_and_settled():
         seen.append(_shop_quantity(sandbox_server, reference))
         link = OrderLink.objects.filter(shop=sandbox_shop).first()
-        return (link is not None and link.picqer_status == "processing"
-                and _pending_state(sandbox_shop, placed["id"]) == PendingOrder.State.IN_PICQER)
+        return (
+            link is not None
+            and link.picqer_status == "processing"
+            and _pending_state(sandbox_shop, placed["id"]) == PendingOrder.State.IN_PICQER
+        )
 
     wait_for(pushed_and_settled, timeout=60, what="the order processing in Picqer")
     assert _free_stock(sandbox_server, reference) == 3  # Picqer's picklist counts it now
     # The re-write after the release and Picqer's own stock webhook have both landed.
-    wait_for(lambda: seen.append(_shop_quantity(sandbox_server, reference)) or len(seen) > 40,
-             timeout=60, what="the shop quantity watched for a while")
+    wait_for(
+        lambda: seen.append(_shop_quantity(sandbox_server, reference)) or len(seen) > 40,
+        timeout=60,
+        what="the shop quantity watched for a while",
+    )
     assert max(seen) == 3 and seen[-1] == 3
 
 
 def test_an_order_cancelled_before_the_push_gives_its_units_back(
-        sandbox_server, sandbox_shop, worker):
+    sandbox_server, sandbox_shop, worker
+):
     reference, placed = _bank_wire_order_held_back(sandbox_server, sandbox_shop)
 
     sandbox_server.set_order_state(placed["id"], CANCELED)
     orders_poll_task.delay(sandbox_shop.pk)
-    wait_for(lambda: _pending_state(sandbox_shop, placed["id"]) == PendingOrder.State.CANCELLED,
-             timeout=60, what="the cancelled order released")
-    wait_for(lambda: _shop_quantity(sandbox_server, reference) == 5, timeout=60,
-             what="the shop quantity back at free stock 5")
+    wait_for(
+        lambda: _pending_state(sandbox_shop, placed["id"]) == PendingOrder.State.CANCELLED,
+        timeout=60,
+        what="the cancelled order released",
+    )
+    wait_for(
+        lambda: _shop_quantity(sandbox_server, reference) == 5,
+        timeout=60,
+        what="the shop quantity back at free stock 5",
+    )
 
     sandbox_server.set_stock(productcode=reference, amount=4)  # nothing held back any more
-    wait_for(lambda: _shop_quantity(sandbox_server, reference) == 4, timeout=60,
-             what="the shop quantity following Picqer's free stock again")
+    wait_for(
+        lambda: _shop_quantity(sandbox_server, reference) == 4,
+        timeout=60,
+        what="the shop quantity following Picqer's free stock again",
+    )
     assert not OrderLink.objects.filter(shop=sandbox_shop, state=OrderLink.State.CREATED).exists()
