@@ -90,13 +90,18 @@ def test_a_bank_wire_order_is_held_back_until_picqer_counts_it(
 
     wait_for(pushed_and_settled, timeout=60, what="the order processing in Picqer")
     assert _free_stock(sandbox_server, reference) == 3  # Picqer's picklist counts it now
-    # The re-write after the release and Picqer's own stock webhook have both landed.
+    # Watched while the re-write after the release and Picqer's own stock webhook land:
+    # never above free 3 − 0 (briefly below is allowed: a write between Picqer's picklist
+    # and the release holds back twice, and the re-write corrects it).
     wait_for(
-        lambda: seen.append(_shop_quantity(sandbox_server, reference)) or len(seen) > 40,
+        lambda: (
+            seen.append(_shop_quantity(sandbox_server, reference))
+            or (len(seen) > 40 and seen[-1] == 3)
+        ),
         timeout=60,
-        what="the shop quantity watched for a while",
+        what="the shop quantity settled at 3",
     )
-    assert max(seen) == 3 and seen[-1] == 3
+    assert max(seen) == 3
 
 
 def test_an_order_cancelled_before_the_push_gives_its_units_back(
