@@ -91,7 +91,7 @@ def test_a_bank_wire_order_is_held_back_until_picqer_counts_it(
     wait_for(pushed_and_settled, timeout=60, what="the order processing in Picqer")
     assert _free_stock(sandbox_server, reference) == 3  # Picqer's picklist counts it now
     # Watched while the re-write after the release and Picqer's own stock webhook land:
-    # never above free 3 − 0 (briefly below is allowed: a write between Picqer's picklist
+    # never above free 3 - 0 (briefly below is allowed: a write between Picqer's picklist
     # and the release holds back twice, and the re-write corrects it).
     wait_for(
         lambda: (
