@@ -304,7 +304,8 @@ class ShopAdmin(ConfigAdmin):
         (STOCK, {"description": gettext_lazy(
             "Set up the way PrestaPicqer updates product stock levels."),
             "fields": ["stock_enabled", "full_sync_on_webhook", "warehouse_ids",
-                       "full_sync_url_box", "stock_webhook_status"]}),
+                       "stock_reserve_pending_orders", "full_sync_url_box",
+                       "stock_webhook_status"]}),
     ]
 
     def get_queryset(self, request):

@@ -255,6 +255,7 @@ class ShopForm(SecretFormMixin, forms.ModelForm):
             "create_missing_products", "create_state_ids", "allocate_concept",
             "processing_state_ids", "cancel_state_ids", "poll_interval_seconds",
             "stock_enabled", "full_sync_on_webhook", "warehouse_ids",
+            "stock_reserve_pending_orders",
         ]
         labels = {
             "account": gettext_lazy("Picqer account"), "name": gettext_lazy("Shop name"),

@@ -259,6 +259,12 @@ class Shop(KeyBoundToAddress):
         _("warehouses that count"), default=list, blank=True,
         help_text=_("Picqer warehouses whose free stock is summed. None chosen = all."),
     )
+    stock_reserve_pending_orders = models.BooleanField(
+        _("hold back stock of orders not in Picqer yet"), default=True,
+        help_text=_("Write Picqer's free stock minus the units of orders PrestaShop has "
+                    "taken that Picqer does not count yet (e.g. awaiting bank wire), so the "
+                    "shop never sells them twice."),
+    )
     full_sync_token = SecretField(_("full stock sync token"), max_length=200, default=new_token)
 
     class Meta:

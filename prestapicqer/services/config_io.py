@@ -35,6 +35,7 @@ SHOP_FIELDS = (
     "orders_enabled", "picqer_tag_ids", "use_shop_price", "create_missing_products",
     "create_state_ids", "allocate_concept", "processing_state_ids", "cancel_state_ids",
     "poll_interval_seconds", "stock_enabled", "full_sync_on_webhook", "warehouse_ids",
+    "stock_reserve_pending_orders",
 )
 SHOP_ID_LISTS = ("picqer_tag_ids", "create_state_ids", "processing_state_ids",
                  "cancel_state_ids", "warehouse_ids")

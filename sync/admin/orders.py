@@ -10,8 +10,10 @@ from prestapicqer.display import labelled_filter, time_column
 from prestapicqer.services.names import picqer_status_label
 from sync.mappers.orders import picqer_order_url
 from sync.models.orders import OrderLink, OwnHistory, PollCursor
+from sync.models.reservations import PendingOrder
 from sync.services.orders import order_links_give_up, order_links_retry, orders_poll_enqueue
 from sync.services.retries import retry_due_text
+from sync.services.stock.pending import pending_order_lines
 
 from .base import InternalAdmin, ReadOnlyAdmin
 
@@ -26,7 +28,8 @@ class OrderLinkAdmin(ReadOnlyAdmin):
     list_select_related = ("shop__account",)
     readonly_fields = ("shop", "ps_order_id", "ps_reference", "activity", "reference_in_picqer",
                        "state",
-                       "picqer_order", "picqer_idorder", "picqer_status_words", "warning",
+                       "picqer_order", "picqer_idorder", "picqer_status_words",
+                       "stock_held_back", "warning",
                        "last_error", "next_attempt_at", "retries", "done_steps",
                        "last_history_id", "seen_history_id",
                        "attempts", "claimed_until", "created_at", "updated_at")
@@ -50,6 +53,20 @@ class OrderLinkAdmin(ReadOnlyAdmin):
     @admin.display(description=_("Picqer status"), ordering="picqer_status")
     def picqer_status_words(self, obj):
         return picqer_status_label(obj.picqer_status) if obj.picqer_status else "—"
+
+    @admin.display(description=_("Stock held back"))
+    def stock_held_back(self, obj):
+        state, lines = pending_order_lines(shop_id=obj.shop_id, ps_order_id=obj.ps_order_id)
+        if not state:
+            return "—"
+        units = ", ".join(f"{ref} × {n}" for ref, n in sorted(lines.items()))
+        if state == PendingOrder.State.RESERVED:
+            count = sum(lines.values())
+            return ngettext("%(count)d unit held back (%(lines)s)",
+                            "%(count)d units held back (%(lines)s)", count) % {
+                "count": count, "lines": units}
+        return _("none now (%(state)s); were %(lines)s") % {
+            "state": PendingOrder.State(state).label, "lines": units or _("no units")}
 
     @admin.display(description=_("Activity"))
     def activity(self, obj):

@@ -43,3 +43,9 @@ def quantity_of(row: Mapping[str, Any]) -> int:
         return int(str(row.get("quantity") or "0").strip())
     except ValueError:
         return 0
+
+
+def quantity_sellable(*, free: int, pending: int) -> int:
+    """What the shop may sell: Picqer's free stock less the units of orders PrestaShop has
+    taken and Picqer does not count yet, never below zero."""
+    return max(0, int(free) - max(0, int(pending)))

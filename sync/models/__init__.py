@@ -5,6 +5,7 @@ from .alerts import Alert
 from .catalogue import CatalogueReport, CatalogueReportRow
 from .orders import OrderLink, OwnHistory, PollCursor
 from .products import ProductIndex, ProductIndexEntry
+from .reservations import PendingOrder, PendingOrderLine
 from .stock import OrderStatusState, SyncRun, SyncRunItem
 
 __all__ = [
@@ -16,6 +17,8 @@ __all__ = [
     "OrderLink",
     "OrderStatusState",
     "OwnHistory",
+    "PendingOrder",
+    "PendingOrderLine",
     "PollCursor",
     "ProductIndex",
     "ProductIndexEntry",

@@ -56,6 +56,8 @@ class CatalogueReportRow(models.Model):
     picqer_idproduct = models.PositiveIntegerField(null=True, blank=True)
     picqer_name = models.CharField(max_length=255, blank=True)
     picqer_free_stock = models.IntegerField(null=True, blank=True)
+    # Units of orders PrestaShop reserved and Picqer does not count yet (subtracted).
+    pending_units = models.IntegerField(null=True, blank=True)
     quantity_to_write = models.IntegerField(null=True, blank=True)
     current_quantity = models.IntegerField(null=True, blank=True)
     detail = models.CharField(max_length=500, blank=True)

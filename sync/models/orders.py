@@ -91,6 +91,10 @@ class PollCursor(models.Model):
                                 verbose_name=_("shop"))
     start_history_id = models.PositiveIntegerField(_("first history id"), null=True, blank=True)
     last_history_id = models.PositiveIntegerField(_("last history id"), default=0)
+    # The newest order when the order poll began watching new orders: orders above it were
+    # placed since, and their units count until Picqer has them (sync.services.stock.pending).
+    start_order_id = models.PositiveIntegerField(_("first new order after"), null=True,
+                                                 blank=True)
     last_polled_at = models.DateTimeField(_("last polled"), null=True, blank=True)
     last_reconciled_at = models.DateTimeField(_("last reconciled"), null=True, blank=True)
     last_error = models.TextField(_("last error"), blank=True)

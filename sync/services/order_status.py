@@ -30,6 +30,7 @@ from sync.models import ActivityEntry, OrderLink
 from sync.models.stock import OrderStatusState
 
 from .orders.loop_guard import own_history_record
+from .stock.pending import pending_order_in_picqer
 from .tracking import order_tracking_sync
 
 # Longer than one apply takes (a few HTTP calls with timeouts); a crashed worker's claim
@@ -250,6 +251,8 @@ def order_status_sync(*, account: PicqerAccount, idorder: int) -> str:
     # order_status_apply use their own record, OrderStatusState).
     OrderLink.objects.filter(pk=target.link.pk).update(
         picqer_status=str(order.get("status") or "")[:20])
+    if order.get("status") not in (None, "", "concept"):  # Picqer counts its stock now
+        pending_order_in_picqer(shop=shop, ps_order_id=ps_order_id)
     prestashop = PrestaShopClient.for_shop(shop)
     try:
         # Tracking first and on every delivery: the status e-mail needs {shipping_number},

@@ -15,6 +15,8 @@ from celery.exceptions import SoftTimeLimitExceeded
 from sync.backoff import retry_countdown
 from sync.clients.errors import ApiError
 from sync.services.stock import (
+    stock_pending_changed,
+    stock_pending_changed_fail,
     stock_product_fail,
     stock_product_release,
     stock_product_retry_record,
@@ -67,6 +69,17 @@ def stock_sync_product_task(self, shop_id: int, idproduct: int) -> str:
         return stock_product_fail(
             shop=shop, idproduct=idproduct, exc=exc, attempts=self.request.retries + 1
         )
+
+
+@shared_task(bind=True, max_retries=MAX_RETRIES, ignore_result=True)
+def stock_pending_changed_task(self, account_id: int, references: list[str]) -> str:
+    """The units held back for orders not in Picqer yet changed: write those references."""
+    try:
+        return stock_pending_changed(account_id=account_id, references=references)
+    except ApiError as exc:
+        if exc.retryable and self.request.retries < MAX_RETRIES:
+            raise self.retry(exc=exc, countdown=_countdown(exc, self.request.retries)) from exc
+        return stock_pending_changed_fail(account_id=account_id, references=references, exc=exc)
 
 
 @shared_task(

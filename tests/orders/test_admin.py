@@ -105,3 +105,19 @@ def test_view_only_staff_cannot_push_again_or_give_up(client, django_user_model,
     user = django_user_model.objects.get(pk=user.pk)  # drop the permission cache
     client.force_login(user)
     assert "push_again" in client.get(url).content.decode()
+
+
+def test_the_link_shows_the_stock_its_order_holds_back(admin_client, links):
+    from sync.models import PendingOrder, PendingOrderLine
+
+    created, failed = links
+    held = PendingOrder.objects.create(shop=failed.shop, ps_order_id=failed.ps_order_id)
+    PendingOrderLine.objects.create(order=held, reference="demo_1", units=2)
+    PendingOrderLine.objects.create(order=held, reference="MUG-9", units=1)
+    PendingOrder.objects.create(shop=created.shop, ps_order_id=created.ps_order_id,
+                                state=PendingOrder.State.IN_PICQER)
+
+    page = admin_client.get(reverse("admin:sync_orderlink_change", args=[failed.pk]))
+    assert "3 units held back (MUG-9 × 1, demo_1 × 2)" in page.content.decode()
+    page = admin_client.get(reverse("admin:sync_orderlink_change", args=[created.pk]))
+    assert "none now (Counted by Picqer)" in page.content.decode()

@@ -88,7 +88,8 @@ def shop_post(shop, mappings: list[dict] | None = None, **overrides) -> dict:
         "poll_interval_seconds": shop.poll_interval_seconds,
     }
     for flag in ("enabled", "orders_enabled", "use_shop_price", "create_missing_products",
-                 "allocate_concept", "stock_enabled", "full_sync_on_webhook"):
+                 "allocate_concept", "stock_enabled", "full_sync_on_webhook",
+                 "stock_reserve_pending_orders"):
         if getattr(shop, flag):
             data[flag] = "on"
     data.update(overrides)

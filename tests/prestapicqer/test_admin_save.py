@@ -87,10 +87,12 @@ def test_it_saves_the_orders_group(admin_client, shop, remotes_up):
 
 def test_it_saves_the_stock_group(admin_client, shop, remotes_up):
     response = admin_client.post(change_url(shop), shop_post(
-        shop, stock_enabled=None, full_sync_on_webhook="on", warehouse_ids=[10]))
+        shop, stock_enabled=None, full_sync_on_webhook="on", warehouse_ids=[10],
+        stock_reserve_pending_orders=None))
     assert response.status_code == 302, response.content.decode()[:2000]
     shop.refresh_from_db()
     assert shop.stock_enabled is False
+    assert shop.stock_reserve_pending_orders is False  # on by default, here switched off
     assert shop.full_sync_on_webhook is True
     assert shop.warehouse_ids == [10]
 

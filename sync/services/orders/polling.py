@@ -23,6 +23,11 @@ from sync.activity import activity_log
 from sync.clients.errors import ApiError, ApiResponseError
 from sync.clients.prestashop import PrestaShopClient
 from sync.models.orders import PollCursor
+from sync.services.stock.pending import (
+    pending_cursor_start,
+    pending_orders_apply,
+    pending_orders_read,
+)
 
 from .links import order_link_mark_seen
 from .loop_guard import own_history_ids
@@ -125,7 +130,9 @@ def _poll_pages(shop: Shop, cursor: PollCursor, ps: PrestaShopClient) -> int:
             break
         newest = max(_history_id(row) for row in rows)
         triggered = _orders_triggered(shop=shop, ps=ps, rows=rows)
-        with transaction.atomic():  # the marks and the cursor move together
+        pending = pending_orders_read(shop=shop, ps=ps, cursor=cursor, rows=rows)
+        with transaction.atomic():  # the marks, the pending units and the cursor move together
+            pending_orders_apply(shop=shop, read=pending)
             _orders_mark(shop, triggered)
             cursor.last_history_id = newest
             cursor.save(update_fields=["last_history_id"])
@@ -137,7 +144,9 @@ def _poll_pages(shop: Shop, cursor: PollCursor, ps: PrestaShopClient) -> int:
 
 def _cursor_start(shop: Shop, cursor: PollCursor, ps: PrestaShopClient) -> None:
     """First poll: start after the newest existing row. Orders from before the middleware
-    was switched on are not sent (they may long be shipped)."""
+    was switched on are not sent (they may long be shipped), and their units are not held
+    back (the newest order is read first: any later one has a later history row)."""
+    pending_cursor_start(cursor=cursor, ps=ps)
     newest = ps.list("order_histories", display=["id"], sort="[id_DESC]", limit=1)
     cursor.start_history_id = cursor.last_history_id = int(newest[0]["id"]) if newest else 0
     cursor.save(update_fields=["start_history_id", "last_history_id"])

@@ -14,6 +14,7 @@ from sync.clients.errors import ApiError
 from sync.mappers import orders as mapper
 from sync.models.orders import OrderLink
 from sync.services.product_index import product_index_forget
+from sync.services.stock.pending import pending_order_cancelled, pending_order_in_picqer
 
 from .backref import order_backref_write, order_message_add_once, picqer_comment_add_once
 from .content import OrderContent, order_content_build, order_content_products
@@ -47,6 +48,8 @@ def order_create(ctx: OrderContext) -> None:
         if picqer_order is None:
             return
     _follow_up(ctx, picqer_order)
+    if ctx.link.picqer_status not in ("", "concept"):
+        pending_order_in_picqer(shop=ctx.shop, ps_order_id=ctx.link.ps_order_id)
 
 
 def order_process(ctx: OrderContext) -> None:
@@ -64,6 +67,7 @@ def order_cancel(ctx: OrderContext) -> None:
                 "was sent to Picqer."
             ctx.save("state", "last_error")
             ctx.log("order_not_sent", link.last_error)
+            pending_order_cancelled(shop=ctx.shop, ps_order_id=link.ps_order_id)
         return
     _transition(ctx, "cancelled", lambda idorder: ctx.picqer.order_cancel(idorder, force=True),
                 "order_cancelled", "Picqer order force-cancelled.")
@@ -83,6 +87,7 @@ def _transition(ctx: OrderContext, status: str, call, action: str, message: str)
     link.picqer_status = status
     ctx.save("picqer_status")
     ctx.log(action, message)
+    pending_order_in_picqer(shop=ctx.shop, ps_order_id=link.ps_order_id)
 
 
 def _ps_order(ctx: OrderContext) -> dict[str, Any]:
@@ -211,6 +216,7 @@ def _allocate(ctx: OrderContext, picqer_order: dict) -> None:
         ctx.log("order_allocate_failed", f"Stock not allocated: {exc}", level="warning")
         return
     ctx.log("order_allocated", "Stock allocated for the concept order.")
+    pending_order_in_picqer(shop=ctx.shop, ps_order_id=ctx.link.ps_order_id)
 
 
 def _comment(ctx: OrderContext, picqer_order: dict | None) -> None:

@@ -13,6 +13,8 @@ from .full import (
     stock_sync_sweep,
 )
 from .product import (
+    stock_pending_changed,
+    stock_pending_changed_fail,
     stock_product_changed,
     stock_product_fail,
     stock_product_release,
@@ -21,6 +23,8 @@ from .product import (
 )
 
 __all__ = [
+    "stock_pending_changed",
+    "stock_pending_changed_fail",
     "stock_product_changed",
     "stock_product_fail",
     "stock_product_release",

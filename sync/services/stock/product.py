@@ -12,10 +12,12 @@ from sync.activity import activity_log
 from sync.clients.errors import ApiNotFoundError, BrokerUnavailableError
 from sync.clients.picqer import PicqerClient
 from sync.clients.prestashop import PrestaShopClient
-from sync.mappers.stock import free_stock_total, product_is_unlimited
+from sync.mappers.stock import free_stock_total, product_is_unlimited, quantity_sellable
+from sync.services.product_index import product_index_lookup
 from sync.services.retries import retry_due, retry_reason, retry_record
 
 from .full import stock_sync_request
+from .pending import pending_units_by_reference
 from .sources import prestashop_placement_for_reference
 
 # Picqer fires products.free_stock_changed for every movement; a burst for one product
@@ -132,12 +134,16 @@ def _picqer_quantity(picqer, idproduct: int, shop: Shop) -> tuple[str, int | Non
 
 def stock_sync_product(*, shop: Shop, idproduct: int) -> str:
     """Set the PrestaShop stock of Picqer product `idproduct` (reference == productcode,
-    exactly) to its free stock over the shop's warehouses; writes only differing rows."""
-
-    code, quantity, reason = _picqer_quantity(PicqerClient.for_account(shop.account),
-                                              idproduct, shop)
-    if quantity is None:
+    exactly) to its free stock over the shop's warehouses less the units of orders Picqer
+    does not count yet; writes only differing rows."""
+    # Read before Picqer: an order that reaches Picqer stops counting only after Picqer
+    # counts it, so this order of reads never writes more than free - pending.
+    pending = pending_units_by_reference(shop=shop)
+    code, free, reason = _picqer_quantity(PicqerClient.for_account(shop.account),
+                                          idproduct, shop)
+    if free is None:
         return f"ignored: {reason}"
+    quantity = quantity_sellable(free=free, pending=pending.get(code, 0))
     prestashop = PrestaShopClient.for_shop(shop)
     placement, reason = prestashop_placement_for_reference(prestashop, code,
                                                            shop_id=shop.prestashop_shop_id)
@@ -154,8 +160,46 @@ def stock_sync_product(*, shop: Shop, idproduct: int) -> str:
         if current != quantity:
             prestashop.stock_available_set_quantity(row_id, quantity)
             changed += 1
+    held = f" ({free} free in Picqer − {pending[code]} in orders not in Picqer yet)" \
+        if pending.get(code) else ""
     if not changed:
-        return f"{code}: already {quantity}"
+        return f"{code}: already {quantity}{held}"
     activity_log(action="stock_updated", shop=shop, product_reference=code,
-                 message=f"Stock of {code} set to {quantity} (from Picqer).")
-    return f"{code}: set to {quantity}"
+                 message=f"Stock of {code} set to {quantity}{held or ' (from Picqer)'}.")
+    return f"{code}: set to {quantity}{held}"
+
+
+def stock_pending_changed_fail(*, account_id: int, references: list[str],
+                               exc: BaseException) -> str:
+    """The stock of `references` could not be written again after their held-back units
+    changed: the shop keeps its current quantity until their next stock write."""
+    reason = retry_reason(exc)
+    activity_log(action="stock_update_failed", level="error",
+                 account=PicqerAccount.objects.filter(pk=account_id).first(),
+                 message=f"Stock of {', '.join(references)[:300]} not written after an order "
+                 f"changed what is held back: {reason}. Run a full stock sync to catch up.")
+    return f"failed: {reason}"
+
+
+def stock_pending_changed(*, account_id: int, references: list[str]) -> str:
+    """The units held back for `references` changed (an order placed, cancelled, or now in
+    Picqer): schedule their stock update in every shop of the account that holds them
+    back. The Picqer product is found in the product index, else by its code."""
+    account = PicqerAccount.objects.filter(pk=account_id).first()
+    shops = [s for s in account.shops.all()
+             if s.enabled and s.stock_enabled and s.stock_reserve_pending_orders] \
+        if account else []
+    if not shops:
+        return "ignored: no shop holds back stock of orders not in Picqer yet"
+    idproducts = {code: p.idproduct for code, p in
+                  product_index_lookup(account_id=account_id, productcodes=references).items()}
+    picqer = PicqerClient.for_account(account)
+    for code in references:
+        if code not in idproducts:
+            found = [p for p in picqer.products_by_productcode(code)
+                     if p.get("productcode") == code]
+            if found:
+                idproducts[code] = int(found[0]["idproduct"])
+    results = [f"{shop.prefix} {code}: {_schedule_product(shop, idproduct)}"
+               for shop in shops for code, idproduct in sorted(idproducts.items())]
+    return "; ".join(results) or f"ignored: {', '.join(references)} not in Picqer"

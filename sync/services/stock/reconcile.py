@@ -14,10 +14,12 @@ from sync.clients.errors import ApiError
 from sync.clients.picqer import PicqerClient
 from sync.clients.prestashop import PrestaShopClient
 from sync.mappers.catalogue import PROBLEM_LABELS
+from sync.mappers.stock import quantity_sellable
 from sync.models.stock import SyncRun, SyncRunItem
 from sync.services.product_index import product_index_feeding
 
 from .matching import Match, MatchStatus, catalogue_matches
+from .pending import pending_changed, pending_units_by_reference
 from .writes import StockWriter
 
 COUNTS = (
@@ -87,8 +89,11 @@ def _count_write(run: SyncRun, items: RunItems, reference: str, error: ApiError 
         )
 
 
-def _account(run: SyncRun, items: RunItems, writer: StockWriter, match: Match) -> int:
-    """Count, list or write one match; returns the stock rows it compared."""
+def _account(
+    run: SyncRun, items: RunItems, writer: StockWriter, match: Match, pending: dict[str, int]
+) -> int:
+    """Count, list or write one match (free stock less `pending`, the units of orders not in
+    Picqer yet); returns the stock rows it compared."""
     status = match.status
     if status is MatchStatus.EMPTY_REFERENCE:
         return 0  # not a reference: the match report lists these
@@ -100,7 +105,9 @@ def _account(run: SyncRun, items: RunItems, writer: StockWriter, match: Match) -
             run.ambiguous_kinds[problem] = run.ambiguous_kinds.get(problem, 0) + 1
         items.add(kind, match.reference, match.detail)
         return 0
-    quantity = match.picqer.quantity
+    quantity = quantity_sellable(
+        free=match.picqer.quantity, pending=pending.get(match.reference, 0)
+    )
     for row_id, current in match.placement.rows:
         if current != quantity:
             writer.submit(match.reference, row_id, quantity)
@@ -125,11 +132,14 @@ def stock_sync_reconcile(
     items = RunItems(run)
     prestashop = PrestaShopClient.for_shop(shop)
     unsaved = 0
+    # Read before Picqer (see stock_sync_product); what changes during the run is written
+    # again at its end, per reference.
+    pending = pending_units_by_reference(shop=shop)
     with StockWriter(prestashop, on_result=partial(_count_write, run, items)) as writer:
         # The product pages also fill the account's product index (no extra call).
         picqer = product_index_feeding(PicqerClient.for_account(shop.account), account=shop.account)
         for match in catalogue_matches(picqer, prestashop, shop=shop, warm_version=True):
-            rows = _account(run, items, writer, match)
+            rows = _account(run, items, writer, match, pending)
             if progress and rows:
                 progress(rows)
             unsaved += rows
@@ -138,6 +148,11 @@ def stock_sync_reconcile(
                 run.save(update_fields=list(RUN_FIELDS))
         writer.finish()
     items.flush()
+    now = pending_units_by_reference(shop=shop)
+    pending_changed(
+        account_id=shop.account_id,
+        references=[r for r in {*pending, *now} if pending.get(r) != now.get(r)],
+    )
     run.unchanged = run.checked - run.changed - run.errors
 
 

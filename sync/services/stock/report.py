@@ -16,9 +16,11 @@ from prestapicqer.models import Shop
 from sync.activity import activity_log
 from sync.clients.picqer import PicqerClient
 from sync.clients.prestashop import PrestaShopClient
+from sync.mappers.stock import quantity_sellable
 from sync.models.catalogue import CatalogueReport, CatalogueReportRow
 
 from .matching import Match, MatchStatus, catalogue_matches
+from .pending import pending_units_by_reference
 
 BATCH = 1000
 CSV_COLUMNS = (
@@ -30,6 +32,7 @@ CSV_COLUMNS = (
     "picqer_idproduct",
     "picqer_name",
     "picqer_free_stock",
+    "pending_units",
     "quantity_to_write",
     "current_quantity",
     "detail",
@@ -50,7 +53,7 @@ def _publish(report_id: int) -> None:
     catalogue_report_task.delay(report_id)
 
 
-def _row(report: CatalogueReport, match: Match) -> CatalogueReportRow:
+def _row(report: CatalogueReport, match: Match, pending: dict[str, int]) -> CatalogueReportRow:
     placement, picqer = match.placement, match.picqer
     row = CatalogueReportRow(
         report=report,
@@ -66,8 +69,9 @@ def _row(report: CatalogueReport, match: Match) -> CatalogueReportRow:
         row.picqer_idproduct = picqer.idproduct or None
         row.picqer_name = picqer.name[:255]
         row.picqer_free_stock = picqer.quantity
+        row.pending_units = pending.get(picqer.code, 0)
     if match.status is MatchStatus.MATCHED:
-        row.quantity_to_write = picqer.quantity
+        row.quantity_to_write = quantity_sellable(free=picqer.quantity, pending=row.pending_units)
         row.current_quantity = placement.rows[0][1]
     return row
 
@@ -83,10 +87,11 @@ def catalogue_report_build(*, report: CatalogueReport) -> CatalogueReport:
     counts: Counter[str] = Counter()
     batch: list[CatalogueReportRow] = []
     try:
+        pending = pending_units_by_reference(shop=shop)
         for match in catalogue_matches(
             PicqerClient.for_account(shop.account), PrestaShopClient.for_shop(shop), shop=shop
         ):
-            row = _row(report, match)
+            row = _row(report, match, pending)
             counts[row.status] += 1
             batch.append(row)
             if len(batch) >= BATCH:
