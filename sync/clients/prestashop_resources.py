@@ -34,12 +34,7 @@ class PrestaShopResources:
         self, ids: Iterable[int], *, display: str | Iterable[str] = "full"
     ) -> list[dict]:
         """Several orders in one call (filter[id]=[1|2|3]); keep batches to ~200 ids."""
-        wanted = "|".join(str(int(i)) for i in ids)
-        return (
-            self.list("orders", display=display, filters={"id": f"[{wanted}]"}, sort="[id_ASC]")
-            if wanted
-            else []
-        )
+        return self.records_by_ids("orders", ids, display=display)
 
     def orders_updated_since(
         self,
@@ -136,6 +131,36 @@ class PrestaShopResources:
         """GET /api/products/{id}."""
         return self.get("products", id_product)
 
+    def records_by_ids(
+        self, resource: str, ids: Iterable[int], *, display: str | Iterable[str] = "full"
+    ) -> list[dict]:
+        """Records of `resource` with these ids in one call (filter[id]=[1|2|3]); keep
+        batches to ~100 ids (the address grows with them)."""
+        wanted = "|".join(str(int(i)) for i in ids)
+        if not wanted:
+            return []
+        return self.list(resource, display=display, filters={"id": f"[{wanted}]"}, sort="[id_ASC]")
+
+    def tax_rules_for_country(self, id_country: int) -> list[dict]:
+        """The tax rules of every tax rules group in one country (id_tax per group)."""
+        return self.list(
+            "tax_rules",
+            display=[
+                "id",
+                "id_tax_rules_group",
+                "id_country",
+                "id_state",
+                "zipcode_from",
+                "id_tax",
+            ],
+            filters={"id_country": int(id_country)},
+            sort="[id_ASC]",
+        )
+
+    def product_image(self, id_product: int, id_image: int) -> bytes:
+        """The image file (JPEG/PNG as the shop stores it) of one product image."""
+        return self.request("GET", f"images/products/{int(id_product)}/{int(id_image)}").content
+
     def products_by_reference(
         self, reference: str, *, display: Iterable[str] = ("id", "reference", "ean13", "active")
     ) -> list[dict]:
@@ -212,8 +237,15 @@ class PrestaShopResources:
             "customer_messages", filters={"id_customer_thread": id_customer_thread}, sort="[id_ASC]"
         )
 
-    def private_message_add(self, id_order: int, message: str, *, id_employee: int = 0,
-                            order: dict | None = None, customer: dict | None = None) -> dict:
+    def private_message_add(
+        self,
+        id_order: int,
+        message: str,
+        *,
+        id_employee: int = 0,
+        order: dict | None = None,
+        customer: dict | None = None,
+    ) -> dict:
         """Add a private (staff-only) message to the order page, as the back office does
         (prestashop-ws.md §2.10): reuse or create the order's customer thread (it needs
         both id_customer and id_order to show), then POST a customer_message private=1.

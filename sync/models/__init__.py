@@ -2,7 +2,7 @@
 
 from .activity import ActivityEntry, Heartbeat
 from .alerts import Alert
-from .catalogue import CatalogueReport, CatalogueReportRow
+from .catalogue import CatalogueReport, CatalogueReportRow, ProductImportItem, ProductImportRun
 from .orders import OrderLink, OwnHistory, PollCursor
 from .products import ProductIndex, ProductIndexEntry
 from .stock import OrderStatusState, SyncRun, SyncRunItem
@@ -17,6 +17,8 @@ __all__ = [
     "OrderStatusState",
     "OwnHistory",
     "PollCursor",
+    "ProductImportItem",
+    "ProductImportRun",
     "ProductIndex",
     "ProductIndexEntry",
     "SyncRun",

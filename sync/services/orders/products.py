@@ -6,7 +6,6 @@ is read only for the codes it does not hold, and what that read returns is recor
 
 from __future__ import annotations
 
-import base64
 from dataclasses import dataclass, field
 
 from sync.clients.errors import ApiError
@@ -44,8 +43,7 @@ def products_resolve(ctx: OrderContext, lines: list[OrderLine]) -> Resolution:
         found = exact_product(reference, candidates)
         if found:
             result.idproducts[reference] = int(found["idproduct"])
-    missing = [line for line in lines
-               if line.reference and line.reference not in result.idproducts]
+    missing = [line for line in lines if line.reference and line.reference not in result.idproducts]
     creating = ctx.shop.create_missing_products and missing
     if ctx.shop.use_shop_price or creating:
         result.vatgroups = ctx.picqer.vatgroups_list()
@@ -62,15 +60,22 @@ def _product_create(ctx: OrderContext, line: OrderLine, result: Resolution) -> N
     except ApiError as exc:
         if exc.retryable:
             raise
-        ctx.log("product_create_failed", f"Could not create product {line.reference} in "
-                f"Picqer: {exc}", level="warning", reference=line.reference)
+        ctx.log(
+            "product_create_failed",
+            f"Could not create product {line.reference} in Picqer: {exc}",
+            level="warning",
+            reference=line.reference,
+        )
         return
     result.idproducts[line.reference] = int(product["idproduct"])
     result.created.append(line.reference)
     product_index_record(account_id=ctx.shop.account_id, products=[product])
-    ctx.log("product_created", f"Created missing product {line.reference} in Picqer "
-            f"(idproduct {product['idproduct']}).", reference=line.reference,
-            idvatgroup=idvatgroup)
+    ctx.log(
+        "product_created",
+        f"Created missing product {line.reference} in Picqer (idproduct {product['idproduct']}).",
+        reference=line.reference,
+        idvatgroup=idvatgroup,
+    )
     _product_image_copy(ctx, line, int(product["idproduct"]))
 
 
@@ -81,9 +86,11 @@ def _product_image_copy(ctx: OrderContext, line: OrderLine, idproduct: int) -> N
         id_image = int(ps_product.get("id_default_image") or 0)
         if not id_image:
             return
-        image = ctx.ps.request("GET", f"images/products/{line.product_id}/{id_image}").content
-        ctx.picqer.post(f"products/{idproduct}/images",
-                        {"image": base64.b64encode(image).decode("ascii")})
+        ctx.picqer.product_image_add(idproduct, ctx.ps.product_image(line.product_id, id_image))
     except ApiError as exc:
-        ctx.log("product_image_failed", f"Product {line.reference} was created without an "
-                f"image: {exc}", level="warning", reference=line.reference)
+        ctx.log(
+            "product_image_failed",
+            f"Product {line.reference} was created without an image: {exc}",
+            level="warning",
+            reference=line.reference,
+        )
