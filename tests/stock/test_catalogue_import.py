@@ -506,3 +506,47 @@ def test_the_command_runs_a_dry_run_and_then_the_import(report, ps_shop, picqer,
     assert "demo_12\tTo do\t" in out and "would create 3" in out and picqer.posts == []
     call_command("catalogue_import", "--shop", str(report.shop_id), "--report", str(report.pk))
     assert "3 created" in capsys.readouterr().out and len(picqer.posts) == 3
+
+
+# -- the admin ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def viewer(client, django_user_model):
+    """Staff who may read reports but not import (no prestapicqer.import_products)."""
+    from django.contrib.auth.models import Permission
+
+    user = django_user_model.objects.create_user("viewer", password="pw", is_staff=True)
+    user.user_permissions.add(Permission.objects.get(codename="view_cataloguereport"))
+    client.force_login(user)
+    return client
+
+
+def test_the_admin_dry_run_comes_first_then_its_page_offers_the_import(
+    admin_client, report, ps_shop, picqer, no_broker, django_capture_on_commit_callbacks
+):
+    page = admin_client.get(f"/admin/sync/cataloguereport/{report.pk}/rows/").content.decode()
+    assert "Dry run: products to create in Picqer" in page
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = admin_client.post(
+            f"/admin/sync/cataloguereport/{report.pk}/import/", {"kind": "create"}
+        )
+    dry = ProductImportRun.objects.get()
+    assert answer.status_code == 302 and dry.dry_run and no_broker == [(dry.pk, 0)]
+    product_import_execute(product_import_claim(dry.pk))
+    html = admin_client.get(f"/admin/sync/cataloguereport/import/{dry.pk}/").content.decode()
+    assert "Create these 3 products in Picqer" in html and "Mountain fox" in html
+    assert picqer.posts == []
+    admin_client.post(f"/admin/sync/cataloguereport/import/{dry.pk}/confirm/")
+    real = ProductImportRun.objects.exclude(pk=dry.pk).get()
+    assert not real.dry_run and real.kind == "create" and real.state == "queued"
+
+
+def test_importing_needs_its_own_permission(viewer, report):
+    assert viewer.get(f"/admin/sync/cataloguereport/{report.pk}/rows/").status_code == 200
+    assert (
+        "Dry run: products"
+        not in viewer.get(f"/admin/sync/cataloguereport/{report.pk}/rows/").content.decode()
+    )
+    answer = viewer.post(f"/admin/sync/cataloguereport/{report.pk}/import/", {"kind": "create"})
+    assert answer.status_code == 403 and not ProductImportRun.objects.exists()
