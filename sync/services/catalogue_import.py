@@ -22,14 +22,16 @@ Every product gets an activity log entry; the run's counts show the progress.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -202,6 +204,37 @@ class _Context:
     prestashop: PrestaShopClient
 
 
+class ClaimLost(Exception):
+    """The sweep gave this run to another worker (this one looked dead): stop quietly."""
+
+
+@contextmanager
+def _signs_of_life(run: ProductImportRun) -> Iterator[None]:
+    """A sign of life on `run` every quarter stale period from a thread of this process,
+    whatever the worker waits for (the shared budget, a slow page): only a dead process
+    goes stale."""
+    stop = threading.Event()
+    every = _stale_after().total_seconds() / 4
+
+    def beat() -> None:
+        try:
+            while not stop.wait(every):
+                try:
+                    _beat(run)
+                except Exception:  # a database hiccup: the next beat tries again
+                    logger.exception("product_import.heartbeat_failed run_id=%s", run.pk)
+        finally:
+            connection.close()  # this thread's own connection
+
+    thread = threading.Thread(target=beat, name=f"product-import-{run.pk}", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+
+
 def product_import_execute(
     run: ProductImportRun, *, seconds: float | None = None, picqer=None, prestashop=None
 ) -> float | None:
@@ -217,14 +250,19 @@ def product_import_execute(
     )
     until = None if seconds is None else time.monotonic() + seconds
     try:
-        if run.planned is None:
-            _plan(ctx)
-        if not run.dry_run:
-            for item in _items_to_send(run):
-                if until is not None and time.monotonic() > until:
-                    return _requeue(run, 0, "continues in the next slice")
-                _send(ctx, item)
-                _beat(run)
+        with _signs_of_life(run):
+            if run.planned is None:
+                _plan(ctx)
+            if not run.dry_run:
+                for item in _items_to_send(run):
+                    if until is not None and time.monotonic() > until:
+                        return _requeue(run, 0, "continues in the next slice")
+                    if not _beat(run):
+                        raise ClaimLost(str(run))
+                    _send(ctx, item)
+    except ClaimLost:
+        logger.warning("product_import.claim_lost run_id=%s", run.pk)
+        return None
     except ApiError as exc:
         if exc.retryable:
             wait = max(float(getattr(exc, "retry_after", 0) or 0), 30.0)
@@ -329,21 +367,24 @@ def _option_value_names(prestashop: PrestaShopClient, combinations: Iterable[dic
     return {int(r["id"]): str(r.get("name") or "") for r in rows}
 
 
-def _beat(run: ProductImportRun) -> None:
-    ProductImportRun.objects.filter(pk=run.pk).update(heartbeat_at=timezone.now())
+def _beat(run: ProductImportRun) -> bool:
+    """Record a sign of life; False when the run is no longer this worker's."""
+    return bool(
+        ProductImportRun.objects.filter(pk=run.pk, state=State.RUNNING).update(
+            heartbeat_at=timezone.now()
+        )
+    )
 
 
 def _picqer_current(ctx: _Context, wanted: set[int]) -> dict[int, dict]:
     """The matched Picqer products (the fields an update compares), from the product list:
-    ceil(products / 100) calls, as the report itself; a sign of life every page."""
+    ceil(products / 100) calls, as the report itself."""
     keep = ("idproduct", "productcode", *UPDATABLE_FIELDS)
-    current = {}
-    for n, product in enumerate(ctx.picqer.products_iter(), 1):
-        if int(product.get("idproduct") or 0) in wanted:
-            current[int(product["idproduct"])] = {k: product.get(k) for k in keep}
-        if n % 100 == 0:
-            _beat(ctx.run)
-    return current
+    return {
+        int(p["idproduct"]): {k: p.get(k) for k in keep}
+        for p in ctx.picqer.products_iter()
+        if int(p.get("idproduct") or 0) in wanted
+    }
 
 
 def _plan(ctx: _Context) -> None:

@@ -550,3 +550,11 @@ def test_importing_needs_its_own_permission(viewer, report):
     )
     answer = viewer.post(f"/admin/sync/cataloguereport/{report.pk}/import/", {"kind": "create"})
     assert answer.status_code == 403 and not ProductImportRun.objects.exists()
+
+
+def test_a_worker_whose_run_the_sweep_gave_away_sends_nothing_more(report, ps_shop, picqer):
+    run = product_import_request(report=report, dry_run=False)
+    claimed = product_import_claim(run.pk)
+    ProductImportRun.objects.filter(pk=run.pk).update(state="queued")  # as the sweep does
+    assert product_import_execute(claimed) is None
+    assert picqer.posts == [] and ProductImportRun.objects.get(pk=run.pk).state == "queued"
