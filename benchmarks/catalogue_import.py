@@ -28,6 +28,7 @@ from pathlib import Path
 
 from .common import machine_summary, markdown_table
 from .procs import ROOT, Proc, celery_worker, project_env, wait_for
+from .stock import _shop_create
 
 STALE_SECONDS = 15
 
@@ -71,19 +72,6 @@ def _sandbox(tmp: Path, name: str):
                          extra_args=("--ps-version", "1.7.8.11"), wait_seconds=60)
 
 
-def _shop(picqer, prestashop):
-    from prestapicqer.models import PicqerAccount, Shop
-
-    account = PicqerAccount.objects.create(
-        name="Bench", subdomain="bench", api_key=picqer.api_key,
-        api_base_url=picqer.picqer_url, webhook_secret="bench-hook-secret")
-    return Shop.objects.create(
-        account=account, name="Bench shop", prefix="BEN",
-        prestashop_url=prestashop.prestashop_url, webservice_key=prestashop.ws_key,
-        prestashop_shop_id=1, create_state_ids=[2], processing_state_ids=[2],
-        cancel_state_ids=[6])
-
-
 def _worker(env, tmp: Path, n: int) -> Proc:
     proc = celery_worker(env, concurrency=1, log_path=tmp / f"worker{n}.log", name=f"imp{n}")
     proc.start()
@@ -122,7 +110,7 @@ def _run(args, tmp: Path) -> dict:
         prestashop.seed(skus=args.skus, combinations=args.skus // 4, seed=7)
         picqer.knobs(picqer_rate_limit=args.picqer_limit, picqer_latency_ms=args.latency_ms)
         prestashop.knobs(prestashop_latency_ms=args.latency_ms)
-        shop = _shop(picqer, prestashop)
+        shop = _shop_create(picqer, prestashop)
         report = catalogue_report_build(report=CatalogueReport.objects.create(shop=shop))
         workers.append(_worker(env, tmp, 1))
         started = time.monotonic()

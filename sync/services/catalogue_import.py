@@ -22,16 +22,14 @@ Every product gets an activity log entry; the run's counts show the progress.
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -56,6 +54,7 @@ from sync.models.catalogue import (
     ProductImportItem,
     ProductImportRun,
 )
+from sync.services.signs_of_life import signs_of_life
 
 logger = logging.getLogger(__name__)
 
@@ -208,33 +207,6 @@ class ClaimLost(Exception):
     """The sweep gave this run to another worker (this one looked dead): stop quietly."""
 
 
-@contextmanager
-def _signs_of_life(run: ProductImportRun) -> Iterator[None]:
-    """A sign of life on `run` every quarter stale period from a thread of this process,
-    whatever the worker waits for (the shared budget, a slow page): only a dead process
-    goes stale."""
-    stop = threading.Event()
-    every = _stale_after().total_seconds() / 4
-
-    def beat() -> None:
-        try:
-            while not stop.wait(every):
-                try:
-                    _beat(run)
-                except Exception:  # a database hiccup: the next beat tries again
-                    logger.exception("product_import.heartbeat_failed run_id=%s", run.pk)
-        finally:
-            connection.close()  # this thread's own connection
-
-    thread = threading.Thread(target=beat, name=f"product-import-{run.pk}", daemon=True)
-    thread.start()
-    try:
-        yield
-    finally:
-        stop.set()
-        thread.join()
-
-
 def product_import_execute(
     run: ProductImportRun, *, seconds: float | None = None, picqer=None, prestashop=None
 ) -> float | None:
@@ -250,7 +222,11 @@ def product_import_execute(
     )
     until = None if seconds is None else time.monotonic() + seconds
     try:
-        with _signs_of_life(run):
+        with signs_of_life(
+            lambda: _beat(run),
+            every=_stale_after().total_seconds() / 4,
+            name=f"product-import-{run.pk}",
+        ):
             if run.planned is None:
                 _plan(ctx)
             if not run.dry_run:
@@ -558,8 +534,6 @@ def _create_one(ctx: _Context, item: ProductImportItem) -> None:
     try:
         product = ctx.picqer.product_create(item.body)
     except ApiClientError as exc:
-        if exc.retryable:
-            raise
         # Picqer refuses a productcode it already has, also on an inactive product.
         found = exact_product(code, ctx.picqer.products_by_productcode(code, include_inactive=True))
         if found:
@@ -590,8 +564,6 @@ def _update_one(ctx: _Context, item: ProductImportItem) -> None:
     try:
         ctx.picqer.product_update(item.picqer_idproduct, fields)
     except ApiClientError as exc:
-        if exc.retryable:
-            raise
         why = "no longer in Picqer" if isinstance(exc, ApiNotFoundError) else str(exc)
         item.detail = f"Picqer refused it: {why}"[:500]
         return _outcome(
