@@ -157,6 +157,9 @@ STOCK_SYNC_STALE_SECONDS = env.int("STOCK_SYNC_STALE_SECONDS", default=180)
 PRODUCT_IMPORT_STALE_SECONDS = env.int("PRODUCT_IMPORT_STALE_SECONDS", default=180)
 # Copy each product's PrestaShop cover image to the product the import creates in Picqer.
 PRODUCT_IMPORT_IMAGES = env.bool("PRODUCT_IMPORT_IMAGES", default=True)
+# The share of the Picqer budget an import spreads its calls over; the rest stays free for
+# orders and stock while it runs.
+PRODUCT_IMPORT_BUDGET_SHARE = env.float("PRODUCT_IMPORT_BUDGET_SHARE", default=0.8)
 
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOGGING = {

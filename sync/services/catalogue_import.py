@@ -35,9 +35,11 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from sync.activity import activity_log
+from sync.clients import ratelimit
 from sync.clients.errors import ApiClientError, ApiError, ApiNotFoundError, ApiPermissionError
 from sync.clients.picqer import PicqerClient
 from sync.clients.prestashop import PrestaShopClient
+from sync.clients.ratelimit import WINDOW_SECONDS
 from sync.mappers.catalogue import PROBLEM_LABELS, Problem
 from sync.mappers.catalogue_import import (
     UPDATABLE_FIELDS,
@@ -196,6 +198,23 @@ def product_import_sweep() -> dict[str, int]:
 # -- running ------------------------------------------------------------------------------
 
 
+class PacedPicqerClient(PicqerClient):
+    """A Picqer client for bulk work: on top of the shared per-minute budget, its calls are
+    spread evenly at PRODUCT_IMPORT_BUDGET_SHARE of that budget. So an import leaves room for
+    orders and stock, and never sends a minute's worth at a window's end and another at the
+    next one's start (a burst Picqer, counting its own window, answers with 429)."""
+
+    def request(self, method: str, path: str, **kwargs):
+        share = self.rate_limit_per_minute * settings.PRODUCT_IMPORT_BUDGET_SHARE
+        interval = WINDOW_SECONDS / max(share, 1.0)
+        now = ratelimit._now()
+        due = getattr(self, "_next_call_at", now)
+        if due > now:
+            ratelimit._sleep(due - now)
+        self._next_call_at = max(now, due) + interval
+        return super().request(method, path, **kwargs)
+
+
 @dataclass
 class _Context:
     run: ProductImportRun
@@ -217,7 +236,7 @@ def product_import_execute(
     shop = run.shop
     ctx = _Context(
         run,
-        picqer or PicqerClient.for_account(shop.account),
+        picqer or PacedPicqerClient.for_account(shop.account),
         prestashop or PrestaShopClient.for_shop(shop),
     )
     until = None if seconds is None else time.monotonic() + seconds
@@ -365,6 +384,10 @@ def _picqer_current(ctx: _Context, wanted: set[int]) -> dict[int, dict]:
 
 def _plan(ctx: _Context) -> None:
     run = ctx.run
+    # A plan a killed worker left half-written is made again from the start: planning
+    # sends nothing to Picqer, so nothing is lost.
+    run.items.all().delete()
+    ProductImportRun.objects.filter(pk=run.pk).update(skipped=0, unchanged=0, processed=0)
     rows = list(run.report.rows.filter(status=ROW_STATUS[run.kind]).order_by("id"))
     facts = _shop_facts(ctx.prestashop)
     vatgroups = ctx.picqer.vatgroups_list()

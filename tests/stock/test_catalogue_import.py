@@ -4,6 +4,7 @@ updates of matched products that change only what was asked."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from datetime import timedelta
@@ -558,3 +559,29 @@ def test_a_worker_whose_run_the_sweep_gave_away_sends_nothing_more(report, ps_sh
     ProductImportRun.objects.filter(pk=run.pk).update(state="queued")  # as the sweep does
     assert product_import_execute(claimed) is None
     assert picqer.posts == [] and ProductImportRun.objects.get(pk=run.pk).state == "queued"
+
+
+def test_a_plan_interrupted_halfway_is_made_again_without_twins(report, ps_shop, picqer):
+    run = product_import_request(report=report, dry_run=False)
+    ProductImportItem.objects.create(run=run, reference="demo_12", body={"productcode": "x"})
+    ProductImportRun.objects.filter(pk=run.pk).update(skipped=1, processed=1)
+    assert product_import_execute(product_import_claim(run.pk)) is None
+    run.refresh_from_db()
+    assert run.items.count() == 4 and (run.created, run.skipped, run.processed) == (3, 1, 4)
+    assert picqer.posts_of("demo_12") == 1
+
+
+def test_an_import_spreads_its_calls_over_its_share_of_the_budget(
+    shop, clock, settings, monkeypatch
+):
+    from sync.clients.picqer import PicqerClient
+    from sync.services.catalogue_import import PacedPicqerClient
+
+    settings.PICQER_RATE_LIMIT_PER_MINUTE, settings.PRODUCT_IMPORT_BUDGET_SHARE = 480, 0.5
+    sent = []
+    monkeypatch.setattr(PicqerClient, "request", lambda self, *a, **k: sent.append(clock.now))
+    client = PacedPicqerClient.for_account(shop.account)
+    for _ in range(3):
+        client.request("GET", "vatgroups")
+    # 240 calls a minute: one every 0.25 s, whatever the per-minute window would allow.
+    assert [round(b - a, 3) for a, b in itertools.pairwise(sent)] == [0.25, 0.25]
