@@ -66,6 +66,10 @@ CELERY_BEAT_SCHEDULE = {
     "heartbeat-worker": {"task": "sync.tasks.heartbeat.heartbeat_worker", "schedule": 10.0},
     "webhook-events-sweep": {"task": "webhooks.tasks.webhook_events_sweep", "schedule": 60.0},
     "stock-sync-sweep": {"task": "sync.tasks.stock.stock_sync_sweep_task", "schedule": 60.0},
+    "product-import-sweep": {
+        "task": "sync.tasks.catalogue.product_import_sweep_task",
+        "schedule": 60.0,
+    },
     "orders-poll-due": {"task": "sync.tasks.orders.orders_poll_due_task", "schedule": 5.0},
     "order-leases-sweep": {
         "task": "sync.tasks.orders.order_leases_expired_sweep_task",

@@ -152,6 +152,14 @@ ORDERS_RECONCILE_HOURS = env.int("ORDERS_RECONCILE_HOURS", default=24)
 # A running full stock sync whose worker shows no sign of life for this long is failed
 # (its worker was killed) and the next one starts; the worker beats 4 times per period.
 STOCK_SYNC_STALE_SECONDS = env.int("STOCK_SYNC_STALE_SECONDS", default=180)
+# A running product import whose worker shows no sign of life for this long goes back to
+# the queue and resumes (it beats after each product; one wait for the budget is <= 75 s).
+PRODUCT_IMPORT_STALE_SECONDS = env.int("PRODUCT_IMPORT_STALE_SECONDS", default=180)
+# Copy each product's PrestaShop cover image to the product the import creates in Picqer.
+PRODUCT_IMPORT_IMAGES = env.bool("PRODUCT_IMPORT_IMAGES", default=True)
+# The share of the Picqer budget an import spreads its calls over; the rest stays free for
+# orders and stock while it runs.
+PRODUCT_IMPORT_BUDGET_SHARE = env.float("PRODUCT_IMPORT_BUDGET_SHARE", default=0.8)
 
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOGGING = {

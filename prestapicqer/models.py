@@ -278,6 +278,7 @@ class Shop(KeyBoundToAddress):
         ]
         permissions = [
             ("run_full_sync", "Can run a full stock sync now"),
+            ("import_products", "Can create and update products in Picqer from a match report"),
             ("reveal_sync_token", "Can see the full stock sync URL with its token"),
         ]
 

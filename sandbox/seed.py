@@ -126,6 +126,10 @@ def _ps_catalogue_bulk(tx: Tx, *, skus: int, combinations: int, shop_qty: list[i
     the order of `shop_qty`. The aggregate row of a product with combinations is their sum,
     as `stock_aggregate_refresh` keeps it (computed here, not re-read)."""
     refs: list[str] = []
+    # The sizes as attribute values, so a combination is named "Item 1 — S" by an import.
+    size_ids = {size: ps_insert(tx, "product_option_values", id_attribute_group=1,
+                                name=ml(size), position=n)["id"]
+                for n, size in enumerate(BULK_SIZES)} if combinations else {}
     while len(refs) < skus:
         number = tx.next_id("seed.product", 1)
         reference = f"SB-{number:05d}"
@@ -139,7 +143,8 @@ def _ps_catalogue_bulk(tx: Tx, *, skus: int, combinations: int, shop_qty: list[i
         for size in sizes:
             combo = ps_insert(tx, "combinations", id_product=product["id"],
                               reference=f"{reference}-{size}", minimal_quantity=1,
-                              price="0.000000", default_on=1 if size == sizes[0] else "")
+                              price="0.000000", default_on=1 if size == sizes[0] else "",
+                              associations={"product_option_values": [{"id": size_ids[size]}]})
             _ps_stock_row(tx, product["id"], combo["id"], shop_qty[len(refs)])
             refs.append(combo["reference"])
         if not sizes:

@@ -46,6 +46,17 @@ ACTION_LABELS = {
     "stock_sync_done": _("Full stock sync finished"),
     "stock_sync_failed": _("Full stock sync failed"),
     "stock_write_failed": _("Stock could not be written to PrestaShop"),
+    # Product import from a match report
+    "product_import_created": _("Product created in Picqer by an import"),
+    "product_import_adopted": _("Product already in Picqer, taken over by an import"),
+    "product_import_updated": _("Matched product updated in Picqer"),
+    "product_import_skipped": _("Product not imported into Picqer"),
+    "product_import_create_failed": _("Product could not be created in Picqer"),
+    "product_import_update_failed": _("Product could not be updated in Picqer"),
+    "product_import_image_failed": _("Product image could not be copied to Picqer"),
+    "product_import_resumed": _("Product import resumed after its worker stopped"),
+    "product_import_done": _("Product import finished"),
+    "product_import_failed": _("Product import failed"),
     # Webhooks
     "hook_created": _("Picqer webhook created"),
     "hook_reactivated": _("Picqer webhook reactivated"),

@@ -128,6 +128,24 @@ def product_set_active(tx: Tx, req: Req, idproduct: str, action: str) -> tuple[i
     return 200, public(product)
 
 
+def product_images(tx: Tx, req: Req, idproduct: str) -> tuple[int, list]:
+    product = product_or_404(tx, idproduct)
+    return 200, [{"idproduct_image": n, "url": url}
+                 for n, url in enumerate(product["images"], 1)]
+
+
+def product_image_add(tx: Tx, req: Req, idproduct: str) -> tuple[int, dict]:
+    """POST /products/{id}/images {"image": <base64>}: the file is not kept, only a URL."""
+    product = product_or_404(tx, idproduct)
+    image = req.json().get("image")
+    if not image or not isinstance(image, str):
+        raise bad_request(5, "Missing parameters with POST or PUT: image")
+    product["images"].append(f"/files/sandbox/{product['idproduct']}-{len(product['images'])}.jpg")
+    product["updated"] = now_local()
+    tx.put(PRODUCTS, product["idproduct"], product)
+    return 200, public(product)
+
+
 def product_or_404(tx: Tx, idproduct: int | str) -> dict:
     product = tx.get(PRODUCTS, idproduct)
     if product is None:

@@ -34,6 +34,8 @@ ROUTES = [
     ("GET", r"products", c.products_list), ("POST", r"products", c.product_create),
     ("GET", rf"products/{ID}", c.product_get), ("PUT", rf"products/{ID}", c.product_update),
     ("POST", rf"products/{ID}/(activate|inactivate)", c.product_set_active),
+    ("GET", rf"products/{ID}/images", c.product_images), ("POST", rf"products/{ID}/images",
+                                                          c.product_image_add),
     ("GET", rf"products/{ID}/stock", c.product_stock),
     ("GET", rf"products/{ID}/stock/{ID}", c.product_stock),
     ("POST", rf"products/{ID}/stock/{ID}", c.product_stock_change),

@@ -63,7 +63,11 @@ CONFIG = {"PS_OS_CHEQUE": 1, "PS_OS_PAYMENT": 2, "PS_OS_PREPARATION": 3, "PS_OS_
           "PS_OS_OUTOFSTOCK_PAID": 9, "PS_OS_BANKWIRE": 10, "PS_OS_WS_PAYMENT": 11,
           "PS_OS_OUTOFSTOCK_UNPAID": 12, "PS_OS_COD_VALIDATION": 13,
           "PS_TIMEZONE": "Europe/Amsterdam", "PS_ORDER_OUT_OF_STOCK": 0,
-          "PS_STOCK_MANAGEMENT": 1, "PS_SHOP_NAME": "PrestaShop Sandbox", "PS_LANG_DEFAULT": 1}
+          "PS_STOCK_MANAGEMENT": 1, "PS_SHOP_NAME": "PrestaShop Sandbox", "PS_LANG_DEFAULT": 1,
+          "PS_COUNTRY_DEFAULT": 13, "PS_WEIGHT_UNIT": "kg"}
+# Tax rules group 1 (the products' group) is the Dutch standard rate in the Netherlands.
+TAXES = ((1, "21.000", "BTW NL 21%"), (2, "9.000", "BTW NL 9%"))
+TAX_RULES = ((1, 1, 13, 1), (2, 2, 13, 2))  # id, id_tax_rules_group, id_country, id_tax
 
 
 def ps_bootstrap(tx: Tx) -> None:
@@ -88,3 +92,8 @@ def ps_bootstrap(tx: Tx) -> None:
                   range_behavior=0, shipping_method=1, grade=0, position=id_ - 1)
     for name, value in CONFIG.items():
         ps_insert(tx, "configurations", name=name, value=value)
+    for id_, rate, name in TAXES:
+        ps_insert(tx, "taxes", id=id_, rate=rate, active=1, name=ml(name))
+    for id_, group, country, tax in TAX_RULES:
+        ps_insert(tx, "tax_rules", id=id_, id_tax_rules_group=group, id_country=country,
+                  id_state=0, zipcode_from=0, zipcode_to=0, id_tax=tax, behavior=0)

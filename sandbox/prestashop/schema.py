@@ -170,6 +170,20 @@ RESOURCES: dict[str, Resource] = {r.name: r for r in (
         associations={"product_option_values": Assoc("product_option_value", ("id",),
                                                      api="product_option_values")},
         description="The product combinations"),
+    Resource("product_option_values", "product_option_value", _split("""id
+        id_attribute_group color position name"""),
+        required=frozenset({"id_attribute_group", "name"}),
+        links={"id_attribute_group": "product_options"}, multilang=frozenset({"name"}),
+        description="The product options value"),
+    Resource("taxes", "tax", _split("id rate active deleted name"),
+             required=frozenset({"rate", "name"}), multilang=frozenset({"name"}),
+             description="The tax rate"),
+    Resource("tax_rules", "tax_rule", _split("""id id_tax_rules_group id_state id_country
+        zipcode_from zipcode_to id_tax behavior description"""),
+        required=frozenset({"id_tax_rules_group", "id_country"}),
+        links={"id_tax_rules_group": "tax_rule_groups", "id_state": "states",
+               "id_country": "countries", "id_tax": "taxes"},
+        description="Tax rules entity"),
     Resource("stock_availables", "stock_available", _split("""id id_product
         id_product_attribute id_shop id_shop_group quantity depends_on_stock out_of_stock
         location"""), required=frozenset(_split("""id_product id_product_attribute quantity

@@ -8,6 +8,7 @@ request once when the pause is short, otherwise raises ApiRateLimitedError for C
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
@@ -268,6 +269,18 @@ class PicqerClient(HttpClient):
     def product_create(self, fields: Mapping[str, Any]) -> dict:
         """POST /products; needs productcode (unique), name, price (excl. VAT), idvatgroup."""
         return self.post("products", dict(fields))
+
+    def product_update(self, idproduct: int, fields: Mapping[str, Any]) -> dict:
+        """PUT /products/{idproduct} with only the fields to change (idempotent)."""
+        return self.put(f"products/{int(idproduct)}", dict(fields))
+
+    def product_image_add(self, idproduct: int, image: bytes) -> Any:
+        """POST /products/{idproduct}/images {"image": <base64>} (picqer-api.md §4.2: the PHP
+        client's addImageToProduct, Pinelab sends png/jpeg). Not idempotent: check the
+        product's `images` before sending again."""
+        return self.post(
+            f"products/{int(idproduct)}/images", {"image": base64.b64encode(image).decode("ascii")}
+        )
 
     def products_iter(self, params: Mapping[str, Any] | None = None) -> Iterator[dict]:
         """Every product (paginated), filtered by e.g. {"tag": "X"}."""

@@ -34,12 +34,7 @@ class PrestaShopResources:
         self, ids: Iterable[int], *, display: str | Iterable[str] = "full"
     ) -> list[dict]:
         """Several orders in one call (filter[id]=[1|2|3]); keep batches to ~200 ids."""
-        wanted = "|".join(str(int(i)) for i in ids)
-        return (
-            self.list("orders", display=display, filters={"id": f"[{wanted}]"}, sort="[id_ASC]")
-            if wanted
-            else []
-        )
+        return self.records_by_ids("orders", ids, display=display)
 
     def orders_updated_since(
         self,
@@ -135,6 +130,29 @@ class PrestaShopResources:
     def product_get(self, id_product: int) -> dict:
         """GET /api/products/{id}."""
         return self.get("products", id_product)
+
+    def records_by_ids(
+        self, resource: str, ids: Iterable[int], *, display: str | Iterable[str] = "full"
+    ) -> list[dict]:
+        """Records of `resource` with these ids in one call (filter[id]=[1|2|3]); keep
+        batches to ~100 ids (the address grows with them)."""
+        wanted = "|".join(str(int(i)) for i in ids)
+        if not wanted:
+            return []
+        return self.list(resource, display=display, filters={"id": f"[{wanted}]"}, sort="[id_ASC]")
+
+    def tax_rules_for_country(self, id_country: int) -> list[dict]:
+        """The tax rules of every tax rules group in one country (id_tax per group)."""
+        return self.list(
+            "tax_rules",
+            display=["id", "id_tax_rules_group", "id_country", "id_state", "zipcode_from",
+                     "id_tax"],
+            filters={"id_country": int(id_country)}, sort="[id_ASC]",
+        )
+
+    def product_image(self, id_product: int, id_image: int) -> bytes:
+        """The image file (JPEG/PNG as the shop stores it) of one product image."""
+        return self.request("GET", f"images/products/{int(id_product)}/{int(id_image)}").content
 
     def products_by_reference(
         self, reference: str, *, display: Iterable[str] = ("id", "reference", "ean13", "active")

@@ -2,7 +2,7 @@
 
 from .activity import ActivityEntry, Heartbeat
 from .alerts import Alert
-from .catalogue import CatalogueReport, CatalogueReportRow
+from .catalogue import CatalogueReport, CatalogueReportRow, ProductImportItem, ProductImportRun
 from .orders import OrderLink, OwnHistory, PollCursor
 from .products import ProductIndex, ProductIndexEntry
 from .reservations import PendingOrder, PendingOrderLine
@@ -20,6 +20,8 @@ __all__ = [
     "PendingOrder",
     "PendingOrderLine",
     "PollCursor",
+    "ProductImportItem",
+    "ProductImportRun",
     "ProductIndex",
     "ProductIndexEntry",
     "SyncRun",

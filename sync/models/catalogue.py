@@ -68,3 +68,99 @@ class CatalogueReportRow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reference or '-'}: {self.status}"
+
+
+class ProductImportRun(models.Model):
+    """Products of one match report sent to Picqer: the missing ones created (`create`), or
+    chosen fields of the matched ones updated (`update`). A dry run plans and stops; a real
+    run plans, then works through its items and resumes where it stopped after a crash.
+
+    At most one real run per report and kind is unfinished (a constraint), so two clicks or
+    two workers never send the same products twice."""
+
+    State = SyncRun.State
+
+    class Kind(models.TextChoices):
+        CREATE = "create", "Create the products only in PrestaShop"
+        UPDATE = "update", "Update matched products"
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="product_imports")
+    report = models.ForeignKey(
+        CatalogueReport, on_delete=models.CASCADE, related_name="product_imports"
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.CREATE)
+    dry_run = models.BooleanField(default=True)
+    fields = models.JSONField(default=list, blank=True)  # update: name, price, barcode
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    planned = models.PositiveIntegerField(null=True, blank=True)  # None: not planned yet
+    created = models.PositiveIntegerField(default=0)
+    adopted = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    skipped = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    processed = models.PositiveIntegerField(default=0)  # items finished (progress)
+    message = models.TextField(blank=True)
+    requested_by = models.CharField(max_length=150, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    # The worker's last sign of life: a running run without one for long is resumed.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["report", "kind"],
+                condition=models.Q(dry_run=False, state__in=["queued", "running"]),
+                name="one_unfinished_product_import_per_report",
+            )
+        ]
+
+    def __str__(self) -> str:
+        what = "dry run" if self.dry_run else "run"
+        return f"Product import {what} {self.pk} ({self.get_kind_display()}, {self.state})"
+
+    @property
+    def progress(self) -> str:
+        return f"{self.processed} / {self.planned}" if self.planned is not None else "planning"
+
+
+class ProductImportItem(models.Model):
+    """One reference of an import run: what is (or would be) sent to Picqer, and what
+    happened. `body` is the mapped product (create) or {field: [old, new]} (update)."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", "To do"
+        CREATED = "created", "Created in Picqer"
+        ADOPTED = "adopted", "Already in Picqer (taken over)"
+        UPDATED = "updated", "Updated in Picqer"
+        UNCHANGED = "unchanged", "Already equal"
+        SKIPPED = "skipped", "Skipped"
+        FAILED = "failed", "Failed"
+
+    class Image(models.TextChoices):
+        NONE = "", "No image"
+        TO_SEND = "to_send", "To send"
+        SENDING = "sending", "Being sent"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+
+    run = models.ForeignKey(ProductImportRun, on_delete=models.CASCADE, related_name="items")
+    reference = models.CharField(max_length=128)
+    ps_id_product = models.PositiveIntegerField(null=True, blank=True)
+    ps_id_product_attribute = models.PositiveIntegerField(null=True, blank=True)
+    ps_id_image = models.PositiveIntegerField(null=True, blank=True)
+    picqer_idproduct = models.PositiveIntegerField(null=True, blank=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    image = models.CharField(max_length=10, choices=Image.choices, blank=True, default="")
+    body = models.JSONField(default=dict, blank=True)
+    detail = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["run", "state"], name="product_import_item_state")]
+
+    def __str__(self) -> str:
+        return f"{self.reference}: {self.state}"

@@ -1,4 +1,5 @@
-"""The catalogue match report task (thin: the report records its own failure)."""
+"""The catalogue tasks: the match report and the product import (thin: each records its
+own failure on its run and in the activity log)."""
 
 import contextlib
 
@@ -7,6 +8,9 @@ from celery import shared_task
 from sync.clients.errors import ApiError
 
 from .stock import FULL_HARD_LIMIT, FULL_SOFT_LIMIT
+
+# An import works this long per task, far inside the time limits, then queues the rest.
+PRODUCT_IMPORT_SLICE_SECONDS = 600
 
 
 @shared_task(ignore_result=True, soft_time_limit=FULL_SOFT_LIMIT, time_limit=FULL_HARD_LIMIT)
@@ -26,3 +30,30 @@ def catalogue_report_task(report_id: int) -> None:
     # admin. Anything else is a bug and is raised.
     with contextlib.suppress(ApiError):
         catalogue_report_build(report=report)
+
+
+@shared_task(ignore_result=True, soft_time_limit=FULL_SOFT_LIMIT, time_limit=FULL_HARD_LIMIT)
+def product_import_task(run_id: int) -> None:
+    """Work on one queued product import for a slice of time; what is left (the slice ran
+    out, Picqer asked to wait) is queued again. A duplicate message finds it claimed."""
+    from sync.services.catalogue_import import (
+        product_import_claim,
+        product_import_execute,
+        product_import_publish,
+    )
+
+    run = product_import_claim(run_id)
+    if run is None:
+        return
+    with contextlib.suppress(ApiError):  # recorded on the run; start it again from the admin
+        wait = product_import_execute(run, seconds=PRODUCT_IMPORT_SLICE_SECONDS)
+        if wait is not None:
+            product_import_publish(run_id, countdown=wait)
+
+
+@shared_task(ignore_result=True)
+def product_import_sweep_task() -> dict[str, int]:
+    """Every minute: resume imports whose worker died, publish lost ones again."""
+    from sync.services.catalogue_import import product_import_sweep
+
+    return product_import_sweep()

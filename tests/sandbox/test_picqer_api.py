@@ -207,3 +207,15 @@ def test_it_lists_shipping_providers_shaped_like_picqers(sandbox_server, picqer)
     assert [p["name"] for p in providers] == ["PostNL", "DHL Parcel"]
     assert {"idshippingprovider", "name", "provider", "active", "profiles"} <= set(providers[0])
     assert {"idshippingprovider_profile", "name"} <= set(providers[0]["profiles"][0])
+
+
+def test_a_product_takes_an_image_as_base64_and_lists_it(sandbox_server, picqer):
+    created = picqer("POST", "products", {"productcode": "IMG-1", "name": "Image", "price": 1})
+    idproduct = created.json()["idproduct"]
+
+    refused = picqer("POST", f"products/{idproduct}/images", {})
+    added = picqer("POST", f"products/{idproduct}/images", {"image": "/9j/4AAQSkZJRg=="})
+
+    assert refused.status == 400
+    assert added.status == 200 and len(added.json()["images"]) == 1
+    assert picqer("GET", f"products/{idproduct}/images").json()[0]["idproduct_image"] == 1

@@ -245,3 +245,12 @@ def test_combination_stock_rolls_up_into_the_product_row(sandbox_server, ps):
 
     assert len(combo_ids) == 3
     assert _text(total, "stock_available/quantity") == "15"
+
+
+def test_tax_rules_give_each_groups_tax_in_a_country(sandbox_server, ps):
+    rules = ps("GET", "tax_rules?display=[id_tax_rules_group,id_tax]&filter[id_country]=[13]")
+    taxes = ps("GET", "taxes?display=[id,rate]&filter[id]=[1]")
+
+    rule = rules.xml().find("tax_rules/tax_rule")
+    assert (_text(rule, "id_tax_rules_group"), _text(rule, "id_tax")) == ("1", "1")
+    assert _text(taxes.xml().find("taxes/tax"), "rate") == "21.000"

@@ -6,7 +6,6 @@ is read only for the codes it does not hold, and what that read returns is recor
 
 from __future__ import annotations
 
-import base64
 from dataclasses import dataclass, field
 
 from sync.clients.errors import ApiError
@@ -81,9 +80,7 @@ def _product_image_copy(ctx: OrderContext, line: OrderLine, idproduct: int) -> N
         id_image = int(ps_product.get("id_default_image") or 0)
         if not id_image:
             return
-        image = ctx.ps.request("GET", f"images/products/{line.product_id}/{id_image}").content
-        ctx.picqer.post(f"products/{idproduct}/images",
-                        {"image": base64.b64encode(image).decode("ascii")})
+        ctx.picqer.product_image_add(idproduct, ctx.ps.product_image(line.product_id, id_image))
     except ApiError as exc:
         ctx.log("product_image_failed", f"Product {line.reference} was created without an "
                 f"image: {exc}", level="warning", reference=line.reference)

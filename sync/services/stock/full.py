@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import logging
-import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,6 +17,7 @@ from sync.activity import activity_log
 from sync.clients.errors import BrokerUnavailableError
 from sync.models.stock import SyncRun
 from sync.services.retries import retry_due, retry_reason, retry_record
+from sync.services.signs_of_life import signs_of_life
 
 from .reconcile import RUN_FIELDS, stock_sync_reconcile, stock_sync_summary
 
@@ -122,33 +121,16 @@ def stock_sync_retry_wait(
     )
 
 
-@contextmanager
-def _heartbeat(run: SyncRun) -> Iterator[None]:
-    """Record a sign of life on `run` from a thread of the process running it, every so
-    often, whatever the run is waiting for (a slow page, the rate budget). When the process
-    dies (SIGKILL, OOM, the hard time limit) the beats stop and the run goes stale."""
-    stop = threading.Event()
-    every = _stale_after().total_seconds() / BEATS_PER_STALE_PERIOD
-
-    def beat() -> None:
-        try:
-            while not stop.wait(every):
-                try:
-                    SyncRun.objects.filter(pk=run.pk, state=State.RUNNING).update(
-                        heartbeat_at=timezone.now()
-                    )
-                except Exception:  # a database hiccup: the next beat tries again
-                    logger.exception("stock.sync.heartbeat_failed run_id=%s", run.pk)
-        finally:
-            connection.close()  # this thread's own connection
-
-    thread = threading.Thread(target=beat, name=f"stock-sync-{run.pk}-heartbeat", daemon=True)
-    thread.start()
-    try:
-        yield
-    finally:
-        stop.set()
-        thread.join()
+def _heartbeat(run: SyncRun):
+    """Signs of life on `run` from this process while it works (sync.services.signs_of_life):
+    when the process dies the beats stop and the run goes stale."""
+    return signs_of_life(
+        lambda: SyncRun.objects.filter(pk=run.pk, state=State.RUNNING).update(
+            heartbeat_at=timezone.now()
+        ),
+        every=_stale_after().total_seconds() / BEATS_PER_STALE_PERIOD,
+        name=f"stock-sync-{run.pk}-heartbeat",
+    )
 
 
 def _enqueue(run_id: int) -> None:
