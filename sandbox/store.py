@@ -48,6 +48,23 @@ class Tx:
         rows = self._conn.execute("SELECT body FROM docs WHERE kind = ? ORDER BY id", (kind,))
         return [json.loads(r[0]) for r in rows]
 
+    def iter_after(self, kind: str, after_id: int = 0) -> Iterator[dict]:
+        """Documents of `kind` with an id above `after_id`, by ascending id, parsed one at a
+        time: a caller that stops after a page never decodes the rest of a large kind."""
+        rows = self._conn.execute(
+            "SELECT body FROM docs WHERE kind = ? AND id > ? ORDER BY id", (kind, after_id))
+        return (json.loads(r[0]) for r in rows)
+
+    def slice_truthy(self, kind: str, field: str | None, offset: int, limit: int) -> list[dict]:
+        """`limit` documents of `kind` from `offset`, by id, counting only those whose
+        top-level `field` is true (all when `field` is None); the skip happens in SQLite."""
+        condition = "" if field is None else " AND json_extract(body, ?)"
+        params = (kind,) + (() if field is None else (f'$."{field}"',)) + (limit, offset)
+        rows = self._conn.execute(
+            f"SELECT body FROM docs WHERE kind = ?{condition} ORDER BY id LIMIT ? OFFSET ?",  # noqa: S608 - fixed text
+            params)
+        return [json.loads(r[0]) for r in rows]
+
     def where(self, kind: str, field: str, value: Any) -> list[dict]:
         """Documents of `kind` whose top-level `field` equals `value` (exact), by id."""
         rows = self._conn.execute(
