@@ -21,7 +21,12 @@ CREATE TABLE IF NOT EXISTS docs (
 );
 CREATE TABLE IF NOT EXISTS seq (kind TEXT PRIMARY KEY, next_id INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS docs_picqer_products_active
+    ON docs (json_extract(body, '$."active"'), id) WHERE kind = 'picqer.products';
 """
+# `Tx.slice_truthy` over this (kind, field) skips its offset in the index above instead of
+# decoding every document before it (0.9 s for the last page of 100,000 products).
+INDEXED_TRUTHY = {("picqer.products", "active")}
 
 
 class Tx:
@@ -58,11 +63,17 @@ class Tx:
     def slice_truthy(self, kind: str, field: str | None, offset: int, limit: int) -> list[dict]:
         """`limit` documents of `kind` from `offset`, by id, counting only those whose
         top-level `field` is true (all when `field` is None); the skip happens in SQLite."""
-        condition = "" if field is None else " AND json_extract(body, ?)"
-        params = (kind,) + (() if field is None else (f'$."{field}"',)) + (limit, offset)
-        rows = self._conn.execute(
-            f"SELECT body FROM docs WHERE kind = ?{condition} ORDER BY id LIMIT ? OFFSET ?",  # noqa: S608 - fixed text
-            params)
+        if field is None:
+            sql, params = "SELECT body FROM docs WHERE kind = ?", (kind,)
+        elif (kind, field) in INDEXED_TRUTHY:
+            # Literal text, so SQLite matches the partial expression index.
+            sql = (f"SELECT body FROM docs WHERE kind = '{kind}' "  # noqa: S608 - constants
+                   f"AND json_extract(body, '$.\"{field}\"') = 1")
+            params = ()
+        else:
+            sql, params = "SELECT body FROM docs WHERE kind = ? AND json_extract(body, ?)", \
+                (kind, f'$."{field}"')
+        rows = self._conn.execute(f"{sql} ORDER BY id LIMIT ? OFFSET ?", (*params, limit, offset))
         return [json.loads(r[0]) for r in rows]
 
     def where(self, kind: str, field: str, value: Any) -> list[dict]:
