@@ -39,6 +39,9 @@ class CallCounter(logging.Handler):
     def __init__(self, logger_name: str = "sync.clients") -> None:
         super().__init__(level=logging.INFO)
         self.counts: Counter[tuple[str, str]] = Counter()
+        # time.time() of the first and last call per (service, "read"/"write")
+        self.first_at: dict[tuple[str, str], float] = {}
+        self.last_at: dict[tuple[str, str], float] = {}
         self._logger = logging.getLogger(logger_name)
         self._lock_counts = threading.Lock()
         self._saved: tuple[int, bool] | None = None
@@ -46,8 +49,11 @@ class CallCounter(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         match = _CALL_LINE.match(record.getMessage())
         if match:
+            kind = (match.group(1), "write" if match.group(2) in WRITE_METHODS else "read")
             with self._lock_counts:
                 self.counts[(match.group(1), match.group(2))] += 1
+                self.first_at.setdefault(kind, record.created)
+                self.last_at[kind] = record.created
 
     def __enter__(self) -> CallCounter:
         self._saved = (self._logger.level, self._logger.propagate)
@@ -68,6 +74,8 @@ class CallCounter(logging.Handler):
     def reset(self) -> None:
         with self._lock_counts:
             self.counts.clear()
+            self.first_at.clear()
+            self.last_at.clear()
 
 
 @dataclass

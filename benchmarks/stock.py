@@ -197,12 +197,13 @@ def _run(args: argparse.Namespace, tmp: Path) -> dict:
             loads.append(load_average())
             counter.reset()
             _fresh_budget(picqer, args.rate_limit)
+            sync_started = time.time()
             sync = measure(lambda: _full_sync(shop), traced=traced)
             loads.append(load_average())
         return {"args": args, "differing": differing, "seed_s": seed_seconds,
                 "pages": pages, "page_calls": page_calls, "sync": sync, "run": sync.result,
                 "counter": counter, "rss_mb": max_rss_mb(), "hwm_mb": vm_hwm_mb(),
-                "loads": loads}
+                "loads": loads, "sync_started": sync_started}
     finally:
         for server in servers:
             server.stop()
@@ -252,11 +253,19 @@ def _report(r: dict, rows: list[tuple[str, str, str, bool]]) -> str:
          ("wall time / page reads", f"{r['sync'].seconds / r['pages'].seconds:.2f}",
           f"<= {args.wall_factor}", "-")])
     loads = " → ".join(r["loads"])
+    timeline = ", ".join(
+        f"{label} {which} {getattr(counter, attr)[key] - r['sync_started']:.1f} s"
+        for key, label in ((("Picqer", "read"), "Picqer pages"),
+                           (("PrestaShop", "read"), "PrestaShop reads"),
+                           (("PrestaShop", "write"), "PrestaShop writes"))
+        for attr, which in (("first_at", "from"), ("last_at", "to"))
+        if key in getattr(counter, attr))
     return (f"`{COMMAND}` — {args.skus:,} SKUs ({args.combinations:,} combinations), "
             f"{r['differing']} differing, {args.latency_ms} ms latency per call on both "
             f"sides, Picqer limit {args.rate_limit}/min, PrestaShop {args.ps_version}. "
             f"Machine: {machine_summary()}. Start + seeding took {r['seed_s']:.0f} s. "
-            f"Load average (1/5/15 min) before (a) → after (a) → after (b): {loads}."
+            f"Load average (1/5/15 min) before (a) → after (a) → after (b): {loads}. "
+            f"Timeline of (b): {timeline}."
             f"\n\n{table}\n")
 
 
