@@ -83,10 +83,12 @@ def _env(stack: ExitStack, workdir: Path, backend: str) -> dict[str, str]:
         url = stack.enter_context(procs.postgres_database(f"bench_poll_idle_{os.getpid()}"))
         procs.redis_flush()
         stack.callback(procs.redis_flush)
-        return procs.project_env(database_url=url, redis_url=procs.REDIS_BENCH_URL,
-                                 broker_dir=None)
-    return procs.project_env(database_url=f"sqlite:///{workdir / 'db.sqlite3'}",
-                             redis_url=None, broker_dir=workdir / "broker")
+        return procs.project_env(database_url=url, redis_url=procs.REDIS_BENCH_URL, broker_dir=None)
+    return procs.project_env(
+        database_url=f"sqlite:///{workdir / 'db.sqlite3'}",
+        redis_url=None,
+        broker_dir=workdir / "broker",
+    )
 
 
 def run(args: argparse.Namespace, workdir: Path) -> dict:
@@ -96,51 +98,96 @@ def run(args: argparse.Namespace, workdir: Path) -> dict:
         sandbox = sandbox_start(workdir, processes)
         env = _env(stack, workdir, args.backend)
         procs.manage(env, "migrate", "--noinput")
-        setup = procs.django_snippet(env, SETUP.format(
-            api_key=sandbox.api_key, picqer_url=sandbox.picqer_url, shops=args.shops,
-            prestashop_url=sandbox.prestashop_url, ws_key=sandbox.ws_key))
-        worker = processes.add(procs.celery_worker(env, concurrency=2,
-                                                   log_path=workdir / "worker.log",
-                                                   name=f"bench-poll-idle-{os.getpid()}"))
+        setup = procs.django_snippet(
+            env,
+            SETUP.format(
+                api_key=sandbox.api_key,
+                picqer_url=sandbox.picqer_url,
+                shops=args.shops,
+                prestashop_url=sandbox.prestashop_url,
+                ws_key=sandbox.ws_key,
+            ),
+        )
+        worker = processes.add(
+            procs.celery_worker(
+                env,
+                concurrency=2,
+                log_path=workdir / "worker.log",
+                name=f"bench-poll-idle-{os.getpid()}",
+            )
+        )
         worker.wait_ready(lambda: procs.log_contains(worker, b" ready."))
         beat = processes.add(celery_beat(env, workdir=workdir))
-        procs.wait_for(lambda: procs.django_snippet(env, CURSORS) >= args.shops,
-                       timeout=180, interval=2, what="every shop's first poll")
+        procs.wait_for(
+            lambda: procs.django_snippet(env, CURSORS) >= args.shops,
+            timeout=180,
+            interval=2,
+            what="every shop's first poll",
+        )
         time.sleep(setup["interval"])  # past the first polls: the steady cadence
         load_before = procs.os.getloadavg()
         start = worker.log_path.stat().st_size
-        cpu_before = {"worker": group_cpu_seconds(worker.process.pid),
-                      "beat": group_cpu_seconds(beat.process.pid)}
+        cpu_before = {
+            "worker": group_cpu_seconds(worker.process.pid),
+            "beat": group_cpu_seconds(beat.process.pid),
+        }
         t0 = time.monotonic()
         time.sleep(args.minutes * 60)
         minutes = (time.monotonic() - t0) / 60
-        cpu = {"worker": group_cpu_seconds(worker.process.pid) - cpu_before["worker"],
-               "beat": group_cpu_seconds(beat.process.pid) - cpu_before["beat"]}
+        cpu = {
+            "worker": group_cpu_seconds(worker.process.pid) - cpu_before["worker"],
+            "beat": group_cpu_seconds(beat.process.pid) - cpu_before["beat"],
+        }
         calls = calls_in(worker.log_path, start)
-        return {"backend": args.backend, "shops": args.shops, "interval": setup["interval"],
-                "minutes": minutes, "calls": calls, "cpu": cpu,
-                "load": (load_before, procs.os.getloadavg())}
+        return {
+            "backend": args.backend,
+            "shops": args.shops,
+            "interval": setup["interval"],
+            "minutes": minutes,
+            "calls": calls,
+            "cpu": cpu,
+            "load": (load_before, procs.os.getloadavg()),
+        }
 
 
 def row(r: dict) -> list:
     per_min = {k: v / r["minutes"] for k, v in r["calls"].items()}
     cpu = {k: v / r["minutes"] for k, v in r["cpu"].items()}
     load = " → ".join(f"{a[0]:.2f}" for a in r["load"])
-    return [r["backend"], r["shops"], f"{r['interval']} s", f"{r['minutes']:.1f} min",
-            f"{per_min.get('PrestaShop', 0):.1f}",
-            f"{per_min.get('PrestaShop', 0) / r['shops']:.2f}",
-            f"{per_min.get('Picqer', 0):.1f}", f"{cpu['beat']:.2f}", f"{cpu['worker']:.2f}",
-            f"{(cpu['beat'] + cpu['worker']) / 60 * 100:.1f} %", load]
+    return [
+        r["backend"],
+        r["shops"],
+        f"{r['interval']} s",
+        f"{r['minutes']:.1f} min",
+        f"{per_min.get('PrestaShop', 0):.1f}",
+        f"{per_min.get('PrestaShop', 0) / r['shops']:.2f}",
+        f"{per_min.get('Picqer', 0):.1f}",
+        f"{cpu['beat']:.2f}",
+        f"{cpu['worker']:.2f}",
+        f"{(cpu['beat'] + cpu['worker']) / 60 * 100:.1f} %",
+        load,
+    ]
 
 
-HEADERS = ["backend", "shops", "poll interval", "window", "PrestaShop calls/min",
-           "per shop/min", "Picqer calls/min", "beat CPU-s/min", "worker CPU-s/min",
-           "of one core", "load avg (1 min) before → after"]
+HEADERS = [
+    "backend",
+    "shops",
+    "poll interval",
+    "window",
+    "PrestaShop calls/min",
+    "per shop/min",
+    "Picqer calls/min",
+    "beat CPU-s/min",
+    "worker CPU-s/min",
+    "of one core",
+    "load avg (1 min) before → after",
+]
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="benchmarks.poll_idle",
-                                     description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="benchmarks.poll_idle", description=__doc__.split("\n")[0]
+    )
     parser.add_argument("--shops", type=int, default=50)
     parser.add_argument("--minutes", type=float, default=3.0)
     parser.add_argument("--backend", choices=("embedded", "postgres"), default="embedded")
@@ -156,8 +203,10 @@ def main(argv: list[str] | None = None) -> int:
     print(table)
     procs.results_save(f"poll-idle-{args.backend}", result)
     if not args.no_docs:
-        procs.docs_section_write(SECTION, f"`.venv/bin/python -m benchmarks.poll_idle "
-                                          f"--backend {args.backend}`\n\n{table}\n")
+        procs.docs_section_write(
+            SECTION,
+            f"`.venv/bin/python -m benchmarks.poll_idle --backend {args.backend}`\n\n{table}\n",
+        )
     return 0
 
 
