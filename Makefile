@@ -82,3 +82,10 @@ bench-http-limits: venv
 ## The match report against the full sync on 20,000 SKUs with 5 % of each mismatch kind.
 bench-catalogue: venv
 	$(PY) -m benchmarks.catalogue
+
+.PHONY: bench-stock-100k bench-poll-idle
+bench-stock-100k: venv
+	$(PY) -m benchmarks.stock --skus 100000 --combinations 25000 --latency-ms 50 --rate-limit 100000 --picqer-extra 1 --wall-factor 1.15 --memory-limit-mb 250 --untraced --section "Stock: 100,000 SKUs"
+
+bench-poll-idle: venv
+	$(PY) -m benchmarks.poll_idle

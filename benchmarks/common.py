@@ -39,6 +39,9 @@ class CallCounter(logging.Handler):
     def __init__(self, logger_name: str = "sync.clients") -> None:
         super().__init__(level=logging.INFO)
         self.counts: Counter[tuple[str, str]] = Counter()
+        # time.time() of the first and last call per (service, "read"/"write")
+        self.first_at: dict[tuple[str, str], float] = {}
+        self.last_at: dict[tuple[str, str], float] = {}
         self._logger = logging.getLogger(logger_name)
         self._lock_counts = threading.Lock()
         self._saved: tuple[int, bool] | None = None
@@ -46,8 +49,11 @@ class CallCounter(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         match = _CALL_LINE.match(record.getMessage())
         if match:
+            kind = (match.group(1), "write" if match.group(2) in WRITE_METHODS else "read")
             with self._lock_counts:
                 self.counts[(match.group(1), match.group(2))] += 1
+                self.first_at.setdefault(kind, record.created)
+                self.last_at[kind] = record.created
 
     def __enter__(self) -> CallCounter:
         self._saved = (self._logger.level, self._logger.propagate)
@@ -68,6 +74,8 @@ class CallCounter(logging.Handler):
     def reset(self) -> None:
         with self._lock_counts:
             self.counts.clear()
+            self.first_at.clear()
+            self.last_at.clear()
 
 
 @dataclass
@@ -79,9 +87,15 @@ class Measured:
     traced_peak_mb: float
 
 
-def measure(fn: Callable[[], Any]) -> Measured:
+def measure(fn: Callable[[], Any], *, traced: bool = True) -> Measured:
     """Run `fn` once: wall time (monotonic) and tracemalloc's peak during the call (MB).
-    Starts tracemalloc if needed and resets its peak, so calls are measured alike."""
+    Starts tracemalloc if needed and resets its peak, so calls are measured alike.
+    `traced=False` runs without tracemalloc (its hooks slow allocation-heavy code, which
+    would skew a comparison of wall times); the peak is then 0."""
+    if not traced:
+        started = time.monotonic()
+        result = fn()
+        return Measured(result, time.monotonic() - started, 0.0)
     if not tracemalloc.is_tracing():
         tracemalloc.start()
     tracemalloc.reset_peak()
@@ -96,6 +110,21 @@ def max_rss_mb() -> float:
     """Peak resident set size of this process so far (ru_maxrss is KiB on Linux)."""
     kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return kib / (2**20 if sys.platform == "darwin" else 2**10)
+
+
+def vm_hwm_mb(pid: int | str = "self") -> float:
+    """Peak resident set size (VmHWM of /proc/<pid>/status, MB); 0.0 where /proc is absent."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0.0
+    found = re.search(r"^VmHWM:\s+(\d+) kB", status, re.M)
+    return int(found.group(1)) / 1024 if found else 0.0
+
+
+def load_average() -> str:
+    """'1.02 0.87 0.80' (1, 5, 15 minutes), as uptime shows it."""
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def machine_summary() -> str:

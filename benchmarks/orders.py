@@ -36,6 +36,7 @@ from . import procs
 LATENCY_MS = 50
 SANDBOX_RATE_LIMIT = 500
 CLIENT_RATE_LIMIT = 480
+PS_VERSION = "1.7.8.11"  # the sandbox default
 CALL_LINE = re.compile(r" (Picqer|PrestaShop) (GET|POST|PUT|PATCH|DELETE|HEAD) (\S+) -> "
                        r"(\S+(?: response)?) in (\d+) ms")
 COUNTERS = ("per_service", "limited", "endpoints")
@@ -73,14 +74,16 @@ print(json.dumps({{"t0": started}}))
 """
 
 
-def sandbox_start(workdir: Path, stack: procs.Stack) -> SandboxServer:
+def sandbox_start(workdir: Path, stack: procs.Stack,
+                  ps_version: str = PS_VERSION) -> SandboxServer:
     port = procs.free_port()
     env = {**os.environ, "SANDBOX_ENABLED": "1", "DJANGO_SETTINGS_MODULE": "config.settings",
            "PYTHONUNBUFFERED": "1"}
     proc = stack.add(procs.Proc("sandbox", [
         procs.PYTHON, str(procs.ROOT / "manage.py"), "sandbox", "--port", str(port),
         "--state", str(workdir / "sandbox.sqlite3"), "--reset", "--quiet",
-        "--latency-ms", str(LATENCY_MS), "--rate-limit", str(SANDBOX_RATE_LIMIT)],
+        "--latency-ms", str(LATENCY_MS), "--rate-limit", str(SANDBOX_RATE_LIMIT),
+        "--ps-version", ps_version],
         env, workdir / "sandbox.log"))
     server = SandboxServer(f"http://127.0.0.1:{port}")
 
@@ -161,12 +164,13 @@ def outcome(database_url: str, sandbox: SandboxServer, t0: float) -> dict:
 
 
 def stack_start(stack: ExitStack, workdir: Path, *, name: str, products: int, seed: int,
-                max_stock: int) -> tuple[procs.Stack, SandboxServer, list[str], str, dict]:
+                max_stock: int, ps_version: str = PS_VERSION,
+                ) -> tuple[procs.Stack, SandboxServer, list[str], str, dict]:
     """The seeded sandbox, a throwaway PostgreSQL database and Redis, migrated: (processes,
     sandbox, product references, database URL, environment of the project's processes)."""
     processes = procs.Stack()
     stack.callback(processes.stop_all)
-    sandbox = sandbox_start(workdir, processes)
+    sandbox = sandbox_start(workdir, processes, ps_version)
     references = sandbox.seed(products=products, seed=seed, max_stock=max_stock)["references"]
     database_url = stack.enter_context(procs.postgres_database(f"{name}_{os.getpid()}"))
     procs.redis_flush()
@@ -182,7 +186,7 @@ def run(args: argparse.Namespace, workdir: Path) -> dict:
     with ExitStack() as stack:
         processes, sandbox, references, database_url, env = stack_start(
             stack, workdir, name="bench_orders", products=args.products, seed=args.seed,
-            max_stock=1000)
+            max_stock=1000, ps_version=args.ps_version)
         setup = procs.django_snippet(env, SETUP.format(
             api_key=sandbox.api_key, picqer_url=sandbox.picqer_url, index=args.index,
             prestashop_url=sandbox.prestashop_url, ws_key=sandbox.ws_key))
@@ -281,12 +285,13 @@ def findings(results: list[dict]) -> str:
 def docs_body(args: argparse.Namespace, results: list[dict]) -> str:
     table = procs.markdown_table(HEADERS, [row(r) for r in results])
     loads = ", ".join(f"{a:.1f}→{b:.1f}" for a, b in (r["load"] for r in results))
+    command = f".venv/bin/python -m benchmarks.orders --orders {args.orders}{version_arg(args)}"
     return f"""Target: orders pushed per minute and Picqer calls per order against the sandbox with
 {LATENCY_MS} ms latency and the Picqer rate limit on (no threshold; measured and reported, with
 PrestaShop calls per order).
 
 Run {dt.date.today().isoformat()} on {procs.machine()} (load average before→after: {loads}):
-`make bench-orders` (`.venv/bin/python -m benchmarks.orders --orders {args.orders}`).
+`make bench-orders` (`{command}`).
 
 {table}
 
@@ -294,8 +299,8 @@ Run {dt.date.today().isoformat()} on {procs.machine()} (load average before→af
 
 Conditions: `manage.py sandbox --latency-ms {LATENCY_MS} --rate-limit {SANDBOX_RATE_LIMIT}` (every
 Picqer and PrestaShop API call sleeps {LATENCY_MS} ms; Picqer answers 429 above
-{SANDBOX_RATE_LIMIT} calls per 60 s window; the emulated PrestaShop announces 1.7.8.11, the
-sandbox default, so an update is GET + full PUT), one real `celery worker` (prefork, concurrency as
+{SANDBOX_RATE_LIMIT} calls per 60 s window; the emulated PrestaShop announces {ps_version(args)}
+so an update is GET + full PUT), one real `celery worker` (prefork, concurrency as
 shown) on a throwaway PostgreSQL 15 database, Redis db 14 as broker and as the cache that holds
 the shared Picqer budget (`PICQER_RATE_LIMIT_PER_MINUTE={CLIENT_RATE_LIMIT}`). Catalogue:
 {args.products} products known to both systems. The shop creates *and* processes status 2
@@ -314,6 +319,19 @@ Calls by endpoint (first run):
 {endpoints_table(results[0])}"""
 
 
+def ps_version(args: argparse.Namespace) -> str:
+    version = getattr(args, "ps_version", PS_VERSION)
+    if version == PS_VERSION:
+        return f"{version}, the sandbox default,"
+    return f"{version} (`--ps-version`; before 1.7 the emulator has no `messages` resource, " \
+        "before 1.7.8 orders have no `note`),"
+
+
+def version_arg(args: argparse.Namespace) -> str:
+    version = getattr(args, "ps_version", PS_VERSION)
+    return "" if version == PS_VERSION else f" --ps-version {version}"
+
+
 def _results_name(section: str) -> str:
     """The raw figures' file under var/, one per docs section."""
     return "orders" if section == "Orders" else "orders-" + re.sub(r"\W+", "-", section).lower()
@@ -326,6 +344,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--concurrency", default="2",
                         help="worker concurrency; a comma list runs once per value")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--ps-version", default=PS_VERSION,
+                        help="the PrestaShop version the emulator announces (e.g. 1.6.1.23)")
     parser.add_argument("--index", default="warm",
                         help="product index: warm (filled and trusted), cold (trusted, "
                         "empty), off (not trusted: every line read from Picqer); a comma "

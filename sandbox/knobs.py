@@ -6,6 +6,7 @@ agree. Counters such as `picqer_fail_next` are consumed atomically inside a tran
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from .store import Tx
@@ -91,3 +92,8 @@ def _coerce(name: str, value: Any) -> Any:
     except (TypeError, ValueError) as exc:
         raise ValueError(f"knob {name} needs a {type(default).__name__}") from exc
     return str(value)
+
+
+def ps_version_tuple(version: str) -> tuple[int, ...]:
+    """(1, 6, 1, 23) of "1.6.1.23"; () when the version says nothing."""
+    return tuple(int(part) for part in re.findall(r"\d+", version or "")[:4])

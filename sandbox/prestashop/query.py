@@ -132,10 +132,13 @@ def _field_values(res: Resource, doc: dict, name: str) -> list[str]:
     return [str(value)]
 
 
-def apply_filters(
-    res: Resource, docs: list[dict], filters: dict[str, str], *, with_dates: bool
-) -> list[dict]:
+def filters_predicate(
+    res: Resource, filters: dict[str, str], *, with_dates: bool
+) -> Callable[[dict], bool]:
+    """One test per record for all `filter[...]` values (checked here, errors as
+    PrestaShop raises them), so a caller can filter records as it reads them."""
     allowed = res.filterable(with_dates=with_dates)
+    matchers = []
     for name, raw in filters.items():
         if name in res.not_filterable:
             raise PSError(
@@ -152,9 +155,24 @@ def apply_filters(
                 if name in res.fields
                 else "This filter does not exist.",
             )
-        match = value_matcher(raw)
-        docs = [d for d in docs if any(match(v) for v in _field_values(res, d, name))]
-    return docs
+        matchers.append((name, value_matcher(raw)))
+    return lambda d: all(
+        any(match(v) for v in _field_values(res, d, name)) for name, match in matchers
+    )
+
+
+ID_AFTER = re.compile(r"^>\[(\d+)\]$")
+
+
+def id_lower_bound(filters: dict[str, str]) -> int:
+    """N of an `id` filter `>[N]` (keyset paging), else 0: no record at or below it can match."""
+    found = ID_AFTER.match(filters.get("id", ""))
+    return int(found.group(1)) if found else 0
+
+
+def in_id_order(value: str | None) -> bool:
+    """True when a `sort` value asks for no order or ascending ids: the store's own order."""
+    return value in (None, "", "id_ASC", "[id_ASC]")
 
 
 def apply_sort(
@@ -193,8 +211,13 @@ def apply_limit(docs: list[dict], value: str | None) -> list[dict]:
     """`N` or `offset,N` (MySQL LIMIT, 0-based offset)."""
     if not value:
         return docs
+    offset, count = parse_limit(value)
+    return docs[offset : offset + count]
+
+
+def parse_limit(value: str) -> tuple[int, int]:
+    """(offset, count) of a `limit` value `N` or `offset,N`."""
     parts = value.split(",")
     if len(parts) > 2 or not all(p.strip().isdigit() for p in parts):
         raise PSError(400, 39, 'The "limit" value has to be formed as this example: "5,25" or "10"')
-    offset, count = (0, int(parts[0])) if len(parts) == 1 else (int(parts[0]), int(parts[1]))
-    return docs[offset : offset + count]
+    return (0, int(parts[0])) if len(parts) == 1 else (int(parts[0]), int(parts[1]))

@@ -7,7 +7,9 @@ the body is set to NULL (stored as 0 or ''); required fields keep their value.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
+from ..knobs import ps_version_tuple
 from ..store import Tx
 from ..util import now_local
 from .schema import RESOURCES, Resource, empty_value
@@ -131,8 +133,16 @@ def _after_update(tx: Tx, res: Resource, old: dict, doc: dict) -> None:
         stock_aggregate_refresh(tx, id_product=doc["id_product"], id_shop=doc["id_shop"])
 
 
-def resource(name: str) -> Resource:
-    """The resource called `name`, or the 400 code 27 PrestaShop answers."""
+def resource(name: str, *, version: str = "") -> Resource:
+    """The resource called `name` as the announced `version` has it, or the 400 code 27
+    PrestaShop answers. Before 1.7 there is no `messages` resource; before 1.7.8 orders
+    have no `note` (prestashop-ws.md §5)."""
+    release = ps_version_tuple(version)
+    if name == "messages" and release and release < (1, 7):
+        raise PSError(400, 27, f'Resource of type "{name}" does not exists.')
+    if name == "orders" and release and release < (1, 7, 8):
+        res = RESOURCES[name]
+        return replace(res, fields=tuple(f for f in res.fields if f != "note"))
     if name not in RESOURCES:
         close = [r for r in RESOURCES if r.startswith(name[:3])]
         hint = f' Did you mean: "{close[0]}"?' if close else ""

@@ -6,6 +6,7 @@ import base64
 import binascii
 import hashlib
 import time
+from itertools import islice
 
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
@@ -90,7 +91,7 @@ def _handle(request: HttpRequest, path: str, version: str) -> tuple[int, bytes]:
     if not path:
         return 200, _api_index(base, version)
     name, _, id_ = path.partition("/")
-    res = resource(name)
+    res = resource(name, version=version)
     if method == "PATCH" and not ps_supports_patch(version):
         raise PSError(405, 23, "Method PATCH is not valid")
     if method in res.forbidden:
@@ -129,15 +130,24 @@ def _read(tx: Tx, request: HttpRequest, res: Resource, id_: str, base: str) -> b
         return document(render_record(res, _view(tx, res, doc), base, display))
     with_dates = params.get("date") == "1"
     filters = {k[7:-1]: v for k, v in params.items() if k.startswith("filter[") and k.endswith("]")}
-    docs = tx.all(res.kind)
+    shop = None
     if res.name in SHOP_SCOPED and params.get("id_shop", "1") != "all":
         shop = params.get("id_shop", "1")
         if tx.get("ps.shops", shop) is None:
             raise PSError(404, 999, f"No shop found with id {shop}")
-        docs = [d for d in docs if d.get("id_shop") == shop]
-    docs = query.apply_filters(res, docs, filters, with_dates=with_dates)
-    docs = query.apply_sort(res, docs, params.get("sort"), with_dates=with_dates)
-    docs = query.apply_limit(docs, params.get("limit"))
+    keep = query.filters_predicate(res, filters, with_dates=with_dates)
+    if params.get("limit") and query.in_id_order(params.get("sort")):
+        # A limited page in id order is read lazily from the first id the filter allows and
+        # stops when full: keyset paging over 100,000 records must not decode them all.
+        offset, count = query.parse_limit(params["limit"])
+        matching = (d for d in tx.iter_after(res.kind, query.id_lower_bound(filters))
+                    if (shop is None or d.get("id_shop") == shop) and keep(d))
+        docs = list(islice(matching, offset, offset + count))
+    else:
+        docs = [d for d in tx.all(res.kind)
+                if (shop is None or d.get("id_shop") == shop) and keep(d)]
+        docs = query.apply_sort(res, docs, params.get("sort"), with_dates=with_dates)
+        docs = query.apply_limit(docs, params.get("limit"))
     if not minimal:
         # Computing live associations costs a scan per record: skip it when the display
         # shows none of them (a narrow list of 20,000 products would otherwise take minutes).

@@ -214,12 +214,24 @@ class PrestaShopResources:
     # -- messages -------------------------------------------------------------------------
 
     def messages_for_order(self, id_order: int) -> list[dict]:
-        """Checkout comments of an order (`messages` resource, PS 1.7+)."""
+        """Checkout comments of an order (`messages` resource, PS 1.7+: on an older shop
+        [] without a call, as it has no such resource). The version is usually known by
+        then from the order just read (`PSWS-Version`)."""
+        release = self.version_tuple
+        if release and release < (1, 7):
+            return []
         return self.list("messages", filters={"id_order": id_order}, sort="[id_ASC]")
 
-    def customer_thread_for_order(self, id_order: int, *, email: str | None = None):
-        """The order's customer thread (the one with `email` when given), or None."""
-        threads = self.list("customer_threads", filters={"id_order": id_order}, sort="[id_ASC]")
+    def customer_threads_for_order(self, id_order: int) -> list[dict]:
+        """The order's customer threads, oldest first (full records)."""
+        return self.list("customer_threads", filters={"id_order": id_order}, sort="[id_ASC]")
+
+    def customer_thread_for_order(self, id_order: int, *, email: str | None = None,
+                                  threads: list[dict] | None = None):
+        """The order's customer thread (the one with `email` when given), or None.
+        `threads`, when the caller has just listed them, saves listing them again."""
+        if threads is None:
+            threads = self.customer_threads_for_order(id_order)
         if email is not None:
             threads = [t for t in threads if t.get("email", "").lower() == email.lower()]
         return threads[0] if threads else None
@@ -231,16 +243,18 @@ class PrestaShopResources:
         )
 
     def private_message_add(self, id_order: int, message: str, *, id_employee: int = 0,
-                            order: dict | None = None, customer: dict | None = None) -> dict:
+                            order: dict | None = None, customer: dict | None = None,
+                            threads: list[dict] | None = None) -> dict:
         """Add a private (staff-only) message to the order page, as the back office does
         (prestashop-ws.md §2.10): reuse or create the order's customer thread (it needs
         both id_customer and id_order to show), then POST a customer_message private=1.
         Not idempotent: check `customer_messages_for_thread` before retrying. `order` and
-        `customer`, when the caller has just read them, save reading them again."""
+        `customer` (and the order's `threads`), when the caller has just read them, save
+        reading them again."""
         order = order or self.order_get(id_order)
         customer = customer or self.customer_get(int(order["id_customer"]))
         email = customer.get("email", "")
-        thread = self.customer_thread_for_order(id_order, email=email)
+        thread = self.customer_thread_for_order(id_order, email=email, threads=threads)
         if thread is None:
             thread = self.create(
                 "customer_threads",

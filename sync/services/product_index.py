@@ -187,8 +187,10 @@ class ProductIndexFeed:
     def __init__(self, client: PicqerClient, *, account_id: int):
         self._client, self._account_id = client, account_id
 
-    def products_iter(self, params: Mapping[str, Any] | None = None) -> Iterator[dict]:
-        products = self._client.products_iter(params)
+    def products_iter(
+        self, params: Mapping[str, Any] | None = None, *, read_ahead: bool = False
+    ) -> Iterator[dict]:
+        products = self._client.products_iter(params, read_ahead=read_ahead)
         if params:  # a filtered listing is not the whole catalogue
             return products
         return product_index_feed(account_id=self._account_id, products=products)

@@ -57,6 +57,32 @@ def test_iter_list_pages_by_100_until_a_short_page(client):
 
 
 @responses.activate
+def test_reading_ahead_asks_for_the_next_page_while_the_caller_works_on_this_one(client):
+    import threading
+
+    second_page_asked = threading.Event()
+
+    def second_page(request):
+        second_page_asked.set()
+        return 200, {}, json.dumps(_products(100, 30))
+
+    responses.get(PICQER + "products", json=_products(0, 100),
+                  match=[matchers.query_param_matcher({"offset": "0"})])
+    responses.add_callback(responses.GET, PICQER + "products", callback=second_page,
+                           match=[matchers.query_param_matcher({"offset": "100"})])
+
+    products = client.products_iter(read_ahead=True)
+    first = next(products)
+    asked_before_page_one_was_used = second_page_asked.wait(timeout=30)  # deadlock guard
+    rest = list(products)
+
+    assert first["idproduct"] == 0
+    assert asked_before_page_one_was_used
+    assert [p["idproduct"] for p in rest] == list(range(1, 130))
+    assert len(responses.calls) == 2
+
+
+@responses.activate
 def test_iter_list_stops_after_an_empty_page(client):
     responses.get(PICQER + "tags", json=[], match=[matchers.query_param_matcher({"offset": "0"})])
 

@@ -241,6 +241,21 @@ def test_without_an_order_note_field_it_writes_a_private_message_and_no_put(
     assert "no order note" in entry.message
 
 
+def test_on_16_the_push_asks_for_no_messages_and_lists_the_threads_once(shop, rsps, picqer):
+    from .conftest import FakePrestaShop
+
+    ps = FakePrestaShop(rsps, version="1.6.1.23")
+    del ps.order["note"]  # orders have no note before 1.7.8
+    ps.add_history(100, 73, 2)
+
+    run(shop)
+
+    paths = [call.request.url.split("/api/")[-1] for call in rsps.calls]
+    assert ps.private_messages() == [f"Picqer order: {picqer.created[0]['orderid']}"]
+    assert not [p for p in paths if p.startswith("messages")]  # no such resource on 1.6
+    assert len([p for p in paths if p.startswith("customer_threads?")]) == 1
+
+
 def test_a_note_the_shop_does_not_keep_falls_back_to_a_private_message(shop, ps, picqer):
     ps.keeps_note = False  # PrestaShop#37255
     ps.add_history(100, 73, 2)

@@ -150,6 +150,35 @@ def test_patch_exists_only_when_emulating_8x(sandbox_server, ps):
     assert (_text(row, "quantity"), _text(row, "id_shop")) == ("7", "1")
 
 
+def test_emulating_16_drops_the_messages_resource_and_the_order_note(sandbox_server, ps):
+    sandbox_server.seed(products=1, orders=1, seed=9)
+    sandbox_server.knobs(ps_version="1.6.1.23")
+
+    messages = ps("GET", "messages?filter[id_order]=1&display=full")
+    order = ps("GET", "orders/1").xml().find("order")
+    sandbox_server.knobs(ps_version="1.7.8.11")
+    order_17 = ps("GET", "orders/1").xml().find("order")
+
+    assert (messages.status, messages.xml().find("errors/error/code").text) == (400, "27")
+    assert order.find("note") is None
+    assert order.find("id_customer") is not None
+    assert order_17.find("note") is not None
+
+
+def test_a_limited_page_in_id_order_skips_to_the_cursor_and_keeps_filters(sandbox_server, ps):
+    sandbox_server.seed(products=6, with_combinations=2, seed=10)
+
+    rows = ps("GET", "stock_availables?display=[id,id_product_attribute]&sort=[id_ASC]"
+                     "&limit=3&filter[id]=>[2]&filter[id_product_attribute]=0")
+    ids = [r.find("id").text for r in rows.xml().find("stock_availables")]
+    every = ps("GET", "stock_availables?display=[id,id_product_attribute]&sort=[id_DESC]"
+                      "&filter[id_product_attribute]=0").xml().find("stock_availables")
+    expected = sorted(int(r.find("id").text) for r in every if int(r.find("id").text) > 2)[:3]
+
+    assert [int(i) for i in ids] == expected
+    assert len(ids) == 3
+
+
 def test_posting_an_order_history_changes_the_order_state_and_date_upd(sandbox_server, ps):
     sandbox_server.seed(products=1, orders=1, seed=9)
     before = ps("GET", "orders/1").xml().find("order")

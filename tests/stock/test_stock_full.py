@@ -343,3 +343,32 @@ def test_the_full_sync_fills_the_product_index_from_its_pages(shop, catalogue, r
     assert ProductIndex.objects.get(account=shop.account).filled_at is not None
     product_calls = [c for c in rsps.calls if c.request.url.startswith(PICQER + "products")]
     assert len(product_calls) == 1  # the one page the sync reads anyway
+
+
+def test_queueing_writes_never_waits_for_the_shop_so_picqer_pages_keep_coming():
+    """The page loop submits; a slow shop must not hold it up (writes wait in a list)."""
+    import threading
+
+    from sync.services.stock.writes import MAX_IN_FLIGHT, StockWriter
+
+    release, written, results = threading.Event(), [], []
+
+    class SlowShop:
+        def stock_available_set_quantity(self, row_id, quantity):
+            release.wait()
+            written.append(row_id)
+
+    rows = MAX_IN_FLIGHT * 3
+    with StockWriter(SlowShop(), on_result=lambda ref, err: results.append((ref, err))) as writer:
+        submitting = threading.Thread(
+            target=lambda: [writer.submit(f"SKU-{i}", i, 1) for i in range(rows)], daemon=True
+        )
+        submitting.start()
+        submitting.join(timeout=30)  # a deadlock guard, not a timing measure
+        queued_while_blocked = not submitting.is_alive()
+        release.set()
+        submitting.join()
+        writer.finish()
+    assert queued_while_blocked
+    assert sorted(written) == list(range(rows))
+    assert len(results) == rows and all(err is None for _, err in results)

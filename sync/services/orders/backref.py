@@ -68,11 +68,13 @@ def order_message_add_once(ctx: OrderContext, text: str) -> bool:
     """Add a private message to the PrestaShop order unless an identical one is there.
     Returns True when it was added."""
     ps, id_order = ctx.ps, ctx.link.ps_order_id
-    for thread in ps.list("customer_threads", display=["id"], filters={"id_order": id_order}):
+    threads = ps.customer_threads_for_order(id_order)  # also the thread the message joins
+    for thread in threads:
         for message in ps.customer_messages_for_thread(int(thread["id"])):
             if mapper.clean(message.get("message")) == text:
                 return False
-    ps.private_message_add(id_order, text, order=ctx.ps_order, customer=ctx.ps_customer)
+    ps.private_message_add(id_order, text, order=ctx.ps_order, customer=ctx.ps_customer,
+                           threads=threads)
     return True
 
 

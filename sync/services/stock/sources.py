@@ -55,7 +55,8 @@ def picqer_free_stock_iter(picqer, *, warehouse_ids) -> Iterator[PicqerStock]:
     /warehouses/{id}/stock instead (products absent there have no stock: 0); those are
     yielded last, after the product list is complete."""
     without_stock: dict[int, dict] = {}
-    for product in picqer.products_iter():
+    # The next page is read while this one is compared (and recorded in the product index).
+    for product in picqer.products_iter(read_ahead=True):
         if not product.get("productcode") or product_is_unlimited(product):
             continue
         if "stock" in product:

@@ -9,6 +9,7 @@ database) are handled on the caller's thread, so no Django connection is shared.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 
@@ -16,8 +17,11 @@ from sync.clients.errors import ApiError
 
 # Four writers keep a 20-100 ms shop busy without looking like a flood to its web server.
 WORKERS = 4
-# Writes submitted but not finished; beyond this `submit` waits, so a catalogue where
-# everything differs does not queue thousands of futures (memory stays flat).
+# Writes handed to the pool and not finished. Rows beyond it wait in a plain list (a few
+# dozen bytes each) and go out as writes finish: `submit` never waits, because the caller is
+# the Picqer page loop, and stalling it behind the shop's writes would stretch the run
+# (at 100,000 SKUs the first comparisons release ~900 writes at once, which 4 writers
+# take half a minute to send while Picqer's remaining pages would sit unread).
 MAX_IN_FLIGHT = 64
 
 # (reference, None on success or the non-retryable error) → handled on the caller's thread
@@ -47,6 +51,7 @@ class StockWriter:
         self._on_result = on_result
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="stock-write")
         self._in_flight: dict[Future, str] = {}
+        self._waiting: deque[tuple[str, int, int]] = deque()
 
     def __enter__(self) -> StockWriter:
         return self
@@ -57,15 +62,21 @@ class StockWriter:
         self._pool.shutdown(wait=True, cancel_futures=exc_type is not None)
 
     def submit(self, reference: str, row_id: int, quantity: int) -> None:
-        """Queue one write (waiting while MAX_IN_FLIGHT are outstanding)."""
-        self._collect(block=len(self._in_flight) >= MAX_IN_FLIGHT)
-        future = self._pool.submit(_set_quantity, self._prestashop, row_id, quantity)
-        self._in_flight[future] = reference
+        """Queue one write without waiting; finished writes are reported meanwhile."""
+        self._waiting.append((reference, row_id, quantity))
+        self._collect(block=False)
 
     def finish(self) -> None:
         """Wait for every queued write and report its result."""
+        self._collect(block=False)
         while self._in_flight:
             self._collect(block=True)
+
+    def _start_waiting(self) -> None:
+        while self._waiting and len(self._in_flight) < MAX_IN_FLIGHT:
+            reference, row_id, quantity = self._waiting.popleft()
+            future = self._pool.submit(_set_quantity, self._prestashop, row_id, quantity)
+            self._in_flight[future] = reference
 
     def _collect(self, *, block: bool) -> None:
         if block:
@@ -73,3 +84,4 @@ class StockWriter:
         for future in [f for f in self._in_flight if f.done()]:
             reference = self._in_flight.pop(future)
             self._on_result(reference, future.result())  # re-raises a retryable error
+        self._start_waiting()
