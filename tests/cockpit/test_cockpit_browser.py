@@ -32,13 +32,15 @@ def activity(shop):
         last_error="Picqer refused the order: Picqer: Invalid country code (HTTP 422)",
     )
     OrderLink.objects.filter(pk=link.pk).update(updated_at=now - timedelta(minutes=12))
+    # Mid-hour, so the few minutes between one hour's entries never cross into the next hour.
+    anchor = now.replace(minute=30, second=0, microsecond=0)
     for hours_ago in PUSH_HOURS_AGO:
         for n in range(hours_ago % 4 + 1):
             entry = ActivityEntry.objects.create(
                 action="order_created", shop=shop, account=shop.account, message="Created"
             )
             ActivityEntry.objects.filter(pk=entry.pk).update(
-                created_at=now - timedelta(hours=hours_ago, minutes=n)
+                created_at=anchor - timedelta(hours=hours_ago, minutes=n)
             )
     WebhookEvent.objects.create(
         account=shop.account,

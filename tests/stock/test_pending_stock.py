@@ -66,7 +66,7 @@ def test_the_orders_of_every_enabled_shop_of_the_account_count(shop, account):
         PicqerAccount.objects.create(
             name="Other", subdomain="other", api_key="other-key-1234567890"
         ),
-        "ELSE",
+        "ELS",
     )
     hold(shop, 1, A=2)
     hold(second, 7, A=1, B=4)
@@ -158,7 +158,7 @@ def test_a_pending_change_schedules_the_update_in_each_shop_that_holds_back(
 ):
     picqer_products.add(138, "6531-RB-7-9", 5)
     second = other_shop(account, "TWO")
-    other_shop(account, "FREE", stock_reserve_pending_orders=False)
+    other_shop(account, "FRE", stock_reserve_pending_orders=False)
     with (
         mock.patch.object(stock_sync_product_task, "apply_async") as apply_async,
         django_capture_on_commit_callbacks(execute=True),
