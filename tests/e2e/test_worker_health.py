@@ -39,7 +39,11 @@ def test_it_runs_a_task_in_a_real_worker_and_health_reports_it(worker, client):
 )
 def test_a_worker_survives_its_broker_folders_disappearing_and_takes_new_tasks(worker):
     queue_folder = Path(settings.CELERY_BROKER_TRANSPORT_OPTIONS["data_folder_in"])
-    shutil.rmtree(queue_folder.parent)  # queue, processed and control folders
+    # Queue, processed and control folders vanish at once: moved away in one rename, then
+    # deleted (a plain rmtree races with the worker making them again and fails).
+    gone = queue_folder.parent.with_name(queue_folder.parent.name + ".gone")
+    queue_folder.parent.rename(gone)
+    shutil.rmtree(gone)
 
     # The worker's next poll (every 0.1 s) finds the folder gone and makes it again.
     wait_for(queue_folder.is_dir, timeout=30, what="the worker making its folder again")
