@@ -33,6 +33,8 @@ def _args(argv):
     parser.add_argument("--latency-ms", type=int, default=20)
     parser.add_argument("--rate-limit", type=int, default=500)
     parser.add_argument("--ps-version", default="1.7.8.11")
+    parser.add_argument("--untraced", action="store_true",
+                        help="no tracemalloc (its bookkeeping inflates RSS): for the RSS figure")
     return parser.parse_args(argv)
 
 
@@ -64,12 +66,13 @@ def _run(args, tmp: Path) -> dict:
                          prestashop_latency_ms=args.latency_ms)
         seed_s = time.monotonic() - started
         shop = _shop_create(*servers)
-        results, peaks = {}, {}
+        peaks = {"before": max_rss_mb()}
+        results = {}
         with CallCounter() as counter:
             for name, fn in (("report", _report), ("full sync", _full_sync)):
                 counter.reset()
                 _fresh_budget(servers[0], args.rate_limit)
-                measured = measure(lambda fn=fn: fn(shop))
+                measured = measure(lambda fn=fn: fn(shop), traced=not args.untraced)
                 results[name] = (measured, counter.calls("Picqer"),
                                  counter.calls("PrestaShop"))
                 # The process's peak so far: after the report, the report's own peak.
@@ -105,6 +108,7 @@ def main(argv=None) -> int:
         ("report counts", ", ".join(f"{k} {v}" for k, v in counts.items()), "-",
          f"{n} of each mismatch kind"),
     ]
+    print(f"Process peak RSS before the report (Django, seeding): {r['peaks']['before']:.0f} MB.")
     print(f"`.venv/bin/python -m benchmarks.catalogue` — {args.skus:,} SKUs "
           f"({args.combinations:,} combinations), {n} of each mismatch kind, "
           f"{args.latency_ms} ms per call, PrestaShop {args.ps_version}. Machine: "
