@@ -12,7 +12,7 @@ from sandbox.client import SandboxServer
 from sandbox.setup import SANDBOX_ACCOUNT_NAME, sandbox_configure
 from sync.clients.errors import ApiError
 from sync.models import OrderLink
-from sync.services.hooks import hook_ensure
+from sync.services.hooks import HOOK_KINDS, hook_ensure
 from sync.services.orders import orders_poll
 
 
@@ -33,7 +33,7 @@ class Command(BaseCommand):
         Shop.objects.filter(account__name=SANDBOX_ACCOUNT_NAME).delete()
         shop = sandbox_configure(sandbox_url=opts["sandbox_url"],
                                  public_base_url=settings.PUBLIC_BASE_URL)
-        for kind in ("orders", "stock"):
+        for kind in HOOK_KINDS:  # orders, stock and the product index's hooks
             try:
                 hook_ensure(account=shop.account, kind=kind)
             except ApiError as exc:
