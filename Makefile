@@ -42,6 +42,7 @@ test: venv
 
 lint: venv
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
 ## Middleware + sandbox emulators + a shop that keeps ordering (no account anywhere).
 demo: migrate

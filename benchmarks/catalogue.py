@@ -33,8 +33,11 @@ def _args(argv):
     parser.add_argument("--latency-ms", type=int, default=20)
     parser.add_argument("--rate-limit", type=int, default=500)
     parser.add_argument("--ps-version", default="1.7.8.11")
-    parser.add_argument("--untraced", action="store_true",
-                        help="no tracemalloc (its bookkeeping inflates RSS): for the RSS figure")
+    parser.add_argument(
+        "--untraced",
+        action="store_true",
+        help="no tracemalloc (its bookkeeping inflates RSS): for the RSS figure",
+    )
     return parser.parse_args(argv)
 
 
@@ -60,10 +63,14 @@ def _run(args, tmp: Path) -> dict:
         for name in ("picqer", "prestashop"):  # two processes: see benchmarks.stock
             server = _sandbox_start(tmp, name, args.ps_version)
             servers.append(server)
-            server.seed(skus=args.skus, combinations=args.combinations,
-                        differing=round(args.skus / 50), seed=20_000, mismatches=mismatches)
-            server.knobs(picqer_latency_ms=args.latency_ms,
-                         prestashop_latency_ms=args.latency_ms)
+            server.seed(
+                skus=args.skus,
+                combinations=args.combinations,
+                differing=round(args.skus / 50),
+                seed=20_000,
+                mismatches=mismatches,
+            )
+            server.knobs(picqer_latency_ms=args.latency_ms, prestashop_latency_ms=args.latency_ms)
         seed_s = time.monotonic() - started
         shop = _shop_create(*servers)
         peaks = {"before": max_rss_mb()}
@@ -73,12 +80,17 @@ def _run(args, tmp: Path) -> dict:
                 counter.reset()
                 _fresh_budget(servers[0], args.rate_limit)
                 measured = measure(lambda fn=fn: fn(shop), traced=not args.untraced)
-                results[name] = (measured, counter.calls("Picqer"),
-                                 counter.calls("PrestaShop"))
+                results[name] = (measured, counter.calls("Picqer"), counter.calls("PrestaShop"))
                 # The process's peak so far: after the report, the report's own peak.
                 peaks[name] = max_rss_mb()
-        return {"peaks": peaks, "args": args, "mismatches": mismatches, "seed_s": seed_s,
-                "results": results, "rss_mb": max_rss_mb()}
+        return {
+            "peaks": peaks,
+            "args": args,
+            "mismatches": mismatches,
+            "seed_s": seed_s,
+            "results": results,
+            "rss_mb": max_rss_mb(),
+        }
     finally:
         for server in servers:
             server.stop()
@@ -94,26 +106,45 @@ def main(argv=None) -> int:
     report, report_picqer, report_ps = r["results"]["report"]
     sync, sync_picqer, sync_ps = r["results"]["full sync"]
     counts = report.result.counts
-    expected = {"near_miss": n, "only_in_picqer": n, "ambiguous_combinations": n,
-                "duplicate_reference": n, "only_in_prestashop": n}
+    expected = {
+        "near_miss": n,
+        "only_in_picqer": n,
+        "ambiguous_combinations": n,
+        "duplicate_reference": n,
+        "only_in_prestashop": n,
+    }
     counts_ok = all(counts.get(k) == v for k, v in expected.items())
     rows = [
         ("Picqer calls", f"{report_picqer}", f"{sync_picqer}", f"report <= {target}"),
         ("PrestaShop calls", f"{report_ps}", f"{sync_ps}", "report: reads only"),
         ("wall time", f"{report.seconds:.1f} s", f"{sync.seconds:.1f} s", "-"),
-        ("peak memory, tracemalloc", f"{report.traced_peak_mb:.1f} MB",
-         f"{sync.traced_peak_mb:.1f} MB", "-"),
-        ("process peak RSS so far", f"{r['peaks']['report']:.0f} MB",
-         f"{r['peaks']['full sync']:.0f} MB", "report < 150 MB"),
-        ("report counts", ", ".join(f"{k} {v}" for k, v in counts.items()), "-",
-         f"{n} of each mismatch kind"),
+        (
+            "peak memory, tracemalloc",
+            f"{report.traced_peak_mb:.1f} MB",
+            f"{sync.traced_peak_mb:.1f} MB",
+            "-",
+        ),
+        (
+            "process peak RSS so far",
+            f"{r['peaks']['report']:.0f} MB",
+            f"{r['peaks']['full sync']:.0f} MB",
+            "report < 150 MB",
+        ),
+        (
+            "report counts",
+            ", ".join(f"{k} {v}" for k, v in counts.items()),
+            "-",
+            f"{n} of each mismatch kind",
+        ),
     ]
     print(f"Process peak RSS before the report (Django, seeding): {r['peaks']['before']:.0f} MB.")
-    print(f"`.venv/bin/python -m benchmarks.catalogue` — {args.skus:,} SKUs "
-          f"({args.combinations:,} combinations), {n} of each mismatch kind, "
-          f"{args.latency_ms} ms per call, PrestaShop {args.ps_version}. Machine: "
-          f"{machine_summary()}. Seeding took {r['seed_s']:.0f} s; process peak RSS "
-          f"{r['rss_mb']:.0f} MB.\n")
+    print(
+        f"`.venv/bin/python -m benchmarks.catalogue` — {args.skus:,} SKUs "
+        f"({args.combinations:,} combinations), {n} of each mismatch kind, "
+        f"{args.latency_ms} ms per call, PrestaShop {args.ps_version}. Machine: "
+        f"{machine_summary()}. Seeding took {r['seed_s']:.0f} s; process peak RSS "
+        f"{r['rss_mb']:.0f} MB.\n"
+    )
     print(markdown_table(["measure", "report", "full sync", "target"], rows))
     ok = report_picqer <= target and counts_ok and r["peaks"]["report"] < 150
     print("All catalogue targets met." if ok else "MISSED: Picqer calls, report counts or RSS")

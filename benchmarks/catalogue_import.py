@@ -47,12 +47,20 @@ def _args(argv):
 def _boot(tmp: Path, args) -> dict[str, str]:
     """This process and the workers on one SQLite file, one broker folder and the worktree's
     file cache (the shared budget); returns the workers' environment."""
-    env = project_env(database_url=f"sqlite:///{tmp / 'db.sqlite3'}", redis_url=None,
-                      broker_dir=tmp / "broker",
-                      PICQER_RATE_LIMIT_PER_MINUTE=str(args.rate_limit),
-                      PRODUCT_IMPORT_STALE_SECONDS=str(STALE_SECONDS))
-    for key in ("DATABASE_URL", "CELERY_FILESYSTEM_DIR", "PICQER_RATE_LIMIT_PER_MINUTE",
-                "PRODUCT_IMPORT_STALE_SECONDS", "DJANGO_SETTINGS_MODULE"):
+    env = project_env(
+        database_url=f"sqlite:///{tmp / 'db.sqlite3'}",
+        redis_url=None,
+        broker_dir=tmp / "broker",
+        PICQER_RATE_LIMIT_PER_MINUTE=str(args.rate_limit),
+        PRODUCT_IMPORT_STALE_SECONDS=str(STALE_SECONDS),
+    )
+    for key in (
+        "DATABASE_URL",
+        "CELERY_FILESYSTEM_DIR",
+        "PICQER_RATE_LIMIT_PER_MINUTE",
+        "PRODUCT_IMPORT_STALE_SECONDS",
+        "DJANGO_SETTINGS_MODULE",
+    ):
         os.environ[key] = env[key]
     os.environ.pop("REDIS_URL", None)
     import django
@@ -69,8 +77,12 @@ def _boot(tmp: Path, args) -> dict[str, str]:
 def _sandbox(tmp: Path, name: str):
     from sandbox.testing import sandbox_start
 
-    return sandbox_start(state_path=tmp / f"{name}.sqlite3", log_path=tmp / f"{name}.log",
-                         extra_args=("--ps-version", "1.7.8.11"), wait_seconds=60)
+    return sandbox_start(
+        state_path=tmp / f"{name}.sqlite3",
+        log_path=tmp / f"{name}.log",
+        extra_args=("--ps-version", "1.7.8.11"),
+        wait_seconds=60,
+    )
 
 
 def _worker(env, tmp: Path, n: int) -> Proc:
@@ -89,13 +101,16 @@ def _picqer_log_counts(paths: list[Path]) -> Counter:
     """Picqer requests the workers logged (`sync.clients` logs one line per call)."""
     counts: Counter = Counter()
     per_minute: Counter = Counter()  # the budget's windows are calendar minutes
-    line = re.compile(rb"(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+) \w+ sync.clients Picqer "
-                      rb"(GET|POST|PUT) \S*?/api/v1/([^\s?]+)\S* -> (\d+) in (\d+) ms")
+    line = re.compile(
+        rb"(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+) \w+ sync.clients Picqer "
+        rb"(GET|POST|PUT) \S*?/api/v1/([^\s?]+)\S* -> (\d+) in (\d+) ms"
+    )
     for path in paths:
         for logged, method, path_, status, took in line.findall(path.read_bytes()):
             # A call counts in the window it was sent in: the log line comes after the answer.
             sent = datetime.strptime(logged.decode(), "%Y-%m-%d %H:%M:%S,%f") - timedelta(
-                milliseconds=int(took))
+                milliseconds=int(took)
+            )
             minute = sent.strftime("%Y-%m-%d %H:%M")
             resource = re.sub(r"\d+", "{id}", path_.decode())
             counts["calls"] += 1
@@ -123,14 +138,19 @@ def _run(args, tmp: Path) -> dict:
         report = catalogue_report_build(report=CatalogueReport.objects.create(shop=shop))
         workers.append(_worker(env, tmp, 1))
         started = time.monotonic()
-        run = product_import_request(report=report, dry_run=False, requested_by="bench",
-                                     publish=False)
+        run = product_import_request(
+            report=report, dry_run=False, requested_by="bench", publish=False
+        )
         from sync.services.catalogue_import import product_import_publish
 
         product_import_publish(run.pk)
         kill_after = int(args.skus * args.kill_at)
-        wait_for(lambda: _progress(run.pk).processed >= kill_after, timeout=1800, interval=0.5,
-                 what="the import to reach the kill point")
+        wait_for(
+            lambda: _progress(run.pk).processed >= kill_after,
+            timeout=1800,
+            interval=0.5,
+            what="the import to reach the kill point",
+        )
         os.killpg(workers[0].process.pid, signal.SIGKILL)
         workers[0].process.wait(timeout=10)
         killed_at = _progress(run.pk)
@@ -138,15 +158,28 @@ def _run(args, tmp: Path) -> dict:
         workers.append(_worker(env, tmp, 2))
         time.sleep(STALE_SECONDS + 1)  # what beat's sweep sees a minute later at most
         swept = product_import_sweep()
-        wait_for(lambda: _progress(run.pk).state in ("done", "failed"), timeout=1800,
-                 interval=1, what="the resumed import to finish")
+        wait_for(
+            lambda: _progress(run.pk).state in ("done", "failed"),
+            timeout=1800,
+            interval=1,
+            what="the resumed import to finish",
+        )
         wall = time.monotonic() - started
         final = _progress(run.pk)
-        codes = Counter(p["productcode"] for p in
-                        PicqerClient.for_account(shop.account).products_iter())
-        return {"args": args, "report": report.counts, "final": final, "killed": killed_at,
-                "killed_s": killed_s, "wall": wall, "swept": swept, "codes": codes,
-                "calls": _picqer_log_counts([w.log_path for w in workers])}
+        codes = Counter(
+            p["productcode"] for p in PicqerClient.for_account(shop.account).products_iter()
+        )
+        return {
+            "args": args,
+            "report": report.counts,
+            "final": final,
+            "killed": killed_at,
+            "killed_s": killed_s,
+            "wall": wall,
+            "swept": swept,
+            "codes": codes,
+            "calls": _picqer_log_counts([w.log_path for w in workers]),
+        }
     finally:
         for worker in workers:
             worker.stop()
@@ -165,29 +198,48 @@ def main(argv=None) -> int:
     rows = [
         ("products only in PrestaShop (report)", f"{expected}", "-"),
         ("created + taken over", f"{final.created} + {final.adopted}", f"{expected}"),
-        ("products in Picqer / distinct codes", f"{sum(codes.values())} / {len(codes)}",
-         f"{expected} / {expected}"),
+        (
+            "products in Picqer / distinct codes",
+            f"{sum(codes.values())} / {len(codes)}",
+            f"{expected} / {expected}",
+        ),
         ("duplicate product codes", f"{duplicates}", "0"),
-        ("worker SIGKILLed at", f"{r['killed'].processed} done, {r['killed_s']:.0f} s",
-         f"~{int(args.skus * args.kill_at)}"),
+        (
+            "worker SIGKILLed at",
+            f"{r['killed'].processed} done, {r['killed_s']:.0f} s",
+            f"~{int(args.skus * args.kill_at)}",
+        ),
         ("wall time, request → done (incl. kill + resume)", f"{r['wall']:.0f} s", "-"),
-        ("Picqer calls (GET products / POST products / other)",
-         f"{calls['calls']} ({calls['GET products']} / {calls['POST products']} / "
-         f"{calls['calls'] - calls['GET products'] - calls['POST products']})", "-"),
-        ("Picqer calls per minute: overall / busiest calendar minute",
-         f"{rate:.0f} / {calls['busiest minute']}", f"busiest <= {args.rate_limit}"),
+        (
+            "Picqer calls (GET products / POST products / other)",
+            f"{calls['calls']} ({calls['GET products']} / {calls['POST products']} / "
+            f"{calls['calls'] - calls['GET products'] - calls['POST products']})",
+            "-",
+        ),
+        (
+            "Picqer calls per minute: overall / busiest calendar minute",
+            f"{rate:.0f} / {calls['busiest minute']}",
+            f"busiest <= {args.rate_limit}",
+        ),
         ("429 answers", f"{calls['status 429']}", "0"),
         ("run state", f"{final.state}: {final.message}", "done"),
     ]
-    print(f"`.venv/bin/python -m benchmarks.catalogue_import` — {args.skus:,} references "
-          f"({args.skus // 4:,} combinations) only in PrestaShop, empty Picqer answering 429 "
-          f"over {args.picqer_limit}/min, our budget {args.rate_limit}/min, "
-          f"{args.latency_ms} ms per call, one worker SIGKILLed at "
-          f"{args.kill_at:.0%}, resumed by the sweep. Machine: {machine_summary()}.\n")
+    print(
+        f"`.venv/bin/python -m benchmarks.catalogue_import` — {args.skus:,} references "
+        f"({args.skus // 4:,} combinations) only in PrestaShop, empty Picqer answering 429 "
+        f"over {args.picqer_limit}/min, our budget {args.rate_limit}/min, "
+        f"{args.latency_ms} ms per call, one worker SIGKILLed at "
+        f"{args.kill_at:.0%}, resumed by the sweep. Machine: {machine_summary()}.\n"
+    )
     print(markdown_table(["measure", "value", "target"], rows))
-    ok = (duplicates == 0 and len(codes) == expected and calls["status 429"] == 0
-          and calls["busiest minute"] <= args.rate_limit
-          and final.state == "done" and final.created + final.adopted == expected)
+    ok = (
+        duplicates == 0
+        and len(codes) == expected
+        and calls["status 429"] == 0
+        and calls["busiest minute"] <= args.rate_limit
+        and final.state == "done"
+        and final.created + final.adopted == expected
+    )
     print("All import targets met." if ok else "MISSED: see the table")
     return 0 if ok else 1
 

@@ -68,8 +68,11 @@ class CallCounter(logging.Handler):
 
     def calls(self, service: str, methods: frozenset[str] | None = None) -> int:
         """Calls to `service` ("Picqer", "PrestaShop"), optionally of some methods only."""
-        return sum(n for (svc, method), n in self.counts.items()
-                   if svc == service and (methods is None or method in methods))
+        return sum(
+            n
+            for (svc, method), n in self.counts.items()
+            if svc == service and (methods is None or method in methods)
+        )
 
     def reset(self) -> None:
         with self._lock_counts:
@@ -129,15 +132,19 @@ def load_average() -> str:
 
 def machine_summary() -> str:
     """'2 cores, Linux 6.1 x86_64, Python 3.11.7, 2026-01-20' for the report."""
-    return (f"{os.cpu_count()} cores, {platform.system()} {platform.release().split('-')[0]} "
-            f"{platform.machine()}, Python {platform.python_version()}, "
-            f"{dt.date.today().isoformat()}")
+    return (
+        f"{os.cpu_count()} cores, {platform.system()} {platform.release().split('-')[0]} "
+        f"{platform.machine()}, Python {platform.python_version()}, "
+        f"{dt.date.today().isoformat()}"
+    )
 
 
 def markdown_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     """A GitHub-flavoured Markdown table (also readable printed to a terminal)."""
-    lines = ["| " + " | ".join(str(h) for h in headers) + " |",
-             "|" + "|".join("---" for _ in headers) + "|"]
+    lines = [
+        "| " + " | ".join(str(h) for h in headers) + " |",
+        "|" + "|".join("---" for _ in headers) + "|",
+    ]
     lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
     return "\n".join(lines)
 

@@ -37,8 +37,10 @@ LATENCY_MS = 50
 SANDBOX_RATE_LIMIT = 500
 CLIENT_RATE_LIMIT = 480
 PS_VERSION = "1.7.8.11"  # the sandbox default
-CALL_LINE = re.compile(r" (Picqer|PrestaShop) (GET|POST|PUT|PATCH|DELETE|HEAD) (\S+) -> "
-                       r"(\S+(?: response)?) in (\d+) ms")
+CALL_LINE = re.compile(
+    r" (Picqer|PrestaShop) (GET|POST|PUT|PATCH|DELETE|HEAD) (\S+) -> "
+    r"(\S+(?: response)?) in (\d+) ms"
+)
 COUNTERS = ("per_service", "limited", "endpoints")
 
 SETUP = """
@@ -74,17 +76,38 @@ print(json.dumps({{"t0": started}}))
 """
 
 
-def sandbox_start(workdir: Path, stack: procs.Stack,
-                  ps_version: str = PS_VERSION) -> SandboxServer:
+def sandbox_start(workdir: Path, stack: procs.Stack, ps_version: str = PS_VERSION) -> SandboxServer:
     port = procs.free_port()
-    env = {**os.environ, "SANDBOX_ENABLED": "1", "DJANGO_SETTINGS_MODULE": "config.settings",
-           "PYTHONUNBUFFERED": "1"}
-    proc = stack.add(procs.Proc("sandbox", [
-        procs.PYTHON, str(procs.ROOT / "manage.py"), "sandbox", "--port", str(port),
-        "--state", str(workdir / "sandbox.sqlite3"), "--reset", "--quiet",
-        "--latency-ms", str(LATENCY_MS), "--rate-limit", str(SANDBOX_RATE_LIMIT),
-        "--ps-version", ps_version],
-        env, workdir / "sandbox.log"))
+    env = {
+        **os.environ,
+        "SANDBOX_ENABLED": "1",
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "PYTHONUNBUFFERED": "1",
+    }
+    proc = stack.add(
+        procs.Proc(
+            "sandbox",
+            [
+                procs.PYTHON,
+                str(procs.ROOT / "manage.py"),
+                "sandbox",
+                "--port",
+                str(port),
+                "--state",
+                str(workdir / "sandbox.sqlite3"),
+                "--reset",
+                "--quiet",
+                "--latency-ms",
+                str(LATENCY_MS),
+                "--rate-limit",
+                str(SANDBOX_RATE_LIMIT),
+                "--ps-version",
+                ps_version,
+            ],
+            env,
+            workdir / "sandbox.log",
+        )
+    )
     server = SandboxServer(f"http://127.0.0.1:{port}")
 
     def healthy() -> bool:
@@ -97,24 +120,29 @@ def sandbox_start(workdir: Path, stack: procs.Stack,
     return server
 
 
-def orders_place(sandbox: SandboxServer, references: list[str], count: int,
-                 seed: int) -> list[int]:
+def orders_place(sandbox: SandboxServer, references: list[str], count: int, seed: int) -> list[int]:
     """`count` checkouts of 1-3 lines over the catalogue, in status 2 (Payment accepted)."""
     rng = random.Random(seed)
     placed = []
     for _ in range(count):
-        lines = [{"reference": rng.choice(references), "quantity": rng.randint(1, 3)}
-                 for _ in range(rng.randint(1, 3))]
+        lines = [
+            {"reference": rng.choice(references), "quantity": rng.randint(1, 3)}
+            for _ in range(rng.randint(1, 3))
+        ]
         placed.append(int(sandbox.place_order(lines, current_state=2)["id"]))
     return placed
 
 
 def links_progress(database_url: str) -> tuple[int, int]:
     """(links, links finished: final state, every seen status applied, lease released)."""
-    rows = procs.sql_rows(database_url, (
-        "SELECT COUNT(*), COALESCE(SUM(CASE WHEN state IN ('created','skipped','failed') "
-        "AND last_history_id >= seen_history_id AND claimed_until IS NULL THEN 1 ELSE 0 END),"
-        " 0) FROM sync_orderlink"))
+    rows = procs.sql_rows(
+        database_url,
+        (
+            "SELECT COUNT(*), COALESCE(SUM(CASE WHEN state IN ('created','skipped','failed') "
+            "AND last_history_id >= seen_history_id AND claimed_until IS NULL THEN 1 ELSE 0 END),"
+            " 0) FROM sync_orderlink"
+        ),
+    )
     return int(rows[0][0]), int(rows[0][1])
 
 
@@ -138,8 +166,12 @@ def calls_count(log_text: str) -> dict:
     limited: collections.Counter = collections.Counter()
     endpoints: collections.Counter = collections.Counter()
     for match in CALL_LINE.finditer(log_text):
-        service, method, path, status = match.group(1), match.group(2), match.group(3), \
-            match.group(4)
+        service, method, path, status = (
+            match.group(1),
+            match.group(2),
+            match.group(3),
+            match.group(4),
+        )
         per_service[service] += 1
         if status == "429":
             limited[service] += 1
@@ -150,22 +182,35 @@ def calls_count(log_text: str) -> dict:
 
 
 def outcome(database_url: str, sandbox: SandboxServer, t0: float) -> dict:
-    rows = procs.sql_rows(database_url,
-                          "SELECT state, picqer_status, COUNT(*), MAX(updated_at) "
-                          "FROM sync_orderlink GROUP BY state, picqer_status")
+    rows = procs.sql_rows(
+        database_url,
+        "SELECT state, picqer_status, COUNT(*), MAX(updated_at) "
+        "FROM sync_orderlink GROUP BY state, picqer_status",
+    )
     states = {f"{state}/{status or '-'}": count for state, status, count, _ in rows}
     last = max((r[3] for r in rows), default=None)
     last_ts = last.timestamp() if isinstance(last, dt.datetime) else time.time()
     picqer_orders = sandbox.state("picqer.orders")
     references = collections.Counter(o.get("reference") for o in picqer_orders)
-    return {"states": states, "elapsed": last_ts - t0, "picqer_orders": len(picqer_orders),
-            "picqer_duplicates": sum(n - 1 for n in references.values() if n > 1),
-            "picqer_statuses": collections.Counter(o.get("status") for o in picqer_orders)}
+    return {
+        "states": states,
+        "elapsed": last_ts - t0,
+        "picqer_orders": len(picqer_orders),
+        "picqer_duplicates": sum(n - 1 for n in references.values() if n > 1),
+        "picqer_statuses": collections.Counter(o.get("status") for o in picqer_orders),
+    }
 
 
-def stack_start(stack: ExitStack, workdir: Path, *, name: str, products: int, seed: int,
-                max_stock: int, ps_version: str = PS_VERSION,
-                ) -> tuple[procs.Stack, SandboxServer, list[str], str, dict]:
+def stack_start(
+    stack: ExitStack,
+    workdir: Path,
+    *,
+    name: str,
+    products: int,
+    seed: int,
+    max_stock: int,
+    ps_version: str = PS_VERSION,
+) -> tuple[procs.Stack, SandboxServer, list[str], str, dict]:
     """The seeded sandbox, a throwaway PostgreSQL database and Redis, migrated: (processes,
     sandbox, product references, database URL, environment of the project's processes)."""
     processes = procs.Stack()
@@ -175,9 +220,12 @@ def stack_start(stack: ExitStack, workdir: Path, *, name: str, products: int, se
     database_url = stack.enter_context(procs.postgres_database(f"{name}_{os.getpid()}"))
     procs.redis_flush()
     stack.callback(procs.redis_flush)
-    env = procs.project_env(database_url=database_url, redis_url=procs.REDIS_BENCH_URL,
-                            broker_dir=None,
-                            PICQER_RATE_LIMIT_PER_MINUTE=str(CLIENT_RATE_LIMIT))
+    env = procs.project_env(
+        database_url=database_url,
+        redis_url=procs.REDIS_BENCH_URL,
+        broker_dir=None,
+        PICQER_RATE_LIMIT_PER_MINUTE=str(CLIENT_RATE_LIMIT),
+    )
     procs.manage(env, "migrate", "--noinput")
     return processes, sandbox, references, database_url, env
 
@@ -185,26 +233,52 @@ def stack_start(stack: ExitStack, workdir: Path, *, name: str, products: int, se
 def run(args: argparse.Namespace, workdir: Path) -> dict:
     with ExitStack() as stack:
         processes, sandbox, references, database_url, env = stack_start(
-            stack, workdir, name="bench_orders", products=args.products, seed=args.seed,
-            max_stock=1000, ps_version=args.ps_version)
-        setup = procs.django_snippet(env, SETUP.format(
-            api_key=sandbox.api_key, picqer_url=sandbox.picqer_url, index=args.index,
-            prestashop_url=sandbox.prestashop_url, ws_key=sandbox.ws_key))
+            stack,
+            workdir,
+            name="bench_orders",
+            products=args.products,
+            seed=args.seed,
+            max_stock=1000,
+            ps_version=args.ps_version,
+        )
+        setup = procs.django_snippet(
+            env,
+            SETUP.format(
+                api_key=sandbox.api_key,
+                picqer_url=sandbox.picqer_url,
+                index=args.index,
+                prestashop_url=sandbox.prestashop_url,
+                ws_key=sandbox.ws_key,
+            ),
+        )
         orders_place(sandbox, references, args.orders, args.seed)
-        worker = processes.add(procs.celery_worker(
-            env, concurrency=args.concurrency, log_path=workdir / "worker.log",
-            name=f"bench-orders-{os.getpid()}"))
+        worker = processes.add(
+            procs.celery_worker(
+                env,
+                concurrency=args.concurrency,
+                log_path=workdir / "worker.log",
+                name=f"bench-orders-{os.getpid()}",
+            )
+        )
         worker.wait_ready(lambda: procs.log_contains(worker, b" ready."))
         load_before = os.getloadavg()[0]
         t0 = procs.django_snippet(env, ENQUEUE.format(shop_id=setup["shop_id"]))["t0"]
-        print(f"{args.orders} orders placed; poll enqueued, worker concurrency "
-              f"{args.concurrency}", flush=True)
-        finished = links_wait(database_url, expected=args.orders,
-                              timeout=max(300.0, args.orders * 3.0))
+        print(
+            f"{args.orders} orders placed; poll enqueued, worker concurrency {args.concurrency}",
+            flush=True,
+        )
+        finished = links_wait(
+            database_url, expected=args.orders, timeout=max(300.0, args.orders * 3.0)
+        )
         result = outcome(database_url, sandbox, t0)
-        result.update(calls_count(worker.log_path.read_text(errors="replace")),
-                      finished=finished, orders=args.orders, concurrency=args.concurrency,
-                      load=(load_before, os.getloadavg()[0]), index=args.index)
+        result.update(
+            calls_count(worker.log_path.read_text(errors="replace")),
+            finished=finished,
+            orders=args.orders,
+            concurrency=args.concurrency,
+            load=(load_before, os.getloadavg()[0]),
+            index=args.index,
+        )
         return result
 
 
@@ -212,35 +286,57 @@ def figures(r: dict) -> dict:
     minutes = r["elapsed"] / 60
     per = r["per_service"]
     return {
-        "orders": r["orders"], "elapsed_s": r["elapsed"],
+        "orders": r["orders"],
+        "elapsed_s": r["elapsed"],
         "per_minute": r["orders"] / minutes if minutes > 0 else 0.0,
         "picqer_per_order": per["Picqer"] / r["orders"],
         "ps_per_order": per["PrestaShop"] / r["orders"],
-        "picqer_calls": per["Picqer"], "ps_calls": per["PrestaShop"],
+        "picqer_calls": per["Picqer"],
+        "ps_calls": per["PrestaShop"],
         "picqer_429": r["limited"]["Picqer"],
         "picqer_per_minute": per["Picqer"] / minutes if minutes > 0 else 0.0,
     }
 
 
-HEADERS = ["orders", "product index", "worker concurrency", "time", "orders/min",
-           "Picqer calls/order",
-           "PrestaShop calls/order", "Picqer calls/min", "Picqer 429s", "links", "Picqer orders"]
+HEADERS = [
+    "orders",
+    "product index",
+    "worker concurrency",
+    "time",
+    "orders/min",
+    "Picqer calls/order",
+    "PrestaShop calls/order",
+    "Picqer calls/min",
+    "Picqer 429s",
+    "links",
+    "Picqer orders",
+]
 
 
 def row(r: dict) -> list:
     f = figures(r)
     states = ", ".join(f"{k} {v}" for k, v in sorted(r["states"].items()))
     dup = f", {r['picqer_duplicates']} duplicate" if r["picqer_duplicates"] else ""
-    return [f["orders"], r.get("index", "off"), r["concurrency"], f"{f['elapsed_s']:.1f} s",
-            f"{f['per_minute']:.1f}",
-            f"{f['picqer_per_order']:.2f}", f"{f['ps_per_order']:.2f}",
-            f"{f['picqer_per_minute']:.0f}", f["picqer_429"], states,
-            f"{r['picqer_orders']}{dup}"]
+    return [
+        f["orders"],
+        r.get("index", "off"),
+        r["concurrency"],
+        f"{f['elapsed_s']:.1f} s",
+        f"{f['per_minute']:.1f}",
+        f"{f['picqer_per_order']:.2f}",
+        f"{f['ps_per_order']:.2f}",
+        f"{f['picqer_per_minute']:.0f}",
+        f["picqer_429"],
+        states,
+        f"{r['picqer_orders']}{dup}",
+    ]
 
 
 def endpoints_table(r: dict) -> str:
-    rows = [[name, count, f"{count / r['orders']:.2f}"]
-            for name, count in sorted(r["endpoints"].items(), key=lambda kv: -kv[1])]
+    rows = [
+        [name, count, f"{count / r['orders']:.2f}"]
+        for name, count in sorted(r["endpoints"].items(), key=lambda kv: -kv[1])
+    ]
     return procs.markdown_table(["call", "count", "per order"], rows)
 
 
@@ -255,9 +351,12 @@ def findings(results: list[dict]) -> str:
             f"averaged over the run ({f['picqer_per_minute'] / CLIENT_RATE_LIMIT:.0%} of the "
             f"budget); the budget's ceiling at {f['picqer_per_order']:.2f} Picqer calls per "
             f"order is {CLIENT_RATE_LIMIT} ÷ {f['picqer_per_order']:.2f} ≈ "
-            f"{CLIENT_RATE_LIMIT / f['picqer_per_order']:.0f} orders/min.")
-    lines.append("- The budget is counted per calendar minute, so a run a little over two "
-                 "minutes touches three minutes and can average more than the ceiling.")
+            f"{CLIENT_RATE_LIMIT / f['picqer_per_order']:.0f} orders/min."
+        )
+    lines.append(
+        "- The budget is counted per calendar minute, so a run a little over two "
+        "minutes touches three minutes and can average more than the ceiling."
+    )
     limited = [r for r in results if r["limited"]["Picqer"]]
     if limited:
         lines.append(
@@ -268,7 +367,8 @@ def findings(results: list[dict]) -> str:
             "from the first call of its window, so the end of one client minute and the start "
             "of the next can land in one emulator window. After a 429 every worker pauses "
             "20 s (no `Retry-After`), then all resume at once and can hit the same window "
-            "again. The orders still went through (retried), exactly once.")
+            "again. The orders still went through (retried), exactly once."
+        )
     first = results[0]
     countries = first["endpoints"].get("PrestaShop GET /countries/{id}", 0) / first["orders"]
     orders_get = first["endpoints"].get("PrestaShop GET /orders/{id}", 0) / first["orders"]
@@ -278,7 +378,8 @@ def findings(results: list[dict]) -> str:
         "content's read, and the read `update` makes just before its full PUT on 1.7; the "
         "note is read back only until the shop has shown once that it keeps it), "
         f"`GET order_histories` {histories:.2f} per order (the poll's pages: the rules use "
-        f"the rows the poll read), `GET countries/{{id}}` {countries:.2f} per order.")
+        f"the rows the poll read), `GET countries/{{id}}` {countries:.2f} per order."
+    )
     return "\n".join(lines)
 
 
@@ -323,8 +424,10 @@ def ps_version(args: argparse.Namespace) -> str:
     version = getattr(args, "ps_version", PS_VERSION)
     if version == PS_VERSION:
         return f"{version}, the sandbox default,"
-    return f"{version} (`--ps-version`; before 1.7 the emulator has no `messages` resource, " \
+    return (
+        f"{version} (`--ps-version`; before 1.7 the emulator has no `messages` resource, "
         "before 1.7.8 orders have no `note`),"
+    )
 
 
 def version_arg(args: argparse.Namespace) -> str:
@@ -341,20 +444,31 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--orders", type=int, default=200)
     parser.add_argument("--products", type=int, default=40)
-    parser.add_argument("--concurrency", default="2",
-                        help="worker concurrency; a comma list runs once per value")
+    parser.add_argument(
+        "--concurrency", default="2", help="worker concurrency; a comma list runs once per value"
+    )
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--ps-version", default=PS_VERSION,
-                        help="the PrestaShop version the emulator announces (e.g. 1.6.1.23)")
-    parser.add_argument("--index", default="warm",
-                        help="product index: warm (filled and trusted), cold (trusted, "
-                        "empty), off (not trusted: every line read from Picqer); a comma "
-                        "list runs once per value")
-    parser.add_argument("--section", default="Orders",
-                        help="the docs/benchmarks.md section to write")
+    parser.add_argument(
+        "--ps-version",
+        default=PS_VERSION,
+        help="the PrestaShop version the emulator announces (e.g. 1.6.1.23)",
+    )
+    parser.add_argument(
+        "--index",
+        default="warm",
+        help="product index: warm (filled and trusted), cold (trusted, "
+        "empty), off (not trusted: every line read from Picqer); a comma "
+        "list runs once per value",
+    )
+    parser.add_argument(
+        "--section", default="Orders", help="the docs/benchmarks.md section to write"
+    )
     parser.add_argument("--no-docs", action="store_true", help="do not update the docs")
-    parser.add_argument("--docs-only", action="store_true",
-                        help="rewrite the docs section from the last saved figures")
+    parser.add_argument(
+        "--docs-only",
+        action="store_true",
+        help="rewrite the docs section from the last saved figures",
+    )
     parser.add_argument("--keep-logs", action="store_true", help="keep the process logs")
     args = parser.parse_args(argv)
     procs.interrupt_on_sigterm()
@@ -363,10 +477,13 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.docs_only:
         saved = json.loads(procs.results_path(_results_name(args.section)).read_text())
-        results = [{**r, **{k: collections.Counter(r[k]) for k in COUNTERS}}
-                   for r in saved["results"]]
-        procs.docs_section_write(saved["args"].get("section", "Orders"),
-                                 docs_body(argparse.Namespace(**saved["args"]), results))
+        results = [
+            {**r, **{k: collections.Counter(r[k]) for k in COUNTERS}} for r in saved["results"]
+        ]
+        procs.docs_section_write(
+            saved["args"].get("section", "Orders"),
+            docs_body(argparse.Namespace(**saved["args"]), results),
+        )
         print(findings(results))
         return 0
     results = []
@@ -374,8 +491,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for index in str(args.index).split(","):
             for concurrency in [int(c) for c in str(args.concurrency).split(",")]:
-                run_args = argparse.Namespace(**{**vars(args), "concurrency": concurrency,
-                                                 "index": index})
+                run_args = argparse.Namespace(
+                    **{**vars(args), "concurrency": concurrency, "index": index}
+                )
                 run_dir = workdir / f"{index}-c{concurrency}"
                 run_dir.mkdir()
                 results.append(run(run_args, run_dir))
@@ -389,8 +507,12 @@ def main(argv: list[str] | None = None) -> int:
     print(endpoints_table(results[0]))
     print(findings(results))
     if not args.no_docs:  # the raw figures under var/ always match the docs
-        print("raw figures:", procs.results_save(_results_name(args.section), {"args": vars(args),
-                                                      "results": results}))
+        print(
+            "raw figures:",
+            procs.results_save(
+                _results_name(args.section), {"args": vars(args), "results": results}
+            ),
+        )
         procs.docs_section_write(args.section, docs_body(args, results))
         print(f"wrote the {args.section} section of {procs.DOCS_PATH.relative_to(procs.ROOT)}")
     if args.keep_logs:

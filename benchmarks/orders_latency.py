@@ -41,9 +41,23 @@ REFERENCE = re.compile(r"^BEN #(\d+) / ")
 
 
 def celery_beat(env: dict[str, str], *, workdir: Path) -> procs.Proc:
-    return procs.Proc("beat", [procs.PYTHON, "-m", "celery", "-A", "config", "beat",
-                               "--loglevel", "INFO", "-s", str(workdir / "beat-schedule")],
-                      env, workdir / "beat.log")
+    return procs.Proc(
+        "beat",
+        [
+            procs.PYTHON,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "beat",
+            "--loglevel",
+            "INFO",
+            "-s",
+            str(workdir / "beat-schedule"),
+        ],
+        env,
+        workdir / "beat.log",
+    )
 
 
 class Watcher(threading.Thread):
@@ -65,24 +79,39 @@ class Watcher(threading.Thread):
 def run(args: argparse.Namespace, mode: str, workdir: Path) -> dict:
     with ExitStack() as stack:
         processes, sandbox, references, _, env = stack_start(
-            stack, workdir, name="bench_latency", products=40, seed=args.seed,
-            max_stock=100000)
-        setup = procs.django_snippet(env, SETUP.format(
-            api_key=sandbox.api_key, picqer_url=sandbox.picqer_url, index="warm",
-            prestashop_url=sandbox.prestashop_url, ws_key=sandbox.ws_key) + SETUP_MORE)
-        worker = processes.add(procs.celery_worker(env, concurrency=2,
-                                                   log_path=workdir / "worker.log",
-                                                   name=f"bench-latency-{os.getpid()}"))
+            stack, workdir, name="bench_latency", products=40, seed=args.seed, max_stock=100000
+        )
+        setup = procs.django_snippet(
+            env,
+            SETUP.format(
+                api_key=sandbox.api_key,
+                picqer_url=sandbox.picqer_url,
+                index="warm",
+                prestashop_url=sandbox.prestashop_url,
+                ws_key=sandbox.ws_key,
+            )
+            + SETUP_MORE,
+        )
+        worker = processes.add(
+            procs.celery_worker(
+                env,
+                concurrency=2,
+                log_path=workdir / "worker.log",
+                name=f"bench-latency-{os.getpid()}",
+            )
+        )
         worker.wait_ready(lambda: procs.log_contains(worker, b" ready."))
         processes.add(celery_beat(env, workdir=workdir))
         poll_now_url = None
         if mode == "poll-now":
             port = procs.free_port()
-            web = processes.add(procs.gunicorn(env, port=port, workers=1,
-                                               log_path=workdir / "web.log"))
+            web = processes.add(
+                procs.gunicorn(env, port=port, workers=1, log_path=workdir / "web.log")
+            )
             web.wait_ready(lambda: procs.port_open(port), timeout=60)
-            poll_now_url = (f"http://127.0.0.1:{port}/orders/poll/{setup['shop_id']}/"
-                            f"?token={setup['token']}")
+            poll_now_url = (
+                f"http://127.0.0.1:{port}/orders/poll/{setup['shop_id']}/?token={setup['token']}"
+            )
         time.sleep(setup["interval"] + 5)  # beat has polled once: the cadence is set
         watcher = Watcher(sandbox)
         watcher.start()
@@ -93,8 +122,13 @@ def run(args: argparse.Namespace, mode: str, workdir: Path) -> dict:
         watcher.stop.set()
         watcher.join()
         latencies = [watcher.seen[i] - t for i, t in changed.items() if i in watcher.seen]
-        return {"mode": mode, "interval": setup["interval"], "orders": len(changed),
-                "arrived": len(latencies), "latencies": latencies}
+        return {
+            "mode": mode,
+            "interval": setup["interval"],
+            "orders": len(changed),
+            "arrived": len(latencies),
+            "latencies": latencies,
+        }
 
 
 def _place_orders(sandbox, references, args, poll_now_url) -> dict[int, float]:
@@ -103,8 +137,9 @@ def _place_orders(sandbox, references, args, poll_now_url) -> dict[int, float]:
     changed: dict[int, float] = {}
     end = time.time() + args.duration
     while time.time() < end:
-        lines = [{"reference": rng.choice(references), "quantity": 1}
-                 for _ in range(rng.randint(1, 3))]
+        lines = [
+            {"reference": rng.choice(references), "quantity": 1} for _ in range(rng.randint(1, 3))
+        ]
         started = time.time()  # before the call: the change is no earlier than this
         changed[int(sandbox.place_order(lines, current_state=2)["id"])] = started
         if poll_now_url:
@@ -118,10 +153,18 @@ def _place_orders(sandbox, references, args, poll_now_url) -> dict[int, float]:
 
 def summary(result: dict) -> list:
     values = result["latencies"]
-    figures = [procs.percentile(values, p) for p in (50, 95, 99)] + [max(values)] \
-        if values else [float("nan")] * 4
-    return [result["mode"], f"{result['interval']} s", result["orders"], result["arrived"],
-            *[f"{v:.2f} s" for v in figures]]
+    figures = (
+        [procs.percentile(values, p) for p in (50, 95, 99)] + [max(values)]
+        if values
+        else [float("nan")] * 4
+    )
+    return [
+        result["mode"],
+        f"{result['interval']} s",
+        result["orders"],
+        result["arrived"],
+        *[f"{v:.2f} s" for v in figures],
+    ]
 
 
 HEADERS = ["mode", "poll interval", "orders", "in Picqer", "p50", "p95", "p99", "max"]
@@ -150,8 +193,9 @@ asked for while one runs makes the running poll read once more instead of being 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=int, default=150, help="seconds of checkouts")
-    parser.add_argument("--mean-gap", type=float, default=1.5,
-                        help="mean seconds between checkouts")
+    parser.add_argument(
+        "--mean-gap", type=float, default=1.5, help="mean seconds between checkouts"
+    )
     parser.add_argument("--mode", default="interval,poll-now")
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--no-docs", action="store_true")
@@ -173,8 +217,7 @@ def main(argv: list[str] | None = None) -> int:
     print(procs.markdown_table(HEADERS, [summary(r) for r in results]))
     if not args.no_docs:
         procs.results_save("orders-latency", {"args": vars(args), "results": results})
-        procs.docs_section_write("Orders: status change to Picqer order",
-                                 docs_body(args, results))
+        procs.docs_section_write("Orders: status change to Picqer order", docs_body(args, results))
     shutil.rmtree(workdir, ignore_errors=True)
     return 0 if all(r["arrived"] == r["orders"] for r in results) else 1
 

@@ -48,8 +48,13 @@ class Proc:
     def start(self) -> Proc:
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(  # noqa: S603 - our own executables
-                self.args, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
-                start_new_session=True)
+                self.args,
+                cwd=ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         return self
 
     def alive(self) -> bool:
@@ -165,16 +170,32 @@ def sql_rows(database_url: str, sql: str) -> list[tuple]:
 # -- the project's own processes ----------------------------------------------------------
 
 
-def project_env(*, database_url: str, redis_url: str | None, broker_dir: Path | None,
-                **extra: str) -> dict[str, str]:
+def project_env(
+    *, database_url: str, redis_url: str | None, broker_dir: Path | None, **extra: str
+) -> dict[str, str]:
     """Environment of web/worker/setup processes: production-like (DEBUG off, no sandbox
     app), TLS redirect off because the benchmark speaks plain HTTP on loopback."""
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL",
-                        "CELERY_FILESYSTEM_DIR", "DJANGO_SETTINGS_MODULE")}
-    env.update(DJANGO_SETTINGS_MODULE="config.settings", DJANGO_DEBUG="False",
-               SECURE_SSL_REDIRECT="False", SANDBOX_ENABLED="False",
-               DATABASE_URL=database_url, PYTHONUNBUFFERED="1", LOG_LEVEL="INFO")
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k
+        not in (
+            "DATABASE_URL",
+            "REDIS_URL",
+            "CELERY_BROKER_URL",
+            "CELERY_FILESYSTEM_DIR",
+            "DJANGO_SETTINGS_MODULE",
+        )
+    }
+    env.update(
+        DJANGO_SETTINGS_MODULE="config.settings",
+        DJANGO_DEBUG="False",
+        SECURE_SSL_REDIRECT="False",
+        SANDBOX_ENABLED="False",
+        DATABASE_URL=database_url,
+        PYTHONUNBUFFERED="1",
+        LOG_LEVEL="INFO",
+    )
     if redis_url:
         env["REDIS_URL"] = redis_url
     if broker_dir:
@@ -186,11 +207,18 @@ def project_env(*, database_url: str, redis_url: str | None, broker_dir: Path | 
 def manage(env: dict[str, str], *args: str, timeout: float = 300.0) -> str:
     """Run `manage.py <args>`; returns stdout, raises with the output on failure."""
     done = subprocess.run(  # noqa: S603
-        [PYTHON, str(ROOT / "manage.py"), *args], cwd=ROOT, env=env, capture_output=True,
-        text=True, timeout=timeout, check=False)
+        [PYTHON, str(ROOT / "manage.py"), *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
     if done.returncode != 0:
-        raise RuntimeError(f"manage.py {args[0]} failed:\n{done.stdout[-2000:]}"
-                           f"{done.stderr[-3000:]}")
+        raise RuntimeError(
+            f"manage.py {args[0]} failed:\n{done.stdout[-2000:]}{done.stderr[-3000:]}"
+        )
     return done.stdout
 
 
@@ -202,16 +230,45 @@ def django_snippet(env: dict[str, str], code: str, timeout: float = 120.0) -> An
 
 def gunicorn(env: dict[str, str], *, port: int, workers: int, log_path: Path) -> Proc:
     """The production web process (config/gunicorn.conf.py), on loopback."""
-    return Proc("gunicorn", [str(BIN / "gunicorn"), "-c", "config/gunicorn.conf.py",
-                             "config.wsgi:application", "--workers", str(workers), "--bind",
-                             f"127.0.0.1:{port}"], env, log_path)
+    return Proc(
+        "gunicorn",
+        [
+            str(BIN / "gunicorn"),
+            "-c",
+            "config/gunicorn.conf.py",
+            "config.wsgi:application",
+            "--workers",
+            str(workers),
+            "--bind",
+            f"127.0.0.1:{port}",
+        ],
+        env,
+        log_path,
+    )
 
 
-def celery_worker(env: dict[str, str], *, concurrency: int, log_path: Path,
-                  name: str) -> Proc:
-    return Proc("worker", [PYTHON, "-m", "celery", "-A", "config", "worker", "--loglevel",
-                           "INFO", "--concurrency", str(concurrency), "--without-mingle",
-                           "--without-gossip", "-n", f"{name}@%h"], env, log_path)
+def celery_worker(env: dict[str, str], *, concurrency: int, log_path: Path, name: str) -> Proc:
+    return Proc(
+        "worker",
+        [
+            PYTHON,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--loglevel",
+            "INFO",
+            "--concurrency",
+            str(concurrency),
+            "--without-mingle",
+            "--without-gossip",
+            "-n",
+            f"{name}@%h",
+        ],
+        env,
+        log_path,
+    )
 
 
 def log_contains(proc: Proc, marker: bytes) -> bool:
@@ -229,10 +286,13 @@ def percentile(values: list[float], pct: float) -> float:
 
 
 def machine() -> str:
-    """"N cores / M GiB" of this machine, for the report."""
+    """ "N cores / M GiB" of this machine, for the report."""
     try:
-        mem_kb = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text()
-                      .splitlines() if line.startswith("MemTotal"))
+        mem_kb = next(
+            int(line.split()[1])
+            for line in Path("/proc/meminfo").read_text().splitlines()
+            if line.startswith("MemTotal")
+        )
         mem = f"{mem_kb / 1024 / 1024:.0f} GiB"
     except (OSError, StopIteration, ValueError):
         mem = "? GiB"
@@ -242,8 +302,10 @@ def machine() -> str:
 # -- the report ---------------------------------------------------------------------------
 
 DOCS_PATH = ROOT / "docs" / "benchmarks.md"
-DOCS_HEADER = ("# Benchmarks\n\nMeasured with real processes (sandbox emulators, gunicorn, "
-               "Celery workers) against throwaway databases. Each section says how to re-run it.\n")
+DOCS_HEADER = (
+    "# Benchmarks\n\nMeasured with real processes (sandbox emulators, gunicorn, "
+    "Celery workers) against throwaway databases. Each section says how to re-run it.\n"
+)
 
 
 def docs_section_write(title: str, body: str, path: Path = DOCS_PATH) -> None:
@@ -257,8 +319,9 @@ def docs_section_write(title: str, body: str, path: Path = DOCS_PATH) -> None:
     if start is None:
         new = text.rstrip("\n") + "\n\n" + section
     else:
-        end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")),
-                   len(lines))
+        end = next(
+            (i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines)
+        )
         new = "".join(lines[:start]) + section + "".join(lines[end:])
     path.write_text(new.rstrip("\n") + "\n")
 
@@ -277,8 +340,13 @@ CLK_TCK = os.sysconf("SC_CLK_TCK")
 def _category(pid: int, cmdline: str) -> str:
     if pid == os.getpid():
         return "load generator"
-    for marker, name in (("gunicorn", "web"), ("celery", "worker"), ("postgres", "postgres"),
-                         ("redis-server", "redis"), ("manage.py sandbox", "sandbox")):
+    for marker, name in (
+        ("gunicorn", "web"),
+        ("celery", "worker"),
+        ("postgres", "postgres"),
+        ("redis-server", "redis"),
+        ("manage.py sandbox", "sandbox"),
+    ):
         if marker in cmdline:
             return name
     return "other"
@@ -293,8 +361,7 @@ def cpu_snapshot() -> dict[str, float]:
             continue
         try:
             stat = (entry / "stat").read_text()
-            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(
-                errors="replace")
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
         except OSError:
             continue
         fields = stat.rsplit(")", 1)[1].split()
@@ -305,8 +372,10 @@ def cpu_snapshot() -> dict[str, float]:
 
 
 def cpu_used(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
-    return {k: max(after.get(k, 0.0) - before.get(k, 0.0), 0.0)
-            for k in sorted(set(before) | set(after))}
+    return {
+        k: max(after.get(k, 0.0) - before.get(k, 0.0), 0.0)
+        for k in sorted(set(before) | set(after))
+    }
 
 
 def interrupt_on_sigterm() -> None:

@@ -85,14 +85,22 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--latency-ms", type=int, default=20)
     parser.add_argument("--rate-limit", type=int, default=500)
     parser.add_argument("--ps-version", default="1.7.8.11")
-    parser.add_argument("--picqer-extra", type=int, default=5,
-                        help="Picqer calls allowed above ceil(SKUs/100)")
-    parser.add_argument("--wall-factor", type=float, default=WALL_FACTOR,
-                        help="full sync wall time allowed, as a multiple of the page reads")
+    parser.add_argument(
+        "--picqer-extra", type=int, default=5, help="Picqer calls allowed above ceil(SKUs/100)"
+    )
+    parser.add_argument(
+        "--wall-factor",
+        type=float,
+        default=WALL_FACTOR,
+        help="full sync wall time allowed, as a multiple of the page reads",
+    )
     parser.add_argument("--memory-limit-mb", type=int, default=MEMORY_LIMIT_MB)
-    parser.add_argument("--untraced", action="store_true",
-                        help="no tracemalloc (its hooks slow the sync more than the page "
-                             "reads); memory is then the process's VmHWM only")
+    parser.add_argument(
+        "--untraced",
+        action="store_true",
+        help="no tracemalloc (its hooks slow the sync more than the page "
+        "reads); memory is then the process's VmHWM only",
+    )
     parser.add_argument("--section", default="Stock", help="docs/benchmarks.md section")
     parser.add_argument("--no-docs", action="store_true", help="do not update the docs")
     return parser.parse_args(argv)
@@ -109,9 +117,12 @@ def _django_boot(tmp: Path, rate_limit: int) -> None:
     from django.conf import settings
 
     django.setup()
-    settings.CACHES = {"default": {
-        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-        "LOCATION": str(tmp / "cache")}}
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(tmp / "cache"),
+        }
+    }
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
@@ -121,8 +132,12 @@ def _sandbox_start(tmp: Path, name: str, ps_version: str):
     """One emulator process on a free port with its own state file."""
     from sandbox.testing import sandbox_start
 
-    return sandbox_start(state_path=tmp / f"{name}.sqlite3", log_path=tmp / f"{name}.log",
-                         extra_args=("--ps-version", ps_version), wait_seconds=60)
+    return sandbox_start(
+        state_path=tmp / f"{name}.sqlite3",
+        log_path=tmp / f"{name}.log",
+        extra_args=("--ps-version", ps_version),
+        wait_seconds=60,
+    )
 
 
 def _sandboxes_start(tmp: Path, args: argparse.Namespace, differing: int) -> list:
@@ -135,8 +150,9 @@ def _sandboxes_start(tmp: Path, args: argparse.Namespace, differing: int) -> lis
     for name in ("picqer", "prestashop"):
         server = _sandbox_start(tmp, name, args.ps_version)
         servers.append(server)
-        server.seed(skus=args.skus, combinations=args.combinations, differing=differing,
-                    seed=20_000)
+        server.seed(
+            skus=args.skus, combinations=args.combinations, differing=differing, seed=20_000
+        )
         server.knobs(picqer_latency_ms=args.latency_ms, prestashop_latency_ms=args.latency_ms)
     return servers
 
@@ -145,13 +161,23 @@ def _shop_create(picqer, prestashop):
     from prestapicqer.models import PicqerAccount, Shop
 
     account = PicqerAccount.objects.create(
-        name="Bench", subdomain="bench", api_key=picqer.api_key,
-        api_base_url=picqer.picqer_url, webhook_secret="bench-hook-secret")
+        name="Bench",
+        subdomain="bench",
+        api_key=picqer.api_key,
+        api_base_url=picqer.picqer_url,
+        webhook_secret="bench-hook-secret",
+    )
     return Shop.objects.create(
-        account=account, name="Bench shop", prefix="BEN",
-        prestashop_url=prestashop.prestashop_url, webservice_key=prestashop.ws_key,
+        account=account,
+        name="Bench shop",
+        prefix="BEN",
+        prestashop_url=prestashop.prestashop_url,
+        webservice_key=prestashop.ws_key,
         prestashop_shop_id=1,
-        create_state_ids=[2], processing_state_ids=[2], cancel_state_ids=[6])
+        create_state_ids=[2],
+        processing_state_ids=[2],
+        cancel_state_ids=[6],
+    )
 
 
 def _fresh_budget(server, rate_limit: int) -> None:
@@ -200,10 +226,20 @@ def _run(args: argparse.Namespace, tmp: Path) -> dict:
             sync_started = time.time()
             sync = measure(lambda: _full_sync(shop), traced=traced)
             loads.append(load_average())
-        return {"args": args, "differing": differing, "seed_s": seed_seconds,
-                "pages": pages, "page_calls": page_calls, "sync": sync, "run": sync.result,
-                "counter": counter, "rss_mb": max_rss_mb(), "hwm_mb": vm_hwm_mb(),
-                "loads": loads, "sync_started": sync_started}
+        return {
+            "args": args,
+            "differing": differing,
+            "seed_s": seed_seconds,
+            "pages": pages,
+            "page_calls": page_calls,
+            "sync": sync,
+            "run": sync.result,
+            "counter": counter,
+            "rss_mb": max_rss_mb(),
+            "hwm_mb": vm_hwm_mb(),
+            "loads": loads,
+            "sync_started": sync_started,
+        }
     finally:
         for server in servers:
             server.stop()
@@ -216,28 +252,59 @@ def _verdicts(r: dict) -> list[tuple[str, str, str, bool]]:
     wall_max = args.wall_factor * r["pages"].seconds
     limit = args.memory_limit_mb
     writes = counter.calls("PrestaShop", WRITE_METHODS)
-    traced = [] if args.untraced else [
-        ("peak memory, tracemalloc", f"{r['sync'].traced_peak_mb:.1f} MB", f"< {limit} MB",
-         r["sync"].traced_peak_mb < limit)]
+    traced = (
+        []
+        if args.untraced
+        else [
+            (
+                "peak memory, tracemalloc",
+                f"{r['sync'].traced_peak_mb:.1f} MB",
+                f"< {limit} MB",
+                r["sync"].traced_peak_mb < limit,
+            )
+        ]
+    )
     return [
-        ("Picqer calls (full sync)", str(counter.calls("Picqer")), f"<= {picqer_max}",
-         counter.calls("Picqer") <= picqer_max),
-        ("PrestaShop writes", str(writes), f"= {r['differing']} differing rows",
-         writes == r["differing"] == run.changed),
-        ("wall time, full sync", f"{r['sync'].seconds:.1f} s",
-         f"<= {wall_max:.1f} s ({args.wall_factor} x page reads)", r["sync"].seconds <= wall_max),
+        (
+            "Picqer calls (full sync)",
+            str(counter.calls("Picqer")),
+            f"<= {picqer_max}",
+            counter.calls("Picqer") <= picqer_max,
+        ),
+        (
+            "PrestaShop writes",
+            str(writes),
+            f"= {r['differing']} differing rows",
+            writes == r["differing"] == run.changed,
+        ),
+        (
+            "wall time, full sync",
+            f"{r['sync'].seconds:.1f} s",
+            f"<= {wall_max:.1f} s ({args.wall_factor} x page reads)",
+            r["sync"].seconds <= wall_max,
+        ),
         *traced,
-        ("peak memory, VmHWM (process)", f"{r['hwm_mb']:.0f} MB", f"< {limit} MB",
-         0 < r["hwm_mb"] < limit),
-        ("run counts correct", _run_counts(run), f"checked {args.skus}, 0 missing, 0 errors",
-         (run.checked, run.missing_in_picqer, run.missing_in_prestashop, run.errors)
-         == (args.skus, 0, 0, 0)),
+        (
+            "peak memory, VmHWM (process)",
+            f"{r['hwm_mb']:.0f} MB",
+            f"< {limit} MB",
+            0 < r["hwm_mb"] < limit,
+        ),
+        (
+            "run counts correct",
+            _run_counts(run),
+            f"checked {args.skus}, 0 missing, 0 errors",
+            (run.checked, run.missing_in_picqer, run.missing_in_prestashop, run.errors)
+            == (args.skus, 0, 0, 0),
+        ),
     ]
 
 
 def _run_counts(run) -> str:
-    return (f"checked {run.checked}, changed {run.changed}, missing {run.missing_in_picqer}"
-            f"/{run.missing_in_prestashop}, errors {run.errors}")
+    return (
+        f"checked {run.checked}, changed {run.changed}, missing {run.missing_in_picqer}"
+        f"/{run.missing_in_prestashop}, errors {run.errors}"
+    )
 
 
 def _report(r: dict, rows: list[tuple[str, str, str, bool]]) -> str:
@@ -245,28 +312,44 @@ def _report(r: dict, rows: list[tuple[str, str, str, bool]]) -> str:
     reads = counter.calls("PrestaShop") - counter.calls("PrestaShop", WRITE_METHODS)
     table = markdown_table(
         ["measure", "value", "target", "met"],
-        [("Picqer page reads alone (unavoidable)",
-          f"{r['pages'].seconds:.1f} s, {r['page_calls']} calls", "baseline", "-"),
-         *[(m, v, t, "yes" if ok else "**NO**") for m, v, t, ok in rows],
-         ("PrestaShop reads (GET/HEAD, incl. GET before PUT)", str(reads), "-", "-"),
-         ("PrestaShop calls (all)", str(counter.calls("PrestaShop")), "-", "-"),
-         ("wall time / page reads", f"{r['sync'].seconds / r['pages'].seconds:.2f}",
-          f"<= {args.wall_factor}", "-")])
+        [
+            (
+                "Picqer page reads alone (unavoidable)",
+                f"{r['pages'].seconds:.1f} s, {r['page_calls']} calls",
+                "baseline",
+                "-",
+            ),
+            *[(m, v, t, "yes" if ok else "**NO**") for m, v, t, ok in rows],
+            ("PrestaShop reads (GET/HEAD, incl. GET before PUT)", str(reads), "-", "-"),
+            ("PrestaShop calls (all)", str(counter.calls("PrestaShop")), "-", "-"),
+            (
+                "wall time / page reads",
+                f"{r['sync'].seconds / r['pages'].seconds:.2f}",
+                f"<= {args.wall_factor}",
+                "-",
+            ),
+        ],
+    )
     loads = " → ".join(r["loads"])
     timeline = ", ".join(
         f"{label} {which} {getattr(counter, attr)[key] - r['sync_started']:.1f} s"
-        for key, label in ((("Picqer", "read"), "Picqer pages"),
-                           (("PrestaShop", "read"), "PrestaShop reads"),
-                           (("PrestaShop", "write"), "PrestaShop writes"))
+        for key, label in (
+            (("Picqer", "read"), "Picqer pages"),
+            (("PrestaShop", "read"), "PrestaShop reads"),
+            (("PrestaShop", "write"), "PrestaShop writes"),
+        )
         for attr, which in (("first_at", "from"), ("last_at", "to"))
-        if key in getattr(counter, attr))
-    return (f"`{COMMAND}` — {args.skus:,} SKUs ({args.combinations:,} combinations), "
-            f"{r['differing']} differing, {args.latency_ms} ms latency per call on both "
-            f"sides, Picqer limit {args.rate_limit}/min, PrestaShop {args.ps_version}. "
-            f"Machine: {machine_summary()}. Start + seeding took {r['seed_s']:.0f} s. "
-            f"Load average (1/5/15 min) before (a) → after (a) → after (b): {loads}. "
-            f"Timeline of (b): {timeline}."
-            f"\n\n{table}\n")
+        if key in getattr(counter, attr)
+    )
+    return (
+        f"`{COMMAND}` — {args.skus:,} SKUs ({args.combinations:,} combinations), "
+        f"{r['differing']} differing, {args.latency_ms} ms latency per call on both "
+        f"sides, Picqer limit {args.rate_limit}/min, PrestaShop {args.ps_version}. "
+        f"Machine: {machine_summary()}. Start + seeding took {r['seed_s']:.0f} s. "
+        f"Load average (1/5/15 min) before (a) → after (a) → after (b): {loads}. "
+        f"Timeline of (b): {timeline}."
+        f"\n\n{table}\n"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -277,8 +360,11 @@ def main(argv: list[str] | None = None) -> int:
     report = _report(result, rows)
     print(report)
     if not args.no_docs:
-        notes = STOCK_NOTES if args.section == "Stock" else \
-            'Measured as in the section "Stock" (same benchmark, other arguments).\n'
+        notes = (
+            STOCK_NOTES
+            if args.section == "Stock"
+            else 'Measured as in the section "Stock" (same benchmark, other arguments).\n'
+        )
         docs_section_update(args.section, report + "\n" + notes)
     missed = [m for m, _, _, ok in rows if not ok]
     if missed:

@@ -71,14 +71,16 @@ def signed_bodies(count: int) -> list[tuple[bytes, str]]:
         payload = copy.deepcopy(template)
         payload["data"]["idproduct"] = 1_000_000 + i
         payload["event_triggered_at"] = (start + dt.timedelta(seconds=i)).strftime(
-            "%Y-%m-%d %H:%M:%S")
+            "%Y-%m-%d %H:%M:%S"
+        )
         raw = json.dumps(payload).encode()
         bodies.append((raw, picqer_signature(raw_body=raw, secret=SECRET)))
     return bodies
 
 
-def load_run(*, port: int, path: str, rate: float, duration: float,
-             senders: int) -> tuple[list[Sample], float]:
+def load_run(
+    *, port: int, path: str, rate: float, duration: float, senders: int
+) -> tuple[list[Sample], float]:
     """Open-loop load: request i is due at i/rate seconds; sender k owns i % senders == k.
     Returns the samples and the wall time of the run."""
     total = int(rate * duration)
@@ -96,9 +98,16 @@ def load_run(*, port: int, path: str, rate: float, duration: float,
             raw, signature = bodies[i]
             sample.sent = time.monotonic() - start
             try:
-                conn.request("POST", path, body=raw, headers={
-                    "Content-Type": "application/json", "X-Picqer-Signature": signature,
-                    "User-Agent": "Picqer Webhooks (bench)"})
+                conn.request(
+                    "POST",
+                    path,
+                    body=raw,
+                    headers={
+                        "Content-Type": "application/json",
+                        "X-Picqer-Signature": signature,
+                        "User-Agent": "Picqer Webhooks (bench)",
+                    },
+                )
                 response = conn.getresponse()
                 sample.outcome = response.read().decode(errors="replace")[:40]
                 sample.status = response.status
@@ -126,8 +135,9 @@ def warm_up(port: int, path: str, connections: int = 40) -> None:
 
 
 def inbox_counts(database_url: str) -> dict[str, int]:
-    rows = procs.sql_rows(database_url,
-                          "SELECT state, COUNT(*) FROM webhooks_webhookevent GROUP BY state")
+    rows = procs.sql_rows(
+        database_url, "SELECT state, COUNT(*) FROM webhooks_webhookevent GROUP BY state"
+    )
     return {state: count for state, count in rows}
 
 
@@ -139,8 +149,11 @@ def _as_datetime(value) -> dt.datetime:
 
 def processing_lags(database_url: str) -> list[float]:
     """Seconds from storing to the final state, per processed event."""
-    rows = procs.sql_rows(database_url, "SELECT received_at, processed_at FROM "
-                                        "webhooks_webhookevent WHERE processed_at IS NOT NULL")
+    rows = procs.sql_rows(
+        database_url,
+        "SELECT received_at, processed_at FROM "
+        "webhooks_webhookevent WHERE processed_at IS NOT NULL",
+    )
     return [(_as_datetime(p) - _as_datetime(r)).total_seconds() for r, p in rows]
 
 
@@ -173,18 +186,27 @@ class Variant:
 VARIANTS = {
     "postgres": Variant("postgres+redis", True, note="production shape, product defaults"),
     "postgres-ackonly": Variant(
-        "postgres+redis, worker started after the load", True, worker_after_load=True,
-        note="diagnostic: what the web tier alone can acknowledge on this machine"),
+        "postgres+redis, worker started after the load",
+        True,
+        worker_after_load=True,
+        note="diagnostic: what the web tier alone can acknowledge on this machine",
+    ),
     "sqlite": Variant("sqlite+files", False, note="embedded default (make run)"),
 }
 NOTES = {v.name: v.note for v in VARIANTS.values()}
 
 
-def worker_start(env: dict, args: argparse.Namespace, workdir: Path, variant: Variant,
-                 processes: procs.Stack) -> None:
-    worker = processes.add(procs.celery_worker(
-        env, concurrency=args.concurrency, log_path=workdir / f"{variant.name}-worker.log",
-        name=f"bench-webhooks-{os.getpid()}"))
+def worker_start(
+    env: dict, args: argparse.Namespace, workdir: Path, variant: Variant, processes: procs.Stack
+) -> None:
+    worker = processes.add(
+        procs.celery_worker(
+            env,
+            concurrency=args.concurrency,
+            log_path=workdir / f"{variant.name}-worker.log",
+            name=f"bench-webhooks-{os.getpid()}",
+        )
+    )
     worker.wait_ready(lambda: procs.log_contains(worker, b" ready."))
 
 
@@ -193,62 +215,86 @@ def variant_run(variant: Variant, args: argparse.Namespace, workdir: Path) -> di
     with ExitStack() as stack:
         if variant.postgres:
             database_url = stack.enter_context(
-                procs.postgres_database(f"bench_webhooks_{os.getpid()}"))
+                procs.postgres_database(f"bench_webhooks_{os.getpid()}")
+            )
             procs.redis_flush()
             stack.callback(procs.redis_flush)
-            env = procs.project_env(database_url=database_url, redis_url=procs.REDIS_BENCH_URL,
-                                    broker_dir=None, **variant.env)
+            env = procs.project_env(
+                database_url=database_url,
+                redis_url=procs.REDIS_BENCH_URL,
+                broker_dir=None,
+                **variant.env,
+            )
         else:
             # A plain directory name: the database URL parser reads "+" as a space.
             run_dir = workdir / re.sub(r"[^a-z0-9]+", "-", variant.name)
             run_dir.mkdir()
             database_url = f"sqlite:///{run_dir / 'bench.sqlite3'}"
-            env = procs.project_env(database_url=database_url, redis_url=None,
-                                    broker_dir=run_dir / "broker", **variant.env)
+            env = procs.project_env(
+                database_url=database_url,
+                redis_url=None,
+                broker_dir=run_dir / "broker",
+                **variant.env,
+            )
         procs.manage(env, "migrate", "--noinput")
         key = procs.django_snippet(env, SETUP)["webhook_key"]
         path = f"/webhooks/picqer/{key}/"
         port = procs.free_port()
         processes = procs.Stack()
         stack.callback(processes.stop_all)
-        web = processes.add(procs.gunicorn(env, port=port, workers=args.web_workers,
-                                           log_path=workdir / f"{variant.name}-web.log"))
+        web = processes.add(
+            procs.gunicorn(
+                env,
+                port=port,
+                workers=args.web_workers,
+                log_path=workdir / f"{variant.name}-web.log",
+            )
+        )
         web.wait_ready(lambda: procs.port_open(port))
         if not variant.worker_after_load:
             worker_start(env, args, workdir, variant, processes)
         warm_up(port, path)
         print(f"[{variant.name}] {args.rate:.0f} req/s for {args.duration:.0f} s ...", flush=True)
         load_before, cpu_before = os.getloadavg()[0], procs.cpu_snapshot()
-        samples, wall = load_run(port=port, path=path, rate=args.rate,
-                                 duration=args.duration, senders=args.senders)
+        samples, wall = load_run(
+            port=port, path=path, rate=args.rate, duration=args.duration, senders=args.senders
+        )
         load_after, cpu = os.getloadavg()[0], procs.cpu_used(cpu_before, procs.cpu_snapshot())
         if variant.worker_after_load:
             worker_start(env, args, workdir, variant, processes)
         accepted = sum(1 for s in samples if 200 <= s.status < 300)
-        counts, drain = inbox_drain(database_url, expected=accepted,
-                                    timeout=args.drain_timeout)
+        counts, drain = inbox_drain(database_url, expected=accepted, timeout=args.drain_timeout)
         lags = processing_lags(database_url)
         result = summarize(samples, wall, accepted, counts, drain, lags)
         result.update(load=(load_before, load_after), cpu=cpu, wall=wall)
         return result
 
 
-def summarize(samples: list[Sample], wall: float, accepted: int, counts: dict, drain: float,
-              lags: list[float]) -> dict:
+def summarize(
+    samples: list[Sample], wall: float, accepted: int, counts: dict, drain: float, lags: list[float]
+) -> dict:
     finished = [s for s in samples if s.done]
     ack = [(s.done - s.scheduled) * 1000 for s in finished]  # from the intended send time
     service = [(s.done - s.sent) * 1000 for s in finished]  # from the actual send
     stored = sum(counts.values())
     final = sum(counts.get(s, 0) for s in FINAL_STATES)
     return {
-        "requests": len(samples), "achieved_rps": len(samples) / wall if wall else 0,
-        "non_2xx": len(samples) - accepted, "accepted": accepted,
+        "requests": len(samples),
+        "achieved_rps": len(samples) / wall if wall else 0,
+        "non_2xx": len(samples) - accepted,
+        "accepted": accepted,
         "duplicates": sum(1 for s in samples if s.outcome == "duplicate"),
-        "p50": procs.percentile(ack, 50), "p95": procs.percentile(ack, 95),
-        "p99": procs.percentile(ack, 99), "max": max(ack),
+        "p50": procs.percentile(ack, 50),
+        "p95": procs.percentile(ack, 95),
+        "p99": procs.percentile(ack, 99),
+        "max": max(ack),
         "service_p99": procs.percentile(service, 99),
-        "stored": stored, "final": final, "states": counts,
-        "lost": max(accepted - stored, 0), "unfinished": stored - final, "drain_s": drain,
+        "stored": stored,
+        "final": final,
+        "states": counts,
+        "lost": max(accepted - stored, 0),
+        "unfinished": stored - final,
+        "drain_s": drain,
         "lag_p50": procs.percentile(lags, 50) if lags else 0.0,
         "lag_p99": procs.percentile(lags, 99) if lags else 0.0,
         "lag_max": max(lags) if lags else 0.0,
@@ -263,14 +309,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--web-workers", type=int, default=2)
     parser.add_argument("--concurrency", type=int, default=2)
     parser.add_argument("--drain-timeout", type=float, default=300.0)
-    parser.add_argument("--variants", default="auto",
-                        help=f"comma list of {','.join(VARIANTS)} (auto: postgres when it "
-                             "answers, then sqlite)")
+    parser.add_argument(
+        "--variants",
+        default="auto",
+        help=f"comma list of {','.join(VARIANTS)} (auto: postgres when it answers, then sqlite)",
+    )
     parser.add_argument("--no-docs", action="store_true", help="do not update the docs")
-    parser.add_argument("--docs-only", action="store_true",
-                        help="rewrite the docs section from the last saved figures")
-    parser.add_argument("--merge", action="store_true",
-                        help="add these variants to the figures of the last saved run")
+    parser.add_argument(
+        "--docs-only",
+        action="store_true",
+        help="rewrite the docs section from the last saved figures",
+    )
+    parser.add_argument(
+        "--merge",
+        action="store_true",
+        help="add these variants to the figures of the last saved run",
+    )
     parser.add_argument("--keep-logs", action="store_true", help="keep the process logs")
     args = parser.parse_args(argv)
     procs.interrupt_on_sigterm()
@@ -282,8 +336,9 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, dict] = {}
     if args.docs_only:
         saved = json.loads(procs.results_path("webhooks").read_text())
-        procs.docs_section_write("Webhooks", docs_body(argparse.Namespace(**saved["args"]),
-                                                       saved["results"], NOTES))
+        procs.docs_section_write(
+            "Webhooks", docs_body(argparse.Namespace(**saved["args"]), saved["results"], NOTES)
+        )
         print(findings(argparse.Namespace(**saved["args"]), saved["results"]))
         return 0
     if args.merge and procs.results_path("webhooks").exists():
@@ -293,8 +348,7 @@ def main(argv: list[str] | None = None) -> int:
         for kind in wanted:
             variant = VARIANTS[kind]
             results[variant.name] = variant_run(variant, args, workdir)
-            print(procs.markdown_table(ROW_HEADERS, [row(variant.name,
-                                                         results[variant.name])]))
+            print(procs.markdown_table(ROW_HEADERS, [row(variant.name, results[variant.name])]))
             print("CPU:", cpu_text(results[variant.name]), flush=True)
     except BaseException:
         print(f"benchmark failed; logs kept in {workdir}")
@@ -303,8 +357,9 @@ def main(argv: list[str] | None = None) -> int:
     print(procs.markdown_table(ROW_HEADERS, [row(n, r) for n, r in results.items()]))
     print(findings(args, results))
     if not args.no_docs:  # the raw figures under var/ always match the docs
-        print("raw figures:", procs.results_save("webhooks", {"args": vars(args),
-                                                      "results": results}))
+        print(
+            "raw figures:", procs.results_save("webhooks", {"args": vars(args), "results": results})
+        )
         procs.docs_section_write("Webhooks", docs_body(args, results, NOTES))
         print(f"wrote the Webhooks section of {procs.DOCS_PATH.relative_to(procs.ROOT)}")
     if args.keep_logs:

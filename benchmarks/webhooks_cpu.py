@@ -27,16 +27,31 @@ from . import procs
 from .webhooks import SETUP, signed_bodies
 
 WARM_DELIVERIES = 20
-HEADERS = ["backend", "deliveries", "receiver CPU ms/delivery", "statements/delivery",
-           "drain CPU ms/event", "statements/event", "answers"]
+HEADERS = [
+    "backend",
+    "deliveries",
+    "receiver CPU ms/delivery",
+    "statements/delivery",
+    "drain CPU ms/event",
+    "statements/event",
+    "answers",
+]
 
 
 def _environ(path: str, raw: bytes, signature: str) -> dict:
-    return {"REQUEST_METHOD": "POST", "PATH_INFO": path, "SERVER_NAME": "127.0.0.1",
-            "SERVER_PORT": "8000", "HTTP_HOST": "127.0.0.1", "wsgi.url_scheme": "http",
-            "wsgi.input": io.BytesIO(raw), "wsgi.errors": sys.stderr,
-            "CONTENT_LENGTH": str(len(raw)), "CONTENT_TYPE": "application/json",
-            "HTTP_X_PICQER_SIGNATURE": signature}
+    return {
+        "REQUEST_METHOD": "POST",
+        "PATH_INFO": path,
+        "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": "8000",
+        "HTTP_HOST": "127.0.0.1",
+        "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(raw),
+        "wsgi.errors": sys.stderr,
+        "CONTENT_LENGTH": str(len(raw)),
+        "CONTENT_TYPE": "application/json",
+        "HTTP_X_PICQER_SIGNATURE": signature,
+    }
 
 
 class _StatementCounter:
@@ -68,6 +83,7 @@ def measure(webhook_key: str, deliveries: int) -> dict:
     def deliver(raw: bytes, signature: str) -> None:
         def start_response(status: str, headers: list, exc_info=None) -> None:
             answers[status] = answers.get(status, 0) + 1
+
         b"".join(application(_environ(path, raw, signature), start_response))
 
     bodies = signed_bodies(WARM_DELIVERIES + deliveries)
@@ -84,11 +100,15 @@ def measure(webhook_key: str, deliveries: int) -> dict:
         started = time.process_time()
         drained = webhook_events_drain(linger_seconds=0)
         drain_cpu = time.process_time() - started
-    return {"deliveries": deliveries, "answers": answers, "drained": drained,
-            "receiver_cpu_ms": receiver_cpu / deliveries * 1000,
-            "receiver_statements": receiver.count / deliveries,
-            "drain_cpu_ms": drain_cpu / max(drained, 1) * 1000,
-            "drain_statements": drain.count / max(drained, 1)}
+    return {
+        "deliveries": deliveries,
+        "answers": answers,
+        "drained": drained,
+        "receiver_cpu_ms": receiver_cpu / deliveries * 1000,
+        "receiver_statements": receiver.count / deliveries,
+        "drain_cpu_ms": drain_cpu / max(drained, 1) * 1000,
+        "drain_statements": drain.count / max(drained, 1),
+    }
 
 
 def backend_run(backend: str, deliveries: int, workdir: Path) -> dict:
@@ -97,21 +117,39 @@ def backend_run(backend: str, deliveries: int, workdir: Path) -> dict:
     with ExitStack() as stack:
         if backend == "postgres":
             database_url = stack.enter_context(
-                procs.postgres_database(f"bench_webhooks_cpu_{os.getpid()}"))
+                procs.postgres_database(f"bench_webhooks_cpu_{os.getpid()}")
+            )
             procs.redis_flush()
             stack.callback(procs.redis_flush)
-            env = procs.project_env(database_url=database_url, redis_url=procs.REDIS_BENCH_URL,
-                                    broker_dir=None)
+            env = procs.project_env(
+                database_url=database_url, redis_url=procs.REDIS_BENCH_URL, broker_dir=None
+            )
         else:
-            env = procs.project_env(database_url=f"sqlite:///{workdir / 'cpu.sqlite3'}",
-                                    redis_url=None, broker_dir=workdir / "broker")
+            env = procs.project_env(
+                database_url=f"sqlite:///{workdir / 'cpu.sqlite3'}",
+                redis_url=None,
+                broker_dir=workdir / "broker",
+            )
         env["LOG_LEVEL"] = "INFO"  # production's: the log lines are part of the cost
         procs.manage(env, "migrate", "--noinput")
         key = procs.django_snippet(env, SETUP)["webhook_key"]
         done = subprocess.run(  # noqa: S603 - our own module
-            [procs.PYTHON, "-m", "benchmarks.webhooks_cpu", "--measure", key,
-             "--deliveries", str(deliveries)],
-            cwd=procs.ROOT, env=env, capture_output=True, text=True, timeout=600, check=False)
+            [
+                procs.PYTHON,
+                "-m",
+                "benchmarks.webhooks_cpu",
+                "--measure",
+                key,
+                "--deliveries",
+                str(deliveries),
+            ],
+            cwd=procs.ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
         if done.returncode != 0:
             raise RuntimeError(f"measuring failed:\n{done.stderr[-3000:]}")
         return json.loads(done.stdout.strip().splitlines()[-1])
@@ -119,9 +157,15 @@ def backend_run(backend: str, deliveries: int, workdir: Path) -> dict:
 
 def row(backend: str, r: dict) -> list:
     answers = ", ".join(f"{status} ×{n}" for status, n in sorted(r["answers"].items()))
-    return [backend, r["deliveries"], f"{r['receiver_cpu_ms']:.2f}",
-            f"{r['receiver_statements']:.2f}", f"{r['drain_cpu_ms']:.2f}",
-            f"{r['drain_statements']:.2f}", answers]
+    return [
+        backend,
+        r["deliveries"],
+        f"{r['receiver_cpu_ms']:.2f}",
+        f"{r['receiver_statements']:.2f}",
+        f"{r['drain_cpu_ms']:.2f}",
+        f"{r['drain_statements']:.2f}",
+        answers,
+    ]
 
 
 def docs_body(args: argparse.Namespace, results: dict[str, dict]) -> str:
@@ -143,8 +187,11 @@ BEGIN and COMMIT are not counted. The database server's CPU is not in these figu
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--deliveries", type=int, default=2000)
-    parser.add_argument("--backends", default="auto",
-                        help="comma list of postgres,sqlite (auto: postgres when it answers)")
+    parser.add_argument(
+        "--backends",
+        default="auto",
+        help="comma list of postgres,sqlite (auto: postgres when it answers)",
+    )
     parser.add_argument("--no-docs", action="store_true", help="do not update the docs")
     parser.add_argument("--measure", metavar="WEBHOOK_KEY", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)

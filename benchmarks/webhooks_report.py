@@ -15,30 +15,66 @@ TARGET_P99_MS = 50.0
 
 
 def verdict(r: dict) -> str:
-    ok = r["p99"] < TARGET_P99_MS and r["non_2xx"] == 0 and r["lost"] == 0 \
-        and r["unfinished"] == 0 and r["stored"] == r["accepted"] == r["final"]
+    ok = (
+        r["p99"] < TARGET_P99_MS
+        and r["non_2xx"] == 0
+        and r["lost"] == 0
+        and r["unfinished"] == 0
+        and r["stored"] == r["accepted"] == r["final"]
+    )
     return "PASS" if ok else "FAIL"
 
 
-ROW_HEADERS = ["variant", "requests", "req/s", "non-2xx", "ack p50 ms", "p95", "p99", "max",
-               "stored", "processed (state)", "unfinished", "lost", "drain after load",
-               "store→final p50 / p99", "load avg", "target"]
+ROW_HEADERS = [
+    "variant",
+    "requests",
+    "req/s",
+    "non-2xx",
+    "ack p50 ms",
+    "p95",
+    "p99",
+    "max",
+    "stored",
+    "processed (state)",
+    "unfinished",
+    "lost",
+    "drain after load",
+    "store→final p50 / p99",
+    "load avg",
+    "target",
+]
 
 
 def row(name: str, r: dict) -> list:
     states = ", ".join(f"{k} {v}" for k, v in sorted(r["states"].items()))
-    return [name, r["requests"], f"{r['achieved_rps']:.1f}", r["non_2xx"], f"{r['p50']:.1f}",
-            f"{r['p95']:.1f}", f"{r['p99']:.1f}", f"{r['max']:.0f}", r["stored"],
-            f"{r['final']} ({states})", r["unfinished"], r["lost"], f"{r['drain_s']:.1f} s",
-            f"{r['lag_p50']:.2f} / {r['lag_p99']:.2f} s",
-            "{:.1f}→{:.1f}".format(*r.get("load", (0, 0))), verdict(r)]
+    return [
+        name,
+        r["requests"],
+        f"{r['achieved_rps']:.1f}",
+        r["non_2xx"],
+        f"{r['p50']:.1f}",
+        f"{r['p95']:.1f}",
+        f"{r['p99']:.1f}",
+        f"{r['max']:.0f}",
+        r["stored"],
+        f"{r['final']} ({states})",
+        r["unfinished"],
+        r["lost"],
+        f"{r['drain_s']:.1f} s",
+        f"{r['lag_p50']:.2f} / {r['lag_p99']:.2f} s",
+        "{:.1f}→{:.1f}".format(*r.get("load", (0, 0))),
+        verdict(r),
+    ]
 
 
 def cpu_text(r: dict) -> str:
     """CPU seconds per kind of process during the load window, and per request."""
     cpu, n = r.get("cpu", {}), max(r["requests"], 1)
-    parts = [f"{name} {sec:.1f} s ({sec / n * 1000:.1f} ms/req)"
-             for name, sec in sorted(cpu.items(), key=lambda kv: -kv[1]) if sec >= 0.05]
+    parts = [
+        f"{name} {sec:.1f} s ({sec / n * 1000:.1f} ms/req)"
+        for name, sec in sorted(cpu.items(), key=lambda kv: -kv[1])
+        if sec >= 0.05
+    ]
     capacity = (os.cpu_count() or 1) * r.get("wall", 0)
     return f"{sum(cpu.values()):.0f} of {capacity:.0f} CPU-s: " + ", ".join(parts)
 
@@ -57,7 +93,8 @@ def findings(args: argparse.Namespace, results: dict[str, dict]) -> str:
             f"{own['web']:.1f}, worker {own['worker']:.1f}, PostgreSQL {own['postgres']:.1f}, "
             f"redis {own['redis']:.1f}) = {total * args.rate / 1000:.2f} cores at "
             f"{args.rate:g} req/s on a {os.cpu_count()}-core machine; the inbox finished "
-            f"{rate:.0f} events/s over the run.")
+            f"{rate:.0f} events/s over the run."
+        )
     return "\n".join([*summary(results), *lines])
 
 
@@ -65,22 +102,29 @@ def summary(results: dict[str, dict]) -> list[str]:
     """The verdict in words: refusals, losses, the best p99."""
     best = min(results, key=lambda n: results[n]["p99"])
     met = "met" if results[best]["p99"] < TARGET_P99_MS else "not met by any variant"
-    return [f"- {sum(r['non_2xx'] for r in results.values())} of "
-            f"{sum(r['requests'] for r in results.values())} requests refused; "
-            f"{sum(r['lost'] for r in results.values())} accepted events without a stored "
-            f"row. Best p99 {results[best]['p99']:.0f} ms ({best}): target {met}."]
+    return [
+        f"- {sum(r['non_2xx'] for r in results.values())} of "
+        f"{sum(r['requests'] for r in results.values())} requests refused; "
+        f"{sum(r['lost'] for r in results.values())} accepted events without a stored "
+        f"row. Best p99 {results[best]['p99']:.0f} ms ({best}): target {met}."
+    ]
 
 
 # Dated history, not recomputed: what moved the postgres+redis p99 under the target.
 HISTORY_STEPS = [
     ("one broker message per event, a new database connection per request", "—", "1.7 s"),
-    ("batched drain, persistent connections, narrower account read",
-     "14.0 ms (5.6 / 5.1 / 3.2)", "67–204 ms"),
-    ("receiver: account cached per process, one INSERT without BEGIN/COMMIT; drain: claims "
-     "20 events per transaction, one UPDATE per outcome, accounts and shops read per batch",
-     "9.7 ms (5.5 / 2.0 / 2.0)", "158 ms"),
-    ("web workers warmed up at boot (`config/warmup.py`)", "9.3 ms (5.3 / 2.0 / 1.9)",
-     "23–27 ms"),
+    (
+        "batched drain, persistent connections, narrower account read",
+        "14.0 ms (5.6 / 5.1 / 3.2)",
+        "67–204 ms",
+    ),
+    (
+        "receiver: account cached per process, one INSERT without BEGIN/COMMIT; drain: claims "
+        "20 events per transaction, one UPDATE per outcome, accounts and shops read per batch",
+        "9.7 ms (5.5 / 2.0 / 2.0)",
+        "158 ms",
+    ),
+    ("web workers warmed up at boot (`config/warmup.py`)", "9.3 ms (5.3 / 2.0 / 1.9)", "23–27 ms"),
 ]
 HISTORY_NOTE = """\
 After the third step every request over 50 ms fell in the first 0.4 s of the run: the first
@@ -94,10 +138,14 @@ now kept too, from 6.2–8.1 to 1.5–1.7 ms and from 1.9–3.3 to 0.5–0.6 ms.
 
 
 def history() -> str:
-    table = procs.markdown_table(["step", "CPU per event (web / worker / PostgreSQL)",
-                                  "ack p99"], [list(step) for step in HISTORY_STEPS])
-    return ("What it took (postgres+redis, same machine and command, 2026-11-26):\n\n"
-            f"{table}\n\n{HISTORY_NOTE}")
+    table = procs.markdown_table(
+        ["step", "CPU per event (web / worker / PostgreSQL)", "ack p99"],
+        [list(step) for step in HISTORY_STEPS],
+    )
+    return (
+        "What it took (postgres+redis, same machine and command, 2026-11-26):\n\n"
+        f"{table}\n\n{HISTORY_NOTE}"
+    )
 
 
 def docs_body(args: argparse.Namespace, results: dict[str, dict], notes: dict[str, str]) -> str:
@@ -144,5 +192,3 @@ the acknowledgement path (guards, HMAC, inbox insert, waking a drain after commi
 worker (claim a batch, dispatch, record), not Picqer's latency, which the stock benchmark covers.
 "Processed" = rows in a final state (done/ignored/failed) after the load; "lost" = accepted
 (2xx) minus processed; "store→final" = `processed_at − received_at` per event."""
-
-

@@ -23,7 +23,8 @@ def main() -> int:
     port = (os.environ.get("GUNICORN_BIND") or "0.0.0.0:8000").rsplit(":", 1)[-1]
     request = urllib.request.Request(
         f"http://127.0.0.1:{port}/health",
-        headers={"Host": probe_host(os.environ.get("ALLOWED_HOSTS") or "localhost")})
+        headers={"Host": probe_host(os.environ.get("ALLOWED_HOSTS") or "localhost")},
+    )
     try:
         with urllib.request.urlopen(request, timeout=4) as answer:  # noqa: S310 - loopback
             return 0 if answer.status == 200 else 1

@@ -68,11 +68,13 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # Web, worker and beat share the file. WAL lets readers run beside the writer; IMMEDIATE
     # transactions take the write lock up front (a deferred one that upgrades later fails at
     # once with "database is locked" instead of waiting); `timeout` is how long to wait.
-    DATABASES["default"].setdefault("OPTIONS", {}).update({
-        "timeout": 20,
-        "transaction_mode": "IMMEDIATE",
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-    })
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
 elif DATABASES["default"]["ENGINE"].endswith("postgresql"):
     # An unreachable server must fail a request (503 to Picqer, which retries) within
     # seconds, and never hold a gunicorn worker's warm-up past its 30 s timeout. A

@@ -19,9 +19,13 @@ logger = logging.getLogger("config.warmup")
 
 def web_process_warm() -> None:
     """Run every warm-up step; never raises."""
-    for name, step in (("code", _code_load), ("cache", _cache_warm),
-                       ("encryption keys", _encryption_keys_derive),
-                       ("database", _database_connect), ("broker", _broker_connect)):
+    for name, step in (
+        ("code", _code_load),
+        ("cache", _cache_warm),
+        ("encryption keys", _encryption_keys_derive),
+        ("database", _database_connect),
+        ("broker", _broker_connect),
+    ):
         _best_effort(name, step)
 
 

@@ -48,8 +48,12 @@ BUTTONS = {
 }
 # The hook buttons sit next to their hook's status, the others at the top of the page.
 HOOK_BUTTONS = {"hook_orders": "orders", "hook_stock": "stock"}
-GENERAL, ORDERS, SHIPPING, STOCK = (gettext_lazy("General"), gettext_lazy("Orders"),
-                                    gettext_lazy("Shipping"), gettext_lazy("Stock"))
+GENERAL, ORDERS, SHIPPING, STOCK = (
+    gettext_lazy("General"),
+    gettext_lazy("Orders"),
+    gettext_lazy("Shipping"),
+    gettext_lazy("Stock"),
+)
 WEBHOOKS, ADVANCED = gettext_lazy("Webhooks"), gettext_lazy("Advanced")
 
 
@@ -60,9 +64,13 @@ def user_may(request, codename: str) -> bool:
 
 def fieldsets_swap(fieldsets: list, swaps: dict[str, list[str]]) -> list:
     """`fieldsets` with each field named in `swaps` replaced by the fields it maps to."""
-    return [(title, {**opts, "fields": [f for field in opts["fields"]
-                                        for f in swaps.get(field, [field])]})
-            for title, opts in fieldsets]
+    return [
+        (
+            title,
+            {**opts, "fields": [f for field in opts["fields"] for f in swaps.get(field, [field])]},
+        )
+        for title, opts in fieldsets
+    ]
 
 
 def copy_box(value: str, *, box_id: str, warning: str = "") -> str:
@@ -71,10 +79,18 @@ def copy_box(value: str, *, box_id: str, warning: str = "") -> str:
     box = format_html(
         '<div class="copy-box"><input type="text" readonly id="{}" value="{}" '
         'class="vTextField copy-box-text"><button type="button" class="button" '
-        'data-copy-from="{}">{}</button></div>', box_id, value, box_id, _("Copy"))
+        'data-copy-from="{}">{}</button></div>',
+        box_id,
+        value,
+        box_id,
+        _("Copy"),
+    )
     if warning:
-        box = format_html('{}<ul class="messagelist copy-box-warning"><li class="warning">{}'
-                          '</li></ul>', box, warning)
+        box = format_html(
+            '{}<ul class="messagelist copy-box-warning"><li class="warning">{}</li></ul>',
+            box,
+            warning,
+        )
     return box
 
 
@@ -86,15 +102,21 @@ def hook_status_line(obj, kind: str, status: str) -> str:
     if not url:
         return status
     label = next(lbl for key, (lbl, _p) in BUTTONS.items() if HOOK_BUTTONS.get(key) == kind)
-    return format_html('<span class="hook-status">{}</span> <button type="submit" '
-                       'class="button hook-button" formaction="{}" formmethod="post" '
-                       'formnovalidate>{}</button>', status, url, label)
+    return format_html(
+        '<span class="hook-status">{}</span> <button type="submit" '
+        'class="button hook-button" formaction="{}" formmethod="post" '
+        "formnovalidate>{}</button>",
+        status,
+        url,
+        label,
+    )
 
 
 def report(request, results: list[ConnectionResult]) -> None:
     for result in results:
-        messages.add_message(request, messages.SUCCESS if result.ok else messages.ERROR,
-                             result.message)
+        messages.add_message(
+            request, messages.SUCCESS if result.ok else messages.ERROR, result.message
+        )
 
 
 def export_response(data: dict) -> HttpResponse:
@@ -127,27 +149,33 @@ class ConfigAdmin(admin.ModelAdmin):
         obj = self.get_object(request, unquote(object_id))
         if obj is None or button not in BUTTONS:
             raise Http404
-        if not (self.has_view_or_change_permission(request, obj)
-                and user_may(request, BUTTONS[button][1])):
+        if not (
+            self.has_view_or_change_permission(request, obj)
+            and user_may(request, BUTTONS[button][1])
+        ):
             raise PermissionDenied
         report(request, self.run_button(obj, button))
-        return redirect(reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change",
-                                args=[obj.pk]))
+        return redirect(
+            reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[obj.pk])
+        )
 
     def run_button(self, obj, button: str) -> list[ConnectionResult]:
         raise NotImplementedError
 
-    def render_change_form(self, request, context, add=False, change=False, form_url="",
-                           obj=None):
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None and obj.pk:
             name = f"admin:{self.opts.app_label}_{self.opts.model_name}_run"
-            allowed = [(key, reverse(name, args=[obj.pk, key]), label)
-                       for key, (label, codename) in BUTTONS.items()
-                       if user_may(request, codename)]
-            context["object_buttons"] = [(url, label) for key, url, label in allowed
-                                         if key not in HOOK_BUTTONS]
-            obj._hook_buttons = {HOOK_BUTTONS[key]: url for key, url, _label in allowed
-                                 if key in HOOK_BUTTONS}
+            allowed = [
+                (key, reverse(name, args=[obj.pk, key]), label)
+                for key, (label, codename) in BUTTONS.items()
+                if user_may(request, codename)
+            ]
+            context["object_buttons"] = [
+                (url, label) for key, url, label in allowed if key not in HOOK_BUTTONS
+            ]
+            obj._hook_buttons = {
+                HOOK_BUTTONS[key]: url for key, url, _label in allowed if key in HOOK_BUTTONS
+            }
         context["inlines_after_fieldset"] = self.inlines_after_fieldset
         return super().render_change_form(request, context, add, change, form_url, obj)
 
@@ -176,15 +204,21 @@ class ConfigAdmin(admin.ModelAdmin):
         fieldsets = super().get_fieldsets(request, obj)
         if user_may(request, "manage_credentials"):
             # The superuser's "keep the key for the new address" box, right under the key.
-            extra = {name: [name, KEEP_KEY_FIELD] for name in self.secret_fields
-                     if request.user.is_superuser and obj is not None}
+            extra = {
+                name: [name, KEEP_KEY_FIELD]
+                for name in self.secret_fields
+                if request.user.is_superuser and obj is not None
+            }
         else:
             extra = {name: [f"{name}_masked"] for name in self.secret_fields}
         return fieldsets_swap(fieldsets, extra)
 
     def get_readonly_fields(self, request, obj=None):
-        extra = () if user_may(request, "manage_credentials") else (
-            *self.address_fields, *(f"{n}_masked" for n in self.secret_fields))
+        extra = (
+            ()
+            if user_may(request, "manage_credentials")
+            else (*self.address_fields, *(f"{n}_masked" for n in self.secret_fields))
+        )
         return (*super().get_readonly_fields(request, obj), *extra)
 
     @staticmethod
@@ -205,12 +239,20 @@ class PicqerAccountAdmin(ConfigAdmin):
     readonly_fields = ("webhook_url_box", "orders_webhook_status", "stock_webhook_status")
     actions = ("test_connection_selected", "export_selected")
     fieldsets = [
-        (gettext_lazy("General settings"),
-         {"fields": ["name", "subdomain", "api_key", "webhook_url_box"]}),
-        (WEBHOOKS, {"fields": ["orders_webhook_status", "stock_webhook_status"],
-                    "description": gettext_lazy(
-                        "Picqer calls the Webhook URL on order and stock changes; it must be "
-                        "reachable from the internet.")}),
+        (
+            gettext_lazy("General settings"),
+            {"fields": ["name", "subdomain", "api_key", "webhook_url_box"]},
+        ),
+        (
+            WEBHOOKS,
+            {
+                "fields": ["orders_webhook_status", "stock_webhook_status"],
+                "description": gettext_lazy(
+                    "Picqer calls the Webhook URL on order and stock changes; it must be "
+                    "reachable from the internet."
+                ),
+            },
+        ),
         (ADVANCED, {"classes": ["collapse"], "fields": ["api_base_url", "public_base_url"]}),
     ]
 
@@ -238,25 +280,28 @@ class PicqerAccountAdmin(ConfigAdmin):
     def webhook_url_box(self, obj: PicqerAccount) -> str:
         if not obj.pk:
             return NOT_SAVED
-        return copy_box(obj.webhook_url, box_id="webhook-url",
-                        warning=public_url_problem(obj.webhook_url))
+        return copy_box(
+            obj.webhook_url, box_id="webhook-url", warning=public_url_problem(obj.webhook_url)
+        )
 
     @admin.display(description=gettext_lazy("Picqer orders webhook status"))
     def orders_webhook_status(self, obj: PicqerAccount) -> str:
-        return hook_status_line(obj, "orders", self.hooks_of(obj)["orders"]) if obj.pk \
-            else NOT_SAVED
+        return (
+            hook_status_line(obj, "orders", self.hooks_of(obj)["orders"]) if obj.pk else NOT_SAVED
+        )
 
     @admin.display(description=gettext_lazy("Picqer stock webhook status"))
     def stock_webhook_status(self, obj: PicqerAccount) -> str:
-        return hook_status_line(obj, "stock", self.hooks_of(obj)["stock"]) if obj.pk \
-            else NOT_SAVED
+        return hook_status_line(obj, "stock", self.hooks_of(obj)["stock"]) if obj.pk else NOT_SAVED
 
     @admin.display(description=gettext_lazy("Picqer API key"))
     def api_key_masked(self, obj: PicqerAccount) -> str:
         return secret_mask(value=obj.api_key) or _("Not set")
 
-    @admin.action(description=gettext_lazy("Test connection of the selected accounts"),
-                  permissions=["run_connection_test"])
+    @admin.action(
+        description=gettext_lazy("Test connection of the selected accounts"),
+        permissions=["run_connection_test"],
+    )
     def test_connection_selected(self, request, queryset):
         report(request, [_named(a, account_connection_test(account=a)) for a in queryset])
 
@@ -272,7 +317,8 @@ class StatusMappingInline(admin.TabularInline):
     verbose_name = gettext_lazy("order status mapping row")
     verbose_name_plural = gettext_lazy(
         "Order status mapping: when Picqer reports a status, set the PrestaShop status (only "
-        "if the current one matches, or Any)")
+        "if the current one matches, or Any)"
+    )
 
 
 @admin.register(Shop)
@@ -282,30 +328,84 @@ class ShopAdmin(ConfigAdmin):
     address_fields = ("prestashop_url",)
     inlines = [StatusMappingInline]
     inlines_after_fieldset = ORDERS
-    list_display = ("name", "prefix", "account", "enabled", "orders_enabled", "stock_enabled",
-                    "prestashop_url")
+    list_display = (
+        "name",
+        "prefix",
+        "account",
+        "enabled",
+        "orders_enabled",
+        "stock_enabled",
+        "prestashop_url",
+    )
     list_filter = ("account", "enabled")
     search_fields = ("name", "prefix", "prestashop_url")
-    readonly_fields = ("orders_webhook_status", "stock_webhook_status", "full_sync_url_box",
-                       "full_sync_url_masked", "carrier_matching")
+    readonly_fields = (
+        "orders_webhook_status",
+        "stock_webhook_status",
+        "full_sync_url_box",
+        "full_sync_url_masked",
+        "carrier_matching",
+    )
     actions = ("test_connection_selected", "export_selected")
     fieldsets = [
-        (GENERAL, {"fields": ["account", "name", "enabled", "prefix", "prestashop_url",
-                              "webservice_key", "prestashop_shop_id"]}),
-        (ORDERS, {"description": gettext_lazy("Set up the way PrestaPicqer handles orders."),
-                  "fields": ["orders_enabled", "picqer_tag_ids", "use_shop_price",
-                             "create_missing_products", "create_state_ids",
-                             "allocate_concept", "processing_state_ids", "cancel_state_ids",
-                             "poll_interval_seconds", "orders_webhook_status"]}),
-        (SHIPPING, {"description": gettext_lazy(
-            "Tracking codes are written to the PrestaShop order's carrier whose name equals "
-            "the Picqer shipping provider's name exactly (case-sensitive)."),
-            "fields": ["carrier_matching"]}),
-        (STOCK, {"description": gettext_lazy(
-            "Set up the way PrestaPicqer updates product stock levels."),
-            "fields": ["stock_enabled", "full_sync_on_webhook", "warehouse_ids",
-                       "stock_reserve_pending_orders", "full_sync_url_box",
-                       "stock_webhook_status"]}),
+        (
+            GENERAL,
+            {
+                "fields": [
+                    "account",
+                    "name",
+                    "enabled",
+                    "prefix",
+                    "prestashop_url",
+                    "webservice_key",
+                    "prestashop_shop_id",
+                ]
+            },
+        ),
+        (
+            ORDERS,
+            {
+                "description": gettext_lazy("Set up the way PrestaPicqer handles orders."),
+                "fields": [
+                    "orders_enabled",
+                    "picqer_tag_ids",
+                    "use_shop_price",
+                    "create_missing_products",
+                    "create_state_ids",
+                    "allocate_concept",
+                    "processing_state_ids",
+                    "cancel_state_ids",
+                    "poll_interval_seconds",
+                    "orders_webhook_status",
+                ],
+            },
+        ),
+        (
+            SHIPPING,
+            {
+                "description": gettext_lazy(
+                    "Tracking codes are written to the PrestaShop order's carrier whose name "
+                    "equals the Picqer shipping provider's name exactly (case-sensitive)."
+                ),
+                "fields": ["carrier_matching"],
+            },
+        ),
+        (
+            STOCK,
+            {
+                "description": gettext_lazy(
+                    "Set up the way PrestaPicqer updates product stock levels."
+                ),
+                "fields": [
+                    "stock_enabled",
+                    "full_sync_on_webhook",
+                    "warehouse_ids",
+                    "stock_reserve_pending_orders",
+                    "full_sync_url_box",
+                    "stock_webhook_status",
+                ],
+            },
+        ),
     ]
 
     def get_queryset(self, request):
@@ -346,8 +446,10 @@ class ShopAdmin(ConfigAdmin):
     def save_formset(self, request, form, formset, change):
         super().save_formset(request, form, formset, change)
         if formset.model is StatusMapping:
-            status_mappings_renumber(shop=form.instance, ordered_ids=[
-                f.instance.pk for f in formset.forms if f.instance.pk])
+            status_mappings_renumber(
+                shop=form.instance,
+                ordered_ids=[f.instance.pk for f in formset.forms if f.instance.pk],
+            )
 
     def get_deleted_objects(self, objs, request):
         # A shop with linked orders is protected: one line per shop saying why and what to do
@@ -366,13 +468,19 @@ class ShopAdmin(ConfigAdmin):
 
     @admin.display(description=gettext_lazy("Picqer orders webhook status"))
     def orders_webhook_status(self, obj: Shop) -> str:
-        return hook_status_line(obj, "orders", self.hooks_of(obj.account)["orders"]) \
-            if obj.pk else NOT_SAVED
+        return (
+            hook_status_line(obj, "orders", self.hooks_of(obj.account)["orders"])
+            if obj.pk
+            else NOT_SAVED
+        )
 
     @admin.display(description=gettext_lazy("Picqer stock webhook status"))
     def stock_webhook_status(self, obj: Shop) -> str:
-        return hook_status_line(obj, "stock", self.hooks_of(obj.account)["stock"]) \
-            if obj.pk else NOT_SAVED
+        return (
+            hook_status_line(obj, "stock", self.hooks_of(obj.account)["stock"])
+            if obj.pk
+            else NOT_SAVED
+        )
 
     @admin.display(description=gettext_lazy("Carriers and shipping providers"))
     def carrier_matching(self, obj: Shop) -> str:
@@ -384,19 +492,43 @@ class ShopAdmin(ConfigAdmin):
             why = " ".join(w for w in (carriers.warning, providers.warning) if w)
             return _("Unknown until both lists can be read. %(why)s") % {"why": why}
         matched, lone_carriers, lone_providers = carrier_provider_match(
-            carriers=carriers, providers=providers)
+            carriers=carriers, providers=providers
+        )
         rows = [("success", _("Tracking codes arrive for"), matched or [_("no carrier")])]
         if lone_carriers:
-            rows.append(("warning", _("PrestaShop carriers without a Picqer shipping provider "
-                                      "of the same name (their tracking codes never arrive)"),
-                         lone_carriers))
+            rows.append(
+                (
+                    "warning",
+                    _(
+                        "PrestaShop carriers without a Picqer shipping provider "
+                        "of the same name (their tracking codes never arrive)"
+                    ),
+                    lone_carriers,
+                )
+            )
         if lone_providers:
-            rows.append(("warning", _("Picqer shipping providers without a PrestaShop carrier "
-                                      "of the same name (their tracking codes are not "
-                                      "written)"), lone_providers))
-        return format_html('<ul class="messagelist carrier-matching">{}</ul>', format_html_join(
-            "", '<li class="{}">{}: {}</li>',
-            ((level, title, ", ".join(f"“{n}”" for n in names)) for level, title, names in rows)))
+            rows.append(
+                (
+                    "warning",
+                    _(
+                        "Picqer shipping providers without a PrestaShop carrier "
+                        "of the same name (their tracking codes are not "
+                        "written)"
+                    ),
+                    lone_providers,
+                )
+            )
+        return format_html(
+            '<ul class="messagelist carrier-matching">{}</ul>',
+            format_html_join(
+                "",
+                '<li class="{}">{}: {}</li>',
+                (
+                    (level, title, ", ".join(f"“{n}”" for n in names))
+                    for level, title, names in rows
+                ),
+            ),
+        )
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
@@ -408,26 +540,33 @@ class ShopAdmin(ConfigAdmin):
     def full_sync_url_box(self, obj: Shop) -> str:
         if not obj.pk:
             return NOT_SAVED
-        return copy_box(obj.full_sync_url, box_id="full-sync-url",
-                        warning=public_url_problem(obj.full_sync_url))
+        return copy_box(
+            obj.full_sync_url, box_id="full-sync-url", warning=public_url_problem(obj.full_sync_url)
+        )
 
     @admin.display(description=gettext_lazy("Full stock sync URL"))
     def full_sync_url_masked(self, obj: Shop) -> str:
         if not obj.pk:
             return NOT_SAVED
         masked = secrets_scrub(text=obj.full_sync_url, secrets=[obj.full_sync_token])
-        box = copy_box(masked, box_id="full-sync-url",
-                       warning=public_url_problem(obj.full_sync_url))
-        return format_html('{}<div class="help">{}</div>', box, _(
-            'The token is hidden: seeing it needs the permission "%(permission)s".') % {
-            "permission": _("Can see the full stock sync URL with its token")})
+        box = copy_box(
+            masked, box_id="full-sync-url", warning=public_url_problem(obj.full_sync_url)
+        )
+        return format_html(
+            '{}<div class="help">{}</div>',
+            box,
+            _('The token is hidden: seeing it needs the permission "%(permission)s".')
+            % {"permission": _("Can see the full stock sync URL with its token")},
+        )
 
     @admin.display(description=gettext_lazy("PrestaShop webservice key"))
     def webservice_key_masked(self, obj: Shop) -> str:
         return secret_mask(value=obj.webservice_key) or _("Not set")
 
-    @admin.action(description=gettext_lazy("Test connection of the selected shops"),
-                  permissions=["run_connection_test"])
+    @admin.action(
+        description=gettext_lazy("Test connection of the selected shops"),
+        permissions=["run_connection_test"],
+    )
     def test_connection_selected(self, request, queryset):
         report(request, [_named(s, shop_connection_test(shop=s)) for s in queryset])
 
@@ -436,8 +575,9 @@ class ShopAdmin(ConfigAdmin):
         return export_response(config_export(shops=queryset))
 
 
-def _refresh_results(obj: PicqerAccount | Shop,
-                     refresh: Callable[[], list[str]]) -> list[ConnectionResult]:
+def _refresh_results(
+    obj: PicqerAccount | Shop, refresh: Callable[[], list[str]]
+) -> list[ConnectionResult]:
     """Refresh the lists of `obj` (an account, or a shop and its account), unless a key
     cannot be sent: then say why, without calling anyone."""
     problems = [p for o in (obj, getattr(obj, "account", None)) if o and (p := o.key_problem())]

@@ -23,8 +23,9 @@ def time_column(field: str, description: str | Promise) -> Callable:
 
     @admin.display(description=description, ordering=field)
     def column(self, obj) -> str:
-        return format_html('<span style="white-space: nowrap">{}</span>',
-                           local_time(getattr(obj, field)))
+        return format_html(
+            '<span style="white-space: nowrap">{}</span>', local_time(getattr(obj, field))
+        )
 
     column.__name__ = f"{field}_local"
     return column
@@ -49,8 +50,9 @@ class PlainNamesAdmin(admin.ModelAdmin):
         return obj._name_book
 
 
-def labelled_filter(field: str, title: str | Promise,
-                    label: Callable[[str], str]) -> type[admin.SimpleListFilter]:
+def labelled_filter(
+    field: str, title: str | Promise, label: Callable[[str], str]
+) -> type[admin.SimpleListFilter]:
     """A list filter over the stored values of `field`, each shown as `label(value)`; the
     stored value stays in the URL (?field=value)."""
 
@@ -58,8 +60,12 @@ def labelled_filter(field: str, title: str | Promise,
         parameter_name = field
 
         def lookups(self, request, model_admin):
-            values = (model_admin.model.objects.order_by().exclude(**{field: ""})
-                      .values_list(field, flat=True).distinct())
+            values = (
+                model_admin.model.objects.order_by()
+                .exclude(**{field: ""})
+                .values_list(field, flat=True)
+                .distinct()
+            )
             return sorted(((v, label(v)) for v in values), key=lambda item: str(item[1]))
 
         def queryset(self, request, queryset):

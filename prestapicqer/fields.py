@@ -30,12 +30,14 @@ class SecretField(EncryptedCharField):
 
     @cached_property
     def keys(self) -> list[bytes]:
-        material = (settings.SECRET_KEY, tuple(getattr(settings, "SECRET_KEY_FALLBACKS", ())),
-                    str(settings.SALT_KEY))
+        material = (
+            settings.SECRET_KEY,
+            tuple(getattr(settings, "SECRET_KEY_FALLBACKS", ())),
+            str(settings.SALT_KEY),
+        )
         if material not in _DERIVED_KEYS:
             _DERIVED_KEYS[material] = EncryptedFieldMixin.keys.func(self)
         return _DERIVED_KEYS[material]
-
 
 
 class AddressBoundSecret(DeferredAttribute):

@@ -17,9 +17,11 @@ from .services.shops import shop_account_change_problem, shop_prefix_problems
 
 SAVE_FIRST = gettext_lazy("Save the shop first: this list is read from %(system)s.")
 # How an id missing from its list reads, by list kind.
-MISSING_ITEM = {"order_states": gettext_lazy("status %(id)s"),
-                "tags": gettext_lazy("tag %(id)s"),
-                "warehouses": gettext_lazy("warehouse %(id)s")}
+MISSING_ITEM = {
+    "order_states": gettext_lazy("status %(id)s"),
+    "tags": gettext_lazy("tag %(id)s"),
+    "warehouses": gettext_lazy("warehouse %(id)s"),
+}
 
 
 def formfield_https(db_field: models.Field, **kwargs) -> forms.Field | None:
@@ -60,9 +62,10 @@ class SecretFormMixin:
             self.initial[name] = ""
             stored = getattr(self.instance, name, "") if self.instance.pk else ""
             if stored:
-                field.help_text = _("Stored: %(mask)s. Leave blank to keep it (a changed "
-                                    "address asks for it again). %(help)s") % {
-                    "mask": secret_mask(value=stored), "help": field.help_text}
+                field.help_text = _(
+                    "Stored: %(mask)s. Leave blank to keep it (a changed "
+                    "address asks for it again). %(help)s"
+                ) % {"mask": secret_mask(value=stored), "help": field.help_text}
 
     def _clean_secrets(self, cleaned: dict) -> None:
         self._secrets_entered = frozenset(n for n in self.secret_fields if cleaned.get(n))
@@ -75,8 +78,7 @@ class SecretFormMixin:
             if stored:
                 cleaned[name] = stored
             else:
-                self.add_error(name, _("Enter the %(label)s.") % {
-                    "label": self.fields[name].label})
+                self.add_error(name, _("Enter the %(label)s.") % {"label": self.fields[name].label})
 
     def _get_validation_exclusions(self) -> set[str]:
         # The form checks the secrets itself (required, max_length). The model check would
@@ -97,17 +99,25 @@ class SecretFormMixin:
 
 def keep_key_field(*, key_label: str) -> forms.BooleanField:
     return forms.BooleanField(
-        label=gettext_lazy("Keep the stored key for the new address"), required=False,
-        help_text=format_lazy(gettext_lazy(
-            "Only when you changed the address and the stored {key} belongs to it too. "
-            "Otherwise enter the key again: a key is only sent to the address it was saved "
-            "for."), key=key_label),
+        label=gettext_lazy("Keep the stored key for the new address"),
+        required=False,
+        help_text=format_lazy(
+            gettext_lazy(
+                "Only when you changed the address and the stored {key} belongs to it too. "
+                "Otherwise enter the key again: a key is only sent to the address it was saved "
+                "for."
+            ),
+            key=key_label,
+        ),
     )
 
 
 def secret_field(*, label, help_text) -> forms.CharField:
     return forms.CharField(
-        label=label, help_text=help_text, max_length=200, required=False,
+        label=label,
+        help_text=help_text,
+        max_length=200,
+        required=False,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
     )
 
@@ -117,8 +127,9 @@ class PicqerAccountForm(SecretFormMixin, forms.ModelForm):
 
     api_key = secret_field(
         label=gettext_lazy("Picqer API key"),
-        help_text=gettext_lazy("In Picqer: Settings > API keys. Generate a key with write "
-                               "permission."),
+        help_text=gettext_lazy(
+            "In Picqer: Settings > API keys. Generate a key with write permission."
+        ),
     )
     keep_key_for_new_address = keep_key_field(key_label=gettext_lazy("Picqer API key"))
 
@@ -126,12 +137,18 @@ class PicqerAccountForm(SecretFormMixin, forms.ModelForm):
         model = PicqerAccount
         formfield_callback = formfield_https
         fields = ["name", "subdomain", "api_key", "api_base_url", "public_base_url"]
-        labels = {"name": gettext_lazy("Name"), "subdomain": gettext_lazy("Picqer subdomain"),
-                  "api_base_url": gettext_lazy("API base URL override"),
-                  "public_base_url": gettext_lazy("Public base URL")}
-        help_texts = {"subdomain": gettext_lazy(
-            "The subdomain of your Picqer URL: for yourcompany.picqer.com enter yourcompany. "
-            "Not needed when the API base URL override (Advanced) is set.")}
+        labels = {
+            "name": gettext_lazy("Name"),
+            "subdomain": gettext_lazy("Picqer subdomain"),
+            "api_base_url": gettext_lazy("API base URL override"),
+            "public_base_url": gettext_lazy("Public base URL"),
+        }
+        help_texts = {
+            "subdomain": gettext_lazy(
+                "The subdomain of your Picqer URL: for yourcompany.picqer.com enter yourcompany. "
+                "Not needed when the API base URL override (Advanced) is set."
+            )
+        }
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -168,8 +185,11 @@ class RemoteMultipleChoiceField(forms.TypedMultipleChoiceField):
         items = list(choices.items) if choices else []
         known = {item_id for item_id, _label in items}
         missing = _("not in the current list") if items else _("list unavailable")
-        items += [(int(i), f"{MISSING_ITEM[kind] % {'id': i}} ({missing})") for i in stored or []
-                  if str(i).isdigit() and int(i) not in known]
+        items += [
+            (int(i), f"{MISSING_ITEM[kind] % {'id': i}} ({missing})")
+            for i in stored or []
+            if str(i).isdigit() and int(i) not in known
+        ]
         self.choices = items
         if choices is None:
             self.help_text = f"{SAVE_FIRST % {'system': system}} {self.help_text}"
@@ -202,63 +222,85 @@ class ShopForm(SecretFormMixin, forms.ModelForm):
         help_text=gettext_lazy(
             "1 to 3 letters or digits that identify this shop in Picqer order references "
             "(e.g. PS). Do not change the shop prefix on a running system; if changed, "
-            "existing orders will no longer be updated."),
-        error_messages={"required": gettext_lazy(
-            "Enter a prefix of 1 to 3 letters or digits, e.g. PS.")},
+            "existing orders will no longer be updated."
+        ),
+        error_messages={
+            "required": gettext_lazy("Enter a prefix of 1 to 3 letters or digits, e.g. PS.")
+        },
     )
     webservice_key = secret_field(
         label=gettext_lazy("PrestaShop webservice key"),
-        help_text=gettext_lazy("In PrestaShop: Advanced Parameters > Webservice "
-                               "(32 characters)."),
+        help_text=gettext_lazy("In PrestaShop: Advanced Parameters > Webservice (32 characters)."),
     )
-    keep_key_for_new_address = keep_key_field(
-        key_label=gettext_lazy("PrestaShop webservice key"))
+    keep_key_for_new_address = keep_key_field(key_label=gettext_lazy("PrestaShop webservice key"))
     picqer_tag_ids = RemoteMultipleChoiceField(
         label=gettext_lazy("Apply tags to new orders"),
-        help_text=gettext_lazy('Tags from Picqer. Created a tag in Picqer just now? Use '
-                               '"Refresh lists".'),
+        help_text=gettext_lazy(
+            'Tags from Picqer. Created a tag in Picqer just now? Use "Refresh lists".'
+        ),
     )
     create_state_ids = RemoteMultipleChoiceField(
         label=gettext_lazy("Create new order in Picqer"),
-        help_text=gettext_lazy("PrestaShop order statuses that create a new order in Picqer, "
-                               "typically the first status of new orders."),
+        help_text=gettext_lazy(
+            "PrestaShop order statuses that create a new order in Picqer, "
+            "typically the first status of new orders."
+        ),
     )
     processing_state_ids = RemoteMultipleChoiceField(
         label=gettext_lazy('Change Picqer order status to "Processing"'),
         help_text=gettext_lazy(
             'New Picqer orders start as "Concept". To process an order right after creating '
-            'it (e.g. "Payment accepted"), choose the status both here and above.'),
+            'it (e.g. "Payment accepted"), choose the status both here and above.'
+        ),
     )
     cancel_state_ids = RemoteMultipleChoiceField(
         label=gettext_lazy('Change Picqer order status to "Cancelled"'),
-        help_text=gettext_lazy("The Picqer order is forcefully cancelled, even when it was "
-                               "already shipped."),
+        help_text=gettext_lazy(
+            "The Picqer order is forcefully cancelled, even when it was already shipped."
+        ),
     )
     warehouse_ids = RemoteMultipleChoiceField(
         label=gettext_lazy("Warehouses"),
-        help_text=gettext_lazy("Picqer warehouses whose free stock is sent to PrestaShop. "
-                               "None chosen = all."),
+        help_text=gettext_lazy(
+            "Picqer warehouses whose free stock is sent to PrestaShop. None chosen = all."
+        ),
     )
     poll_interval_seconds = forms.IntegerField(
-        label=gettext_lazy("Poll interval (seconds)"), min_value=10, max_value=3600,
+        label=gettext_lazy("Poll interval (seconds)"),
+        min_value=10,
+        max_value=3600,
         initial=30,
-        help_text=gettext_lazy("How often PrestaShop is asked for new orders and status "
-                               "changes."),
+        help_text=gettext_lazy("How often PrestaShop is asked for new orders and status changes."),
     )
 
     class Meta:
         model = Shop
         formfield_callback = formfield_https
         fields = [
-            "account", "name", "enabled", "prefix", "prestashop_url", "webservice_key",
-            "prestashop_shop_id", "orders_enabled", "picqer_tag_ids", "use_shop_price",
-            "create_missing_products", "create_state_ids", "allocate_concept",
-            "processing_state_ids", "cancel_state_ids", "poll_interval_seconds",
-            "stock_enabled", "full_sync_on_webhook", "warehouse_ids",
+            "account",
+            "name",
+            "enabled",
+            "prefix",
+            "prestashop_url",
+            "webservice_key",
+            "prestashop_shop_id",
+            "orders_enabled",
+            "picqer_tag_ids",
+            "use_shop_price",
+            "create_missing_products",
+            "create_state_ids",
+            "allocate_concept",
+            "processing_state_ids",
+            "cancel_state_ids",
+            "poll_interval_seconds",
+            "stock_enabled",
+            "full_sync_on_webhook",
+            "warehouse_ids",
             "stock_reserve_pending_orders",
         ]
         labels = {
-            "account": gettext_lazy("Picqer account"), "name": gettext_lazy("Shop name"),
+            "account": gettext_lazy("Picqer account"),
+            "name": gettext_lazy("Shop name"),
             "enabled": gettext_lazy("Enabled"),
             "prestashop_url": gettext_lazy("PrestaShop URL"),
             "prestashop_shop_id": gettext_lazy("Multistore shop id"),
@@ -272,17 +314,21 @@ class ShopForm(SecretFormMixin, forms.ModelForm):
         help_texts = {
             "use_shop_price": gettext_lazy(
                 "Send the PrestaShop product price with the order; PrestaPicqer finds the "
-                "matching VAT group in Picqer."),
+                "matching VAT group in Picqer."
+            ),
             "create_missing_products": gettext_lazy(
                 "Create a product in Picqer (name, price, image, reference as product code, 0 "
                 "stock) when an order line has no match. Its stock becomes negative as soon "
-                "as the order is created."),
+                "as the order is created."
+            ),
             "allocate_concept": gettext_lazy(
-                'Reserve stock for orders while they are "Concept" in Picqer.'),
+                'Reserve stock for orders while they are "Concept" in Picqer.'
+            ),
             "full_sync_on_webhook": gettext_lazy(
                 "Sync the full catalogue every time one product's stock changes. Slow on big "
                 "catalogues; otherwise only the changed product is updated and a scheduled "
-                "call of the full stock sync URL catches up."),
+                "call of the full stock sync URL catches up."
+            ),
         }
 
     def __init__(self, *args, **kwargs) -> None:
@@ -291,9 +337,12 @@ class ShopForm(SecretFormMixin, forms.ModelForm):
         for name, (system, kind) in REMOTE_FIELDS.items():
             if name in self.fields:
                 lists = self.choice_lists
-                self.fields[name].fill(choices=lists.get(kind) if lists is not None else None,
-                                       stored=getattr(self.instance, name, []), system=system,
-                                       kind=kind)
+                self.fields[name].fill(
+                    choices=lists.get(kind) if lists is not None else None,
+                    stored=getattr(self.instance, name, []),
+                    system=system,
+                    kind=kind,
+                )
 
     def clean_prestashop_url(self) -> str:
         return http_url(self.cleaned_data["prestashop_url"])
@@ -307,11 +356,13 @@ class ShopForm(SecretFormMixin, forms.ModelForm):
         account = cleaned.get("account")
         if "prefix" in cleaned:
             shop = self.instance if self.instance.pk else None
-            for problem in shop_prefix_problems(shop=shop, account=account,
-                                                prefix=cleaned["prefix"]):
+            for problem in shop_prefix_problems(
+                shop=shop, account=account, prefix=cleaned["prefix"]
+            ):
                 self.add_error("prefix", problem)
-        if self.instance.pk and (problem := shop_account_change_problem(
-                shop=self.instance, account=account)):
+        if self.instance.pk and (
+            problem := shop_account_change_problem(shop=self.instance, account=account)
+        ):
             self.add_error("account", problem)
         return cleaned
 
@@ -320,14 +371,16 @@ class StatusMappingForm(forms.ModelForm):
     """One row: current PrestaShop status (or Any) + Picqer status → new PrestaShop status."""
 
     from_state_id = forms.TypedChoiceField(
-        label=gettext_lazy("Current PrestaShop status"), coerce=int, empty_value=None,
+        label=gettext_lazy("Current PrestaShop status"),
+        coerce=int,
+        empty_value=None,
         required=False,
     )
     # A blank first choice, so the browser's untouched extra row counts as "not filled in".
-    picqer_status = forms.ChoiceField(label=gettext_lazy("Picqer status"),
-                                      choices=[("", "---------"), *PicqerStatus.choices])
-    to_state_id = forms.TypedChoiceField(label=gettext_lazy("New PrestaShop status"),
-                                         coerce=int)
+    picqer_status = forms.ChoiceField(
+        label=gettext_lazy("Picqer status"), choices=[("", "---------"), *PicqerStatus.choices]
+    )
+    to_state_id = forms.TypedChoiceField(label=gettext_lazy("New PrestaShop status"), coerce=int)
 
     class Meta:
         model = StatusMapping

@@ -67,7 +67,10 @@ class KeyBoundToAddress(models.Model):
     address_label: ClassVar[str]
 
     key_saved_for = models.CharField(
-        _("key saved for"), max_length=300, blank=True, editable=False,
+        _("key saved for"),
+        max_length=300,
+        blank=True,
+        editable=False,
         help_text=_("The address the key was saved for; it is never sent anywhere else."),
     )
 
@@ -99,14 +102,20 @@ class KeyBoundToAddress(models.Model):
     def key_problem(self) -> str:
         """Why the key cannot be sent now, in the operator's words; "" when it can."""
         if not self.key_is_for_address():
-            return _("The %(key)s was saved for %(saved_for)s, but the %(address)s is now "
-                     "%(current)s. Enter the key again: a key is only sent to the address it "
-                     "was saved for.") % {
-                "key": self.key_label, "saved_for": self.key_saved_for,
-                "address": self.address_label, "current": self.key_address}
+            return _(
+                "The %(key)s was saved for %(saved_for)s, but the %(address)s is now "
+                "%(current)s. Enter the key again: a key is only sent to the address it "
+                "was saved for."
+            ) % {
+                "key": self.key_label,
+                "saved_for": self.key_saved_for,
+                "address": self.address_label,
+                "current": self.key_address,
+            }
         if not getattr(self, self.key_field):
             return _("No %(key)s is stored. Enter it in the General settings.") % {
-                "key": self.key_label}
+                "key": self.key_label
+            }
         return ""
 
 
@@ -117,40 +126,59 @@ class PicqerAccount(KeyBoundToAddress):
 
     name = models.CharField(_("name"), max_length=100, unique=True)
     subdomain = models.CharField(
-        _("Picqer subdomain"), max_length=63, blank=True,
+        _("Picqer subdomain"),
+        max_length=63,
+        blank=True,
         validators=[SUBDOMAIN_VALIDATOR],
-        help_text=_("The subdomain of your Picqer URL: for yourcompany.picqer.com enter "
-                    "yourcompany."),
+        help_text=_(
+            "The subdomain of your Picqer URL: for yourcompany.picqer.com enter yourcompany."
+        ),
     )
     api_key = AddressBoundSecretField(
-        _("Picqer API key"), max_length=200, null=True,
+        _("Picqer API key"),
+        max_length=200,
+        null=True,
         help_text=_("Settings > API keys in Picqer. Needs write permission."),
     )
     api_base_url = models.URLField(
-        _("API base URL override"), blank=True,
-        help_text=_("Leave blank for https://{subdomain}.picqer.com/api/v1/. With or without "
-                    "/api/v1/. Only for tests and the sandbox."),
+        _("API base URL override"),
+        blank=True,
+        help_text=_(
+            "Leave blank for https://{subdomain}.picqer.com/api/v1/. With or without "
+            "/api/v1/. Only for tests and the sandbox."
+        ),
     )
     public_base_url = models.URLField(
-        _("public base URL"), blank=True,
-        help_text=_("The address at which Picqer and cron reach this service, e.g. "
-                    "https://sync.example.com. Blank = the PUBLIC_BASE_URL setting."),
+        _("public base URL"),
+        blank=True,
+        help_text=_(
+            "The address at which Picqer and cron reach this service, e.g. "
+            "https://sync.example.com. Blank = the PUBLIC_BASE_URL setting."
+        ),
     )
     # Public, unguessable part of the webhook URL; identifies the account, proves nothing.
-    webhook_key = models.UUIDField(_("webhook key"), default=uuid.uuid4, unique=True,
-                                   editable=False)
+    webhook_key = models.UUIDField(
+        _("webhook key"), default=uuid.uuid4, unique=True, editable=False
+    )
     webhook_secret = SecretField(
-        _("webhook secret"), max_length=200, default=new_token,
+        _("webhook secret"),
+        max_length=200,
+        default=new_token,
         help_text=_("Secret Picqer signs webhooks with."),
     )
-    orders_hook_id = models.PositiveIntegerField(_("orders webhook id"), null=True, blank=True,
-                                                 editable=False)
-    stock_hook_id = models.PositiveIntegerField(_("stock webhook id"), null=True, blank=True,
-                                                editable=False)
+    orders_hook_id = models.PositiveIntegerField(
+        _("orders webhook id"), null=True, blank=True, editable=False
+    )
+    stock_hook_id = models.PositiveIntegerField(
+        _("stock webhook id"), null=True, blank=True, editable=False
+    )
     alert_emails = models.TextField(
-        _("alert e-mails"), blank=True,
-        help_text=_("Who gets this account's alert e-mails, comma-separated, besides the "
-                    "ALERT_EMAILS setting."),
+        _("alert e-mails"),
+        blank=True,
+        help_text=_(
+            "Who gets this account's alert e-mails, comma-separated, besides the "
+            "ALERT_EMAILS setting."
+        ),
     )
 
     class Meta:
@@ -175,8 +203,13 @@ class PicqerAccount(KeyBoundToAddress):
     def clean(self) -> None:
         super().clean()
         if not self.subdomain and not self.api_base_url:
-            raise ValidationError({"subdomain": _(
-                "Enter the Picqer subdomain, or an API base URL override (Advanced).")})
+            raise ValidationError(
+                {
+                    "subdomain": _(
+                        "Enter the Picqer subdomain, or an API base URL override (Advanced)."
+                    )
+                }
+            )
 
     @property
     def api_url(self) -> str:
@@ -202,8 +235,12 @@ class Shop(KeyBoundToAddress):
     key_label = _("PrestaShop webservice key")
     address_label = _("PrestaShop URL")
 
-    account = models.ForeignKey(PicqerAccount, on_delete=models.PROTECT, related_name="shops",
-                                verbose_name=_("Picqer account"))
+    account = models.ForeignKey(
+        PicqerAccount,
+        on_delete=models.PROTECT,
+        related_name="shops",
+        verbose_name=_("Picqer account"),
+    )
     name = models.CharField(_("shop name"), max_length=100)
     enabled = models.BooleanField(
         _("enabled"), default=True, help_text=_("Switch PrestaPicqer on or off for this shop.")
@@ -213,18 +250,25 @@ class Shop(KeyBoundToAddress):
         max_length=3,
         default="PS",
         validators=[PREFIX_VALIDATOR],
-        help_text=_("1 to 3 characters that identify this shop in Picqer order references. "
-                    "Do not change it on a running system: existing orders would no longer be "
-                    "updated."),
+        help_text=_(
+            "1 to 3 characters that identify this shop in Picqer order references. "
+            "Do not change it on a running system: existing orders would no longer be "
+            "updated."
+        ),
     )
     prestashop_url = models.URLField(
-        _("PrestaShop URL"), help_text=_("The shop's address, e.g. https://shop.example.com"))
+        _("PrestaShop URL"), help_text=_("The shop's address, e.g. https://shop.example.com")
+    )
     webservice_key = AddressBoundSecretField(
-        _("PrestaShop webservice key"), max_length=200, null=True,
+        _("PrestaShop webservice key"),
+        max_length=200,
+        null=True,
         help_text=_("Advanced Parameters > Webservice in PrestaShop."),
     )
     prestashop_shop_id = models.PositiveIntegerField(
-        _("multistore shop id"), null=True, blank=True,
+        _("multistore shop id"),
+        null=True,
+        blank=True,
         help_text=_("Multistore only: the id_shop of this shop."),
     )
 
@@ -234,11 +278,12 @@ class Shop(KeyBoundToAddress):
     use_shop_price = models.BooleanField(_("use PrestaShop product price"), default=False)
     create_missing_products = models.BooleanField(_("create missing products"), default=False)
     create_state_ids = models.JSONField(
-        _("create new order in Picqer"), default=list, blank=True,
+        _("create new order in Picqer"),
+        default=list,
+        blank=True,
         help_text=_("PrestaShop statuses that create the order in Picqer."),
     )
-    allocate_concept = models.BooleanField(_('allocate stock for "Concept" orders'),
-                                           default=False)
+    allocate_concept = models.BooleanField(_('allocate stock for "Concept" orders'), default=False)
     processing_state_ids = models.JSONField(
         _('change Picqer order status to "Processing"'), default=list, blank=True
     )
@@ -246,7 +291,8 @@ class Shop(KeyBoundToAddress):
         _('change Picqer order status to "Cancelled"'), default=list, blank=True
     )
     poll_interval_seconds = models.PositiveIntegerField(
-        _("poll interval (seconds)"), default=30,
+        _("poll interval (seconds)"),
+        default=30,
         help_text=_("How often PrestaShop is asked for new orders and status changes."),
     )
 
@@ -256,14 +302,19 @@ class Shop(KeyBoundToAddress):
         _("full catalogue stock sync on webhook"), default=False
     )
     warehouse_ids = models.JSONField(
-        _("warehouses that count"), default=list, blank=True,
+        _("warehouses that count"),
+        default=list,
+        blank=True,
         help_text=_("Picqer warehouses whose free stock is summed. None chosen = all."),
     )
     stock_reserve_pending_orders = models.BooleanField(
-        _("hold back stock of orders not in Picqer yet"), default=True,
-        help_text=_("Write Picqer's free stock minus the units of orders PrestaShop has "
-                    "taken that Picqer does not count yet (e.g. awaiting bank wire), so the "
-                    "shop never sells them twice."),
+        _("hold back stock of orders not in Picqer yet"),
+        default=True,
+        help_text=_(
+            "Write Picqer's free stock minus the units of orders PrestaShop has "
+            "taken that Picqer does not count yet (e.g. awaiting bank wire), so the "
+            "shop never sells them twice."
+        ),
     )
     full_sync_token = SecretField(_("full stock sync token"), max_length=200, default=new_token)
 
@@ -297,17 +348,22 @@ class Shop(KeyBoundToAddress):
 class StatusMapping(models.Model):
     """One row of the guide's order status mapping table; the first matching row wins."""
 
-    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="status_mappings",
-                             verbose_name=_("shop"))
+    shop = models.ForeignKey(
+        Shop, on_delete=models.CASCADE, related_name="status_mappings", verbose_name=_("shop")
+    )
     position = models.PositiveIntegerField(_("position"), default=0)
     from_state_id = models.PositiveIntegerField(
-        _("current PrestaShop status"), null=True, blank=True,
+        _("current PrestaShop status"),
+        null=True,
+        blank=True,
         help_text=_("Current PrestaShop status; empty = Any."),
     )
-    picqer_status = models.CharField(_("Picqer status"), max_length=20,
-                                     choices=PicqerStatus.choices)
-    to_state_id = models.PositiveIntegerField(_("new PrestaShop status"),
-                                              help_text=_("New PrestaShop status."))
+    picqer_status = models.CharField(
+        _("Picqer status"), max_length=20, choices=PicqerStatus.choices
+    )
+    to_state_id = models.PositiveIntegerField(
+        _("new PrestaShop status"), help_text=_("New PrestaShop status.")
+    )
 
     class Meta:
         ordering = ["shop", "position", "id"]
@@ -319,11 +375,17 @@ class StatusMapping(models.Model):
         from .services.names import NameBook
 
         names = NameBook()
-        source = (names.order_state(shop_id=self.shop_id, state_id=self.from_state_id)
-                  if self.from_state_id else _("Any"))
+        source = (
+            names.order_state(shop_id=self.shop_id, state_id=self.from_state_id)
+            if self.from_state_id
+            else _("Any")
+        )
         target = names.order_state(shop_id=self.shop_id, state_id=self.to_state_id)
         return _("%(source)s + Picqer %(status)s → %(target)s") % {
-            "source": source, "status": self.get_picqer_status_display(), "target": target}
+            "source": source,
+            "status": self.get_picqer_status_display(),
+            "target": target,
+        }
 
 
 class RemoteChoices(models.Model):

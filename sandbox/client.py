@@ -27,9 +27,12 @@ class SandboxServer:
         """Call /sandbox/<path>; raises RuntimeError with the answer on a non-2xx status."""
         data = json.dumps(body or {}).encode() if method == "POST" else None
         url = f"{self.base_url}/sandbox/{path}"
-        request = urllib.request.Request(url, data=data,  # noqa: S310 - http only
-                                         method=method,
-                                         headers={"Content-Type": "application/json"})
+        request = urllib.request.Request(  # noqa: S310 - http only
+            url,
+            data=data,
+            method=method,
+            headers={"Content-Type": "application/json"},
+        )
         try:
             with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
                 return json.loads(response.read() or b"null")
@@ -46,27 +49,52 @@ class SandboxServer:
 
     def knobs(self, **changes: Any) -> dict:
         """Change knobs (none given: just read them); returns all knobs."""
-        return self.control("POST", "knobs", changes) if changes else self.control("GET",
-                                                                                   "knobs")
+        return self.control("POST", "knobs", changes) if changes else self.control("GET", "knobs")
 
-    def ship_order(self, idorder: int, trackingcode: str | None = None,
-                   carrier: str = "PostNL") -> dict:
-        return self.control("POST", f"picqer/orders/{idorder}/ship",
-                            {"trackingcode": trackingcode, "carrier": carrier})
+    def ship_order(
+        self, idorder: int, trackingcode: str | None = None, carrier: str = "PostNL"
+    ) -> dict:
+        return self.control(
+            "POST",
+            f"picqer/orders/{idorder}/ship",
+            {"trackingcode": trackingcode, "carrier": carrier},
+        )
 
-    def set_stock(self, *, productcode: str | None = None, idproduct: int | None = None,
-                  amount: int | None = None, change: int | None = None,
-                  idwarehouse: int = 1) -> dict:
-        return self.control("POST", "picqer/stock", {
-            "productcode": productcode, "idproduct": idproduct, "amount": amount,
-            "change": change, "idwarehouse": idwarehouse})
+    def set_stock(
+        self,
+        *,
+        productcode: str | None = None,
+        idproduct: int | None = None,
+        amount: int | None = None,
+        change: int | None = None,
+        idwarehouse: int = 1,
+    ) -> dict:
+        return self.control(
+            "POST",
+            "picqer/stock",
+            {
+                "productcode": productcode,
+                "idproduct": idproduct,
+                "amount": amount,
+                "change": change,
+                "idwarehouse": idwarehouse,
+            },
+        )
 
-    def place_order(self, lines: list[dict], current_state: int = 2, message: str = "",
-                    id_carrier: int = 1) -> dict:
+    def place_order(
+        self, lines: list[dict], current_state: int = 2, message: str = "", id_carrier: int = 1
+    ) -> dict:
         """A customer checkout in the shop: lines are [{"reference", "quantity"}]."""
-        return self.control("POST", "prestashop/orders", {
-            "lines": lines, "current_state": current_state, "message": message,
-            "id_carrier": id_carrier})
+        return self.control(
+            "POST",
+            "prestashop/orders",
+            {
+                "lines": lines,
+                "current_state": current_state,
+                "message": message,
+                "id_carrier": id_carrier,
+            },
+        )
 
     def set_order_state(self, id_order: int, state: int) -> dict:
         """The merchant changing an order's status in the back office."""

@@ -78,15 +78,18 @@ def state(request, body, kind=None):
         if not kind:
             rows = tx._conn.execute("SELECT kind, COUNT(*) FROM docs GROUP BY kind")
             return dict(rows.fetchall())
-        return [{k: v for k, v in doc.items() if k not in SECRET_FIELDS}
-                for doc in tx.all(kind)]
+        return [{k: v for k, v in doc.items() if k not in SECRET_FIELDS} for doc in tx.all(kind)]
 
 
 @control_view(("POST",))
 def picqer_ship(request, body, idorder):
     with runtime().store.tx() as tx:
-        return order_ship(tx, idorder=int(idorder), trackingcode=body.get("trackingcode"),
-                          carrier=body.get("carrier", "PostNL"))
+        return order_ship(
+            tx,
+            idorder=int(idorder),
+            trackingcode=body.get("trackingcode"),
+            carrier=body.get("carrier", "PostNL"),
+        )
 
 
 @control_view(("POST",))

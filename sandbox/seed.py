@@ -16,9 +16,18 @@ SIZES = ("S", "M", "L")
 WORDS = ("Hoodie", "Mug", "Poster", "Sneaker", "Lamp", "Scarf", "Backpack", "Notebook")
 
 
-def sandbox_seed(tx: Tx, *, products: int = 10, with_combinations: int = 0, orders: int = 0,
-                 unknown_refs: int = 0, case_variants: int = 0, seed: int | None = None,
-                 max_stock: int = 50, layouts: bool = False) -> dict:
+def sandbox_seed(
+    tx: Tx,
+    *,
+    products: int = 10,
+    with_combinations: int = 0,
+    orders: int = 0,
+    unknown_refs: int = 0,
+    case_variants: int = 0,
+    seed: int | None = None,
+    max_stock: int = 50,
+    layouts: bool = False,
+) -> dict:
     """Create `products` PrestaShop products (the first `with_combinations` with S/M/L
     combinations) and a Picqer product per sellable reference — except the last
     `unknown_refs` (unknown to Picqer) and the `case_variants` before those (Picqer's
@@ -34,22 +43,33 @@ def sandbox_seed(tx: Tx, *, products: int = 10, with_combinations: int = 0, orde
         reference, price = f"SB-{number:05d}", round(rng.uniform(5, 120), 2)
         name = f"{rng.choice(WORDS)} {number}"
         sizes = SIZES if n < with_combinations else ()
-        ps_product_create(tx, reference=reference, name=name, price=price, sizes=sizes,
-                          quantity=rng.randint(0, 40), rng=rng)
-        refs += [(f"{reference}-{s}", f"{name} {s}", price) for s in sizes] or \
-            [(reference, name, price)]
-    unknown = refs[len(refs) - unknown_refs:] if unknown_refs else []
-    case = refs[max(len(refs) - unknown_refs - case_variants, 0): len(refs) - unknown_refs]
+        ps_product_create(
+            tx,
+            reference=reference,
+            name=name,
+            price=price,
+            sizes=sizes,
+            quantity=rng.randint(0, 40),
+            rng=rng,
+        )
+        refs += [(f"{reference}-{s}", f"{name} {s}", price) for s in sizes] or [
+            (reference, name, price)
+        ]
+    unknown = refs[len(refs) - unknown_refs :] if unknown_refs else []
+    case = refs[max(len(refs) - unknown_refs - case_variants, 0) : len(refs) - unknown_refs]
     case_refs = {r for r, _, _ in case}
     for reference, name, price in refs[: len(refs) - unknown_refs]:
         code = reference.lower() if reference in case_refs else reference
-        product = product_create_doc(tx, fields={"productcode": code, "name": name,
-                                                 "price": price}, knobs=knobs)
+        product = product_create_doc(
+            tx, fields={"productcode": code, "name": name, "price": price}, knobs=knobs
+        )
         stock_adjust(tx, product=product, stock=rng.randint(0, max_stock))
     placed = []
     for _ in range(orders):
-        lines = [{"reference": rng.choice(refs)[0], "quantity": rng.randint(1, 3)}
-                 for _ in range(rng.randint(1, 3))]
+        lines = [
+            {"reference": rng.choice(refs)[0], "quantity": rng.randint(1, 3)}
+            for _ in range(rng.randint(1, 3))
+        ]
         placed.append(int(ps_order_place(tx, lines=lines, rng=rng)["id"]))
     return {
         "layouts": sandbox_seed_layouts(tx) if layouts else {},
@@ -63,9 +83,16 @@ def sandbox_seed(tx: Tx, *, products: int = 10, with_combinations: int = 0, orde
 BULK_SIZES = ("S", "M", "L", "XL")
 
 
-def sandbox_seed_stock(tx: Tx, *, skus: int, combinations: int = 0, differing: int = 0,
-                       seed: int | None = None, max_stock: int = 50,
-                       mismatches: int = 0) -> dict:
+def sandbox_seed_stock(
+    tx: Tx,
+    *,
+    skus: int,
+    combinations: int = 0,
+    differing: int = 0,
+    seed: int | None = None,
+    max_stock: int = 50,
+    mismatches: int = 0,
+) -> dict:
     """Benchmark catalogue: `skus` sellable references on both sides (the first
     `combinations` of them are combinations, up to four sizes per product), with equal
     quantities except `differing` randomly chosen references (PrestaShop off by 1..5).
@@ -82,11 +109,17 @@ def sandbox_seed_stock(tx: Tx, *, skus: int, combinations: int = 0, differing: i
     for n in rng.sample(range(skus), differing):
         shop_qty[n] += rng.randint(1, 5)
     refs = _ps_catalogue_bulk(tx, skus=skus, combinations=combinations, shop_qty=shop_qty)
-    codes = _mismatches_bulk(tx, refs, mismatches, first_simple=combinations) \
-        if mismatches else refs
+    codes = (
+        _mismatches_bulk(tx, refs, mismatches, first_simple=combinations) if mismatches else refs
+    )
     _picqer_catalogue_bulk(tx, refs=codes, stock=stock + [1] * (len(codes) - len(refs)))
-    return {"skus": skus, "combinations": combinations, "differing": differing,
-            "mismatches": mismatches, "prestashop_products": tx.count("ps.products")}
+    return {
+        "skus": skus,
+        "combinations": combinations,
+        "differing": differing,
+        "mismatches": mismatches,
+        "prestashop_products": tx.count("ps.products"),
+    }
 
 
 def _mismatches_bulk(tx: Tx, refs: list[str], n: int, *, first_simple: int) -> list:
@@ -102,18 +135,38 @@ def _mismatches_bulk(tx: Tx, refs: list[str], n: int, *, first_simple: int) -> l
     codes: list = list(refs)
     for i in simple[:n]:
         codes[i] = refs[i].lower()
-    for i in simple[n: 2 * n]:
+    for i in simple[n : 2 * n]:
         codes[i] = None
-    for i in simple[2 * n: 3 * n]:
-        twin = ps_insert(tx, "products", reference=refs[i], name=ml(f"Twin {refs[i]}"),
-                         price="10.000000", active=1, product_type="standard")
+    for i in simple[2 * n : 3 * n]:
+        twin = ps_insert(
+            tx,
+            "products",
+            reference=refs[i],
+            name=ml(f"Twin {refs[i]}"),
+            price="10.000000",
+            active=1,
+            product_type="standard",
+        )
         _ps_stock_row(tx, twin["id"], 0, 1)
     for k in range(n):
-        product = ps_insert(tx, "products", reference=f"SB-AMB-{k:05d}", name=ml("Ambiguous"),
-                            price="10.000000", active=1, product_type="combinations")
+        product = ps_insert(
+            tx,
+            "products",
+            reference=f"SB-AMB-{k:05d}",
+            name=ml("Ambiguous"),
+            price="10.000000",
+            active=1,
+            product_type="combinations",
+        )
         for _ in range(3):
-            combo = ps_insert(tx, "combinations", id_product=product["id"], reference="",
-                              minimal_quantity=1, price="0.000000")
+            combo = ps_insert(
+                tx,
+                "combinations",
+                id_product=product["id"],
+                reference="",
+                minimal_quantity=1,
+                price="0.000000",
+            )
             _ps_stock_row(tx, product["id"], combo["id"], 1)
         _ps_stock_row(tx, product["id"], 0, 3)
         codes.append(product["reference"])
@@ -127,36 +180,66 @@ def _ps_catalogue_bulk(tx: Tx, *, skus: int, combinations: int, shop_qty: list[i
     as `stock_aggregate_refresh` keeps it (computed here, not re-read)."""
     refs: list[str] = []
     # The sizes as attribute values, so a combination is named "Item 1 — S" by an import.
-    size_ids = {size: ps_insert(tx, "product_option_values", id_attribute_group=1,
-                                name=ml(size), position=n)["id"]
-                for n, size in enumerate(BULK_SIZES)} if combinations else {}
+    size_ids = (
+        {
+            size: ps_insert(
+                tx, "product_option_values", id_attribute_group=1, name=ml(size), position=n
+            )["id"]
+            for n, size in enumerate(BULK_SIZES)
+        }
+        if combinations
+        else {}
+    )
     while len(refs) < skus:
         number = tx.next_id("seed.product", 1)
         reference = f"SB-{number:05d}"
         sizes = BULK_SIZES[: max(0, min(len(BULK_SIZES), combinations - len(refs)))]
-        product = ps_insert(tx, "products", reference=reference, name=ml(f"Item {number}"),
-                            price="10.000000", active=1, id_tax_rules_group=1,
-                            id_category_default=2, link_rewrite=ml(reference.lower()),
-                            product_type="combinations" if sizes else "standard",
-                            state=1, visibility="both", available_for_order=1)
+        product = ps_insert(
+            tx,
+            "products",
+            reference=reference,
+            name=ml(f"Item {number}"),
+            price="10.000000",
+            active=1,
+            id_tax_rules_group=1,
+            id_category_default=2,
+            link_rewrite=ml(reference.lower()),
+            product_type="combinations" if sizes else "standard",
+            state=1,
+            visibility="both",
+            available_for_order=1,
+        )
         first = len(refs)
         for size in sizes:
-            combo = ps_insert(tx, "combinations", id_product=product["id"],
-                              reference=f"{reference}-{size}", minimal_quantity=1,
-                              price="0.000000", default_on=1 if size == sizes[0] else "",
-                              associations={"product_option_values": [{"id": size_ids[size]}]})
+            combo = ps_insert(
+                tx,
+                "combinations",
+                id_product=product["id"],
+                reference=f"{reference}-{size}",
+                minimal_quantity=1,
+                price="0.000000",
+                default_on=1 if size == sizes[0] else "",
+                associations={"product_option_values": [{"id": size_ids[size]}]},
+            )
             _ps_stock_row(tx, product["id"], combo["id"], shop_qty[len(refs)])
             refs.append(combo["reference"])
         if not sizes:
             refs.append(reference)
-        _ps_stock_row(tx, product["id"], 0, sum(shop_qty[first:len(refs)]))
+        _ps_stock_row(tx, product["id"], 0, sum(shop_qty[first : len(refs)]))
     return refs
 
 
 def _ps_stock_row(tx: Tx, id_product: str, id_product_attribute, quantity: int) -> None:
-    ps_insert(tx, "stock_availables", id_product=id_product,
-              id_product_attribute=id_product_attribute, id_shop=1, id_shop_group=0,
-              quantity=quantity, out_of_stock=2)
+    ps_insert(
+        tx,
+        "stock_availables",
+        id_product=id_product,
+        id_product_attribute=id_product_attribute,
+        id_shop=1,
+        id_shop_group=0,
+        quantity=quantity,
+        out_of_stock=2,
+    )
 
 
 def _picqer_catalogue_bulk(tx: Tx, *, refs: list[str], stock: list[int]) -> None:
@@ -165,13 +248,20 @@ def _picqer_catalogue_bulk(tx: Tx, *, refs: list[str], stock: list[int]) -> None
         if reference is None:
             continue
         if template is None:
-            template = product_create_doc(tx, fields={"productcode": reference,
-                                                      "name": reference, "price": 10.0},
-                                          knobs=knobs_get(tx))
+            template = product_create_doc(
+                tx,
+                fields={"productcode": reference, "name": reference, "price": 10.0},
+                knobs=knobs_get(tx),
+            )
             product = template
         else:
-            product = {**template, "idproduct": None, "productcode": reference,
-                       "name": reference, "stock": [dict(r) for r in template["stock"]]}
+            product = {
+                **template,
+                "idproduct": None,
+                "productcode": reference,
+                "name": reference,
+                "stock": [dict(r) for r in template["stock"]],
+            }
         row = product["stock"][0]
         row.update(stock=amount, freestock=amount, freepickablestock=amount)
         tx.insert(PICQER_PRODUCTS, product, id_field="idproduct", start=101)

@@ -12,8 +12,15 @@ from django.core.wsgi import get_wsgi_application
 from .runtime import runtime_configure
 
 
-def sandbox_serve(*, host: str, port: int, state: str, overrides: dict[str, Any],
-                  reset: bool = False, quiet: bool = False) -> None:
+def sandbox_serve(
+    *,
+    host: str,
+    port: int,
+    state: str,
+    overrides: dict[str, Any],
+    reset: bool = False,
+    quiet: bool = False,
+) -> None:
     """Configure the store and serve until interrupted.
 
     The project's middleware stack (sessions, CSRF, security redirects) is dropped: the

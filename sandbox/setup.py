@@ -17,7 +17,10 @@ POLL_INTERVAL_SECONDS = 10
 
 
 def sandbox_configure(
-    *, sandbox_url: str, public_base_url: str = "", prefix: str = "DEV",
+    *,
+    sandbox_url: str,
+    public_base_url: str = "",
+    prefix: str = "DEV",
     name: str = "Sandbox shop",
 ) -> Shop:
     """Create (or update) a Picqer account and a shop wired to the sandbox at `sandbox_url`.
@@ -28,19 +31,29 @@ def sandbox_configure(
     base = sandbox_url.rstrip("/")
     account, _ = PicqerAccount.objects.update_or_create(
         name=SANDBOX_ACCOUNT_NAME,
-        defaults={"subdomain": "sandbox", "api_key": DEFAULT_API_KEY,
-                  "api_base_url": f"{base}/picqer/api/v1/", "public_base_url": public_base_url},
+        defaults={
+            "subdomain": "sandbox",
+            "api_key": DEFAULT_API_KEY,
+            "api_base_url": f"{base}/picqer/api/v1/",
+            "public_base_url": public_base_url,
+        },
     )
     shop, _ = Shop.objects.update_or_create(
-        account=account, prefix=prefix,
-        defaults={"name": name, "prestashop_url": f"{base}/prestashop",
-                  "webservice_key": DEFAULT_WS_KEY, "enabled": True,
-                  "create_state_ids": [PAYMENT_ACCEPTED],
-                  "processing_state_ids": [PAYMENT_ACCEPTED],
-                  "cancel_state_ids": [CANCELED],
-                  "poll_interval_seconds": POLL_INTERVAL_SECONDS},
+        account=account,
+        prefix=prefix,
+        defaults={
+            "name": name,
+            "prestashop_url": f"{base}/prestashop",
+            "webservice_key": DEFAULT_WS_KEY,
+            "enabled": True,
+            "create_state_ids": [PAYMENT_ACCEPTED],
+            "processing_state_ids": [PAYMENT_ACCEPTED],
+            "cancel_state_ids": [CANCELED],
+            "poll_interval_seconds": POLL_INTERVAL_SECONDS,
+        },
     )
     shop.status_mappings.all().delete()
-    StatusMapping.objects.create(shop=shop, position=1, picqer_status=PicqerStatus.COMPLETED,
-                                 to_state_id=SHIPPED)
+    StatusMapping.objects.create(
+        shop=shop, position=1, picqer_status=PicqerStatus.COMPLETED, to_state_id=SHIPPED
+    )
     return shop

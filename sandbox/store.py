@@ -76,7 +76,8 @@ class Tx:
         """Documents of `kind` with an id above `after_id`, by ascending id, parsed one at a
         time: a caller that stops after a page never decodes the rest of a large kind."""
         rows = self._conn.execute(
-            "SELECT body FROM docs WHERE kind = ? AND id > ? ORDER BY id", (kind, after_id))
+            "SELECT body FROM docs WHERE kind = ? AND id > ? ORDER BY id", (kind, after_id)
+        )
         return (json.loads(r[0]) for r in rows)
 
     def slice_truthy(self, kind: str, field: str | None, offset: int, limit: int) -> list[dict]:
@@ -89,7 +90,8 @@ class Tx:
             condition += " = 1"
         rows = self._conn.execute(
             f"SELECT body FROM docs WHERE {condition} ORDER BY id LIMIT ? OFFSET ?",  # noqa: S608 - constants
-            (*params, limit, offset))
+            (*params, limit, offset),
+        )
         return [json.loads(r[0]) for r in rows]
 
     def where(self, kind: str, field: str, value: Any) -> list[dict]:

@@ -22,8 +22,12 @@ from .client import SandboxServer
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def wait_for(predicate: Callable[[], Any], timeout: float = 30.0, interval: float = 0.2,
-             what: str = "condition") -> Any:
+def wait_for(
+    predicate: Callable[[], Any],
+    timeout: float = 30.0,
+    interval: float = 0.2,
+    what: str = "condition",
+) -> Any:
     """Poll `predicate` until it returns something truthy (and return that); TimeoutError
     naming `what` after `timeout` seconds. For tests and benchmarks waiting on processes."""
     deadline = time.monotonic() + timeout
@@ -41,18 +45,39 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def sandbox_start(*, state_path: Path, log_path: Path, extra_args: tuple[str, ...] = (),
-                  wait_seconds: float = 30.0) -> SandboxServer:
+def sandbox_start(
+    *,
+    state_path: Path,
+    log_path: Path,
+    extra_args: tuple[str, ...] = (),
+    wait_seconds: float = 30.0,
+) -> SandboxServer:
     """Start `manage.py sandbox` on a free port and wait until /sandbox/health answers."""
     port = free_port()
-    env = {**os.environ, "SANDBOX_ENABLED": "1",
-           "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE",
-                                                    "config.settings")}
+    env = {
+        **os.environ,
+        "SANDBOX_ENABLED": "1",
+        "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "config.settings"),
+    }
     with open(log_path, "ab") as log:
         process = subprocess.Popen(  # noqa: S603 - our own manage.py
-            [sys.executable, str(ROOT / "manage.py"), "sandbox", "--port", str(port),
-             "--state", str(state_path), "--reset", "--quiet", *extra_args],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+            [
+                sys.executable,
+                str(ROOT / "manage.py"),
+                "sandbox",
+                "--port",
+                str(port),
+                "--state",
+                str(state_path),
+                "--reset",
+                "--quiet",
+                *extra_args,
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     server = SandboxServer(f"http://127.0.0.1:{port}", process)
     deadline = time.monotonic() + wait_seconds
     while time.monotonic() < deadline:
@@ -70,8 +95,9 @@ def sandbox_start(*, state_path: Path, log_path: Path, extra_args: tuple[str, ..
 @pytest.fixture(scope="session")
 def _sandbox_process(tmp_path_factory):
     directory = tmp_path_factory.mktemp("sandbox")
-    server = sandbox_start(state_path=directory / "state.sqlite3",
-                           log_path=directory / "sandbox.log")
+    server = sandbox_start(
+        state_path=directory / "state.sqlite3", log_path=directory / "sandbox.log"
+    )
     yield server
     server.stop()
 

@@ -17,8 +17,9 @@ def now_local() -> str:
     return datetime.now(LOCAL_TZ).strftime("%Y-%m-%d %H:%M:%S")
 
 
-def json_response(payload: object, *, status: int = 200,
-                  headers: dict | None = None) -> HttpResponse:
+def json_response(
+    payload: object, *, status: int = 200, headers: dict | None = None
+) -> HttpResponse:
     """A JSON response with an exact status (204 gets no body)."""
     body = b"" if status == 204 else json.dumps(payload).encode()
     response = HttpResponse(body, status=status, content_type="application/json; charset=utf-8")

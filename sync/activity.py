@@ -68,7 +68,8 @@ ACTION_LABELS = {
 # "status 2", "status 2 → 4", "→ 4": PrestaShop status ids in the messages services write.
 _PS_STATUS = re.compile(r"\b(status )?(\d+)( → )(\d+)\b|\bstatus (\d+)\b")
 _PICQER_STATUS = re.compile(
-    r"\bPicqer ((?:order )?(?:status )?)(concept|expected|processing|paused|completed|cancelled)\b")
+    r"\bPicqer ((?:order )?(?:status )?)(concept|expected|processing|paused|completed|cancelled)\b"
+)
 
 
 def activity_log(*, action: str, message: str, level: str = "info", **fields) -> ActivityEntry:

@@ -31,31 +31,52 @@ def _shop_for_token(request, shop_id: int) -> Shop:
 
 
 def _token_url(request, name: str, *args) -> str:
-    return request.build_absolute_uri(reverse(name, args=args)
-                                      + f"?token={request.GET.get('token', '')}")
+    return request.build_absolute_uri(
+        reverse(name, args=args) + f"?token={request.GET.get('token', '')}"
+    )
 
 
 def _run_response(request, shop: Shop, run: SyncRun, *, status: int):
     status_url = _token_url(request, "stock_sync_status", shop.pk, run.pk)
-    lists = {kind: _token_url(request, "stock_sync_items", shop.pk, run.pk, kind)
-             for kind in SyncRunItem.Kind.values}
+    lists = {
+        kind: _token_url(request, "stock_sync_items", shop.pk, run.pk, kind)
+        for kind in SyncRunItem.Kind.values
+    }
     waiting = run.waiting_to_retry
     retry_text = retry_waiting_text(run.last_error, run.next_attempt_at) if waiting else ""
     if request.get_preferred_type(["application/json", "text/html"]) == "text/html":
-        return render(request, "sync/stock_sync_status.html",
-                      {"shop": shop, "run": run, "status_url": status_url, "lists": lists,
-                       "kinds": ambiguous_kinds_labelled(run), "retry_text": retry_text},
-                      status=status)
-    next_attempt_at = timezone.localtime(run.next_attempt_at).isoformat(timespec="seconds") \
-        if waiting else None
-    return JsonResponse({
-        "run_id": run.pk, "status": run.state, "status_url": status_url,
-        **{name: getattr(run, name) for name in COUNTS},
-        "ambiguous_kinds": run.ambiguous_kinds, "lists": lists,
-        "message": retry_text or run.message,
-        "waiting_to_retry": waiting, "reason": run.last_error,
-        "next_attempt_at": next_attempt_at, "attempts": run.attempts,
-    }, status=status)
+        return render(
+            request,
+            "sync/stock_sync_status.html",
+            {
+                "shop": shop,
+                "run": run,
+                "status_url": status_url,
+                "lists": lists,
+                "kinds": ambiguous_kinds_labelled(run),
+                "retry_text": retry_text,
+            },
+            status=status,
+        )
+    next_attempt_at = (
+        timezone.localtime(run.next_attempt_at).isoformat(timespec="seconds") if waiting else None
+    )
+    return JsonResponse(
+        {
+            "run_id": run.pk,
+            "status": run.state,
+            "status_url": status_url,
+            **{name: getattr(run, name) for name in COUNTS},
+            "ambiguous_kinds": run.ambiguous_kinds,
+            "lists": lists,
+            "message": retry_text or run.message,
+            "waiting_to_retry": waiting,
+            "reason": run.last_error,
+            "next_attempt_at": next_attempt_at,
+            "attempts": run.attempts,
+        },
+        status=status,
+    )
 
 
 @never_cache
@@ -92,9 +113,21 @@ def stock_sync_items(request, shop_id: int, run_id: int, kind: str):
         raise Http404("no such list")
     listed = run_items_listed(run=run, kind=kind)
     if request.get_preferred_type(["application/json", "text/html"]) == "text/html":
-        return render(request, "sync/stock_sync_items.html", {
-            "shop": shop, "run": run, "listed": listed,
-            "status_url": _token_url(request, "stock_sync_status", shop.pk, run.pk)})
-    return JsonResponse({"run_id": run.pk, "kind": kind, "more": listed.more,
-                         "items": [{"reference": i.reference, "detail": i.detail}
-                                   for i in listed.items]})
+        return render(
+            request,
+            "sync/stock_sync_items.html",
+            {
+                "shop": shop,
+                "run": run,
+                "listed": listed,
+                "status_url": _token_url(request, "stock_sync_status", shop.pk, run.pk),
+            },
+        )
+    return JsonResponse(
+        {
+            "run_id": run.pk,
+            "kind": kind,
+            "more": listed.more,
+            "items": [{"reference": i.reference, "detail": i.detail} for i in listed.items],
+        }
+    )

@@ -29,7 +29,9 @@ def account(db):
     from prestapicqer.models import PicqerAccount
 
     return PicqerAccount.objects.create(
-        name="Main", subdomain="example", api_key="picqer-test-key-123456",
+        name="Main",
+        subdomain="example",
+        api_key="picqer-test-key-123456",
         webhook_secret="hook-secret-abc",
     )
 
@@ -39,10 +41,14 @@ def shop(account):
     from prestapicqer.models import Shop
 
     return Shop.objects.create(
-        account=account, name="Dev shop", prefix="DEV",
+        account=account,
+        name="Dev shop",
+        prefix="DEV",
         prestashop_url="https://shop.example.com",
         webservice_key="ABCDEFGHIJKLMNOPQRSTUVWXYZ123456",
-        create_state_ids=[2], processing_state_ids=[2], cancel_state_ids=[6],
+        create_state_ids=[2],
+        processing_state_ids=[2],
+        cancel_state_ids=[6],
     )
 
 

@@ -39,8 +39,12 @@ def webhook_account_get(webhook_key: UUID, *, fresh: bool = False) -> WebhookAcc
     hit = None if fresh else _cache.get(webhook_key)
     if hit is not None and hit[0] > now:
         return hit[1]
-    row = (PicqerAccount.objects.filter(webhook_key=webhook_key)
-           .values_list("pk", "webhook_secret").order_by().first())
+    row = (
+        PicqerAccount.objects.filter(webhook_key=webhook_key)
+        .values_list("pk", "webhook_secret")
+        .order_by()
+        .first()
+    )
     if row is None:
         _cache.pop(webhook_key, None)
         return None

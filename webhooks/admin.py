@@ -17,8 +17,15 @@ from .services import webhook_events_requeue
 @admin.register(WebhookEvent)
 class WebhookEventAdmin(admin.ModelAdmin):
     list_display = (
-        "id", "received_at_local", "account", "event", "object_ref", "state", "attempts",
-        "processed_at_local", "outcome",
+        "id",
+        "received_at_local",
+        "account",
+        "event",
+        "object_ref",
+        "state",
+        "attempts",
+        "processed_at_local",
+        "outcome",
     )
     list_filter = ("state", "event", "account")
     search_fields = ("object_ref", "event", "dedupe_key", "result", "last_error")
@@ -26,8 +33,19 @@ class WebhookEventAdmin(admin.ModelAdmin):
     list_select_related = ("account",)
     actions = ["process_again"]
     fields = (
-        "account", "event", "object_ref", "state", "attempts", "received_at", "claimed_at",
-        "processed_at", "result", "last_error", "next_attempt_at", "dedupe_key", "body_pretty",
+        "account",
+        "event",
+        "object_ref",
+        "state",
+        "attempts",
+        "received_at",
+        "claimed_at",
+        "processed_at",
+        "result",
+        "last_error",
+        "next_attempt_at",
+        "dedupe_key",
+        "body_pretty",
     )
     readonly_fields = fields
 
@@ -42,8 +60,12 @@ class WebhookEventAdmin(admin.ModelAdmin):
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         # Everything is read-only: no save buttons to suggest otherwise.
-        extra_context = {**(extra_context or {}), "show_save": False,
-                         "show_save_and_continue": False, "show_save_and_add_another": False}
+        extra_context = {
+            **(extra_context or {}),
+            "show_save": False,
+            "show_save_and_continue": False,
+            "show_save_and_add_another": False,
+        }
         return super().change_view(request, object_id, form_url, extra_context)
 
     @admin.display(description=_("result / error"))
@@ -56,8 +78,11 @@ class WebhookEventAdmin(admin.ModelAdmin):
     def body_pretty(self, obj: WebhookEvent) -> str:
         # The body as received; indented when it is readable JSON.
         payload = obj.payload
-        text = (json.dumps(payload, indent=2, sort_keys=True) if payload is not None
-                else bytes(obj.body).decode("utf-8", errors="replace"))
+        text = (
+            json.dumps(payload, indent=2, sort_keys=True)
+            if payload is not None
+            else bytes(obj.body).decode("utf-8", errors="replace")
+        )
         return format_html("<pre>{}</pre>", text)
 
     @admin.action(description=_("Process again"), permissions=["change"])
@@ -67,11 +92,24 @@ class WebhookEventAdmin(admin.ModelAdmin):
         event_ids = list(queryset.values_list("pk", flat=True))
         queued = webhook_events_requeue(event_ids=event_ids)
         skipped = len(event_ids) - queued
-        self.message_user(request, ngettext(
-            "%(count)d event queued for processing.", "%(count)d events queued for processing.",
-            queued) % {"count": queued}, messages.SUCCESS if queued else messages.WARNING)
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d event queued for processing.",
+                "%(count)d events queued for processing.",
+                queued,
+            )
+            % {"count": queued},
+            messages.SUCCESS if queued else messages.WARNING,
+        )
         if skipped:
-            self.message_user(request, ngettext(
-                "%(count)d event is being processed right now and was left alone.",
-                "%(count)d events are being processed right now and were left alone.",
-                skipped) % {"count": skipped}, messages.WARNING)
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d event is being processed right now and was left alone.",
+                    "%(count)d events are being processed right now and were left alone.",
+                    skipped,
+                )
+                % {"count": skipped},
+                messages.WARNING,
+            )

@@ -14,5 +14,8 @@ class WebhooksConfig(AppConfig):
 
         # A changed secret or a deleted account must not linger in this process's cache.
         for signal in (post_save, post_delete):
-            signal.connect(webhook_accounts_forget, sender=PicqerAccount,
-                           dispatch_uid=f"webhooks-accounts-forget-{signal is post_save}")
+            signal.connect(
+                webhook_accounts_forget,
+                sender=PicqerAccount,
+                dispatch_uid=f"webhooks-accounts-forget-{signal is post_save}",
+            )

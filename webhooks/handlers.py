@@ -45,8 +45,10 @@ def _no_id_reason(key: str, raw: Any) -> str:
         return f"payload has no {key}"
     shown = repr(raw)
     shown = shown if len(shown) <= 40 else shown[:37] + "..."
-    return (f"payload {key} {shown} is not a Picqer id (a whole number from 1 to "
-            f"{PICQER_ID_MAX}) — nothing done")
+    return (
+        f"payload {key} {shown} is not a Picqer id (a whole number from 1 to "
+        f"{PICQER_ID_MAX}) — nothing done"
+    )
 
 
 def _data(payload: dict) -> dict:

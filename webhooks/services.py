@@ -28,6 +28,7 @@ from .signatures import picqer_signature_is_valid
 
 logger = logging.getLogger("webhooks.picqer")
 
+
 @dataclass(frozen=True)
 class Receipt:
     """What the view answers: an HTTP status and a stable outcome name."""
@@ -70,9 +71,10 @@ def webhook_event_publish(*, event_id: int, countdown: float | None = None) -> b
     """Queue one event for processing (sweeper, admin "process again", retries)."""
     from .tasks import webhook_event_process as webhook_event_process_task
 
-    return _publish(lambda: webhook_event_process_task.apply_async((event_id,),
-                                                                   countdown=countdown),
-                    f"event_id={event_id}")
+    return _publish(
+        lambda: webhook_event_process_task.apply_async((event_id,), countdown=countdown),
+        f"event_id={event_id}",
+    )
 
 
 def webhook_events_wake() -> bool:
@@ -112,13 +114,24 @@ def webhook_event_store(*, account_id: int, raw_body: bytes) -> Receipt:
     A delivery that is not to be processed is inserted already ignored: one INSERT either way."""
     delivery = delivery_read(raw_body)
     dedupe_key = dedupe_key_for(account_id=account_id, payload=delivery.payload, raw=raw_body)
-    finished = {"state": WebhookEvent.State.IGNORED, "result": delivery.ignored[:1000],
-                "processed_at": timezone.now()} if delivery.ignored else {}
+    finished = (
+        {
+            "state": WebhookEvent.State.IGNORED,
+            "result": delivery.ignored[:1000],
+            "processed_at": timezone.now(),
+        }
+        if delivery.ignored
+        else {}
+    )
     try:
         with _savepoint_if_in_transaction():
             event = WebhookEvent.objects.create(
-                account_id=account_id, event=delivery.event, dedupe_key=dedupe_key,
-                object_ref=object_ref_from_payload(delivery.payload), body=raw_body, **finished,
+                account_id=account_id,
+                event=delivery.event,
+                dedupe_key=dedupe_key,
+                object_ref=object_ref_from_payload(delivery.payload),
+                body=raw_body,
+                **finished,
             )
     except IntegrityError:
         if not WebhookEvent.objects.filter(dedupe_key=dedupe_key).exists():
@@ -126,16 +139,25 @@ def webhook_event_store(*, account_id: int, raw_body: bytes) -> Receipt:
             # process cached it.
             webhook_accounts_forget()
             return _refuse(404, "unknown_account", account=account_id)
-        logger.info("webhooks.picqer.duplicate account=%s event=%s dedupe_key=%s",
-                    account_id, delivery.event, dedupe_key)
+        logger.info(
+            "webhooks.picqer.duplicate account=%s event=%s dedupe_key=%s",
+            account_id,
+            delivery.event,
+            dedupe_key,
+        )
         return Receipt(200, "duplicate")
     if delivery.ignored:
-        logger.warning("webhooks.picqer.stored_ignored account=%s event_id=%s reason=%s",
-                       account_id, event.pk, delivery.ignored)
+        logger.warning(
+            "webhooks.picqer.stored_ignored account=%s event_id=%s reason=%s",
+            account_id,
+            event.pk,
+            delivery.ignored,
+        )
         return Receipt(200, "stored_ignored")
     transaction.on_commit(webhook_events_wake)
-    logger.info("webhooks.picqer.stored account=%s event=%s event_id=%s",
-                account_id, event.event, event.pk)
+    logger.info(
+        "webhooks.picqer.stored account=%s event=%s event_id=%s", account_id, event.event, event.pk
+    )
     return Receipt(200, "stored")
 
 
@@ -149,14 +171,23 @@ def webhook_receive(
     """Run the guard ladder on one delivery and store it if it passes. `read_body(n)` reads
     at most n bytes of the request body; it is only called for a known account."""
     try:
-        return _receive(webhook_key=webhook_key, content_length=content_length,
-                        read_body=read_body, signature=signature)
+        return _receive(
+            webhook_key=webhook_key,
+            content_length=content_length,
+            read_body=read_body,
+            signature=signature,
+        )
     except DatabaseError:
         return _database_unavailable()
 
 
-def _receive(*, webhook_key: UUID, content_length: str | None,
-             read_body: Callable[[int], bytes], signature: str | None) -> Receipt:
+def _receive(
+    *,
+    webhook_key: UUID,
+    content_length: str | None,
+    read_body: Callable[[int], bytes],
+    signature: str | None,
+) -> Receipt:
     account = webhook_account_get(webhook_key)
     if account is None:
         return _refuse(404, "unknown_account", webhook_key=webhook_key)
@@ -181,8 +212,9 @@ def _receive(*, webhook_key: UUID, content_length: str | None,
 
 
 def _signed_by(account: WebhookAccount, *, raw_body: bytes, signature: str) -> bool:
-    return picqer_signature_is_valid(raw_body=raw_body, header=signature,
-                                     secret=account.webhook_secret)
+    return picqer_signature_is_valid(
+        raw_body=raw_body, header=signature, secret=account.webhook_secret
+    )
 
 
 def _database_unavailable() -> Receipt:
@@ -200,8 +232,12 @@ def webhook_events_requeue(*, event_ids: list[int]) -> int:
         )
         ids = list(queryset.values_list("pk", flat=True))
         queryset.update(
-            state=WebhookEvent.State.PENDING, attempts=0, last_error="", claimed_at=None,
-            available_at=timezone.now(), next_attempt_at=None,
+            state=WebhookEvent.State.PENDING,
+            attempts=0,
+            last_error="",
+            claimed_at=None,
+            available_at=timezone.now(),
+            next_attempt_at=None,
         )
         for event_id in ids:
             transaction.on_commit(partial(webhook_event_publish, event_id=event_id))

@@ -77,7 +77,8 @@ def choices_get(
         else:
             cache.delete(_FAILED + key)
             RemoteChoices.objects.update_or_create(
-                key=key, defaults={"items": [list(i) for i in items]})
+                key=key, defaults={"items": [list(i) for i in items]}
+            )
             return ChoiceList(items=items)
     if cached is not None:
         when = timezone.localtime(cached.fetched_at).strftime("%Y-%m-%d %H:%M")
@@ -92,12 +93,14 @@ def choices_refresh(*, account: PicqerAccount | None = None, shop: Shop | None =
     if shop is not None:
         account = account or shop.account
         remote_wait_forget(remote=prestashop_remote(shop=shop))
-        lists += [prestashop_choices(shop=shop, kind=k, max_age=timedelta(0))
-                  for k in PRESTASHOP_KINDS]
+        lists += [
+            prestashop_choices(shop=shop, kind=k, max_age=timedelta(0)) for k in PRESTASHOP_KINDS
+        ]
     if account is not None:
         remote_wait_forget(remote=picqer_remote(account=account))
-        lists += [picqer_choices(account=account, kind=k, max_age=timedelta(0))
-                  for k in PICQER_KINDS]
+        lists += [
+            picqer_choices(account=account, kind=k, max_age=timedelta(0)) for k in PICQER_KINDS
+        ]
     return [lst.warning for lst in lists if lst.warning]
 
 
@@ -138,16 +141,19 @@ def _fetch_picqer(account: PicqerAccount, kind: str) -> Items:
             client = PicqerClient.for_account(account)
             if kind == "shipping_providers":
                 # GET /shippingproviders → [{idshippingprovider, name, provider, active, profiles}]
-                rows = [row for row in client.iter_list("shippingproviders")
-                        if row.get("active", True)]
+                rows = [
+                    row for row in client.iter_list("shippingproviders") if row.get("active", True)
+                ]
             else:
                 rows = getattr(client, f"{kind}_list")()
     except Exception as exc:
         text = error_explain(exc=exc, system=PICQER, host=picqer_host(account=account))
         text = secrets_scrub(text=text, secrets=[account.api_key])
         label = KIND_LABELS.get(kind, kind)
-        raise LookupError(gettext("Picqer %(list)s could not be loaded: %(error)s")
-                          % {"list": label, "error": text}) from exc
+        raise LookupError(
+            gettext("Picqer %(list)s could not be loaded: %(error)s")
+            % {"list": label, "error": text}
+        ) from exc
     return sorted((_picqer_item(kind, row) for row in rows), key=lambda item: item[1].lower())
 
 
@@ -161,10 +167,15 @@ def _fetch_prestashop(shop: Shop, kind: str) -> Items:
         text = error_explain(exc=exc, system=PRESTASHOP, host=prestashop_host(shop=shop))
         text = secrets_scrub(text=text, secrets=[shop.webservice_key])
         label = KIND_LABELS.get(kind, kind)
-        raise LookupError(gettext("PrestaShop %(list)s could not be loaded: %(error)s")
-                          % {"list": label, "error": text}) from exc
-    items = [(int(row["id"]), _text(row.get("name")) or f"#{row['id']}") for row in rows
-             if str(row.get("deleted", "0")) != "1"]
+        raise LookupError(
+            gettext("PrestaShop %(list)s could not be loaded: %(error)s")
+            % {"list": label, "error": text}
+        ) from exc
+    items = [
+        (int(row["id"]), _text(row.get("name")) or f"#{row['id']}")
+        for row in rows
+        if str(row.get("deleted", "0")) != "1"
+    ]
     return sorted(items, key=lambda item: item[0])
 
 
@@ -205,8 +216,9 @@ def shop_choice_lists(*, shop: Shop) -> dict[str, ChoiceList]:
     }
 
 
-def carrier_provider_match(*, carriers: ChoiceList,
-                           providers: ChoiceList) -> tuple[list[str], list[str], list[str]]:
+def carrier_provider_match(
+    *, carriers: ChoiceList, providers: ChoiceList
+) -> tuple[list[str], list[str], list[str]]:
     """PrestaShop carrier names that equal a Picqer shipping provider's name exactly (the
     guide's rule: case-sensitive; sync.services.tracking writes tracking codes only to those),
     the carriers that match none, and the providers no carrier matches: their tracking codes
@@ -214,5 +226,8 @@ def carrier_provider_match(*, carriers: ChoiceList,
     carrier_names = list(dict.fromkeys(name for _, name in carriers.items))
     provider_names = list(dict.fromkeys(name for _, name in providers.items))
     matched = [name for name in carrier_names if name in provider_names]
-    return (matched, [n for n in carrier_names if n not in matched],
-            [n for n in provider_names if n not in matched])
+    return (
+        matched,
+        [n for n in carrier_names if n not in matched],
+        [n for n in provider_names if n not in matched],
+    )

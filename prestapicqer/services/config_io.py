@@ -31,21 +31,40 @@ ACCOUNT_FIELDS = ("name", "subdomain", "api_base_url", "public_base_url")
 ACCOUNT_LINK_FIELDS = ("webhook_key", "orders_hook_id", "stock_hook_id")
 ACCOUNT_SECRETS = ("api_key", "webhook_secret")
 SHOP_FIELDS = (
-    "name", "enabled", "prefix", "prestashop_url", "prestashop_shop_id",
-    "orders_enabled", "picqer_tag_ids", "use_shop_price", "create_missing_products",
-    "create_state_ids", "allocate_concept", "processing_state_ids", "cancel_state_ids",
-    "poll_interval_seconds", "stock_enabled", "full_sync_on_webhook", "warehouse_ids",
+    "name",
+    "enabled",
+    "prefix",
+    "prestashop_url",
+    "prestashop_shop_id",
+    "orders_enabled",
+    "picqer_tag_ids",
+    "use_shop_price",
+    "create_missing_products",
+    "create_state_ids",
+    "allocate_concept",
+    "processing_state_ids",
+    "cancel_state_ids",
+    "poll_interval_seconds",
+    "stock_enabled",
+    "full_sync_on_webhook",
+    "warehouse_ids",
     "stock_reserve_pending_orders",
 )
-SHOP_ID_LISTS = ("picqer_tag_ids", "create_state_ids", "processing_state_ids",
-                 "cancel_state_ids", "warehouse_ids")
+SHOP_ID_LISTS = (
+    "picqer_tag_ids",
+    "create_state_ids",
+    "processing_state_ids",
+    "cancel_state_ids",
+    "warehouse_ids",
+)
 SHOP_SECRETS = ("webservice_key", "full_sync_token")
 # Read-only facts of the exporting installation: accepted on import, never written.
 SHOP_EXPORT_ONLY = ("id", "full_sync_path")
 MAPPING_FIELDS = ("from_state_id", "picqer_status", "to_state_id")
 # Encrypted fields cannot be stored empty: a new account or shop needs its key in the file.
-_NEEDS_SECRETS = gettext_lazy("Export with --include-secrets, or create it in the admin first "
-                              "and import again.")
+_NEEDS_SECRETS = gettext_lazy(
+    "Export with --include-secrets, or create it in the admin first and import again."
+)
 
 
 class ConfigImportError(ValueError):
@@ -61,7 +80,9 @@ class ImportSummary:
 
 
 def config_export(
-    *, include_secrets: bool = False, accounts: Iterable[PicqerAccount] | None = None,
+    *,
+    include_secrets: bool = False,
+    accounts: Iterable[PicqerAccount] | None = None,
     shops: Iterable[Shop] | None = None,
 ) -> dict:
     """The configuration as a JSON-ready dict: all accounts, or the given accounts, or the
@@ -73,8 +94,11 @@ def config_export(
             accounts = accounts.filter(shops__in=shop_ids).distinct()
     exported = []
     for account in sorted(accounts, key=lambda a: a.name):
-        entry = _pick(account, ACCOUNT_FIELDS + ACCOUNT_LINK_FIELDS,
-                      ACCOUNT_SECRETS if include_secrets else ())
+        entry = _pick(
+            account,
+            ACCOUNT_FIELDS + ACCOUNT_LINK_FIELDS,
+            ACCOUNT_SECRETS if include_secrets else (),
+        )
         entry["webhook_key"] = str(account.webhook_key)
         entry["shops"] = [
             _shop_export(shop, include_secrets)
@@ -116,8 +140,9 @@ def config_import(*, data: Any) -> ImportSummary:
                 _("%(where)s.shops: two shops share a prefix.") % {"where": where}
             )
         for j, shop_data in enumerate(shops):
-            _shop_upsert(account, _obj(shop_data, f"{where}.shops[{j}]"),
-                         f"{where}.shops[{j}]", summary)
+            _shop_upsert(
+                account, _obj(shop_data, f"{where}.shops[{j}]"), f"{where}.shops[{j}]", summary
+            )
     return summary
 
 
@@ -140,14 +165,20 @@ def _pick(obj: Any, fields: Iterable[str], secrets: Iterable[str]) -> dict:
 
 def _envelope_accounts(data: Any) -> list:
     if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise ConfigImportError(_("Not a PrestaPicqer configuration file (expected "
-                                  "\"format\": \"%(format)s\").") % {"format": FORMAT})
+        raise ConfigImportError(
+            _('Not a PrestaPicqer configuration file (expected "format": "%(format)s").')
+            % {"format": FORMAT}
+        )
     if data.get("version") != VERSION:
-        raise ConfigImportError(_("Unsupported configuration version %(version)r; this "
-                                  "installation reads version %(supported)s.")
-                                % {"version": data.get("version"), "supported": VERSION})
+        raise ConfigImportError(
+            _(
+                "Unsupported configuration version %(version)r; this "
+                "installation reads version %(supported)s."
+            )
+            % {"version": data.get("version"), "supported": VERSION}
+        )
     if not isinstance(data.get("accounts"), list):
-        raise ConfigImportError(_("\"accounts\" must be a list."))
+        raise ConfigImportError(_('"accounts" must be a list.'))
     return data["accounts"]
 
 
@@ -160,8 +191,10 @@ def _obj(value: Any, where: str) -> dict:
 def _check_keys(data: dict, allowed: Iterable[str], where: str) -> None:
     unknown = sorted(set(data) - set(allowed))
     if unknown:
-        raise ConfigImportError(_("%(where)s: unknown setting(s) %(names)s.")
-                                % {"where": where, "names": ", ".join(unknown)})
+        raise ConfigImportError(
+            _("%(where)s: unknown setting(s) %(names)s.")
+            % {"where": where, "names": ", ".join(unknown)}
+        )
 
 
 def _account_upsert(data: dict, where: str, summary: ImportSummary) -> PicqerAccount:
@@ -178,9 +211,13 @@ def _account_upsert(data: dict, where: str, summary: ImportSummary) -> PicqerAcc
     if created and "webhook_key" in data:
         account.webhook_key = _uuid(data["webhook_key"], f"{where}.webhook_key")
     if created and not data.get("api_key"):
-        raise ConfigImportError(_("%(where)s.api_key: the account %(name)s does not exist here "
-                                  "yet, so the file must carry its API key. %(hint)s")
-                                % {"where": where, "name": name, "hint": _NEEDS_SECRETS})
+        raise ConfigImportError(
+            _(
+                "%(where)s.api_key: the account %(name)s does not exist here "
+                "yet, so the file must carry its API key. %(hint)s"
+            )
+            % {"where": where, "name": name, "hint": _NEEDS_SECRETS}
+        )
     _key_bind(account, data, where)
     _save(account, where)
     (summary.created if created else summary.updated).append(f"account {name}")
@@ -188,8 +225,7 @@ def _account_upsert(data: dict, where: str, summary: ImportSummary) -> PicqerAcc
 
 
 def _shop_upsert(account: PicqerAccount, data: dict, where: str, summary: ImportSummary) -> None:
-    _check_keys(data, (*SHOP_FIELDS, *SHOP_SECRETS, *SHOP_EXPORT_ONLY, "status_mappings"),
-                where)
+    _check_keys(data, (*SHOP_FIELDS, *SHOP_SECRETS, *SHOP_EXPORT_ONLY, "status_mappings"), where)
     prefix = data.get("prefix")
     if not isinstance(prefix, str) or not prefix:
         raise ConfigImportError(
@@ -197,8 +233,10 @@ def _shop_upsert(account: PicqerAccount, data: dict, where: str, summary: Import
         )
     for name in SHOP_ID_LISTS:
         if name in data and not _is_id_list(data[name]):
-            raise ConfigImportError(_("%(where)s.%(name)s: expected a list of numeric ids.")
-                                    % {"where": where, "name": name})
+            raise ConfigImportError(
+                _("%(where)s.%(name)s: expected a list of numeric ids.")
+                % {"where": where, "name": name}
+            )
     shop = Shop.objects.filter(account=account, prefix=prefix).first()
     created = shop is None
     problems = shop_prefix_problems(shop=shop, account=account, prefix=prefix)
@@ -208,19 +246,27 @@ def _shop_upsert(account: PicqerAccount, data: dict, where: str, summary: Import
     _assign(shop, data, SHOP_FIELDS, SHOP_SECRETS, where)
     label = f"shop {account.name}/{prefix}"
     if created and not data.get("webservice_key"):
-        raise ConfigImportError(_("%(where)s.webservice_key: the shop %(shop)s does not exist "
-                                  "here yet, so the file must carry its webservice key. "
-                                  "%(hint)s") % {"where": where, "shop": f"{account.name}/{prefix}",
-                                                 "hint": _NEEDS_SECRETS})
+        raise ConfigImportError(
+            _(
+                "%(where)s.webservice_key: the shop %(shop)s does not exist "
+                "here yet, so the file must carry its webservice key. "
+                "%(hint)s"
+            )
+            % {"where": where, "shop": f"{account.name}/{prefix}", "hint": _NEEDS_SECRETS}
+        )
     _key_bind(shop, data, where)
     _save(shop, where)
     _mappings_replace(shop, data.get("status_mappings", []), f"{where}.status_mappings")
     (summary.created if created else summary.updated).append(label)
     path = full_sync_path(shop)
     if data.get("full_sync_path", path) != path:
-        summary.notes.append(_("%(label)s: its full stock sync URL is %(path)s here (the "
-                               "file's %(old)s); update the cron job that calls it.")
-                             % {"label": label, "path": path, "old": data["full_sync_path"]})
+        summary.notes.append(
+            _(
+                "%(label)s: its full stock sync URL is %(path)s here (the "
+                "file's %(old)s); update the cron job that calls it."
+            )
+            % {"label": label, "path": path, "old": data["full_sync_path"]}
+        )
 
 
 def _mappings_replace(shop: Shop, rows: Any, where: str) -> None:
@@ -244,9 +290,10 @@ def _assign(obj: Any, data: dict, fields: Iterable[str], secrets: Iterable[str],
         if data.get(name):
             limit = obj._meta.get_field(name).max_length
             if not isinstance(data[name], str) or len(data[name]) > limit:
-                raise ConfigImportError(_("%(where)s.%(name)s: expected text of at most "
-                                          "%(limit)d characters.")
-                                        % {"where": where, "name": name, "limit": limit})
+                raise ConfigImportError(
+                    _("%(where)s.%(name)s: expected text of at most %(limit)d characters.")
+                    % {"where": where, "name": name, "limit": limit}
+                )
             setattr(obj, name, data[name])
 
 
@@ -256,10 +303,10 @@ def _key_bind(obj: PicqerAccount | Shop, data: dict, where: str) -> None:
     if data.get(obj.key_field):
         obj.key_bind()
     elif not obj.key_is_for_address():
-        raise ConfigImportError(_("%(where)s.%(field)s: %(problem)s The file must carry the "
-                                  "key for the new address.")
-                                % {"where": where, "field": obj.key_field,
-                                   "problem": obj.key_problem()})
+        raise ConfigImportError(
+            _("%(where)s.%(field)s: %(problem)s The file must carry the key for the new address.")
+            % {"where": where, "field": obj.key_field, "problem": obj.key_problem()}
+        )
 
 
 def _save(obj: Any, where: str) -> None:
@@ -271,12 +318,15 @@ def _save(obj: Any, where: str) -> None:
         obj.full_clean(exclude=secrets)
         obj.save()
     except ValidationError as exc:
-        problems = "; ".join(f"{where}.{name}: {' '.join(msgs)}"
-                             for name, msgs in exc.message_dict.items())
+        problems = "; ".join(
+            f"{where}.{name}: {' '.join(msgs)}" for name, msgs in exc.message_dict.items()
+        )
         raise ConfigImportError(problems) from None
     except IntegrityError as exc:
-        raise ConfigImportError(_("%(where)s: conflicts with stored configuration (%(kind)s).")
-                                % {"where": where, "kind": type(exc).__name__}) from None
+        raise ConfigImportError(
+            _("%(where)s: conflicts with stored configuration (%(kind)s).")
+            % {"where": where, "kind": type(exc).__name__}
+        ) from None
 
 
 def _is_text(obj: Any, name: str) -> bool:
@@ -285,7 +335,8 @@ def _is_text(obj: Any, name: str) -> bool:
 
 def _is_id_list(value: Any) -> bool:
     return isinstance(value, list) and all(
-        isinstance(item, int) and not isinstance(item, bool) and item >= 0 for item in value)
+        isinstance(item, int) and not isinstance(item, bool) and item >= 0 for item in value
+    )
 
 
 def _uuid(value: Any, where: str) -> uuid.UUID:

@@ -20,12 +20,17 @@ PRESTASHOP = "PrestaShop"
 
 # Text that requests/urllib3/socket put in a name-resolution failure, on Linux, macOS, Windows.
 _DNS_MARKERS = (
-    "nameresolutionerror", "name or service not known", "nodename nor servname",
-    "getaddrinfo failed", "temporary failure in name resolution", "failed to resolve",
+    "nameresolutionerror",
+    "name or service not known",
+    "nodename nor servname",
+    "getaddrinfo failed",
+    "temporary failure in name resolution",
+    "failed to resolve",
     "no address associated with hostname",
 )
 _SUBDOMAIN_HINT = gettext_lazy(
-    "Check the Picqer subdomain: for yourcompany.picqer.com enter yourcompany.")
+    "Check the Picqer subdomain: for yourcompany.picqer.com enter yourcompany."
+)
 _PS_URL_HINT = gettext_lazy(
     "Check the PrestaShop URL, that the webservice is enabled (Advanced Parameters > Webservice) "
     "and that the /api/ address works (URL rewriting)."
@@ -56,7 +61,8 @@ def account_connection_test(*, account: PicqerAccount) -> ConnectionResult:
         text = error_explain(exc=exc, system=PICQER, host=host)
         return ConnectionResult(False, secrets_scrub(text=text, secrets=_account_secrets(account)))
     return ConnectionResult(
-        True, _("Connected to Picqer at %(host)s: the API key works.") % {"host": host})
+        True, _("Connected to Picqer at %(host)s: the API key works.") % {"host": host}
+    )
 
 
 def shop_connection_test(*, shop: Shop) -> ConnectionResult:
@@ -85,8 +91,11 @@ def shop_connection_test(*, shop: Shop) -> ConnectionResult:
         return ConnectionResult(False, secrets_scrub(text=text, secrets=_shop_secrets(shop)))
     suffix = f" (PrestaShop {version})" if version else ""
     return ConnectionResult(
-        True, _("Connected to the webservice at %(host)s%(version)s: the key works, "
-                "%(n)d order statuses found.")
+        True,
+        _(
+            "Connected to the webservice at %(host)s%(version)s: the key works, "
+            "%(n)d order statuses found."
+        )
         % {"host": host, "version": suffix, "n": len(states)},
     )
 
@@ -110,45 +119,63 @@ def error_explain(*, exc: Exception, system: str, host: str) -> str:
         return _auth_text(exc, system, host)
     if isinstance(exc, errors.ApiNotFoundError):
         hint = _SUBDOMAIN_HINT if system == PICQER else _PS_URL_HINT
-        return _("%(host)s answered \"not found\" (HTTP 404). %(hint)s") % {
-            "host": host, "hint": hint}
+        return _('%(host)s answered "not found" (HTTP 404). %(hint)s') % {
+            "host": host,
+            "hint": hint,
+        }
     if isinstance(exc, errors.ApiTimeoutError):
-        return _("%(host)s did not answer in time (%(detail)s). Check that this server can "
-                 "reach %(system)s (firewall, proxy) and try again.") % {
-            "host": host, "detail": _exc_message(exc), "system": system}
+        return _(
+            "%(host)s did not answer in time (%(detail)s). Check that this server can "
+            "reach %(system)s (firewall, proxy) and try again."
+        ) % {"host": host, "detail": _exc_message(exc), "system": system}
     if isinstance(exc, errors.ApiTransportError):
         return _transport_text(exc, system, host)
     if isinstance(exc, errors.ApiRedirectError):
         return f"{host} {_exc_message(exc)}."
     if isinstance(exc, errors.ApiResponseTooLargeError):
-        return _("%(host)s sent an answer larger than %(limit)s bytes, more than any real "
-                 "%(system)s page; reading stopped there. Check the address; if it is right, "
-                 "raise HTTP_MAX_RESPONSE_BYTES.") % {
-            "host": host, "limit": f"{exc.limit:,}", "system": system}
+        return _(
+            "%(host)s sent an answer larger than %(limit)s bytes, more than any real "
+            "%(system)s page; reading stopped there. Check the address; if it is right, "
+            "raise HTTP_MAX_RESPONSE_BYTES."
+        ) % {"host": host, "limit": f"{exc.limit:,}", "system": system}
     if isinstance(exc, errors.ApiWrongServiceError):
         hint = _API_URL_HINT if system == PICQER else _PS_URL_HINT
-        return _("%(host)s answers, but not as %(system)s does (%(detail)s): the address "
-                 "belongs to another service. %(hint)s") % {
-            "host": host, "system": system, "detail": _exc_message(exc), "hint": hint}
+        return _(
+            "%(host)s answers, but not as %(system)s does (%(detail)s): the address "
+            "belongs to another service. %(hint)s"
+        ) % {"host": host, "system": system, "detail": _exc_message(exc), "hint": hint}
     if isinstance(exc, errors.ApiResponseError):
         what = _("the Picqer API") if system == PICQER else _("the PrestaShop webservice")
         hint = _API_URL_HINT if system == PICQER else _PS_URL_HINT
-        return _("%(host)s answered with a web page or other non-API content instead of "
-                 "%(what)s. %(hint)s") % {"host": host, "what": what, "hint": hint}
+        return _(
+            "%(host)s answered with a web page or other non-API content instead of "
+            "%(what)s. %(hint)s"
+        ) % {"host": host, "what": what, "hint": hint}
     if isinstance(exc, errors.ApiRateLimitedError):
         return _("%(system)s asks to slow down (HTTP 429). Try again in %(seconds)s seconds.") % {
-            "system": system, "seconds": exc.retry_after}
+            "system": system,
+            "seconds": exc.retry_after,
+        }
     if isinstance(exc, errors.ApiServerError):
         if system == PRESTASHOP and status == 503:
             return _("The PrestaShop webservice is switched off (HTTP 503). %(hint)s") % {
-                "hint": _PS_URL_HINT}
-        return _("%(system)s had an internal error (HTTP %(status)s). Try again later; if it "
-                 "persists, look at the %(system)s logs.") % {"system": system, "status": status}
+                "hint": _PS_URL_HINT
+            }
+        return _(
+            "%(system)s had an internal error (HTTP %(status)s). Try again later; if it "
+            "persists, look at the %(system)s logs."
+        ) % {"system": system, "status": status}
     if isinstance(exc, errors.ApiError):
         return _("%(system)s refused the request (HTTP %(status)s): %(detail)s") % {
-            "system": system, "status": status, "detail": _exc_message(exc)}
+            "system": system,
+            "status": status,
+            "detail": _exc_message(exc),
+        }
     return _("Unexpected error while calling %(system)s (%(kind)s): %(error)s") % {
-        "system": system, "kind": type(exc).__name__, "error": exc}
+        "system": system,
+        "kind": type(exc).__name__,
+        "error": exc,
+    }
 
 
 def _auth_text(exc: Exception, system: str, host: str) -> str:
@@ -160,39 +187,53 @@ def _auth_text(exc: Exception, system: str, host: str) -> str:
         return detail
     if system == PICQER:
         if status == 403:
-            return _("Picqer knows the API key but refuses access (HTTP 403). Give the key's "
-                     "user the needed rights, or create a new key with write permission.")
-        return _("Picqer refused the API key (HTTP 401). Copy the key again from Picqer: "
-                 "Settings > API keys.")
+            return _(
+                "Picqer knows the API key but refuses access (HTTP 403). Give the key's "
+                "user the needed rights, or create a new key with write permission."
+            )
+        return _(
+            "Picqer refused the API key (HTTP 401). Copy the key again from Picqer: "
+            "Settings > API keys."
+        )
     if isinstance(exc, errors.ApiAuthHeaderMissingError):
         return _header_missing_text(exc)
     if isinstance(exc, errors.ApiPermissionError):
         if status == 403:
-            return _("PrestaShop knows the key but not for this shop (HTTP 403). On a "
-                     "multistore install, allow this shop in the webservice key's shop "
-                     "association and check the multistore shop id.")
-        return _("PrestaShop accepts the webservice key, but the key lacks rights "
-                 "(HTTP %(status)s): %(detail)s. In %(place)s, edit the key and tick the "
-                 "resources PrestaPicqer reads and writes (see the user guide).") % {
-            "status": status, "detail": detail, "place": _PS_KEY_PLACE}
+            return _(
+                "PrestaShop knows the key but not for this shop (HTTP 403). On a "
+                "multistore install, allow this shop in the webservice key's shop "
+                "association and check the multistore shop id."
+            )
+        return _(
+            "PrestaShop accepts the webservice key, but the key lacks rights "
+            "(HTTP %(status)s): %(detail)s. In %(place)s, edit the key and tick the "
+            "resources PrestaPicqer reads and writes (see the user guide)."
+        ) % {"status": status, "detail": detail, "place": _PS_KEY_PLACE}
     if status == 401 and getattr(exc, "code", None) is None:
         return f"{host} {detail}."  # no PrestaShop reason: the client's own sentence
-    return _("PrestaShop does not accept this webservice key (HTTP %(status)s): %(detail)s. "
-             "Copy the key again from %(place)s and check that it is enabled.") % {
-        "status": status, "detail": detail, "place": _PS_KEY_PLACE}
+    return _(
+        "PrestaShop does not accept this webservice key (HTTP %(status)s): %(detail)s. "
+        "Copy the key again from %(place)s and check that it is enabled."
+    ) % {"status": status, "detail": detail, "place": _PS_KEY_PLACE}
 
 
 def _header_missing_text(exc: Exception) -> str:
-    text = _("PrestaShop %(detail)s. (Alternatives: \"CGIPassAuth On\" in Apache, or a "
-             "RewriteRule setting HTTP_AUTHORIZATION.)") % {"detail": _exc_message(exc)}
+    text = _(
+        'PrestaShop %(detail)s. (Alternatives: "CGIPassAuth On" in Apache, or a '
+        "RewriteRule setting HTTP_AUTHORIZATION.)"
+    ) % {"detail": _exc_message(exc)}
     probe = getattr(exc, "key_in_address_error", False)
     if probe is None:
-        return text + " " + _(
-            "Confirmed: the same key is accepted when sent in the address instead.")
+        return (
+            text + " " + _("Confirmed: the same key is accepted when sent in the address instead.")
+        )
     if getattr(probe, "code", None) in ("18", "19", "20"):
-        return text + " " + _("The key itself is refused too (%(detail)s): copy it again "
-                              "from %(place)s.") % {
-            "detail": _exc_message(probe), "place": _PS_KEY_PLACE}
+        return (
+            text
+            + " "
+            + _("The key itself is refused too (%(detail)s): copy it again from %(place)s.")
+            % {"detail": _exc_message(probe), "place": _PS_KEY_PLACE}
+        )
     return text
 
 
@@ -200,10 +241,13 @@ def _transport_text(exc: Exception, system: str, host: str) -> str:
     if _looks_like_dns_failure(exc):
         hint = _SUBDOMAIN_HINT if system == PICQER else _("Check the PrestaShop URL.")
         return _("The address %(host)s does not exist (name lookup failed). %(hint)s") % {
-            "host": host, "hint": hint}
-    return _("Could not connect to %(host)s: the connection was refused or the network is "
-             "unreachable. Check the address and that this server can reach %(system)s.") % {
-        "host": host, "system": system}
+            "host": host,
+            "hint": hint,
+        }
+    return _(
+        "Could not connect to %(host)s: the connection was refused or the network is "
+        "unreachable. Check the address and that this server can reach %(system)s."
+    ) % {"host": host, "system": system}
 
 
 def _looks_like_dns_failure(exc: BaseException) -> bool:

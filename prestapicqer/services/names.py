@@ -26,8 +26,9 @@ class NameBook:
 
     def order_state(self, *, shop_id: int | None, state_id: int | str | None) -> str:
         """The PrestaShop status name, e.g. "Shipped"; "status 4" when not cached."""
-        return (self.order_state_name(shop_id=shop_id, state_id=state_id)
-                or _("status %(id)s") % {"id": state_id})
+        return self.order_state_name(shop_id=shop_id, state_id=state_id) or _("status %(id)s") % {
+            "id": state_id
+        }
 
     def order_state_name(self, *, shop_id: int | None, state_id: int | str | None) -> str:
         """The PrestaShop status name, "" when it is not cached."""
@@ -53,5 +54,5 @@ class NameBook:
 
 
 def picqer_status_label(status: str) -> str:
-    """"completed" → "Completed" (translated); an unknown status reads as it came."""
+    """ "completed" → "Completed" (translated); an unknown status reads as it came."""
     return str(dict(PicqerStatus.choices).get(status, status or "—"))

@@ -21,21 +21,26 @@ def public_url_problem(url: str) -> str:
     if parts.scheme != "https":
         problems.append(_("it is not https (Picqer only calls https addresses)"))
     if host in LOCAL_NAMES or host.endswith(".localhost"):
-        problems.append(_("%(host)s is this computer, not an address on the internet")
-                        % {"host": host})
+        problems.append(
+            _("%(host)s is this computer, not an address on the internet") % {"host": host}
+        )
     else:
         try:
             address = ipaddress.ip_address(host)
         except ValueError:
             address = None
         if address is not None and (address.is_loopback or address.is_unspecified):
-            problems.append(_("%(host)s is this computer, not an address on the internet")
-                            % {"host": host})
+            problems.append(
+                _("%(host)s is this computer, not an address on the internet") % {"host": host}
+            )
         elif address is not None and (address.is_private or address.is_link_local):
-            problems.append(_("%(host)s is a private network address, not reachable from "
-                              "the internet") % {"host": host})
+            problems.append(
+                _("%(host)s is a private network address, not reachable from the internet")
+                % {"host": host}
+            )
     if not problems:
         return ""
-    return _("Picqer cannot reach this address: %(problems)s. Set the public base URL "
-             "(Advanced) to the address at which the internet reaches this service.") % {
-        "problems": "; ".join(problems)}
+    return _(
+        "Picqer cannot reach this address: %(problems)s. Set the public base URL "
+        "(Advanced) to the address at which the internet reaches this service."
+    ) % {"problems": "; ".join(problems)}

@@ -14,14 +14,18 @@ from .masking import secrets_scrub
 from .remote_wait import admin_remote_wait, picqer_remote, remote_wait_forget
 
 _FAILED_KEY = "prestapicqer:hooks-status-failed:{}"
-HOOK_LABELS = {"orders": gettext_lazy("Picqer orders webhook"),
-               "stock": gettext_lazy("Picqer stock webhook"),
-               "products_created": gettext_lazy("Picqer products created webhook"),
-               "products_changed": gettext_lazy("Picqer products changed webhook")}
+HOOK_LABELS = {
+    "orders": gettext_lazy("Picqer orders webhook"),
+    "stock": gettext_lazy("Picqer stock webhook"),
+    "products_created": gettext_lazy("Picqer products created webhook"),
+    "products_changed": gettext_lazy("Picqer products changed webhook"),
+}
 _STATE_WORDS = {
     "active": gettext_lazy("Active"),
-    "inactive": gettext_lazy("Inactive: Picqer deactivated it (repeated failed deliveries). "
-                             "Use the button to reactivate it."),
+    "inactive": gettext_lazy(
+        "Inactive: Picqer deactivated it (repeated failed deliveries). "
+        "Use the button to reactivate it."
+    ),
     "missing": gettext_lazy("Inactive: no webhook yet. Use the button to create it."),
 }
 
@@ -42,8 +46,10 @@ def account_hooks_status(*, account: PicqerAccount) -> dict[str, str]:
             why = _explain(exc, account)
             cache.set(_FAILED_KEY.format(account.pk), why, 60)
         else:
-            return {kind: _state_words(raw.get(kind) if isinstance(raw, dict) else None)
-                    for kind in HOOK_LABELS}
+            return {
+                kind: _state_words(raw.get(kind) if isinstance(raw, dict) else None)
+                for kind in HOOK_LABELS
+            }
     return {kind: _("Unknown: %(why)s") % {"why": why} for kind in HOOK_LABELS}
 
 
@@ -54,8 +60,11 @@ def account_hook_ensure(*, account: PicqerAccount, kind: str) -> ConnectionResul
     if label is None:
         return ConnectionResult(False, _("Unknown webhook kind %(kind)r.") % {"kind": kind})
     if problem := account.key_problem():  # creating a hook sends the webhook secret too
-        return ConnectionResult(False, _("The %(label)s could not be set up: %(problem)s")
-                                % {"label": label, "problem": problem})
+        return ConnectionResult(
+            False,
+            _("The %(label)s could not be set up: %(problem)s")
+            % {"label": label, "problem": problem},
+        )
     try:
         from sync.services.hooks import hook_ensure
 
@@ -63,13 +72,19 @@ def account_hook_ensure(*, account: PicqerAccount, kind: str) -> ConnectionResul
         with admin_remote_wait(remote=picqer_remote(account=account)):
             result = hook_ensure(account=account, kind=kind)
     except Exception as exc:  # noqa: BLE001 - shown to the operator instead of a 500
-        return ConnectionResult(False, _("The %(label)s could not be set up: %(problem)s")
-                                % {"label": label, "problem": _explain(exc, account)})
+        return ConnectionResult(
+            False,
+            _("The %(label)s could not be set up: %(problem)s")
+            % {"label": label, "problem": _explain(exc, account)},
+        )
     action = result.get("action", "checked") if isinstance(result, dict) else "checked"
     idhook = result.get("idhook") if isinstance(result, dict) else None
     suffix = " " + _("(hook %(id)s)") % {"id": idhook} if idhook else ""
-    return ConnectionResult(True, _("The %(label)s is active%(hook)s: %(action)s.")
-                            % {"label": label, "hook": suffix, "action": action})
+    return ConnectionResult(
+        True,
+        _("The %(label)s is active%(hook)s: %(action)s.")
+        % {"label": label, "hook": suffix, "action": action},
+    )
 
 
 def _state_words(value: object) -> str:

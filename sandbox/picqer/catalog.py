@@ -16,29 +16,69 @@ RESERVATIONS = ("reservedbackorders", "reservedpicklists", "reservedallocations"
 # `name` as `providername`; "PostNL" matches the sandbox shop's carrier of that name, "DHL
 # Parcel" does not match its "DHL" (a tracking code that would never arrive).
 SHIPPING_PROVIDERS = (
-    {"idshippingprovider": 2, "name": "PostNL", "provider": "PostNL", "active": True,
-     "created": "2024-01-08 10:00:00", "updated": "2024-01-08 10:00:00",
-     "profiles": [{"idshippingprovider_profile": 2, "name": "Standaard", "standard": True,
-                   "active": True, "created": "2024-01-08 10:00:00",
-                   "updated": "2024-01-08 10:00:00"}]},
-    {"idshippingprovider": 3, "name": "DHL Parcel", "provider": "DHL", "active": True,
-     "created": "2024-01-08 10:00:00", "updated": "2024-01-08 10:00:00",
-     "profiles": [{"idshippingprovider_profile": 3, "name": "DHL Standaard", "standard": True,
-                   "active": True, "created": "2024-01-08 10:00:00",
-                   "updated": "2024-01-08 10:00:00"}]},
+    {
+        "idshippingprovider": 2,
+        "name": "PostNL",
+        "provider": "PostNL",
+        "active": True,
+        "created": "2024-01-08 10:00:00",
+        "updated": "2024-01-08 10:00:00",
+        "profiles": [
+            {
+                "idshippingprovider_profile": 2,
+                "name": "Standaard",
+                "standard": True,
+                "active": True,
+                "created": "2024-01-08 10:00:00",
+                "updated": "2024-01-08 10:00:00",
+            }
+        ],
+    },
+    {
+        "idshippingprovider": 3,
+        "name": "DHL Parcel",
+        "provider": "DHL",
+        "active": True,
+        "created": "2024-01-08 10:00:00",
+        "updated": "2024-01-08 10:00:00",
+        "profiles": [
+            {
+                "idshippingprovider_profile": 3,
+                "name": "DHL Standaard",
+                "standard": True,
+                "active": True,
+                "created": "2024-01-08 10:00:00",
+                "updated": "2024-01-08 10:00:00",
+            }
+        ],
+    },
 )
 
 
 def catalog_bootstrap(tx: Tx) -> None:
     """The base data every Picqer account has: a warehouse and the Dutch VAT groups."""
-    tx.insert(WAREHOUSES, {
-        "idwarehouse": 1, "name": "Main warehouse", "accept_orders": True,
-        "counts_for_general_stock": True, "priority": 1, "active": True,
-    }, id_field="idwarehouse")
-    for idvatgroup, name, percentage in ((1464, "BTW Hoog", 21), (1465, "BTW Laag", 9),
-                                         (1466, "Nultarief", 0)):
-        tx.insert(VATGROUPS, {"idvatgroup": idvatgroup, "name": name,
-                              "percentage": percentage}, id_field="idvatgroup")
+    tx.insert(
+        WAREHOUSES,
+        {
+            "idwarehouse": 1,
+            "name": "Main warehouse",
+            "accept_orders": True,
+            "counts_for_general_stock": True,
+            "priority": 1,
+            "active": True,
+        },
+        id_field="idwarehouse",
+    )
+    for idvatgroup, name, percentage in (
+        (1464, "BTW Hoog", 21),
+        (1465, "BTW Laag", 9),
+        (1466, "Nultarief", 0),
+    ):
+        tx.insert(
+            VATGROUPS,
+            {"idvatgroup": idvatgroup, "name": name, "percentage": percentage},
+            id_field="idvatgroup",
+        )
 
 
 # products ------------------------------------------------------------------------------------
@@ -54,17 +94,26 @@ def product_create_doc(tx: Tx, *, fields: dict, knobs: dict) -> dict:
         raise bad_request(14, "Unknown vatgroup")
     now = now_local()
     product = {
-        "idproduct": None, "idvatgroup": idvatgroup, "idsupplier": fields.get("idsupplier"),
-        "productcode": str(fields["productcode"]), "name": fields["name"],
-        "price": float(fields["price"]), "fixedstockprice": fields.get("fixedstockprice", 0),
+        "idproduct": None,
+        "idvatgroup": idvatgroup,
+        "idsupplier": fields.get("idsupplier"),
+        "productcode": str(fields["productcode"]),
+        "name": fields["name"],
+        "price": float(fields["price"]),
+        "fixedstockprice": fields.get("fixedstockprice", 0),
         "productcode_supplier": fields.get("productcode_supplier", ""),
-        "barcode": fields.get("barcode", ""), "type": fields.get("type", "normal"),
+        "barcode": fields.get("barcode", ""),
+        "type": fields.get("type", "normal"),
         "unlimitedstock": fields.get("type") == "unlimited_stock",
-        "weight": fields.get("weight", 0), "description": fields.get("description", ""),
-        "active": fields.get("active", True), "tags": {}, "productfields": [],
+        "weight": fields.get("weight", 0),
+        "description": fields.get("description", ""),
+        "active": fields.get("active", True),
+        "tags": {},
+        "productfields": [],
         "images": list(fields.get("images", [])),
         "stock": [_stock_row(w["idwarehouse"]) for w in tx.all(WAREHOUSES)],
-        "created": now, "updated": now,
+        "created": now,
+        "updated": now,
     }
     tx.insert(PRODUCTS, product, id_field="idproduct", start=101)
     event_emit(tx, event="products.created", data=public(product))
@@ -114,9 +163,12 @@ def product_update(tx: Tx, req: Req, idproduct: str) -> tuple[int, dict]:
     product = product_or_404(tx, idproduct)
     body = req.json()
     code = body.get("productcode")
-    if code and code != product["productcode"] and \
-            products_by_code(tx, code=code, knobs=req.knobs, inactive=True):
-            raise bad_request(40, "Productcode already exists")
+    if (
+        code
+        and code != product["productcode"]
+        and products_by_code(tx, code=code, knobs=req.knobs, inactive=True)
+    ):
+        raise bad_request(40, "Productcode already exists")
     for key, value in body.items():
         if key not in ("idproduct", "stock", "created", "updated") and key in product:
             product[key] = value
@@ -136,8 +188,7 @@ def product_set_active(tx: Tx, req: Req, idproduct: str, action: str) -> tuple[i
 
 def product_images(tx: Tx, req: Req, idproduct: str) -> tuple[int, list]:
     product = product_or_404(tx, idproduct)
-    return 200, [{"idproduct_image": n, "url": url}
-                 for n, url in enumerate(product["images"], 1)]
+    return 200, [{"idproduct_image": n, "url": url} for n, url in enumerate(product["images"], 1)]
 
 
 def product_image_add(tx: Tx, req: Req, idproduct: str) -> tuple[int, dict]:
@@ -161,9 +212,16 @@ def product_or_404(tx: Tx, idproduct: int | str) -> dict:
 
 # stock -------------------------------------------------------------------------------------
 def _stock_row(idwarehouse: int) -> dict:
-    row = {"idwarehouse": idwarehouse, "stock": 0, "reserved": 0, "reservedbackorders": 0,
-           "reservedpicklists": 0, "reservedallocations": 0, "freestock": 0,
-           "freepickablestock": 0}
+    row = {
+        "idwarehouse": idwarehouse,
+        "stock": 0,
+        "reserved": 0,
+        "reservedbackorders": 0,
+        "reservedpicklists": 0,
+        "reservedallocations": 0,
+        "freestock": 0,
+        "freepickablestock": 0,
+    }
     return row
 
 
@@ -237,8 +295,13 @@ def warehouse_stock(tx: Tx, req: Req, idwarehouse: str):
     for product in tx.all(PRODUCTS):
         row = next((r for r in product["stock"] if r["idwarehouse"] == wid), None)
         if row and (row["stock"] or row["reserved"]):
-            items.append({"idproduct": product["idproduct"],
-                          "productcode": product["productcode"], "stock": row})
+            items.append(
+                {
+                    "idproduct": product["idproduct"],
+                    "productcode": product["productcode"],
+                    "stock": row,
+                }
+            )
     return 200, page(items, req)
 
 
@@ -266,10 +329,18 @@ def tag_create(tx: Tx, req: Req):
     body = req.json()
     if not body.get("title"):
         raise bad_request(5, "Missing parameters with POST or PUT: title")
-    tag = tx.insert(TAGS, {
-        "idtag": None, "title": body["title"], "color": body.get("color", "#823882"),
-        "inherit": bool(body.get("inherit", False)), "textColor": "#ffffff",
-    }, id_field="idtag", start=11)
+    tag = tx.insert(
+        TAGS,
+        {
+            "idtag": None,
+            "title": body["title"],
+            "color": body.get("color", "#823882"),
+            "inherit": bool(body.get("inherit", False)),
+            "textColor": "#ffffff",
+        },
+        id_field="idtag",
+        start=11,
+    )
     return 201, tag
 
 

@@ -83,8 +83,9 @@ class Deliverer:
                 break
         ok = status is not None and 200 <= status < 300
         with self.store.tx() as tx:
-            self._record(tx, job, status=status, attempts=attempts,
-                         outcome="delivered" if ok else "failed")
+            self._record(
+                tx, job, status=status, attempts=attempts, outcome="delivered" if ok else "failed"
+            )
             if not ok:
                 self._count_failure(tx, job["idhook"], limit=knobs["webhook_max_failures"])
 
@@ -94,7 +95,8 @@ class Deliverer:
         if job["secret"]:
             headers["X-Picqer-Signature"] = signature(job["body"], job["secret"])
         request = urllib.request.Request(  # noqa: S310 - hook addresses are http(s) URLs
-            job["address"], data=job["body"], headers=headers)
+            job["address"], data=job["body"], headers=headers
+        )
         try:
             with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
                 return response.status
@@ -105,11 +107,19 @@ class Deliverer:
 
     @staticmethod
     def _record(tx, job: dict, *, status: int | None, attempts: int, outcome: str) -> None:
-        tx.insert("picqer.deliveries", {
-            "id": None, "idhook": job["idhook"], "event": job["event"],
-            "address": job["address"], "status": status, "attempts": attempts,
-            "outcome": outcome, "at": now_local(),
-        })
+        tx.insert(
+            "picqer.deliveries",
+            {
+                "id": None,
+                "idhook": job["idhook"],
+                "event": job["event"],
+                "address": job["address"],
+                "status": status,
+                "attempts": attempts,
+                "outcome": outcome,
+                "at": now_local(),
+            },
+        )
 
     @staticmethod
     def _count_failure(tx, idhook: int, *, limit: int) -> None:

@@ -14,8 +14,12 @@ KIND = "picqer.hooks"
 def hook_view(hook: dict) -> dict:
     """A hook as the API shows it: the secret only as a flag, never its value."""
     return {
-        "idhook": hook["idhook"], "name": hook["name"], "event": hook["event"],
-        "address": hook["address"], "active": hook["active"], "secret": bool(hook["_secret"]),
+        "idhook": hook["idhook"],
+        "name": hook["name"],
+        "event": hook["event"],
+        "address": hook["address"],
+        "active": hook["active"],
+        "secret": bool(hook["_secret"]),
     }
 
 
@@ -36,11 +40,20 @@ def hook_create(tx: Tx, req: Req) -> tuple[int, dict]:
         # Picqer refuses a second hook for the same address + event, active or not.
         if other["event"] == body["event"]:
             raise bad_request(5, "Error: Hook already exists")
-    hook = tx.insert(KIND, {
-        "idhook": None, "name": body["name"], "event": body["event"],
-        "address": body["address"], "active": True,
-        "_secret": body.get("secret") or "", "_failures": [],
-    }, id_field="idhook", start=301)
+    hook = tx.insert(
+        KIND,
+        {
+            "idhook": None,
+            "name": body["name"],
+            "event": body["event"],
+            "address": body["address"],
+            "active": True,
+            "_secret": body.get("secret") or "",
+            "_failures": [],
+        },
+        id_field="idhook",
+        start=301,
+    )
     return 201, hook_view(hook)
 
 
@@ -68,12 +81,22 @@ def event_emit(tx: Tx, *, event: str, data: dict) -> None:
     for hook in tx.where(KIND, "event", event):
         if not hook["active"]:
             continue
-        body = json.dumps({
-            "idhook": hook["idhook"], "name": hook["name"], "event": event,
-            "event_triggered_at": triggered, "data": data,
-        }).encode()
-        job = {"idhook": hook["idhook"], "event": event, "address": hook["address"],
-               "secret": hook["_secret"], "body": body}
+        body = json.dumps(
+            {
+                "idhook": hook["idhook"],
+                "name": hook["name"],
+                "event": event,
+                "event_triggered_at": triggered,
+                "data": data,
+            }
+        ).encode()
+        job = {
+            "idhook": hook["idhook"],
+            "event": event,
+            "address": hook["address"],
+            "secret": hook["_secret"],
+            "body": body,
+        }
         tx.on_commit(lambda job=job: deliverer.enqueue(job))
 
 

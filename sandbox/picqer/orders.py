@@ -14,12 +14,33 @@ from .picklists import picklist_create, picklists_of_order, picklists_release
 
 ORDERS = "picqer.orders"
 COMMENTS = "picqer.comments"
-ADDRESS_FIELDS = ("name", "contactname", "address", "address2", "zipcode", "city", "region",
-                  "country")
-COPIED_FIELDS = ("idtemplate", "idshippingprovider_profile", "telephone", "emailaddress",
-                 "reference", "customer_remarks", "pickup_point_data", "partialdelivery",
-                 "auto_split", "invoiced", "preferred_delivery_date", "discount", "language",
-                 "warehouses", "orderfields")
+ADDRESS_FIELDS = (
+    "name",
+    "contactname",
+    "address",
+    "address2",
+    "zipcode",
+    "city",
+    "region",
+    "country",
+)
+COPIED_FIELDS = (
+    "idtemplate",
+    "idshippingprovider_profile",
+    "telephone",
+    "emailaddress",
+    "reference",
+    "customer_remarks",
+    "pickup_point_data",
+    "partialdelivery",
+    "auto_split",
+    "invoiced",
+    "preferred_delivery_date",
+    "discount",
+    "language",
+    "warehouses",
+    "orderfields",
+)
 CLOSED = "Order is already closed"
 WRONG_STATUS = "Item not found or does not have the right status"
 
@@ -52,9 +73,14 @@ def orders_list(tx: Tx, req: Req):
         items = [o for o in items if o["created"] <= q["untildate"]]
     if q.get("search"):
         term = q["search"].lower()
-        items = [o for o in items if any(term in str(o.get(f) or "").lower() for f in
-                                         ("orderid", "reference", "deliveryname",
-                                          "deliverycontactname"))]
+        items = [
+            o
+            for o in items
+            if any(
+                term in str(o.get(f) or "").lower()
+                for f in ("orderid", "reference", "deliveryname", "deliverycontactname")
+            )
+        ]
     return 200, [order_view(tx, o) for o in page(items, req)]
 
 
@@ -78,9 +104,13 @@ def order_create(tx: Tx, req: Req):
 
 def _order_header(tx: Tx, body: dict) -> dict:
     year = datetime.now(LOCAL_TZ).year
-    order: dict = {"idorder": None, "idcustomer": None, "idtemplate": 1,
-                   "idshippingprovider_profile": None,
-                   "orderid": f"O{year}-{tx.next_id('picqer.orderid', 1):04d}"}
+    order: dict = {
+        "idorder": None,
+        "idcustomer": None,
+        "idtemplate": 1,
+        "idshippingprovider_profile": None,
+        "orderid": f"O{year}-{tx.next_id('picqer.orderid', 1):04d}",
+    }
     for prefix in ("delivery", "invoice"):
         for name in ADDRESS_FIELDS:
             order[prefix + name] = body.get(prefix + name)
@@ -95,31 +125,53 @@ def _order_header(tx: Tx, body: dict) -> dict:
         order[f"full_{prefix}_address"] = _full_address(order, prefix)
     if not order["deliveryname"]:
         raise bad_request(5, "Missing parameters with POST or PUT: deliveryname")
-    defaults = {"idtemplate": 1, "partialdelivery": True, "auto_split": True,
-                "invoiced": False, "discount": 0, "language": "nl", "warehouses": [1],
-                "orderfields": []}
+    defaults = {
+        "idtemplate": 1,
+        "partialdelivery": True,
+        "auto_split": True,
+        "invoiced": False,
+        "discount": 0,
+        "language": "nl",
+        "warehouses": [1],
+        "orderfields": [],
+    }
     for name in COPIED_FIELDS:
         order[name] = body.get(name, defaults.get(name))
     now = now_local()
-    order.update({
-        "calculatevat": True, "status": "concept", "paused_reason": None, "via_portal": False,
-        "public_status_page": f"https://example.picqer.com/s/sandbox{order['orderid']}",
-        "created": now, "updated": now, "pricelists": [], "tags": {}, "_allocated": False,
-    })
+    order.update(
+        {
+            "calculatevat": True,
+            "status": "concept",
+            "paused_reason": None,
+            "via_portal": False,
+            "public_status_page": f"https://example.picqer.com/s/sandbox{order['orderid']}",
+            "created": now,
+            "updated": now,
+            "pricelists": [],
+            "tags": {},
+            "_allocated": False,
+        }
+    )
     return order
 
 
 def _full_address(order: dict, prefix: str) -> str:
-    parts = [order[prefix + "name"], order[prefix + "contactname"], order[prefix + "address"],
-             order[prefix + "address2"],
-             " ".join(p for p in (order[prefix + "zipcode"], order[prefix + "city"]) if p),
-             order[prefix + "country"]]
+    parts = [
+        order[prefix + "name"],
+        order[prefix + "contactname"],
+        order[prefix + "address"],
+        order[prefix + "address2"],
+        " ".join(p for p in (order[prefix + "zipcode"], order[prefix + "city"]) if p),
+        order[prefix + "country"],
+    ]
     return "\n".join(p for p in parts if p)
 
 
 def _order_line(tx: Tx, line: dict, number: int, knobs: dict) -> dict:
-    if not isinstance(line, dict) or not line.get("amount") or not (
-        line.get("idproduct") or line.get("productcode")
+    if (
+        not isinstance(line, dict)
+        or not line.get("amount")
+        or not (line.get("idproduct") or line.get("productcode"))
     ):
         raise bad_request(23, "Idproduct or amount missing from product in a order")
     if line.get("idproduct"):
@@ -134,12 +186,17 @@ def _order_line(tx: Tx, line: dict, number: int, knobs: dict) -> dict:
         raise bad_request(14, "Unknown vatgroup")
     return {
         "idorder_product": tx.next_id("picqer.order_products", 90001),
-        "idproduct": product["idproduct"], "idvatgroup": idvatgroup,
-        "productcode": product["productcode"], "name": line.get("name") or product["name"],
+        "idproduct": product["idproduct"],
+        "idvatgroup": idvatgroup,
+        "productcode": product["productcode"],
+        "name": line.get("name") or product["name"],
         "remarks": line.get("remarks") or "",
         "price": float(line["price"]) if line.get("price") is not None else product["price"],
-        "amount": int(line["amount"]), "amount_cancelled": 0, "weight": product["weight"],
-        "partof_idorder_product": None, "has_parts": False,
+        "amount": int(line["amount"]),
+        "amount_cancelled": 0,
+        "weight": product["weight"],
+        "partof_idorder_product": None,
+        "has_parts": False,
     }
 
 
@@ -153,8 +210,10 @@ def _require(order: dict, allowed: set[str], *, busy_code: int = 32) -> None:
     if status in ("completed", "cancelled"):
         raise bad_request(32, CLOSED)
     if status in ("processing", "paused") and busy_code:
-        raise bad_request(busy_code, CLOSED if busy_code == 32 else
-                          "Cannot change order. This order is being processed")
+        raise bad_request(
+            busy_code,
+            CLOSED if busy_code == 32 else "Cannot change order. This order is being processed",
+        )
     raise bad_request(21, WRONG_STATUS)
 
 
@@ -247,12 +306,22 @@ def order_comment_add(tx: Tx, req: Req, idorder: str):
     if not body.get("body"):
         raise bad_request(5, "Missing parameters with POST or PUT: body")
     now = now_local()
-    comment = tx.insert(COMMENTS, {
-        "idcomment": None, "_idorder": order["idorder"], "show_at_related":
-        bool(body.get("show_at_related", False)), "is_visible_fulfilment":
-        bool(body.get("is_visible_fulfilment", False)), "author_type": "api",
-        "author": {"name": "API"}, "body": body["body"], "created": now, "updated": now,
-    }, id_field="idcomment", start=401)
+    comment = tx.insert(
+        COMMENTS,
+        {
+            "idcomment": None,
+            "_idorder": order["idorder"],
+            "show_at_related": bool(body.get("show_at_related", False)),
+            "is_visible_fulfilment": bool(body.get("is_visible_fulfilment", False)),
+            "author_type": "api",
+            "author": {"name": "API"},
+            "body": body["body"],
+            "created": now,
+            "updated": now,
+        },
+        id_field="idcomment",
+        start=401,
+    )
     return 201, public(comment)
 
 
@@ -265,8 +334,7 @@ def order_update(tx: Tx, req: Req, idorder: str):
     if order["status"] in ("completed", "cancelled"):
         raise bad_request(32, CLOSED)
     body = req.json()
-    editable = {p + n for p in ("delivery", "invoice") for n in ADDRESS_FIELDS} | set(
-        COPIED_FIELDS)
+    editable = {p + n for p in ("delivery", "invoice") for n in ADDRESS_FIELDS} | set(COPIED_FIELDS)
     for key, value in body.items():
         if key in editable:
             order[key] = value

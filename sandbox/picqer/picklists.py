@@ -12,9 +12,20 @@ from .http import Req, not_found, page, public
 
 PICKLISTS = "picqer.picklists"
 SHIPMENTS = "picqer.shipments"
-ADDRESS_KEYS = ("deliveryname", "deliverycontactname", "deliveryaddress", "deliveryaddress2",
-                "deliveryzipcode", "deliverycity", "deliveryregion", "deliverycountry",
-                "telephone", "emailaddress", "reference", "preferred_delivery_date")
+ADDRESS_KEYS = (
+    "deliveryname",
+    "deliverycontactname",
+    "deliveryaddress",
+    "deliveryaddress2",
+    "deliveryzipcode",
+    "deliverycity",
+    "deliveryregion",
+    "deliverycountry",
+    "telephone",
+    "emailaddress",
+    "reference",
+    "preferred_delivery_date",
+)
 
 
 def picklists_of_order(tx: Tx, order: dict) -> list[dict]:
@@ -26,26 +37,48 @@ def picklist_create(tx: Tx, *, order: dict) -> dict:
     now = now_local()
     products = []
     for line in order["products"]:
-        products.append({
-            "idpicklist_product": tx.next_id("picqer.picklist_products", 70001),
-            "idproduct": line["idproduct"], "idorder_product": line["idorder_product"],
-            "productcode": line["productcode"], "name": line["name"],
-            "remarks": line["remarks"], "amount": line["amount"], "amount_picked": 0,
-        })
-        stock_adjust(tx, product=product_or_404(tx, line["idproduct"]),
-                     reservedpicklists=line["amount"])
+        products.append(
+            {
+                "idpicklist_product": tx.next_id("picqer.picklist_products", 70001),
+                "idproduct": line["idproduct"],
+                "idorder_product": line["idorder_product"],
+                "productcode": line["productcode"],
+                "name": line["name"],
+                "remarks": line["remarks"],
+                "amount": line["amount"],
+                "amount_picked": 0,
+            }
+        )
+        stock_adjust(
+            tx, product=product_or_404(tx, line["idproduct"]), reservedpicklists=line["amount"]
+        )
     number = tx.next_id("picqer.picklistid", 1)
     picklist = {
-        "idpicklist": None, "picklistid": f"P{datetime.now(LOCAL_TZ).year}-{number:04d}",
-        "idcustomer": order["idcustomer"], "idorder": order["idorder"], "idreturn": None,
-        "idwarehouse": 1, "idtemplate": order["idtemplate"], "idpicklist_batch": None,
+        "idpicklist": None,
+        "picklistid": f"P{datetime.now(LOCAL_TZ).year}-{number:04d}",
+        "idcustomer": order["idcustomer"],
+        "idorder": order["idorder"],
+        "idreturn": None,
+        "idwarehouse": 1,
+        "idtemplate": order["idtemplate"],
+        "idpicklist_batch": None,
         "idshippingprovider_profile": order["idshippingprovider_profile"],
         **{key: order.get(key) for key in ADDRESS_KEYS},
-        "assigned_to_iduser": None, "invoiced": order["invoiced"], "urgent": False,
-        "status": "new", "paused_reason": None,
-        "totalproducts": sum(p["amount"] for p in products), "totalpicked": 0, "weight": 0,
-        "snoozed_until": None, "closed_by_iduser": None, "closed_at": None,
-        "created": now, "updated": now, "products": products, "tags": [],
+        "assigned_to_iduser": None,
+        "invoiced": order["invoiced"],
+        "urgent": False,
+        "status": "new",
+        "paused_reason": None,
+        "totalproducts": sum(p["amount"] for p in products),
+        "totalpicked": 0,
+        "weight": 0,
+        "snoozed_until": None,
+        "closed_by_iduser": None,
+        "closed_at": None,
+        "created": now,
+        "updated": now,
+        "products": products,
+        "tags": [],
     }
     tx.insert(PICKLISTS, picklist, id_field="idpicklist", start=7001)
     event_emit(tx, event="picklists.created", data=public(picklist))
@@ -58,23 +91,34 @@ def picklists_release(tx: Tx, *, order: dict) -> None:
         if picklist["status"] in ("closed", "cancelled"):
             continue
         for line in picklist["products"]:
-            stock_adjust(tx, product=product_or_404(tx, line["idproduct"]),
-                         reservedpicklists=-line["amount"])
+            stock_adjust(
+                tx, product=product_or_404(tx, line["idproduct"]), reservedpicklists=-line["amount"]
+            )
         picklist["status"], picklist["updated"] = "cancelled", now_local()
         tx.put(PICKLISTS, picklist["idpicklist"], picklist)
         event_emit(tx, event="picklists.cancelled", data=public(picklist))
 
 
-def picklist_close_with_shipment(tx: Tx, *, picklist: dict, trackingcode: str,
-                                 carrier: str) -> dict:
+def picklist_close_with_shipment(
+    tx: Tx, *, picklist: dict, trackingcode: str, carrier: str
+) -> dict:
     """Pick everything, take the stock out, close the picklist and book one shipment."""
     for line in picklist["products"]:
-        stock_adjust(tx, product=product_or_404(tx, line["idproduct"]),
-                     stock=-line["amount"], reservedpicklists=-line["amount"])
+        stock_adjust(
+            tx,
+            product=product_or_404(tx, line["idproduct"]),
+            stock=-line["amount"],
+            reservedpicklists=-line["amount"],
+        )
         line["amount_picked"] = line["amount"]
     now = now_local()
-    picklist.update(status="closed", totalpicked=picklist["totalproducts"], closed_at=now,
-                    closed_by_iduser=1, updated=now)
+    picklist.update(
+        status="closed",
+        totalpicked=picklist["totalproducts"],
+        closed_at=now,
+        closed_by_iduser=1,
+        updated=now,
+    )
     tx.put(PICKLISTS, picklist["idpicklist"], picklist)
     shipment = _shipment(tx, picklist=picklist, trackingcode=trackingcode, carrier=carrier)
     event_emit(tx, event="picklists.closed", data=public(picklist))
@@ -87,21 +131,42 @@ def _shipment(tx: Tx, *, picklist: dict, trackingcode: str, carrier: str) -> dic
     tracking_url = f"https://tracking.example.com/{key}/{trackingcode}"
     now = now_local()
     shipment = {
-        "idshipment": None, "idpicklist": picklist["idpicklist"],
-        "idorder": picklist["idorder"], "idreturn": None, "idpackaging": None,
-        "idshippingprovider": 2, "idcompany_shippingprovider": 2,
-        "idcompany_shippingprovider_profile": 2, "provider": carrier, "providername": carrier,
-        "public_providername": carrier, "profile_name": "Standaard", "carrier_key": key,
-        "labelurl": "https://example.com/label.pdf", "labelurl_pdf": "https://example.com/label.pdf",
-        "labelurl_zpl": "https://example.com/label.zpl", "trackingcode": trackingcode,
-        "trackingurl": tracking_url, "tracktraceurl": tracking_url, "weight": 1000,
-        "created_by_iduser": 1, "cancelled": False, "created": now, "updated": now,
+        "idshipment": None,
+        "idpicklist": picklist["idpicklist"],
+        "idorder": picklist["idorder"],
+        "idreturn": None,
+        "idpackaging": None,
+        "idshippingprovider": 2,
+        "idcompany_shippingprovider": 2,
+        "idcompany_shippingprovider_profile": 2,
+        "provider": carrier,
+        "providername": carrier,
+        "public_providername": carrier,
+        "profile_name": "Standaard",
+        "carrier_key": key,
+        "labelurl": "https://example.com/label.pdf",
+        "labelurl_pdf": "https://example.com/label.pdf",
+        "labelurl_zpl": "https://example.com/label.zpl",
+        "trackingcode": trackingcode,
+        "trackingurl": tracking_url,
+        "tracktraceurl": tracking_url,
+        "weight": 1000,
+        "created_by_iduser": 1,
+        "cancelled": False,
+        "created": now,
+        "updated": now,
     }
     tx.insert(SHIPMENTS, shipment, id_field="idshipment", start=9001)
-    shipment["parcels"] = [{
-        "idparcel": shipment["idshipment"], "idpackaging": None, "weight": 1000,
-        "tracking_code": trackingcode, "tracking_url": tracking_url, "documents": [],
-    }]
+    shipment["parcels"] = [
+        {
+            "idparcel": shipment["idshipment"],
+            "idpackaging": None,
+            "weight": 1000,
+            "tracking_code": trackingcode,
+            "tracking_url": tracking_url,
+            "documents": [],
+        }
+    ]
     tx.put(SHIPMENTS, shipment["idshipment"], shipment)
     return shipment
 
@@ -125,8 +190,7 @@ def picklist_get(tx: Tx, req: Req, idpicklist: str):
 
 def picklist_shipments(tx: Tx, req: Req, idpicklist: str):
     picklist_get(tx, req, idpicklist)
-    return 200, page([public(s) for s in tx.where(SHIPMENTS, "idpicklist", int(idpicklist))],
-                     req)
+    return 200, page([public(s) for s in tx.where(SHIPMENTS, "idpicklist", int(idpicklist))], req)
 
 
 def shipments_list(tx: Tx, req: Req):

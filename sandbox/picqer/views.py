@@ -20,35 +20,47 @@ from .http import PicqerError, Req, basic_auth_ok, rate_limit_remaining, rate_li
 logger = logging.getLogger(__name__)
 ID = r"(\d+)"
 ROUTES = [
-    ("GET", r"orders", o.orders_list), ("POST", r"orders", o.order_create),
-    ("GET", rf"orders/{ID}", o.order_get), ("DELETE", rf"orders/{ID}", o.order_cancel),
+    ("GET", r"orders", o.orders_list),
+    ("POST", r"orders", o.order_create),
+    ("GET", rf"orders/{ID}", o.order_get),
+    ("DELETE", rf"orders/{ID}", o.order_cancel),
     ("PUT", rf"orders/{ID}", o.order_update),
     ("GET", rf"orders/{ID}/productstatus", o.order_productstatus),
     ("GET", r"templates", o.templates_list),
     ("POST", rf"orders/{ID}/process", o.order_process),
     ("POST", rf"orders/{ID}/allocate", o.order_allocate),
     ("POST", rf"orders/{ID}/deallocate", o.order_deallocate),
-    ("GET", rf"orders/{ID}/tags", o.order_tags), ("POST", rf"orders/{ID}/tags", o.order_tag_add),
+    ("GET", rf"orders/{ID}/tags", o.order_tags),
+    ("POST", rf"orders/{ID}/tags", o.order_tag_add),
     ("GET", rf"orders/{ID}/comments", o.order_comments),
     ("POST", rf"orders/{ID}/comments", o.order_comment_add),
-    ("GET", r"products", c.products_list), ("POST", r"products", c.product_create),
-    ("GET", rf"products/{ID}", c.product_get), ("PUT", rf"products/{ID}", c.product_update),
+    ("GET", r"products", c.products_list),
+    ("POST", r"products", c.product_create),
+    ("GET", rf"products/{ID}", c.product_get),
+    ("PUT", rf"products/{ID}", c.product_update),
     ("POST", rf"products/{ID}/(activate|inactivate)", c.product_set_active),
-    ("GET", rf"products/{ID}/images", c.product_images), ("POST", rf"products/{ID}/images",
-                                                          c.product_image_add),
+    ("GET", rf"products/{ID}/images", c.product_images),
+    ("POST", rf"products/{ID}/images", c.product_image_add),
     ("GET", rf"products/{ID}/stock", c.product_stock),
     ("GET", rf"products/{ID}/stock/{ID}", c.product_stock),
     ("POST", rf"products/{ID}/stock/{ID}", c.product_stock_change),
-    ("GET", r"warehouses", c.warehouses_list), ("GET", rf"warehouses/{ID}", c.warehouse_get),
+    ("GET", r"warehouses", c.warehouses_list),
+    ("GET", rf"warehouses/{ID}", c.warehouse_get),
     ("GET", rf"warehouses/{ID}/stock", c.warehouse_stock),
     ("GET", r"shippingproviders", c.shippingproviders_list),
-    ("GET", r"vatgroups", c.vatgroups_list), ("GET", rf"vatgroups/{ID}", c.vatgroup_get),
-    ("GET", r"tags", c.tags_list), ("POST", r"tags", c.tag_create),
-    ("GET", rf"tags/{ID}", c.tag_get), ("DELETE", rf"tags/{ID}", c.tag_delete),
-    ("GET", r"hooks", h.hooks_list), ("POST", r"hooks", h.hook_create),
-    ("GET", rf"hooks/{ID}", h.hook_get), ("DELETE", rf"hooks/{ID}", h.hook_deactivate),
+    ("GET", r"vatgroups", c.vatgroups_list),
+    ("GET", rf"vatgroups/{ID}", c.vatgroup_get),
+    ("GET", r"tags", c.tags_list),
+    ("POST", r"tags", c.tag_create),
+    ("GET", rf"tags/{ID}", c.tag_get),
+    ("DELETE", rf"tags/{ID}", c.tag_delete),
+    ("GET", r"hooks", h.hooks_list),
+    ("POST", r"hooks", h.hook_create),
+    ("GET", rf"hooks/{ID}", h.hook_get),
+    ("DELETE", rf"hooks/{ID}", h.hook_deactivate),
     ("POST", rf"hooks/{ID}/reactivate", h.hook_reactivate),
-    ("GET", r"picklists", p.picklists_list), ("GET", rf"picklists/{ID}", p.picklist_get),
+    ("GET", r"picklists", p.picklists_list),
+    ("GET", rf"picklists/{ID}", p.picklist_get),
     ("GET", rf"picklists/{ID}/shipments", p.picklist_shipments),
     ("GET", r"shipments", p.shipments_list),
 ]
@@ -59,13 +71,13 @@ COMPILED = [(m, re.compile(pattern + "/?"), fn) for m, pattern, fn in ROUTES]
 def picqer_api(request: HttpRequest, path: str) -> HttpResponse:
     """Every /picqer/api/v1/<path> call."""
     store = runtime().store
-    knobs, fail = fault_before_call(store, side="picqer",
-                                    call=f"{request.method} {path.strip('/')}")
+    knobs, fail = fault_before_call(
+        store, side="picqer", call=f"{request.method} {path.strip('/')}"
+    )
     limit = knobs["picqer_rate_limit"]
     try:
         with store.tx() as tx:
-            if not basic_auth_ok(request.headers.get("Authorization", ""),
-                                 knobs["picqer_api_key"]):
+            if not basic_auth_ok(request.headers.get("Authorization", ""), knobs["picqer_api_key"]):
                 raise PicqerError(401, 4, "Invalid API key")  # code not documented
             remaining = rate_limit_take(tx, limit=limit)
     except PicqerError as exc:
@@ -105,5 +117,6 @@ def _dispatch(request: HttpRequest, path: str, knobs: dict) -> tuple[int, object
 
 
 def _error(exc: PicqerError, remaining: int) -> HttpResponse:
-    return json_response(exc.payload(), status=exc.status,
-                         headers={"X-RateLimit-Remaining": remaining})
+    return json_response(
+        exc.payload(), status=exc.status, headers={"X-RateLimit-Remaining": remaining}
+    )

@@ -28,10 +28,13 @@ def _validate(res: Resource, doc: dict) -> None:
             raise PSError(400, 85, f'Validation error: "Property {_cls(res)}->{name} is empty."')
     for name, value in doc.items():
         is_int = name.startswith("id_") or name in ("quantity", "current_state")
-        if is_int and name not in res.multilang and value not in ("", None) and \
-                not INT_RE.match(str(value)):
-            raise PSError(400, 85, f'Validation error: "Property {_cls(res)}->{name} '
-                          'is not valid"')
+        if (
+            is_int
+            and name not in res.multilang
+            and value not in ("", None)
+            and not INT_RE.match(str(value))
+        ):
+            raise PSError(400, 85, f'Validation error: "Property {_cls(res)}->{name} is not valid"')
 
 
 def _cls(res: Resource) -> str:
@@ -49,8 +52,11 @@ def record_create(tx: Tx, res: Resource, fields: dict) -> dict:
     if fields.get("id"):
         raise PSError(400, 91, "id is forbidden when adding a new resource")
     _check_fields(res, fields)
-    doc = {name: fields.get(name, empty_value(name) if name not in res.multilang else [])
-           for name in res.fields if name != "id"}
+    doc = {
+        name: fields.get(name, empty_value(name) if name not in res.multilang else [])
+        for name in res.fields
+        if name != "id"
+    }
     now = now_local()
     for name in DATE_FIELDS:
         if name in res.fields and not doc.get(name):
@@ -64,8 +70,9 @@ def record_create(tx: Tx, res: Resource, fields: dict) -> dict:
     return doc
 
 
-def record_update(tx: Tx, res: Resource, url_id: str | None, fields: dict,
-                  *, partial: bool) -> dict:
+def record_update(
+    tx: Tx, res: Resource, url_id: str | None, fields: dict, *, partial: bool
+) -> dict:
     """PUT (partial=False) or PATCH (partial=True); <id> is required in the body (code 90)."""
     body_id = fields.get("id", "")
     if not body_id:
@@ -83,8 +90,11 @@ def record_update(tx: Tx, res: Resource, url_id: str | None, fields: dict,
         elif not partial and name not in res.required and name not in (*DATE_FIELDS, "id"):
             doc[name] = [] if name in res.multilang else empty_value(name)
     if "associations" in fields:
-        editable = {k: v for k, v in fields["associations"].items()
-                    if k in res.associations and not res.associations[k].virtual}
+        editable = {
+            k: v
+            for k, v in fields["associations"].items()
+            if k in res.associations and not res.associations[k].virtual
+        }
         doc["associations"] = {**old.get("associations", {}), **editable}
     if "date_upd" in res.fields:
         doc["date_upd"] = now_local()
@@ -104,8 +114,9 @@ def _after_create(tx: Tx, res: Resource, doc: dict) -> None:
     if res.name == "order_histories":
         order = tx.get("ps.orders", doc["id_order"])
         if order is None or tx.get("ps.order_states", doc["id_order_state"]) is None:
-            raise PSError(400, 85, 'Validation error: "Property OrderHistory->id_order is '
-                          'not valid"')
+            raise PSError(
+                400, 85, 'Validation error: "Property OrderHistory->id_order is not valid"'
+            )
         order_state_apply(tx, order=order, state_id=doc["id_order_state"])
     elif res.name == "customer_messages":
         thread = tx.get("ps.customer_threads", doc["id_customer_thread"] or 0)
@@ -116,8 +127,7 @@ def _after_create(tx: Tx, res: Resource, doc: dict) -> None:
 
 def _before_update(tx: Tx, res: Resource, old: dict, doc: dict) -> None:
     if res.name == "stock_availables" and old.get("depends_on_stock") == "1":
-        raise PSError(500, 133, "You cannot update the available stock when it depends on "
-                      "stock.")
+        raise PSError(500, 133, "You cannot update the available stock when it depends on stock.")
 
 
 def _after_update(tx: Tx, res: Resource, old: dict, doc: dict) -> None:

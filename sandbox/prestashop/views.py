@@ -20,8 +20,10 @@ from .records import record_create, record_delete, record_update, resource
 from .schema import RESOURCES, Resource
 from .xmlio import PSError, document, errors_document, parse_body, render_list, render_record
 
-REALM = ('Basic realm="Welcome to PrestaShop Webservice, please enter the authentication key '
-         'as the login. No password required."')
+REALM = (
+    'Basic realm="Welcome to PrestaShop Webservice, please enter the authentication key '
+    'as the login. No password required."'
+)
 SHOP_SCOPED = ("orders", "stock_availables")
 
 
@@ -29,18 +31,23 @@ SHOP_SCOPED = ("orders", "stock_availables")
 def prestashop_api(request: HttpRequest, path: str = "") -> HttpResponse:
     """Every webservice call: faults, key check, then one transaction for the work."""
     started = time.monotonic()
-    knobs, fail = fault_before_call(runtime().store, side="prestashop",
-                                    call=f"{request.method} {path.strip('/')}")
+    knobs, fail = fault_before_call(
+        runtime().store, side="prestashop", call=f"{request.method} {path.strip('/')}"
+    )
     key = _key(request)
     if not key:
         response = HttpResponse("401 Unauthorized", status=401, content_type="text/plain")
         response["WWW-Authenticate"] = REALM
         return response
     if key != knobs["ws_key"]:
-        code, msg = (18, "Invalid authentication key format") if len(key) != 32 else \
-            (20, "Authentification key is not active")
-        response = HttpResponse(errors_document([(code, msg)]), status=401,
-                                content_type="text/xml;charset=utf-8")
+        code, msg = (
+            (18, "Invalid authentication key format")
+            if len(key) != 32
+            else (20, "Authentification key is not active")
+        )
+        response = HttpResponse(
+            errors_document([(code, msg)]), status=401, content_type="text/xml;charset=utf-8"
+        )
         response["WWW-Authenticate"] = REALM
         return response
     if fail:
@@ -65,14 +72,21 @@ def _key(request: HttpRequest) -> str:
     return request.GET.get("ws_key", "")
 
 
-def _respond(request: HttpRequest, status: int, body: bytes, version: str,
-             started: float) -> HttpResponse:
+def _respond(
+    request: HttpRequest, status: int, body: bytes, version: str, started: float
+) -> HttpResponse:
     sha1 = hashlib.sha1(body).hexdigest()  # noqa: S324 - a cache key, as PrestaShop uses it
-    if ps_supports_patch(version) and request.headers.get("Local-Content-Sha1") == sha1 \
-            and status == 200:
+    if (
+        ps_supports_patch(version)
+        and request.headers.get("Local-Content-Sha1") == sha1
+        and status == 200
+    ):
         status, body = 304, b""
-    response = HttpResponse(b"" if request.method == "HEAD" else body, status=status,
-                            content_type="text/xml;charset=utf-8")
+    response = HttpResponse(
+        b"" if request.method == "HEAD" else body,
+        status=status,
+        content_type="text/xml;charset=utf-8",
+    )
     response["PSWS-Version"] = version
     response["X-Powered-By"] = "PrestaShop Webservice"
     response["Access-Time"] = str(int(time.time()))
@@ -85,8 +99,11 @@ def _handle(request: HttpRequest, path: str, version: str) -> tuple[int, bytes]:
     method = request.method
     if method in ("GET", "POST") and request.GET.get("ps_method"):
         method = request.GET["ps_method"].upper()
-    base = request.path[: request.path.index("/api/") + 5] if "/api/" in request.path \
+    base = (
+        request.path[: request.path.index("/api/") + 5]
+        if "/api/" in request.path
         else request.path.rstrip("/") + "/"
+    )
     base = request.build_absolute_uri(base)
     if not path:
         return 200, _api_index(base, version)
@@ -119,9 +136,13 @@ def _read(tx: Tx, request: HttpRequest, res: Resource, id_: str, base: str) -> b
     if params.get("schema") in ("blank", "synopsis"):
         return document(render_record(res, {f: "" for f in res.fields}, base))
     if params.get("schema"):
-        raise PSError(400, 28, "Please select a schema of type 'synopsis' to get the whole "
-                      "schema informations (which fields are required, which kind of content)"
-                      " or 'blank' to get an empty schema to fill before using POST request")
+        raise PSError(
+            400,
+            28,
+            "Please select a schema of type 'synopsis' to get the whole "
+            "schema informations (which fields are required, which kind of content)"
+            " or 'blank' to get an empty schema to fill before using POST request",
+        )
     display, minimal = query.parse_display(res, params.get("display"))
     if id_:
         doc = tx.get(res.kind, id_)
@@ -140,20 +161,26 @@ def _read(tx: Tx, request: HttpRequest, res: Resource, id_: str, base: str) -> b
         # A limited page in id order is read lazily from the first id the filter allows and
         # stops when full: keyset paging over 100,000 records must not decode them all.
         offset, count = query.parse_limit(params["limit"])
-        matching = (d for d in tx.iter_after(res.kind, query.id_lower_bound(filters))
-                    if (shop is None or d.get("id_shop") == shop) and keep(d))
+        matching = (
+            d
+            for d in tx.iter_after(res.kind, query.id_lower_bound(filters))
+            if (shop is None or d.get("id_shop") == shop) and keep(d)
+        )
         docs = list(islice(matching, offset, offset + count))
     else:
-        docs = [d for d in tx.all(res.kind)
-                if (shop is None or d.get("id_shop") == shop) and keep(d)]
+        docs = [
+            d for d in tx.all(res.kind) if (shop is None or d.get("id_shop") == shop) and keep(d)
+        ]
         docs = query.apply_sort(res, docs, params.get("sort"), with_dates=with_dates)
         docs = query.apply_limit(docs, params.get("limit"))
     if not minimal:
         # Computing live associations costs a scan per record: skip it when the display
         # shows none of them (a narrow list of 20,000 products would otherwise take minutes).
         shown = None if display is None else {name for name, _ in display}
-        docs = [_view(tx, res, d, associations=shown is None or bool(shown & set(
-            res.associations))) for d in docs]
+        docs = [
+            _view(tx, res, d, associations=shown is None or bool(shown & set(res.associations)))
+            for d in docs
+        ]
     return document(render_list(res, docs, base, display, minimal))
 
 
@@ -173,8 +200,9 @@ def _view(tx: Tx, res: Resource, doc: dict, *, associations: bool = True) -> dic
         doc["associations"] = {
             **doc.get("associations", {}),
             "combinations": [{"id": c["id"]} for c in combos],
-            "stock_availables": [{"id": s["id"], "id_product_attribute":
-                                  s["id_product_attribute"]} for s in stock],
+            "stock_availables": [
+                {"id": s["id"], "id_product_attribute": s["id_product_attribute"]} for s in stock
+            ],
         }
     elif associations and res.name == "customer_threads":
         messages = tx.where("ps.customer_messages", "id_customer_thread", doc["id"])
@@ -186,14 +214,18 @@ def _api_index(base: str, version: str) -> bytes:
     patch = ' patch="true"' if ps_supports_patch(version) else ""
     rows = []
     for res in RESOURCES.values():
-        perms = " ".join(f'{m.lower()}="{"false" if m in res.forbidden else "true"}"'
-                         for m in ("GET", "PUT", "POST"))
+        perms = " ".join(
+            f'{m.lower()}="{"false" if m in res.forbidden else "true"}"'
+            for m in ("GET", "PUT", "POST")
+        )
         delete = "false" if "DELETE" in res.forbidden else "true"
         attrs = f'{perms}{patch} delete="{delete}" head="true"'
         href = f'xlink:href="{base}{res.name}"'
-        rows.append(f'<{res.name} {href} {attrs}>\n<description {href} {attrs}>'
-                    f'{res.description}</description>\n'
-                    f'<schema xlink:href="{base}{res.name}?schema=blank" type="blank"/>\n'
-                    f'<schema xlink:href="{base}{res.name}?schema=synopsis" type="synopsis"/>\n'
-                    f'</{res.name}>\n')
+        rows.append(
+            f"<{res.name} {href} {attrs}>\n<description {href} {attrs}>"
+            f"{res.description}</description>\n"
+            f'<schema xlink:href="{base}{res.name}?schema=blank" type="blank"/>\n'
+            f'<schema xlink:href="{base}{res.name}?schema=synopsis" type="synopsis"/>\n'
+            f"</{res.name}>\n"
+        )
     return document('<api shopName="PrestaShop Sandbox">\n' + "".join(rows) + "</api>\n")

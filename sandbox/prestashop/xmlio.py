@@ -10,8 +10,10 @@ from defusedxml.ElementTree import fromstring
 
 from .schema import Resource
 
-HEAD = ('<?xml version="1.0" encoding="UTF-8"?>\n'
-        '<prestashop xmlns:xlink="http://www.w3.org/1999/xlink">\n')
+HEAD = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n'
+    '<prestashop xmlns:xlink="http://www.w3.org/1999/xlink">\n'
+)
 XLINK = "{http://www.w3.org/1999/xlink}href"
 
 
@@ -32,8 +34,10 @@ def document(inner: str) -> bytes:
 
 
 def errors_document(errors: list[tuple[int, str]]) -> bytes:
-    items = "".join(f"<error>\n<code>{cdata(str(code))}</code>\n<message>{cdata(msg)}</message>\n"
-                    f"</error>\n" for code, msg in errors)
+    items = "".join(
+        f"<error>\n<code>{cdata(str(code))}</code>\n<message>{cdata(msg)}</message>\n</error>\n"
+        for code, msg in errors
+    )
     return document(f"<errors>\n{items}</errors>\n")
 
 
@@ -42,8 +46,9 @@ def _value_node(res: Resource, name: str, value, base: str, indent: str) -> str:
     if name in res.multilang:
         langs = "".join(
             f'<language id="{lang["id"]}" xlink:href={quoteattr(base + "languages/" + lang["id"])}>'
-            f'{cdata(lang["value"]) if lang["value"] else ""}</language>'
-            for lang in value or [])
+            f"{cdata(lang['value']) if lang['value'] else ''}</language>"
+            for lang in value or []
+        )
         return f"{indent}<{name}{attrs}>{langs}</{name}>\n"
     text = "" if value is None else str(value)
     if name in res.links and text not in ("", "0"):
@@ -53,13 +58,17 @@ def _value_node(res: Resource, name: str, value, base: str, indent: str) -> str:
 
 def render_record(res: Resource, doc: dict, base: str, display: list | None = None) -> str:
     """One `<order>...</order>`; `display` is None (all) or [(field, subfields|None), ...]."""
-    wanted = display if display is not None else (
-        [(f, None) for f in res.fields] + [(a, None) for a in res.associations])
+    wanted = (
+        display
+        if display is not None
+        else ([(f, None) for f in res.fields] + [(a, None) for a in res.associations])
+    )
     body, assoc = [], []
     for name, sub in wanted:
         if name in res.associations:
-            assoc.append(_render_assoc(res, name, doc.get("associations", {}).get(name, []),
-                                       base, sub))
+            assoc.append(
+                _render_assoc(res, name, doc.get("associations", {}).get(name, []), base, sub)
+            )
         else:
             body.append(_value_node(res, name, doc.get(name, ""), base, "\t"))
     if assoc:
@@ -70,12 +79,16 @@ def render_record(res: Resource, doc: dict, base: str, display: list | None = No
 def _render_assoc(res: Resource, name: str, rows: list, base: str, sub: list | None) -> str:
     spec = res.associations[name]
     fields = [f for f in spec.fields if sub is None or f in sub]
-    attrs = f' nodeType="{spec.node}"' + (' virtualEntity="true"' if spec.virtual
-                                          else f' api="{spec.api}"')
+    attrs = f' nodeType="{spec.node}"' + (
+        ' virtualEntity="true"' if spec.virtual else f' api="{spec.api}"'
+    )
     out = [f"<{name}{attrs}>\n"]
     for row in rows:
-        href = f" xlink:href={quoteattr(base + spec.api + '/' + str(row.get('id')))}" \
-            if spec.api else ""
+        href = (
+            f" xlink:href={quoteattr(base + spec.api + '/' + str(row.get('id')))}"
+            if spec.api
+            else ""
+        )
         out.append(f"\t<{spec.node}{href}>\n")
         for f in fields:
             text = str(row.get(f, ""))
@@ -85,13 +98,16 @@ def _render_assoc(res: Resource, name: str, rows: list, base: str, sub: list | N
     return "".join(out)
 
 
-def render_list(res: Resource, docs: list[dict], base: str, display: list | None,
-                minimal: bool) -> str:
+def render_list(
+    res: Resource, docs: list[dict], base: str, display: list | None, minimal: bool
+) -> str:
     """`<orders>` with minimal `<order id=".." xlink:href=".."/>` nodes or full records."""
     if minimal:
-        items = "".join(f'<{res.singular} id="{d["id"]}" '
-                        f'xlink:href={quoteattr(base + res.name + "/" + str(d["id"]))}/>\n'
-                        for d in docs)
+        items = "".join(
+            f'<{res.singular} id="{d["id"]}" '
+            f"xlink:href={quoteattr(base + res.name + '/' + str(d['id']))}/>\n"
+            for d in docs
+        )
     else:
         items = "".join(render_record(res, d, base, display) for d in docs)
     return f"<{res.name}>\n{items}</{res.name}>\n"
@@ -119,11 +135,12 @@ def parse_body(raw: bytes, res: Resource) -> dict:
         if child.tag == "associations":
             fields["associations"] = _parse_assocs(child)
         elif child.tag in res.multilang:
-            fields[child.tag] = [{"id": lang.get("id", "1"), "value": (lang.text or "")}
-                                 for lang in child.findall("language")] or \
-                [{"id": "1", "value": (child.text or "")}]
+            fields[child.tag] = [
+                {"id": lang.get("id", "1"), "value": (lang.text or "")}
+                for lang in child.findall("language")
+            ] or [{"id": "1", "value": (child.text or "")}]
         else:
-            fields[child.tag] = (child.text or "")
+            fields[child.tag] = child.text or ""
     return fields
 
 

@@ -13,15 +13,38 @@ from .base import InternalAdmin, ReadOnlyAdmin
 @admin.register(ActivityEntry)
 class ActivityEntryAdmin(ReadOnlyAdmin):
     # The message before the ids: on a narrow screen the table scrolls, the words stay.
-    list_display = ("created_at_local", "level", "action_words", "message_words", "shop",
-                    "order", "product_reference")
+    list_display = (
+        "created_at_local",
+        "level",
+        "action_words",
+        "message_words",
+        "shop",
+        "order",
+        "product_reference",
+    )
     list_filter = ("level", labelled_filter("action", _("action"), action_label), "shop")
-    search_fields = ("ps_reference", "=ps_order_id", "picqer_orderid", "product_reference",
-                     "message")
+    search_fields = (
+        "ps_reference",
+        "=ps_order_id",
+        "picqer_orderid",
+        "product_reference",
+        "message",
+    )
     date_hierarchy = "created_at"
     list_select_related = ("shop",)
-    fields = ("created_at_local", "level", "action_words", "message_words", "account", "shop",
-              "ps_order_id", "ps_reference", "picqer_orderid", "product_reference", "details")
+    fields = (
+        "created_at_local",
+        "level",
+        "action_words",
+        "message_words",
+        "account",
+        "shop",
+        "ps_order_id",
+        "ps_reference",
+        "picqer_orderid",
+        "product_reference",
+        "details",
+    )
     readonly_fields = fields
 
     created_at_local = time_column("created_at", _("time"))
@@ -42,8 +65,9 @@ class ActivityEntryAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("message"))
     def message_words(self, obj: ActivityEntry) -> str:
-        return activity_message_render(message=obj.message, shop_id=obj.shop_id,
-                                       names=self.names_of(obj))
+        return activity_message_render(
+            message=obj.message, shop_id=obj.shop_id, names=self.names_of(obj)
+        )
 
 
 @admin.register(Heartbeat)
@@ -51,4 +75,3 @@ class HeartbeatAdmin(InternalAdmin):
     list_display = ("name", "seen_at_local", "detail")
 
     seen_at_local = time_column("seen_at", _("last seen"))
-

@@ -33,8 +33,6 @@ class InternalAdmin(ReadOnlyAdmin):
         return request.user.is_active and request.user.is_superuser
 
 
-
-
 def app_list_with_internals(site: AdminSite) -> Callable:
     """`site.get_app_list` with the InternalAdmin tables (superusers only) moved out of their
     app's section into one "Internals" section at the bottom, on the index and in the
@@ -48,21 +46,26 @@ def app_list_with_internals(site: AdminSite) -> Callable:
             return apps
         internals, internals_url = [], ""
         for app in apps:
-            moved = [m for m in app["models"]
-                     if isinstance(site.get_model_admin(m["model"]), InternalAdmin)]
+            moved = [
+                m
+                for m in app["models"]
+                if isinstance(site.get_model_admin(m["model"]), InternalAdmin)
+            ]
             if moved:
                 internals += moved
                 internals_url = app["app_url"]  # that app's page lists them too
                 app["models"] = [m for m in app["models"] if m not in moved]
         apps = [app for app in apps if app["models"]]
         if internals:
-            apps.append({
-                "name": _("Internals"),
-                "app_label": "internals",
-                "app_url": internals_url,
-                "has_module_perms": True,
-                "models": sorted(internals, key=lambda m: str(m["name"])),
-            })
+            apps.append(
+                {
+                    "name": _("Internals"),
+                    "app_label": "internals",
+                    "app_url": internals_url,
+                    "has_module_perms": True,
+                    "models": sorted(internals, key=lambda m: str(m["name"])),
+                }
+            )
         return apps
 
     return app_list

@@ -118,22 +118,33 @@ class CatalogueReportAdmin(ReadOnlyAdmin):
             raise PermissionDenied
         report = get_object_or_404(CatalogueReport, pk=report_id)
         kind = request.POST.get("kind", ProductImportRun.Kind.CREATE)
-        return self._import_start(request, report, kind=kind, dry_run=True,
-                                  fields=request.POST.getlist("fields"))
+        return self._import_start(
+            request, report, kind=kind, dry_run=True, fields=request.POST.getlist("fields")
+        )
 
     def import_confirm_view(self, request, run_id: int):
         """The real run of what a finished dry run showed (same report, kind and fields)."""
         if not request.user.has_perm(IMPORT_PRODUCTS):
             raise PermissionDenied
-        dry = get_object_or_404(ProductImportRun.objects.select_related("report"), pk=run_id,
-                                dry_run=True, state=ProductImportRun.State.DONE)
-        return self._import_start(request, dry.report, kind=dry.kind, dry_run=False,
-                                  fields=dry.fields)
+        dry = get_object_or_404(
+            ProductImportRun.objects.select_related("report"),
+            pk=run_id,
+            dry_run=True,
+            state=ProductImportRun.State.DONE,
+        )
+        return self._import_start(
+            request, dry.report, kind=dry.kind, dry_run=False, fields=dry.fields
+        )
 
     def _import_start(self, request, report, *, kind, dry_run, fields):
         try:
-            run = product_import_request(report=report, kind=kind, dry_run=dry_run,
-                                         fields=fields, requested_by=request.user.get_username())
+            run = product_import_request(
+                report=report,
+                kind=kind,
+                dry_run=dry_run,
+                fields=fields,
+                requested_by=request.user.get_username(),
+            )
         except ImportRefused as exc:
             messages.error(request, str(exc))
             return redirect(reverse("admin:sync_cataloguereport_rows", args=[report.pk]))
@@ -144,8 +155,9 @@ class CatalogueReportAdmin(ReadOnlyAdmin):
         """A run's counts and progress, and each product with the fields sent (or to send)."""
         if not self.has_view_permission(request):
             raise PermissionDenied
-        run = get_object_or_404(ProductImportRun.objects.select_related("report", "shop"),
-                                pk=run_id)
+        run = get_object_or_404(
+            ProductImportRun.objects.select_related("report", "shop"), pk=run_id
+        )
         items = run.items.all()
         if request.GET.get("state"):
             items = items.filter(state=request.GET["state"])
@@ -164,8 +176,8 @@ class CatalogueReportAdmin(ReadOnlyAdmin):
                 "states": run.items.model.State.choices,
                 "to_send": to_send,
                 "can_import": request.user.has_perm(IMPORT_PRODUCTS),
-                "unfinished": run.state in (ProductImportRun.State.QUEUED,
-                                            ProductImportRun.State.RUNNING),
+                "unfinished": run.state
+                in (ProductImportRun.State.QUEUED, ProductImportRun.State.RUNNING),
             },
         )
 

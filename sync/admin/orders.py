@@ -20,19 +20,48 @@ from .base import InternalAdmin, ReadOnlyAdmin
 
 @admin.register(OrderLink)
 class OrderLinkAdmin(ReadOnlyAdmin):
-    list_display = ("ps_order_id", "ps_reference", "shop", "state", "picqer_order",
-                    "picqer_status_words", "attempts", "updated_at_local", "reason", "activity")
-    list_filter = ("state", labelled_filter("picqer_status", _("Picqer status"),
-                                            picqer_status_label), "shop")
+    list_display = (
+        "ps_order_id",
+        "ps_reference",
+        "shop",
+        "state",
+        "picqer_order",
+        "picqer_status_words",
+        "attempts",
+        "updated_at_local",
+        "reason",
+        "activity",
+    )
+    list_filter = (
+        "state",
+        labelled_filter("picqer_status", _("Picqer status"), picqer_status_label),
+        "shop",
+    )
     search_fields = ("=ps_order_id", "ps_reference", "picqer_orderid")
     list_select_related = ("shop__account",)
-    readonly_fields = ("shop", "ps_order_id", "ps_reference", "activity", "reference_in_picqer",
-                       "state",
-                       "picqer_order", "picqer_idorder", "picqer_status_words",
-                       "stock_held_back", "warning",
-                       "last_error", "next_attempt_at", "retries", "done_steps",
-                       "last_history_id", "seen_history_id",
-                       "attempts", "claimed_until", "created_at", "updated_at")
+    readonly_fields = (
+        "shop",
+        "ps_order_id",
+        "ps_reference",
+        "activity",
+        "reference_in_picqer",
+        "state",
+        "picqer_order",
+        "picqer_idorder",
+        "picqer_status_words",
+        "stock_held_back",
+        "warning",
+        "last_error",
+        "next_attempt_at",
+        "retries",
+        "done_steps",
+        "last_history_id",
+        "seen_history_id",
+        "attempts",
+        "claimed_until",
+        "created_at",
+        "updated_at",
+    )
     fields = readonly_fields
     actions = ["push_again", "give_up"]
 
@@ -47,8 +76,11 @@ class OrderLinkAdmin(ReadOnlyAdmin):
             url = picqer_order_url(subdomain=account.subdomain, idorder=obj.picqer_idorder)
         else:  # only an API base URL override: the orders live next to that API
             url = f"{account.api_url.removesuffix('api/v1/')}orders/{obj.picqer_idorder}"
-        return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', url,
-                           obj.picqer_orderid or obj.picqer_idorder)
+        return format_html(
+            '<a href="{}" target="_blank" rel="noopener">{}</a>',
+            url,
+            obj.picqer_orderid or obj.picqer_idorder,
+        )
 
     @admin.display(description=_("Picqer status"), ordering="picqer_status")
     def picqer_status_words(self, obj):
@@ -62,19 +94,28 @@ class OrderLinkAdmin(ReadOnlyAdmin):
         units = ", ".join(f"{ref} × {n}" for ref, n in sorted(lines.items()))
         if state == PendingOrder.State.RESERVED:
             count = sum(lines.values())
-            return ngettext("%(count)d unit held back (%(lines)s)",
-                            "%(count)d units held back (%(lines)s)", count) % {
-                "count": count, "lines": units}
+            return ngettext(
+                "%(count)d unit held back (%(lines)s)",
+                "%(count)d units held back (%(lines)s)",
+                count,
+            ) % {"count": count, "lines": units}
         return _("none now (%(state)s); were %(lines)s") % {
-            "state": PendingOrder.State(state).label, "lines": units or _("no units")}
+            "state": PendingOrder.State(state).label,
+            "lines": units or _("no units"),
+        }
 
     @admin.display(description=_("Activity"))
     def activity(self, obj):
         # The PrestaShop back-office URL needs the shop's secret admin folder and a token,
         # so the PrestaShop side is shown by id/reference and its full history here.
         url = reverse("admin:sync_activityentry_changelist")
-        return format_html('<a href="{}?shop__id__exact={}&ps_order_id={}">{}</a>', url,
-                           obj.shop_id, obj.ps_order_id, _("log"))
+        return format_html(
+            '<a href="{}?shop__id__exact={}&ps_order_id={}">{}</a>',
+            url,
+            obj.shop_id,
+            obj.ps_order_id,
+            _("log"),
+        )
 
     @admin.display(description=_("Reference in Picqer"))
     def reference_in_picqer(self, obj):
@@ -93,14 +134,23 @@ class OrderLinkAdmin(ReadOnlyAdmin):
 
     @admin.action(description=_("Push again (failed or not sent orders)"), permissions=["operate"])
     def push_again(self, request, queryset):
-        self._run_on_selection(request, queryset, order_links_retry, _("queued again"),
-                               _("only failed or not sent orders are pushed again"))
+        self._run_on_selection(
+            request,
+            queryset,
+            order_links_retry,
+            _("queued again"),
+            _("only failed or not sent orders are pushed again"),
+        )
 
     @admin.action(description=_("Give up (orders waiting or in progress)"), permissions=["operate"])
     def give_up(self, request, queryset):
-        self._run_on_selection(request, queryset, order_links_give_up, _("marked failed"),
-                               _("only orders waiting or in progress that no worker holds "
-                                 "right now"))
+        self._run_on_selection(
+            request,
+            queryset,
+            order_links_give_up,
+            _("marked failed"),
+            _("only orders waiting or in progress that no worker holds right now"),
+        )
 
     def _run_on_selection(self, request, queryset, service, done: str, rule: str) -> None:
         # Count the selection before the service runs: a list filtered by state no longer
@@ -109,15 +159,24 @@ class OrderLinkAdmin(ReadOnlyAdmin):
         count = service(link_ids=link_ids)
         skipped = len(link_ids) - count
         text = ngettext("%(count)d order %(done)s.", "%(count)d orders %(done)s.", count) % {
-            "count": count, "done": done}
+            "count": count,
+            "done": done,
+        }
         if skipped:
             text += " " + _("%(count)d skipped: %(rule)s.") % {"count": skipped, "rule": rule}
         self.message_user(request, text, messages.SUCCESS if count else messages.WARNING)
 
+
 @admin.register(PollCursor)
 class PollCursorAdmin(InternalAdmin):
-    list_display = ("shop", "start_history_id", "last_history_id", "last_polled_at_local",
-                    "last_reconciled_at_local", "last_error")
+    list_display = (
+        "shop",
+        "start_history_id",
+        "last_history_id",
+        "last_polled_at_local",
+        "last_reconciled_at_local",
+        "last_error",
+    )
     actions = ["poll_now"]
 
     last_polled_at_local = time_column("last_polled_at", _("last polled"))
@@ -128,8 +187,10 @@ class PollCursorAdmin(InternalAdmin):
         for cursor in queryset:
             orders_poll_enqueue(shop_id=cursor.shop_id, interval=1)
         count = queryset.count()
-        self.message_user(request, ngettext("%(count)d poll queued.", "%(count)d polls queued.",
-                                            count) % {"count": count})
+        self.message_user(
+            request,
+            ngettext("%(count)d poll queued.", "%(count)d polls queued.", count) % {"count": count},
+        )
 
 
 @admin.register(OwnHistory)

@@ -23,15 +23,29 @@ RUN_FULL_SYNC = "prestapicqer.run_full_sync"
 
 @admin.register(SyncRun)
 class SyncRunAdmin(ReadOnlyAdmin):
-    list_display = ("id", "shop", "state", "trigger", "checked", "changed",
-                    "missing_in_prestashop", "missing_in_picqer", "ambiguous", "duplicates",
-                    "errors", "created_at_local", "finished_at_local", "reason")
+    list_display = (
+        "id",
+        "shop",
+        "state",
+        "trigger",
+        "checked",
+        "changed",
+        "missing_in_prestashop",
+        "missing_in_picqer",
+        "ambiguous",
+        "duplicates",
+        "errors",
+        "created_at_local",
+        "finished_at_local",
+        "reason",
+    )
     list_filter = ("state", "shop", "trigger")
     readonly_fields = [*(f.name for f in SyncRun._meta.fields), "listed_references"]
 
     @admin.display(description=gettext_lazy("Listed references"))
     def listed_references(self, run):
         return run_count_links(run)
+
     change_list_template = "sync/admin/syncrun_change_list.html"
 
     created_at_local = time_column("created_at", gettext_lazy("created"))
@@ -43,12 +57,17 @@ class SyncRunAdmin(ReadOnlyAdmin):
 
     def get_urls(self):
         run_now = self.admin_site.admin_view(require_POST(self.run_now_view))
-        return [path("run-now/<int:shop_id>/", run_now, name="sync_syncrun_run_now"),
-                *super().get_urls()]
+        return [
+            path("run-now/<int:shop_id>/", run_now, name="sync_syncrun_run_now"),
+            *super().get_urls(),
+        ]
 
     def changelist_view(self, request, extra_context=None):
-        shops = (Shop.objects.filter(enabled=True, stock_enabled=True)
-                 if request.user.has_perm(RUN_FULL_SYNC) else Shop.objects.none())
+        shops = (
+            Shop.objects.filter(enabled=True, stock_enabled=True)
+            if request.user.has_perm(RUN_FULL_SYNC)
+            else Shop.objects.none()
+        )
         extra_context = {**(extra_context or {}), "stock_shops": shops}
         return super().changelist_view(request, extra_context=extra_context)
 
@@ -64,10 +83,13 @@ class SyncRunAdmin(ReadOnlyAdmin):
         try:
             run = stock_sync_request(shop=shop, trigger="admin")
         except BrokerUnavailableError as exc:
-            messages.error(request, _("%(error)s. The run stays queued; try again shortly.")
-                           % {"error": exc})
+            messages.error(
+                request, _("%(error)s. The run stays queued; try again shortly.") % {"error": exc}
+            )
         else:
-            messages.success(request, _("Full stock sync %(run)s of %(shop)s is %(state)s.")
-                             % {"run": run.pk, "shop": shop.name,
-                                "state": run.get_state_display().lower()})
+            messages.success(
+                request,
+                _("Full stock sync %(run)s of %(shop)s is %(state)s.")
+                % {"run": run.pk, "shop": shop.name, "state": run.get_state_display().lower()},
+            )
         return redirect(reverse("admin:sync_syncrun_changelist"))

@@ -1,6 +1,6 @@
 """The only code that does HTTP: the Picqer and PrestaShop clients and their errors.
 
-    from sync.clients import PicqerClient, PrestaShopClient, errors
+from sync.clients import PicqerClient, PrestaShopClient, errors
 """
 
 from . import errors

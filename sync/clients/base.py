@@ -47,8 +47,7 @@ REDACTED = "***"
 # Decompressed bytes per read: urllib3 unpacks at most this much at a time, so a gzip bomb
 # costs one chunk of memory before the size cap stops it.
 BODY_CHUNK_BYTES = 64 * 1024
-_SECRET_IN_QUERY = re.compile(
-    r"(?i)\b(" + "|".join(sorted(SECRET_PARAMS)) + r")=[^&\s\"']+")
+_SECRET_IN_QUERY = re.compile(r"(?i)\b(" + "|".join(sorted(SECRET_PARAMS)) + r")=[^&\s\"']+")
 
 
 class _SecretQueryFilter(logging.Filter):
@@ -65,7 +64,8 @@ logging.getLogger("urllib3.connectionpool").addFilter(_SecretQueryFilter())
 
 # (monotonic deadline, its length in seconds) of the innermost `http_deadline`.
 _budget: contextvars.ContextVar[tuple[float, float] | None] = contextvars.ContextVar(
-    "http_deadline", default=None)
+    "http_deadline", default=None
+)
 
 
 @contextmanager
@@ -138,7 +138,8 @@ class _Watchdog:
 
 
 _current_watchdog: contextvars.ContextVar[_Watchdog | None] = contextvars.ContextVar(
-    "http_watchdog", default=None)
+    "http_watchdog", default=None
+)
 
 
 class _DeadlinePassed(Exception):
@@ -164,8 +165,8 @@ def _watched_pool_class(pool_class: type) -> type:
 
 def _watch_pools(manager: Any) -> Any:
     manager.pool_classes_by_scheme = {
-        scheme: _watched_pool_class(cls) for scheme, cls in
-        manager.pool_classes_by_scheme.items()}
+        scheme: _watched_pool_class(cls) for scheme, cls in manager.pool_classes_by_scheme.items()
+    }
     return manager
 
 
@@ -254,9 +255,15 @@ class HttpClient:
         with _Watchdog(seconds) as watchdog:
             try:
                 response = self.session.request(
-                    method, url, params=params, json=json, data=data, headers=headers,
+                    method,
+                    url,
+                    params=params,
+                    json=json,
+                    data=data,
+                    headers=headers,
                     timeout=(min(connect_timeout, seconds), min(read_timeout, seconds)),
-                    allow_redirects=allow_redirects, stream=True,
+                    allow_redirects=allow_redirects,
+                    stream=True,
                 )
                 self._read_body(response, url)
                 if watchdog.fired:
@@ -292,8 +299,9 @@ class HttpClient:
 
     def _deadline_error(self, url: str, limit_name: str) -> errors.ApiError:
         host = urlsplit(url).netloc
-        return self._error(errors.ApiTimeoutError,
-                           f"no complete answer from {host} within {limit_name}")
+        return self._error(
+            errors.ApiTimeoutError, f"no complete answer from {host} within {limit_name}"
+        )
 
     def _read_body(self, response: requests.Response, url: str) -> None:
         """Read the (decompressed) body in chunks into `response.content`; stop reading and
@@ -309,7 +317,8 @@ class HttpClient:
                     f"answer to {urlsplit(url).path} is larger than {limit:,} bytes "
                     "(HTTP_MAX_RESPONSE_BYTES) and was not read further. Ask for smaller "
                     "pages, or raise the limit if such answers are legitimate",
-                    status=response.status_code, limit=limit,
+                    status=response.status_code,
+                    limit=limit,
                 )
         # requests keeps a read body here; `content`, `text` and `json()` use it.
         response._content = bytes(body)
@@ -331,8 +340,11 @@ class HttpClient:
             return
         if 300 <= status < 400:
             location = urlsplit(response.headers.get("Location", ""))
-            target = f"{location.scheme}://{location.netloc}{location.path}" if location.netloc \
+            target = (
+                f"{location.scheme}://{location.netloc}{location.path}"
+                if location.netloc
                 else location.path or "another address"
+            )
             raise self._error(
                 errors.ApiRedirectError,
                 f"redirected to {target}; use that address as the base URL",
@@ -341,8 +353,13 @@ class HttpClient:
         code, message = self._parse_error_body(response)
         if not message:
             message = self._default_message(response)
-        raise self._error(self._error_class(status, code), message, status=status, code=code,
-                          retry_after=self._retry_after(response) if status == 429 else None)
+        raise self._error(
+            self._error_class(status, code),
+            message,
+            status=status,
+            code=code,
+            retry_after=self._retry_after(response) if status == 429 else None,
+        )
 
     # -- helpers --------------------------------------------------------------------------
 
@@ -375,7 +392,11 @@ class HttpClient:
         return value if value >= 0 else default
 
     def _error(
-        self, cls: type[errors.ApiError], message: str, *, retry_after: float | None = None,
+        self,
+        cls: type[errors.ApiError],
+        message: str,
+        *,
+        retry_after: float | None = None,
         **kwargs,
     ) -> errors.ApiError:
         """Build an error with secrets scrubbed from the message."""
@@ -416,13 +437,19 @@ class HttpClient:
         elapsed_ms = int((time.monotonic() - started) * 1000)
         path = urlsplit(url).path
         if params:
-            safe = {k: (REDACTED if str(k).lower() in SECRET_PARAMS else v)
-                    for k, v in params.items()}
+            safe = {
+                k: (REDACTED if str(k).lower() in SECRET_PARAMS else v) for k, v in params.items()
+            }
             path = f"{path}?{urlencode(safe, doseq=True, safe='[]|,>< :*')}"
         extra = ""
         if response is not None and "X-RateLimit-Remaining" in response.headers:
             extra = f" remaining={response.headers['X-RateLimit-Remaining']}"
         logger.info(
-            "%s %s %s -> %s in %d ms%s", self.service_name, method, self.scrub(path),
-            status if status is not None else "no response", elapsed_ms, extra,
+            "%s %s %s -> %s in %d ms%s",
+            self.service_name,
+            method,
+            self.scrub(path),
+            status if status is not None else "no response",
+            elapsed_ms,
+            extra,
         )

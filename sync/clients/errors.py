@@ -125,6 +125,6 @@ class BrokerUnavailableError(ApiError):
     retryable = True
 
     def __init__(self, what: str) -> None:
-        super().__init__(f"could not queue {what}: the task broker is unavailable",
-                         service="broker")
-
+        super().__init__(
+            f"could not queue {what}: the task broker is unavailable", service="broker"
+        )

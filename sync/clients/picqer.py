@@ -54,17 +54,18 @@ class PicqerClient(HttpClient):
             secrets=[api_key],
         )
         self.rate_limit_key = rate_limit_key
-        self.rate_limit_per_minute = (
-            rate_limit_per_minute or settings.PICQER_RATE_LIMIT_PER_MINUTE
-        )
+        self.rate_limit_per_minute = rate_limit_per_minute or settings.PICQER_RATE_LIMIT_PER_MINUTE
 
     @classmethod
     def for_account(cls, account, **kwargs) -> PicqerClient:
         """Client for a `PicqerAccount` (its `api_url` and `api_key`); the rate-limit
         budget is shared by every client of the same account."""
         return cls(
-            account.api_url, account.api_key or "", rate_limit_key=f"picqer:{account.pk}",
-            refusal=account.key_problem(), **kwargs
+            account.api_url,
+            account.api_key or "",
+            rate_limit_key=f"picqer:{account.pk}",
+            refusal=account.key_problem(),
+            **kwargs,
         )
 
     # -- transport ------------------------------------------------------------------------
@@ -76,10 +77,12 @@ class PicqerClient(HttpClient):
             # Inside an `http_deadline` (an admin page) waiting for the budget counts too.
             left = deadline_remaining()
             max_wait = None if left is None else max(0.0, left)
-            ratelimit.acquire(self.rate_limit_key, self.rate_limit_per_minute,
-                              max_wait=max_wait)
-            inline_limit = MAX_INLINE_RETRY_AFTER if max_wait is None \
+            ratelimit.acquire(self.rate_limit_key, self.rate_limit_per_minute, max_wait=max_wait)
+            inline_limit = (
+                MAX_INLINE_RETRY_AFTER
+                if max_wait is None
                 else min(MAX_INLINE_RETRY_AFTER, max_wait)
+            )
             try:
                 response = super().request(method, path, **kwargs)
                 self._slow_down_when_budget_low(response)
@@ -117,14 +120,16 @@ class PicqerClient(HttpClient):
             return None
         if looks_like_html(response):
             raise self._error(
-                errors.ApiResponseError, "answered with an HTML page, not the Picqer API",
+                errors.ApiResponseError,
+                "answered with an HTML page, not the Picqer API",
                 status=response.status_code,
             )
         try:
             return response.json()
         except ValueError:
             raise self._error(
-                errors.ApiResponseError, "answered with a body that is not JSON",
+                errors.ApiResponseError,
+                "answered with a body that is not JSON",
                 status=response.status_code,
             ) from None
 
@@ -194,7 +199,8 @@ class PicqerClient(HttpClient):
         other JSON means the address is some other API (ApiWrongServiceError)."""
         rows = self.get("vatgroups")
         if not isinstance(rows, list) or not all(
-                isinstance(row, dict) and "idvatgroup" in row for row in rows):
+            isinstance(row, dict) and "idvatgroup" in row for row in rows
+        ):
             raise self._error(
                 errors.ApiWrongServiceError,
                 "answered JSON that is not Picqer's: /vatgroups gave no list of VAT groups",
@@ -245,15 +251,23 @@ class PicqerClient(HttpClient):
         return self.get(f"orders/{idorder}/tags") or []
 
     def order_comment_add(
-        self, idorder: int, body: str, *, show_at_related: bool = False,
+        self,
+        idorder: int,
+        body: str,
+        *,
+        show_at_related: bool = False,
         is_visible_fulfilment: bool = False,
     ) -> dict:
         """POST /orders/{idorder}/comments {"body": …}. Not idempotent: check
         `order_comments_list` first when retrying."""
-        return self.post(f"orders/{idorder}/comments", {
-            "body": body, "show_at_related": show_at_related,
-            "is_visible_fulfilment": is_visible_fulfilment,
-        })
+        return self.post(
+            f"orders/{idorder}/comments",
+            {
+                "body": body,
+                "show_at_related": show_at_related,
+                "is_visible_fulfilment": is_visible_fulfilment,
+            },
+        )
 
     def order_comments_list(self, idorder: int) -> list[dict]:
         """GET /orders/{idorder}/comments."""

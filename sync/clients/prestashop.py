@@ -27,7 +27,7 @@ READ_ONLY_ON_PUT: dict[str, tuple[str, ...]] = {
 AUTH_HEADER_MISSING = (
     "did not receive the webservice key: the web server drops the Authorization header "
     "before PrestaShop sees it (PHP running as CGI/FPM). In PrestaShop go to Advanced "
-    "Parameters > Webservice and switch on \"Enable CGI mode for PHP\""
+    'Parameters > Webservice and switch on "Enable CGI mode for PHP"'
 )
 # 401 codes of a key PrestaShop knows (prestashop-ws.md §1.2): 21 = the key has no
 # permissions at all, 26 = this resource is not granted to it. 18-20 (bad format, unknown,
@@ -49,7 +49,11 @@ class PrestaShopClient(PrestaShopResources, HttpClient):
     service_name = "PrestaShop"
 
     def __init__(
-        self, shop_url: str, webservice_key: str, *, shop_id: int | None = None,
+        self,
+        shop_url: str,
+        webservice_key: str,
+        *,
+        shop_id: int | None = None,
         refusal: str = "",
     ):
         base = shop_url.rstrip("/")
@@ -65,7 +69,9 @@ class PrestaShopClient(PrestaShopResources, HttpClient):
     def for_shop(cls, shop) -> PrestaShopClient:
         """Client for a `Shop` (prestashop_url, webservice_key, prestashop_shop_id)."""
         return cls(
-            shop.prestashop_url, shop.webservice_key or "", shop_id=shop.prestashop_shop_id,
+            shop.prestashop_url,
+            shop.webservice_key or "",
+            shop_id=shop.prestashop_shop_id,
             refusal=shop.key_problem(),
         )
 
@@ -105,19 +111,23 @@ class PrestaShopClient(PrestaShopResources, HttpClient):
                     raise self._error(
                         errors.ApiAuthError,
                         f"is behind a password of the web server itself (HTTP authentication "
-                        f"\"{realm}\"), so PrestaShop never sees the key: let /api/ through "
+                        f'"{realm}"), so PrestaShop never sees the key: let /api/ through '
                         "without that password",
-                        status=401, code=code,
+                        status=401,
+                        code=code,
                     )
-                raise self._error(errors.ApiAuthHeaderMissingError, AUTH_HEADER_MISSING,
-                                  status=401, code=code)
+                raise self._error(
+                    errors.ApiAuthHeaderMissingError, AUTH_HEADER_MISSING, status=401, code=code
+                )
         super()._raise_for_response(response)
 
     def _default_message(self, response: requests.Response) -> str:
         if response.status_code == 401:
             # HEAD carries no error body: the key is wrong or never arrived.
-            return ("refused the webservice key (a wrong key, or the web server drops the "
-                    "Authorization header; Test connection tells which)")
+            return (
+                "refused the webservice key (a wrong key, or the web server drops the "
+                "Authorization header; Test connection tells which)"
+            )
         return super()._default_message(response)
 
     def _error_class(self, status: int, code: Any = None) -> type[errors.ApiError]:
@@ -132,13 +142,12 @@ class PrestaShopClient(PrestaShopResources, HttpClient):
             return errors.ApiClientError
         return super()._error_class(status, code)
 
-    def _xml(self, method: str, path: str, *, params=None, fields=None, resource=None,
-             **kwargs):
+    def _xml(self, method: str, path: str, *, params=None, fields=None, resource=None, **kwargs):
         """Send (with an XML body built from `fields`) and parse the XML answer."""
-        data = psxml.dict_to_xml(psxml.singular(resource), fields) if fields is not None \
-            else None
-        response = self.request(method, path, params=params, data=data,
-                                headers=XML_HEADERS if data else None, **kwargs)
+        data = psxml.dict_to_xml(psxml.singular(resource), fields) if fields is not None else None
+        response = self.request(
+            method, path, params=params, data=data, headers=XML_HEADERS if data else None, **kwargs
+        )
         return psxml.parse(response.content)
 
     # -- version --------------------------------------------------------------------------
@@ -170,8 +179,10 @@ class PrestaShopClient(PrestaShopResources, HttpClient):
         HEAD: only a body says why a key is refused (wrong key, no rights, header lost)."""
         root = self._xml("GET", "")
         if root.tag != "prestashop" or root.find("api") is None:
-            raise self._error(errors.ApiResponseError,
-                              "answered XML that is not the PrestaShop webservice's resource list")
+            raise self._error(
+                errors.ApiResponseError,
+                "answered XML that is not the PrestaShop webservice's resource list",
+            )
         return True
 
     def ping_with_key_in_address(self) -> errors.ApiError | None:
@@ -180,8 +191,7 @@ class PrestaShopClient(PrestaShopResources, HttpClient):
         accepted that way, else the error. Sent to the saved address only, never redirected
         (the key must not travel to another host in a URL); the log redacts ws_key."""
         try:
-            self._xml("GET", "", params={"ws_key": self._webservice_key},
-                      allow_redirects=False)
+            self._xml("GET", "", params={"ws_key": self._webservice_key}, allow_redirects=False)
         except errors.ApiError as exc:
             return exc
         return None
@@ -189,9 +199,14 @@ class PrestaShopClient(PrestaShopResources, HttpClient):
     # -- generic --------------------------------------------------------------------------
 
     def list(
-        self, resource: str, *, display: str | Iterable[str] | None = "full",
-        filters: Mapping[str, Any] | None = None, sort: str | Iterable[str] | None = None,
-        limit: int | tuple[int, int] | None = None, date: bool = False,
+        self,
+        resource: str,
+        *,
+        display: str | Iterable[str] | None = "full",
+        filters: Mapping[str, Any] | None = None,
+        sort: str | Iterable[str] | None = None,
+        limit: int | tuple[int, int] | None = None,
+        date: bool = False,
     ) -> list[dict]:
         """GET /api/{resource} with list parameters (see `list_params`) → list of dicts.
         There is no default ORDER BY and no total count: sort when paging."""
@@ -210,7 +225,11 @@ class PrestaShopClient(PrestaShopResources, HttpClient):
         return psxml.record_to_dict(psxml.record_element(root))
 
     def update(
-        self, resource: str, id: int | str, fields: Mapping[str, Any], *,
+        self,
+        resource: str,
+        id: int | str,
+        fields: Mapping[str, Any],
+        *,
         params: Mapping | None = None,
     ) -> dict:
         """Change only `fields` of one record and return the updated record.
@@ -219,8 +238,9 @@ class PrestaShopClient(PrestaShopResources, HttpClient):
         drop read-only fields, PUT everything back — never wiping the fields not given."""
         path = f"{resource}/{id}"
         if self.supports_patch:
-            root = self._xml("PATCH", path, params=params, fields={"id": id, **fields},
-                             resource=resource)
+            root = self._xml(
+                "PATCH", path, params=params, fields={"id": id, **fields}, resource=resource
+            )
         else:
             current = psxml.record_element(self._xml("GET", path))
             body = psxml.merge_record(current, fields, drop=READ_ONLY_ON_PUT.get(resource, ()))
@@ -229,8 +249,12 @@ class PrestaShopClient(PrestaShopResources, HttpClient):
         return psxml.record_to_dict(psxml.record_element(root))
 
     def iter_ids(
-        self, resource: str, *, display: str | Iterable[str] = "full",
-        filters: Mapping[str, Any] | None = None, page_size: int = 100,
+        self,
+        resource: str,
+        *,
+        display: str | Iterable[str] = "full",
+        filters: Mapping[str, Any] | None = None,
+        page_size: int = 100,
     ) -> Iterator[dict]:
         """Yield records in id order, paging by `filter[id]=>[last]&sort=[id_ASC]&limit=N`
         (keyset paging: stable while records change; no offsets). An `id` filter of the
@@ -239,8 +263,13 @@ class PrestaShopClient(PrestaShopResources, HttpClient):
             display = ["id", *display]
         last = 0
         while True:
-            page = self.list(resource, display=display, sort="[id_ASC]", limit=page_size,
-                             filters={**(filters or {}), "id": f">[{last}]"})
+            page = self.list(
+                resource,
+                display=display,
+                sort="[id_ASC]",
+                limit=page_size,
+                filters={**(filters or {}), "id": f">[{last}]"},
+            )
             yield from page
             if len(page) < page_size:
                 return

@@ -145,9 +145,16 @@ class PrestaShopResources:
         """The tax rules of every tax rules group in one country (id_tax per group)."""
         return self.list(
             "tax_rules",
-            display=["id", "id_tax_rules_group", "id_country", "id_state", "zipcode_from",
-                     "id_tax"],
-            filters={"id_country": int(id_country)}, sort="[id_ASC]",
+            display=[
+                "id",
+                "id_tax_rules_group",
+                "id_country",
+                "id_state",
+                "zipcode_from",
+                "id_tax",
+            ],
+            filters={"id_country": int(id_country)},
+            sort="[id_ASC]",
         )
 
     def product_image(self, id_product: int, id_image: int) -> bytes:
@@ -226,8 +233,9 @@ class PrestaShopResources:
         """The order's customer threads, oldest first (full records)."""
         return self.list("customer_threads", filters={"id_order": id_order}, sort="[id_ASC]")
 
-    def customer_thread_for_order(self, id_order: int, *, email: str | None = None,
-                                  threads: list[dict] | None = None):
+    def customer_thread_for_order(
+        self, id_order: int, *, email: str | None = None, threads: list[dict] | None = None
+    ):
         """The order's customer thread (the one with `email` when given), or None.
         `threads`, when the caller has just listed them, saves listing them again."""
         if threads is None:
@@ -242,9 +250,16 @@ class PrestaShopResources:
             "customer_messages", filters={"id_customer_thread": id_customer_thread}, sort="[id_ASC]"
         )
 
-    def private_message_add(self, id_order: int, message: str, *, id_employee: int = 0,
-                            order: dict | None = None, customer: dict | None = None,
-                            threads: list[dict] | None = None) -> dict:
+    def private_message_add(
+        self,
+        id_order: int,
+        message: str,
+        *,
+        id_employee: int = 0,
+        order: dict | None = None,
+        customer: dict | None = None,
+        threads: list[dict] | None = None,
+    ) -> dict:
         """Add a private (staff-only) message to the order page, as the back office does
         (prestashop-ws.md §2.10): reuse or create the order's customer thread (it needs
         both id_customer and id_order to show), then POST a customer_message private=1.

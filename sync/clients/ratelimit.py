@@ -83,7 +83,8 @@ def acquire(
         if waited + wait > max_wait:
             raise ApiRateLimitedError(
                 f"request budget of {limit}/min in use; try again in {int(wait) + 1} s",
-                retry_after=wait, service="Picqer",
+                retry_after=wait,
+                service="Picqer",
             )
         _sleep(wait)
         waited += wait

@@ -121,8 +121,9 @@ def split_lines(
     return matched, missing
 
 
-def order_product(line: OrderLine, idproduct: int, *, idvatgroup: int | None,
-                  use_shop_price: bool) -> dict[str, Any]:
+def order_product(
+    line: OrderLine, idproduct: int, *, idvatgroup: int | None, use_shop_price: bool
+) -> dict[str, Any]:
     """One `products[]` entry. With the shop price: the unit price excluding VAT (Picqer
     prices exclude VAT, picqer-api.md §3.3) and, when one matches, the line's VAT group."""
     item: dict[str, Any] = {"idproduct": idproduct, "amount": line.quantity}
@@ -134,12 +135,14 @@ def order_product(line: OrderLine, idproduct: int, *, idvatgroup: int | None,
 
 
 def person_name(address: Mapping[str, Any]) -> str:
-    return " ".join(p for p in (clean(address.get("firstname")), clean(address.get("lastname")))
-                    if p)
+    return " ".join(
+        p for p in (clean(address.get("firstname")), clean(address.get("lastname"))) if p
+    )
 
 
-def address_fields(kind: str, address: Mapping[str, Any], *, country_iso: str,
-                   region: str = "") -> dict[str, Any]:
+def address_fields(
+    kind: str, address: Mapping[str, Any], *, country_iso: str, region: str = ""
+) -> dict[str, Any]:
     """`delivery…`/`invoice…` fields. With a company, the company is the name and the person
     the contact name; without one, the person is the name (picqer-api.md §3.2)."""
     company, person = clean(address.get("company")), person_name(address)
@@ -166,15 +169,25 @@ def phone_of(*addresses: Mapping[str, Any]) -> str | None:
 
 def customer_remarks(messages: Iterable[Mapping[str, Any]]) -> str | None:
     """The customer's own order messages (not private staff notes), oldest first."""
-    texts = [clean(m.get("message")) for m in sorted(messages, key=lambda m: _int(m.get("id")))
-             if str(m.get("private") or "0") != "1" and not _int(m.get("id_employee"))]
+    texts = [
+        clean(m.get("message"))
+        for m in sorted(messages, key=lambda m: _int(m.get("id")))
+        if str(m.get("private") or "0") != "1" and not _int(m.get("id_employee"))
+    ]
     text = "\n".join(t for t in texts if t)
     return text or None
 
 
-def order_body(*, reference: str, delivery: Mapping[str, Any], invoice: Mapping[str, Any],
-               email: str | None, phone: str | None, remarks: str | None,
-               products: list[dict[str, Any]]) -> dict[str, Any]:
+def order_body(
+    *,
+    reference: str,
+    delivery: Mapping[str, Any],
+    invoice: Mapping[str, Any],
+    email: str | None,
+    phone: str | None,
+    remarks: str | None,
+    products: list[dict[str, Any]],
+) -> dict[str, Any]:
     """The POST /orders body (a guest order: Picqer fills nothing from a customer)."""
     body: dict[str, Any] = {"reference": reference, **delivery, **invoice, "products": products}
     body["emailaddress"] = clean(email) or None
@@ -190,10 +203,14 @@ def missing_products_text(missing: Iterable[OrderLine], *, created: bool) -> str
         f"{line.reference or '(no reference)'} ({line.name}) × {line.quantity}" for line in missing
     )
     if created:
-        return (f"PrestaPicqer: these products were not found in Picqer and were left out of "
-                f"the Picqer order: {items}")
-    return (f"PrestaPicqer: no product of this order was found in Picqer, so no Picqer order "
-            f"was created. Missing: {items}")
+        return (
+            f"PrestaPicqer: these products were not found in Picqer and were left out of "
+            f"the Picqer order: {items}"
+        )
+    return (
+        f"PrestaPicqer: no product of this order was found in Picqer, so no Picqer order "
+        f"was created. Missing: {items}"
+    )
 
 
 def product_body(line: OrderLine, *, idvatgroup: int | None) -> dict[str, Any]:

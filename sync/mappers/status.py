@@ -84,6 +84,7 @@ def status_skip_reason(*, applied: str, incoming: str) -> str | None:
 
 # -- tracking ---------------------------------------------------------------------------
 
+
 def shipment_tracking_codes(shipment: dict) -> list[str]:
     """Tracking codes of one Picqer shipment: the top-level `trackingcode`, else those of its
     `parcels` (multi-parcel shipments carry one code per parcel, picqer-api.md §7)."""

@@ -18,18 +18,28 @@ class ActivityEntry(models.Model):
     level = models.CharField(_("level"), max_length=10, choices=Level.choices, default=Level.INFO)
     action = models.CharField(_("action"), max_length=50)
     message = models.TextField(_("message"))
-    account = models.ForeignKey(PicqerAccount, null=True, blank=True, on_delete=models.CASCADE,
-                                verbose_name=_("Picqer account"))
-    shop = models.ForeignKey(Shop, null=True, blank=True, on_delete=models.CASCADE,
-                             verbose_name=_("shop"))
-    ps_order_id = models.PositiveIntegerField(_("PrestaShop order id"), null=True, blank=True,
-                                              db_index=True)
-    ps_reference = models.CharField(_("PrestaShop reference"), max_length=32, blank=True,
-                                    db_index=True)
-    picqer_orderid = models.CharField(_("Picqer order number"), max_length=32, blank=True,
-                                      db_index=True)
-    product_reference = models.CharField(_("product reference"), max_length=64, blank=True,
-                                         db_index=True)
+    account = models.ForeignKey(
+        PicqerAccount,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        verbose_name=_("Picqer account"),
+    )
+    shop = models.ForeignKey(
+        Shop, null=True, blank=True, on_delete=models.CASCADE, verbose_name=_("shop")
+    )
+    ps_order_id = models.PositiveIntegerField(
+        _("PrestaShop order id"), null=True, blank=True, db_index=True
+    )
+    ps_reference = models.CharField(
+        _("PrestaShop reference"), max_length=32, blank=True, db_index=True
+    )
+    picqer_orderid = models.CharField(
+        _("Picqer order number"), max_length=32, blank=True, db_index=True
+    )
+    product_reference = models.CharField(
+        _("product reference"), max_length=64, blank=True, db_index=True
+    )
     details = models.JSONField(_("details"), default=dict, blank=True)
 
     class Meta:
@@ -41,10 +51,10 @@ class ActivityEntry(models.Model):
         from prestapicqer.services.names import NameBook
         from sync.activity import action_label, activity_message_render
 
-        message = activity_message_render(message=self.message, shop_id=self.shop_id,
-                                          names=NameBook())
+        message = activity_message_render(
+            message=self.message, shop_id=self.shop_id, names=NameBook()
+        )
         return f"{action_label(self.action)}: {message[:60]}"
-
 
 
 class Heartbeat(models.Model):

@@ -25,12 +25,14 @@ class OrderLink(models.Model):
     # PROTECT: the link is the only proof that a Picqer order belongs to this shop's order.
     # Cascading it away would let a shop re-created with the same prefix receive the old
     # orders' status updates; a shop that has sent orders is switched off, not deleted.
-    shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="order_links",
-                             verbose_name=_("shop"))
+    shop = models.ForeignKey(
+        Shop, on_delete=models.PROTECT, related_name="order_links", verbose_name=_("shop")
+    )
     ps_order_id = models.PositiveIntegerField(_("PrestaShop order id"))
     ps_reference = models.CharField(_("PrestaShop reference"), max_length=32, blank=True)
-    state = models.CharField(_("state"), max_length=10, choices=State.choices,
-                             default=State.PENDING)
+    state = models.CharField(
+        _("state"), max_length=10, choices=State.choices, default=State.PENDING
+    )
     picqer_idorder = models.PositiveIntegerField(_("Picqer order id"), null=True, blank=True)
     picqer_orderid = models.CharField(_("Picqer order number"), max_length=32, blank=True)
     picqer_status = models.CharField(_("Picqer status"), max_length=20, blank=True)
@@ -40,8 +42,7 @@ class OrderLink(models.Model):
     seen_history_id = models.PositiveIntegerField(_("seen history id"), default=0)
     # The rule rows the poller found, [[id, id_order_state], …]: the rules apply them without
     # reading the order's order_histories again (see rules._rows_known).
-    history_rows = models.JSONField(_("status changes found by the poll"), default=list,
-                                    blank=True)
+    history_rows = models.JSONField(_("status changes found by the poll"), default=list, blank=True)
     # Follow-up steps after the create that are done (tags, allocate, comment, message,
     # backref), so a retry repeats only what is missing.
     done_steps = models.JSONField(_("done steps"), default=list, blank=True)
@@ -87,14 +88,14 @@ class PollCursor(models.Model):
     `start_history_id` is where this shop's sync began: rows up to it predate the
     middleware and are never acted on (no flood of old orders on first start)."""
 
-    shop = models.OneToOneField(Shop, on_delete=models.CASCADE, related_name="poll_cursor",
-                                verbose_name=_("shop"))
+    shop = models.OneToOneField(
+        Shop, on_delete=models.CASCADE, related_name="poll_cursor", verbose_name=_("shop")
+    )
     start_history_id = models.PositiveIntegerField(_("first history id"), null=True, blank=True)
     last_history_id = models.PositiveIntegerField(_("last history id"), default=0)
     # The newest order when the order poll began watching new orders: orders above it were
     # placed since, and their units count until Picqer has them (sync.services.stock.pending).
-    start_order_id = models.PositiveIntegerField(_("first new order after"), null=True,
-                                                 blank=True)
+    start_order_id = models.PositiveIntegerField(_("first new order after"), null=True, blank=True)
     last_polled_at = models.DateTimeField(_("last polled"), null=True, blank=True)
     last_reconciled_at = models.DateTimeField(_("last reconciled"), null=True, blank=True)
     last_error = models.TextField(_("last error"), blank=True)
@@ -113,8 +114,9 @@ class OwnHistory(models.Model):
     Written by `sync.services.orders.loop_guard.own_history_record` before and after posting
     an order_history; rows it matches never trigger the PrestaShop → Picqer rules."""
 
-    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="own_histories",
-                             verbose_name=_("shop"))
+    shop = models.ForeignKey(
+        Shop, on_delete=models.CASCADE, related_name="own_histories", verbose_name=_("shop")
+    )
     ps_order_id = models.PositiveIntegerField(_("PrestaShop order id"))
     state_id = models.PositiveIntegerField(_("PrestaShop status"))
     history_id = models.PositiveIntegerField(_("history id"), null=True, blank=True)

@@ -20,8 +20,9 @@ class SyncRun(models.Model):
         DONE = "done", _("Done")
         FAILED = "failed", _("Failed")
 
-    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="sync_runs",
-                             verbose_name=_("shop"))
+    shop = models.ForeignKey(
+        Shop, on_delete=models.CASCADE, related_name="sync_runs", verbose_name=_("shop")
+    )
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.QUEUED)
     trigger = models.CharField(_("trigger"), max_length=20, blank=True)
     checked = models.PositiveIntegerField(_("checked"), default=0)
@@ -31,15 +32,22 @@ class SyncRun(models.Model):
     errors = models.PositiveIntegerField(_("errors"), default=0)
     unchanged = models.PositiveIntegerField(_("already equal"), default=0)
     ambiguous = models.PositiveIntegerField(
-        _("ambiguous"), default=0,
-        help_text=_("In Picqer, but PrestaShop has no single writable stock row for the "
-                    "reference (see ambiguous_kinds)"))
+        _("ambiguous"),
+        default=0,
+        help_text=_(
+            "In Picqer, but PrestaShop has no single writable stock row for the "
+            "reference (see ambiguous_kinds)"
+        ),
+    )
     ambiguous_kinds = models.JSONField(_("ambiguous, by kind"), default=dict, blank=True)
     duplicates = models.PositiveIntegerField(_("duplicates"), default=0)
     near_misses = models.PositiveIntegerField(
-        _("near misses"), default=0,
-        help_text=_("References equal on both sides only when case or surrounding spaces "
-                    "are ignored"))
+        _("near misses"),
+        default=0,
+        help_text=_(
+            "References equal on both sides only when case or surrounding spaces are ignored"
+        ),
+    )
     message = models.TextField(_("message"), blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
@@ -98,8 +106,9 @@ class SyncRunItem(models.Model):
         NEAR_MISS = "near_miss", _("Near miss (case or spaces differ)")
         ERROR = "error", _("Refused by PrestaShop")
 
-    run = models.ForeignKey(SyncRun, on_delete=models.CASCADE, related_name="items",
-                            verbose_name=_("stock sync run"))
+    run = models.ForeignKey(
+        SyncRun, on_delete=models.CASCADE, related_name="items", verbose_name=_("stock sync run")
+    )
     kind = models.CharField(_("kind"), max_length=24, choices=Kind.choices)
     reference = models.CharField(_("reference"), max_length=128)
     detail = models.CharField(_("what to do"), max_length=500, blank=True)
@@ -121,13 +130,15 @@ class OrderStatusState(models.Model):
     effects), so duplicate or out-of-order webhooks are stopped here: a status is applied at
     most once, never one of a lower rank, and only by the worker holding the claim."""
 
-    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="order_statuses",
-                             verbose_name=_("shop"))
+    shop = models.ForeignKey(
+        Shop, on_delete=models.CASCADE, related_name="order_statuses", verbose_name=_("shop")
+    )
     ps_order_id = models.PositiveIntegerField(_("PrestaShop order id"))
     picqer_idorder = models.PositiveIntegerField(_("Picqer order id"), null=True, blank=True)
     applied_status = models.CharField(_("applied Picqer status"), max_length=20, blank=True)
-    applied_state_id = models.PositiveIntegerField(_("applied PrestaShop status"), null=True,
-                                                   blank=True)
+    applied_state_id = models.PositiveIntegerField(
+        _("applied PrestaShop status"), null=True, blank=True
+    )
     applied_at = models.DateTimeField(_("applied at"), null=True, blank=True)
     claimed_status = models.CharField(_("claimed status"), max_length=20, blank=True)
     claimed_until = models.DateTimeField(_("claimed until"), null=True, blank=True)

@@ -75,7 +75,7 @@ def hourly_chart_svg(*, hours: list[datetime], series: list[Series], title: str)
                     f'data-hour="{hour.isoformat()}" data-count="{count}" '
                     f'cx="{_x(index, slots)}" cy="{_y(count, top)}" r="2.5" '
                     f'fill="{escape(line.colour)}"><title>'
-                    f'{date_format(hour, "D d M H")}:00 — {count} '
+                    f"{date_format(hour, 'D d M H')}:00 — {count} "
                     f"{escape(line.name)}</title></circle>"
                 )
     parts.append("</svg>")

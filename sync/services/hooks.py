@@ -57,9 +57,10 @@ def _hook_match(*, hooks: list[dict], account: PicqerAccount, kind: HookKind) ->
     address and event (an active one first). A stored id whose hook now points elsewhere
     does not count: it would not deliver here."""
     ours = [
-        hook for hook in hooks
-        if hook.get("event") == kind.event and _same_address(hook.get("address"),
-                                                             account.webhook_url)
+        hook
+        for hook in hooks
+        if hook.get("event") == kind.event
+        and _same_address(hook.get("address"), account.webhook_url)
     ]
     stored_id = getattr(account, kind.id_field) if kind.id_field else None
     for hook in ours:
@@ -99,8 +100,9 @@ def hooks_status(*, account: PicqerAccount) -> dict[str, dict]:
         for name, kind in HOOK_KINDS.items()
     }
     hooks_seen_record(account_id=account.pk, status=status)
-    product_index_hooks_seen(account_id=account.pk,
-                             active=status[INDEX_TRUST_KIND]["state"] == ACTIVE)
+    product_index_hooks_seen(
+        account_id=account.pk, active=status[INDEX_TRUST_KIND]["state"] == ACTIVE
+    )
     return status
 
 
@@ -116,7 +118,9 @@ def _remember(account: PicqerAccount, kind: HookKind, idhook: int) -> None:
 def _create_or_adopt(client: PicqerClient, account: PicqerAccount, kind: HookKind) -> dict:
     try:
         return client.hook_create(
-            name=kind.name, event=kind.event, address=account.webhook_url,
+            name=kind.name,
+            event=kind.event,
+            address=account.webhook_url,
             secret=account.webhook_secret,
         )
     except ApiClientError as exc:
@@ -127,7 +131,8 @@ def _create_or_adopt(client: PicqerClient, account: PicqerAccount, kind: HookKin
     if hook is None:
         raise ApiClientError(
             f"Picqer reports the {kind.event} hook exists but does not list it",
-            status=400, service="Picqer",
+            status=400,
+            service="Picqer",
         )
     return hook
 
@@ -152,14 +157,21 @@ def hook_ensure(*, account: PicqerAccount, kind: str) -> dict:
             action = "reactivated"
     except ApiError as exc:
         if not exc.retryable:
-            activity_log(action="hook_failed", level="error", account=account,
-                         message=f"Could not set up the Picqer {kind} webhook: {exc}")
+            activity_log(
+                action="hook_failed",
+                level="error",
+                account=account,
+                message=f"Could not set up the Picqer {kind} webhook: {exc}",
+            )
         raise
     _remember(account, hook_kind, hook["idhook"])
     hooks_seen_mark_active(account_id=account.pk, kind=kind)
     if action != "unchanged":
-        activity_log(action=f"hook_{action}", account=account,
-                     message=f"Picqer {kind} webhook {action} (hook {hook['idhook']}).")
+        activity_log(
+            action=f"hook_{action}",
+            account=account,
+            message=f"Picqer {kind} webhook {action} (hook {hook['idhook']}).",
+        )
     return {**_describe({**hook, "active": True}, hook_kind), "action": action}
 
 
@@ -195,9 +207,13 @@ def _watch_account(account: PicqerAccount, counts: dict[str, int]) -> None:
     status = hooks_status(account=account)
     for kind in needed:
         if status[kind]["state"] == INACTIVE:
-            activity_log(action="hook_deactivated", level="warning", account=account,
-                         message=f"Picqer had deactivated the {kind} webhook "
-                                 f"(hook {status[kind]['idhook']}); reactivating it.")
+            activity_log(
+                action="hook_deactivated",
+                level="warning",
+                account=account,
+                message=f"Picqer had deactivated the {kind} webhook "
+                f"(hook {status[kind]['idhook']}); reactivating it.",
+            )
             hook_ensure(account=account, kind=kind)
             counts["reactivated"] += 1
         elif status[kind]["state"] == MISSING:

@@ -85,13 +85,18 @@ def _target_for(account: PicqerAccount, order: dict) -> _Target:
     parsed = picqer_reference_parse(reference)
     if parsed is None:
         return _Target(reason=f"reference {reference!r} is not a PrestaPicqer one")
-    about = (f"Picqer order {order.get('orderid') or order['idorder']} "
-             f"(reference {str(reference).strip()})")
+    about = (
+        f"Picqer order {order.get('orderid') or order['idorder']} "
+        f"(reference {str(reference).strip()})"
+    )
     # .all(), searched here: the inbox drain has the account's shops loaded already.
     shop = next((shop for shop in account.shops.all() if shop.prefix == parsed.prefix), None)
     if shop is None:
-        return _Target(report=True, reason=f"{about} has prefix {parsed.prefix}, which no shop "
-                                           f"of account {account.name} uses — nothing changed")
+        return _Target(
+            report=True,
+            reason=f"{about} has prefix {parsed.prefix}, which no shop "
+            f"of account {account.name} uses — nothing changed",
+        )
     if not shop.enabled:
         return _Target(reason=f"shop {shop.name} is disabled")
     if not shop.orders_enabled:
@@ -99,9 +104,13 @@ def _target_for(account: PicqerAccount, order: dict) -> _Target:
     link = OrderLink.objects.filter(shop=shop, ps_order_id=parsed.ps_order_id).first()
     problem = _link_problem(link, order=order, parsed=parsed)
     if problem:
-        return _Target(shop=shop, ps_order_id=parsed.ps_order_id, report=True,
-                       reason=f"{about} is not linked to a PrestaShop order of shop "
-                              f"{shop.name}: {problem} — nothing changed")
+        return _Target(
+            shop=shop,
+            ps_order_id=parsed.ps_order_id,
+            report=True,
+            reason=f"{about} is not linked to a PrestaShop order of shop "
+            f"{shop.name}: {problem} — nothing changed",
+        )
     return _Target(link=link, shop=shop)
 
 
@@ -117,14 +126,19 @@ def _link_problem(link: OrderLink | None, *, order: dict, parsed: PicqerReferenc
         if link.attempts and link.state in (OrderLink.State.PENDING, OrderLink.State.PUSHING):
             raise OrderNotLinkedYetError(
                 f"{ps_order} is still being sent to Picqer; its Picqer order is not recorded "
-                f"yet (order {order.get('orderid') or order['idorder']} is checked again)")
+                f"yet (order {order.get('orderid') or order['idorder']} is checked again)"
+            )
         if link.attempts and link.state == OrderLink.State.FAILED:
-            return (f"{ps_order} failed to reach Picqer; if its create did arrive, \"Push "
-                    "again\" on its order link finds it by reference")
+            return (
+                f'{ps_order} failed to reach Picqer; if its create did arrive, "Push '
+                'again" on its order link finds it by reference'
+            )
         return f"{ps_order} was not sent to Picqer (order link: {link.get_state_display()})"
     if link.picqer_idorder != order["idorder"]:
-        return (f"{ps_order} is linked to Picqer order "
-                f"{link.picqer_orderid or link.picqer_idorder}, not this one")
+        return (
+            f"{ps_order} is linked to Picqer order "
+            f"{link.picqer_orderid or link.picqer_idorder}, not this one"
+        )
     if picqer_reference_parse(link.picqer_reference) != parsed:
         return f"{ps_order} was sent with reference {link.picqer_reference}"
     return ""
@@ -135,14 +149,26 @@ def _report_ignored(account: PicqerAccount, order: dict, target: _Target) -> Non
     in Picqer arrives as several events (status changed, completed, closed, shipment)."""
     orderid = str(order.get("orderid") or order["idorder"])[:32]
     recent = ActivityEntry.objects.filter(
-        action="order_status_ignored", account=account, picqer_orderid=orderid,
-        message=target.reason, created_at__gte=timezone.now() - REPORT_AGAIN_AFTER)
+        action="order_status_ignored",
+        account=account,
+        picqer_orderid=orderid,
+        message=target.reason,
+        created_at__gte=timezone.now() - REPORT_AGAIN_AFTER,
+    )
     if not recent.exists():
-        activity_log(action="order_status_ignored", level="warning", account=account,
-                     shop=target.shop, ps_order_id=target.ps_order_id, picqer_orderid=orderid,
-                     message=target.reason,
-                     details={"idorder": order["idorder"],
-                              "reference": str(order.get("reference") or "")[:100]})
+        activity_log(
+            action="order_status_ignored",
+            level="warning",
+            account=account,
+            shop=target.shop,
+            ps_order_id=target.ps_order_id,
+            picqer_orderid=orderid,
+            message=target.reason,
+            details={
+                "idorder": order["idorder"],
+                "reference": str(order.get("reference") or "")[:100],
+            },
+        )
 
 
 def _claim(*, shop: Shop, ps_order_id: int, idorder: int, status: str):
@@ -164,8 +190,7 @@ def _claim(*, shop: Shop, ps_order_id: int, idorder: int, status: str):
         row.claimed_status = status
         row.claimed_until = now + timedelta(seconds=CLAIM_SECONDS)
         row.picqer_idorder = idorder
-        row.save(update_fields=["claimed_status", "claimed_until", "picqer_idorder",
-                                "updated_at"])
+        row.save(update_fields=["claimed_status", "claimed_until", "picqer_idorder", "updated_at"])
     return row, None
 
 
@@ -173,19 +198,21 @@ def _finish(row: OrderStatusState, *, applied: tuple[str, int] | None) -> None:
     """Release the claim; with `applied` also record (picqer status, PrestaShop state)."""
     fields = {"claimed_status": "", "claimed_until": None}
     if applied:
-        fields |= {"applied_status": applied[0], "applied_state_id": applied[1],
-                   "applied_at": timezone.now()}
-    OrderStatusState.objects.filter(pk=row.pk, claimed_status=row.claimed_status).update(
-        **fields
-    )
+        fields |= {
+            "applied_status": applied[0],
+            "applied_state_id": applied[1],
+            "applied_at": timezone.now(),
+        }
+    OrderStatusState.objects.filter(pk=row.pk, claimed_status=row.claimed_status).update(**fields)
 
 
 def _current_state(prestashop, ps_order_id: int) -> int:
     return int(prestashop.order_get(ps_order_id)["current_state"])
 
 
-def _post_history(*, shop: Shop, prestashop, ps_order_id: int, picqer_status: str,
-                  mappings: list) -> tuple[str, int | None]:
+def _post_history(
+    *, shop: Shop, prestashop, ps_order_id: int, picqer_status: str, mappings: list
+) -> tuple[str, int | None]:
     """Re-read the current state, pick the mapping, post the history. Caller holds the claim.
     Returns (result, state the order is now in by our rule, or None when no rule applied)."""
     current = _current_state(prestashop, ps_order_id)
@@ -201,8 +228,9 @@ def _post_history(*, shop: Shop, prestashop, ps_order_id: int, picqer_status: st
     own_history_record(shop_id=shop.pk, ps_order_id=ps_order_id, state_id=target)
     history = prestashop.order_history_create(ps_order_id, target, send_email=True)
     if history.get("id"):
-        own_history_record(shop_id=shop.pk, ps_order_id=ps_order_id, state_id=target,
-                           history_id=int(history["id"]))
+        own_history_record(
+            shop_id=shop.pk, ps_order_id=ps_order_id, state_id=target, history_id=int(history["id"])
+        )
     return f"status {current} → {target}", target
 
 
@@ -213,23 +241,32 @@ def order_status_apply(*, shop: Shop, picqer, prestashop, order: dict, ps_order_
     mappings = list(shop.status_mappings.all())
     if not any(m.picqer_status == status for m in mappings):
         return f"ignored: no mapping for Picqer status {status}"
-    row, reason = _claim(shop=shop, ps_order_id=ps_order_id, idorder=order["idorder"],
-                         status=status)
+    row, reason = _claim(
+        shop=shop, ps_order_id=ps_order_id, idorder=order["idorder"], status=status
+    )
     if row is None:
         return f"ignored: {reason}"
     reached = None
     try:
-        result, reached = _post_history(shop=shop, prestashop=prestashop,
-                                        ps_order_id=ps_order_id, picqer_status=status,
-                                        mappings=mappings)
+        result, reached = _post_history(
+            shop=shop,
+            prestashop=prestashop,
+            ps_order_id=ps_order_id,
+            picqer_status=status,
+            mappings=mappings,
+        )
     finally:
         # On an error the claim is released without recording: the retry re-reads
         # PrestaShop's current state, so a POST that did land is not repeated.
         _finish(row, applied=(status, reached) if reached is not None else None)
     if not result.startswith("ignored"):
-        activity_log(action="order_status_set", shop=shop, ps_order_id=ps_order_id,
-                     picqer_orderid=str(order.get("orderid") or ""),
-                     message=f"Picqer status {status}: PrestaShop {result}.")
+        activity_log(
+            action="order_status_set",
+            shop=shop,
+            ps_order_id=ps_order_id,
+            picqer_orderid=str(order.get("orderid") or ""),
+            message=f"Picqer status {status}: PrestaShop {result}.",
+        )
     return result
 
 
@@ -250,7 +287,8 @@ def order_status_sync(*, account: PicqerAccount, idorder: int) -> str:
     # What the admin shows as the Picqer status of the link (display; the rules of
     # order_status_apply use their own record, OrderStatusState).
     OrderLink.objects.filter(pk=target.link.pk).update(
-        picqer_status=str(order.get("status") or "")[:20])
+        picqer_status=str(order.get("status") or "")[:20]
+    )
     if order.get("status") not in (None, "", "concept"):  # Picqer counts its stock now
         pending_order_in_picqer(shop=shop, ps_order_id=ps_order_id)
     prestashop = PrestaShopClient.for_shop(shop)
@@ -258,12 +296,19 @@ def order_status_sync(*, account: PicqerAccount, idorder: int) -> str:
         # Tracking first and on every delivery: the status e-mail needs {shipping_number},
         # and a later partial shipment must reach PrestaShop even when the status is
         # already applied. It writes only when the value differs.
-        order_tracking_sync(shop=shop, picqer=picqer, prestashop=prestashop, order=order,
-                            ps_order_id=ps_order_id)
-        return order_status_apply(shop=shop, picqer=picqer, prestashop=prestashop, order=order,
-                                  ps_order_id=ps_order_id)
+        order_tracking_sync(
+            shop=shop, picqer=picqer, prestashop=prestashop, order=order, ps_order_id=ps_order_id
+        )
+        return order_status_apply(
+            shop=shop, picqer=picqer, prestashop=prestashop, order=order, ps_order_id=ps_order_id
+        )
     except ApiNotFoundError as exc:
-        activity_log(action="order_status_failed", level="warning", shop=shop,
-                     ps_order_id=ps_order_id, picqer_orderid=str(order.get("orderid") or ""),
-                     message=f"PrestaShop order {ps_order_id} or its carrier was not found: {exc}")
+        activity_log(
+            action="order_status_failed",
+            level="warning",
+            shop=shop,
+            ps_order_id=ps_order_id,
+            picqer_orderid=str(order.get("orderid") or ""),
+            message=f"PrestaShop order {ps_order_id} or its carrier was not found: {exc}",
+        )
         return f"ignored: PrestaShop order {ps_order_id} not found"

@@ -37,20 +37,28 @@ def _codes_for_carrier(name: str, shipments: list[dict], matched: set[int]) -> l
     return codes
 
 
-def _write_tracking(*, shop, prestashop, order_carrier: dict, codes: list[str],
-                    ps_order_id: int) -> bool:
+def _write_tracking(
+    *, shop, prestashop, order_carrier: dict, codes: list[str], ps_order_id: int
+) -> bool:
     value, dropped = tracking_number_join(codes)
     if dropped:
         activity_log(
-            action="tracking_truncated", level="warning", shop=shop, ps_order_id=ps_order_id,
+            action="tracking_truncated",
+            level="warning",
+            shop=shop,
+            ps_order_id=ps_order_id,
             message=f"Tracking codes {', '.join(dropped)} do not fit PrestaShop's 64-character "
-                    "tracking number and were left out.",
+            "tracking number and were left out.",
         )
     if not value or (order_carrier.get("tracking_number") or "") == value:
         return False
     prestashop.order_carrier_set_tracking(int(order_carrier["id"]), value)
-    activity_log(action="tracking_written", shop=shop, ps_order_id=ps_order_id,
-                 message=f"Tracking number set to {value}.")
+    activity_log(
+        action="tracking_written",
+        shop=shop,
+        ps_order_id=ps_order_id,
+        message=f"Tracking number set to {value}.",
+    )
     return True
 
 
@@ -60,8 +68,9 @@ def order_tracking_sync(*, shop, picqer, prestashop, order: dict, ps_order_id: i
 
     Several shipments or parcels (partial and multi-parcel deliveries) are all kept,
     comma-joined. A shipment without a carrier of that name is reported as a warning."""
-    shipments = [s for s in _live_shipments(picqer=picqer, order=order)
-                 if shipment_tracking_codes(s)]
+    shipments = [
+        s for s in _live_shipments(picqer=picqer, order=order) if shipment_tracking_codes(s)
+    ]
     if not shipments:
         return "no tracking codes"
     rows = prestashop.order_carriers_for_order(ps_order_id)
@@ -70,16 +79,29 @@ def order_tracking_sync(*, shop, picqer, prestashop, order: dict, ps_order_id: i
     for row in rows:
         carrier = prestashop.carrier_get(int(row["id_carrier"]))
         codes = _codes_for_carrier(carrier.get("name") or "", shipments, matched)
-        if codes and _write_tracking(shop=shop, prestashop=prestashop, order_carrier=row,
-                                     codes=codes, ps_order_id=ps_order_id):
+        if codes and _write_tracking(
+            shop=shop,
+            prestashop=prestashop,
+            order_carrier=row,
+            codes=codes,
+            ps_order_id=ps_order_id,
+        ):
             written += 1
-    unmatched = sorted({" / ".join(shipment_provider_names(s)) or "(no provider name)"
-                        for i, s in enumerate(shipments) if i not in matched})
+    unmatched = sorted(
+        {
+            " / ".join(shipment_provider_names(s)) or "(no provider name)"
+            for i, s in enumerate(shipments)
+            if i not in matched
+        }
+    )
     if unmatched:
         activity_log(
-            action="tracking_no_carrier", level="warning", shop=shop, ps_order_id=ps_order_id,
+            action="tracking_no_carrier",
+            level="warning",
+            shop=shop,
+            ps_order_id=ps_order_id,
             picqer_orderid=str(order.get("orderid") or ""),
             message=f"No PrestaShop carrier on this order is named {', '.join(unmatched)} "
-                    "(names must match exactly, case-sensitive); tracking code not written.",
+            "(names must match exactly, case-sensitive); tracking code not written.",
         )
     return f"tracking written to {written} carrier(s)" if written else "tracking unchanged"

@@ -16,5 +16,3 @@ def picqer_fixture(name: str):
 def ps_fixture(name: str) -> bytes:
     """Raw bytes of tests/fixtures/prestashop/<name>.xml."""
     return (FIXTURES / "prestashop" / f"{name}.xml").read_bytes()
-
-

@@ -23,8 +23,9 @@ def client(account, clock):
 
 def _products(start: int, count: int) -> list[dict]:
     template = picqer_fixture("product")
-    return [{**template, "idproduct": i, "productcode": f"SKU-{i}"}
-            for i in range(start, start + count)]
+    return [
+        {**template, "idproduct": i, "productcode": f"SKU-{i}"} for i in range(start, start + count)
+    ]
 
 
 @responses.activate
@@ -44,7 +45,8 @@ def test_it_sends_basic_auth_with_key_as_username_and_user_agent(client, setting
 def test_iter_list_pages_by_100_until_a_short_page(client):
     for offset, count in ((0, 100), (100, 100), (200, 50)):
         responses.get(
-            PICQER + "products", json=_products(offset, count),
+            PICQER + "products",
+            json=_products(offset, count),
             match=[matchers.query_param_matcher({"tag": "Sale", "offset": str(offset)})],
         )
 
@@ -66,10 +68,17 @@ def test_reading_ahead_asks_for_the_next_page_while_the_caller_works_on_this_one
         second_page_asked.set()
         return 200, {}, json.dumps(_products(100, 30))
 
-    responses.get(PICQER + "products", json=_products(0, 100),
-                  match=[matchers.query_param_matcher({"offset": "0"})])
-    responses.add_callback(responses.GET, PICQER + "products", callback=second_page,
-                           match=[matchers.query_param_matcher({"offset": "100"})])
+    responses.get(
+        PICQER + "products",
+        json=_products(0, 100),
+        match=[matchers.query_param_matcher({"offset": "0"})],
+    )
+    responses.add_callback(
+        responses.GET,
+        PICQER + "products",
+        callback=second_page,
+        match=[matchers.query_param_matcher({"offset": "100"})],
+    )
 
     products = client.products_iter(read_ahead=True)
     first = next(products)
@@ -92,12 +101,17 @@ def test_iter_list_stops_after_an_empty_page(client):
 
 @responses.activate
 def test_429_with_retry_after_waits_and_resends_the_identical_request(client, clock, account):
-    responses.post(PICQER + "orders", status=429, json=picqer_fixture("error_rate_limit"),
-                   headers={"Retry-After": "5"})
+    responses.post(
+        PICQER + "orders",
+        status=429,
+        json=picqer_fixture("error_rate_limit"),
+        headers={"Retry-After": "5"},
+    )
     responses.post(PICQER + "orders", status=201, json=picqer_fixture("order"))
 
-    order = client.order_create({"reference": "DEV-5", "products": [{"idproduct": 633,
-                                                                      "amount": 1}]})
+    order = client.order_create(
+        {"reference": "DEV-5", "products": [{"idproduct": 633, "amount": 1}]}
+    )
 
     assert order["idorder"] == 240350427
     first, second = responses.calls
@@ -135,8 +149,12 @@ def test_a_recorded_pause_makes_other_clients_of_the_account_wait(account, clock
 
 @responses.activate
 def test_long_retry_after_is_left_to_celery(client, account):
-    responses.get(PICQER + "orders/1", status=429, json=picqer_fixture("error_rate_limit"),
-                  headers={"Retry-After": "120"})
+    responses.get(
+        PICQER + "orders/1",
+        status=429,
+        json=picqer_fixture("error_rate_limit"),
+        headers={"Retry-After": "120"},
+    )
 
     with pytest.raises(errors.ApiRateLimitedError) as caught:
         client.order_get(1)
@@ -187,8 +205,10 @@ def test_5xx_is_a_retryable_server_error(client):
         (requests.exceptions.ReadTimeout("read timed out"), errors.ApiTimeoutError),
         (requests.exceptions.ConnectTimeout("connect timed out"), errors.ApiTimeoutError),
         (requests.exceptions.SSLError("certificate verify failed"), errors.ApiTransportError),
-        (requests.exceptions.ConnectionError("Name or service not known"),
-         errors.ApiTransportError),
+        (
+            requests.exceptions.ConnectionError("Name or service not known"),
+            errors.ApiTransportError,
+        ),
     ],
 )
 @responses.activate
@@ -204,8 +224,12 @@ def test_transport_failures_become_typed_errors(client, raised, expected):
 
 @responses.activate
 def test_an_html_page_with_200_is_a_response_error(client):
-    responses.get(PICQER + "orders/1", status=200, content_type="text/html",
-                  body="<!DOCTYPE html><html><body>Log in to Picqer</body></html>")
+    responses.get(
+        PICQER + "orders/1",
+        status=200,
+        content_type="text/html",
+        body="<!DOCTYPE html><html><body>Log in to Picqer</body></html>",
+    )
 
     with pytest.raises(errors.ApiResponseError) as caught:
         client.order_get(1)
@@ -227,13 +251,17 @@ def test_picqer_error_json_becomes_client_error_with_code_and_message(client):
     assert "error code 24" in str(caught.value)
 
 
-@pytest.mark.parametrize(("status", "expected"), [(401, errors.ApiAuthError),
-                                                  (403, errors.ApiAuthError),
-                                                  (404, errors.ApiNotFoundError)])
+@pytest.mark.parametrize(
+    ("status", "expected"),
+    [(401, errors.ApiAuthError), (403, errors.ApiAuthError), (404, errors.ApiNotFoundError)],
+)
 @responses.activate
 def test_status_codes_map_to_error_types(client, status, expected):
-    responses.get(PICQER + "orders/1", status=status,
-                  json={"error": True, "error_code": 20, "error_message": "Item not found"})
+    responses.get(
+        PICQER + "orders/1",
+        status=status,
+        json={"error": True, "error_code": 20, "error_message": "Item not found"},
+    )
 
     with pytest.raises(expected):
         client.order_get(1)
@@ -243,10 +271,14 @@ def test_status_codes_map_to_error_types(client, status, expected):
 def test_secrets_never_reach_logs_or_exceptions(client, caplog):
     caplog.set_level(logging.DEBUG)
     auth = base64.b64encode(f"{API_KEY}:".encode()).decode()
-    responses.get(PICQER + "orders/1", status=401,
-                  json={"error": True, "error_code": 1, "error_message": f"bad key {API_KEY}"})
-    responses.get(PICQER + "orders/2",
-                  body=requests.exceptions.ConnectionError(f"failed with {API_KEY}"))
+    responses.get(
+        PICQER + "orders/1",
+        status=401,
+        json={"error": True, "error_code": 1, "error_message": f"bad key {API_KEY}"},
+    )
+    responses.get(
+        PICQER + "orders/2", body=requests.exceptions.ConnectionError(f"failed with {API_KEY}")
+    )
 
     caught = []
     for idorder in (1, 2):
@@ -265,16 +297,29 @@ def test_order_actions_use_documented_paths(client):
     responses.post(PICQER + "orders/7/process", json=picqer_fixture("order"))
     responses.post(PICQER + "orders/7/allocate", json=picqer_fixture("order"))
     responses.post(PICQER + "orders/7/deallocate", json=picqer_fixture("order"))
-    responses.delete(PICQER + "orders/7", status=204,
-                     match=[matchers.query_param_matcher({"force": "true"})])
-    responses.post(PICQER + "orders/7/tags", json={"idtag": 1},
-                   match=[matchers.json_params_matcher({"idtag": 1})])
-    responses.post(PICQER + "orders/7/tags", json={"idtag": 2},
-                   match=[matchers.json_params_matcher({"idtag": 2})])
-    responses.post(PICQER + "orders/7/comments", status=201, json={"idcomment": 3},
-                   match=[matchers.json_params_matcher(
-                       {"body": "Paid", "show_at_related": False,
-                        "is_visible_fulfilment": False})])
+    responses.delete(
+        PICQER + "orders/7", status=204, match=[matchers.query_param_matcher({"force": "true"})]
+    )
+    responses.post(
+        PICQER + "orders/7/tags",
+        json={"idtag": 1},
+        match=[matchers.json_params_matcher({"idtag": 1})],
+    )
+    responses.post(
+        PICQER + "orders/7/tags",
+        json={"idtag": 2},
+        match=[matchers.json_params_matcher({"idtag": 2})],
+    )
+    responses.post(
+        PICQER + "orders/7/comments",
+        status=201,
+        json={"idcomment": 3},
+        match=[
+            matchers.json_params_matcher(
+                {"body": "Paid", "show_at_related": False, "is_visible_fulfilment": False}
+            )
+        ],
+    )
 
     client.order_process(7)
     client.order_allocate(7)
@@ -289,8 +334,11 @@ def test_order_actions_use_documented_paths(client):
 
 @responses.activate
 def test_orders_find_by_reference_returns_a_list(client):
-    responses.get(PICQER + "orders", json=[picqer_fixture("order")],
-                  match=[matchers.query_param_matcher({"reference": "DEV-5", "offset": "0"})])
+    responses.get(
+        PICQER + "orders",
+        json=[picqer_fixture("order")],
+        match=[matchers.query_param_matcher({"reference": "DEV-5", "offset": "0"})],
+    )
 
     found = client.orders_find_by_reference("DEV-5")
 
@@ -309,8 +357,10 @@ def test_order_picklists_reads_the_embedded_list(client):
 @responses.activate
 def test_order_picklists_falls_back_to_filtering_picklists(client):
     order = {k: v for k, v in picqer_fixture("order").items() if k != "picklists"}
-    responses.get(PICQER + "picklists", json=[
-        {"idpicklist": 439, "idorder": 240350427}, {"idpicklist": 440, "idorder": 99}])
+    responses.get(
+        PICQER + "picklists",
+        json=[{"idpicklist": 439, "idorder": 240350427}, {"idpicklist": 440, "idorder": 99}],
+    )
 
     picklists = client.order_picklists(240350427, order=order)
 
@@ -331,11 +381,16 @@ def test_stock_and_shipment_reads(client):
 @responses.activate
 def test_products_by_productcode_can_include_inactive(client):
     product = picqer_fixture("product")
-    responses.get(PICQER + "products", json=[product],
-                  match=[matchers.query_param_matcher({"productcode": "6531-RB-7-9"})])
-    responses.get(PICQER + "products", json=[product, {**product, "idproduct": 200}],
-                  match=[matchers.query_param_matcher({"productcode": "6531-RB-7-9",
-                                                       "inactive": "1"})])
+    responses.get(
+        PICQER + "products",
+        json=[product],
+        match=[matchers.query_param_matcher({"productcode": "6531-RB-7-9"})],
+    )
+    responses.get(
+        PICQER + "products",
+        json=[product, {**product, "idproduct": 200}],
+        match=[matchers.query_param_matcher({"productcode": "6531-RB-7-9", "inactive": "1"})],
+    )
 
     found = client.products_by_productcode("6531-RB-7-9", include_inactive=True)
 
@@ -345,22 +400,41 @@ def test_products_by_productcode_can_include_inactive(client):
 @responses.activate
 def test_hook_management(client):
     hook = picqer_fixture("hook")
-    responses.post(PICQER + "hooks", status=201, json=hook, match=[matchers.json_params_matcher(
-        {"name": "n", "event": "orders.status_changed", "address": hook["address"],
-         "secret": "s3cret"})])
+    responses.post(
+        PICQER + "hooks",
+        status=201,
+        json=hook,
+        match=[
+            matchers.json_params_matcher(
+                {
+                    "name": "n",
+                    "event": "orders.status_changed",
+                    "address": hook["address"],
+                    "secret": "s3cret",
+                }
+            )
+        ],
+    )
     responses.post(PICQER + "hooks/30088/reactivate", json=hook)
     responses.delete(PICQER + "hooks/30088", status=204)
 
-    assert client.hook_create(name="n", event="orders.status_changed",
-                              address=hook["address"], secret="s3cret")["idhook"] == 30088
+    assert (
+        client.hook_create(
+            name="n", event="orders.status_changed", address=hook["address"], secret="s3cret"
+        )["idhook"]
+        == 30088
+    )
     assert client.hook_reactivate(30088)["active"] is True
     assert client.hook_deactivate(30088) is None
 
 
 @responses.activate
 def test_writes_do_not_follow_redirects(client):
-    responses.post(PICQER + "orders", status=301,
-                   headers={"Location": "https://other.picqer.com/api/v1/orders?x=1"})
+    responses.post(
+        PICQER + "orders",
+        status=301,
+        headers={"Location": "https://other.picqer.com/api/v1/orders?x=1"},
+    )
 
     with pytest.raises(errors.ApiRedirectError) as caught:
         client.order_create({"reference": "DEV-5"})

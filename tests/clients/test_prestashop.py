@@ -550,8 +550,9 @@ def test_a_wrong_key_is_an_auth_error_but_not_a_missing_header(client):
     with pytest.raises(errors.ApiAuthError) as caught:
         client.order_get(5)
 
-    assert not isinstance(caught.value, (errors.ApiPermissionError,
-                                         errors.ApiAuthHeaderMissingError))
+    assert not isinstance(
+        caught.value, (errors.ApiPermissionError, errors.ApiAuthHeaderMissingError)
+    )
 
 
 @responses.activate
@@ -570,8 +571,16 @@ def test_urllib3_debug_lines_never_show_a_key_from_the_query(caplog):
     # urllib3 logs each request line with its query at DEBUG, with the key of a probe.
     caplog.set_level(logging.DEBUG, logger="urllib3.connectionpool")
     logging.getLogger("urllib3.connectionpool").debug(
-        '%s://%s:%s "%s %s %s" %s %s', "https", "shop.example.com", 443, "GET",
-        f"/api/?ws_key={KEY}&id_shop=1", "HTTP/1.1", 200, 637)
+        '%s://%s:%s "%s %s %s" %s %s',
+        "https",
+        "shop.example.com",
+        443,
+        "GET",
+        f"/api/?ws_key={KEY}&id_shop=1",
+        "HTTP/1.1",
+        200,
+        637,
+    )
 
     assert KEY not in caplog.text
     assert "/api/?ws_key=***&id_shop=1" in caplog.text

@@ -33,13 +33,14 @@ def test_multilang_collapses_to_first_language_and_empty_association_is_empty_li
 
     assert product["name"] == "Faded Short Sleeve T-shirts"
     assert product["associations"]["stock_availables"] == [
-        {"id": "1", "id_product_attribute": "0"}, {"id": "8", "id_product_attribute": "1"}]
+        {"id": "1", "id_product_attribute": "0"},
+        {"id": "8", "id_product_attribute": "1"},
+    ]
     assert product["associations"]["product_bundle"] == []
 
 
 def test_list_to_dicts_handles_minimal_and_empty_lists():
-    assert psxml.list_to_dicts(psxml.parse(ps_fixture("stock_availables_minimal"))) == [
-        {"id": "1"}]
+    assert psxml.list_to_dicts(psxml.parse(ps_fixture("stock_availables_minimal"))) == [{"id": "1"}]
     assert psxml.list_to_dicts(psxml.parse(ps_fixture("order_histories_empty"))) == []
 
 
@@ -55,11 +56,16 @@ def test_dict_to_xml_is_compact_and_declares_xlink():
 
 
 def test_dict_to_xml_nests_associations_multilang_and_escapes():
-    body = psxml.dict_to_xml("product", {
-        "reference": "A&B <1>", "active": True, "ean13": None,
-        "name": {1: "Mug", 2: "Tasse"},
-        "associations": {"categories": [{"id": 2}, {"id": 5}]},
-    })
+    body = psxml.dict_to_xml(
+        "product",
+        {
+            "reference": "A&B <1>",
+            "active": True,
+            "ean13": None,
+            "name": {1: "Mug", 2: "Tasse"},
+            "associations": {"categories": [{"id": 2}, {"id": 5}]},
+        },
+    )
 
     root = psxml.parse(body)
     product = psxml.record_element(root)
@@ -74,15 +80,16 @@ def test_dict_to_xml_nests_associations_multilang_and_escapes():
 def test_merge_record_keeps_every_other_field_and_drops_read_only():
     record = psxml.record_element(psxml.parse(ps_fixture("product_1")))
 
-    body = psxml.merge_record(record, {"reference": "NEW"}, drop=["manufacturer_name",
-                                                                  "quantity"])
+    body = psxml.merge_record(record, {"reference": "NEW"}, drop=["manufacturer_name", "quantity"])
 
     merged = psxml.record_element(psxml.parse(body))
     assert merged.findtext("reference") == "NEW"
     assert merged.findtext("active") == "1"
     assert merged.find("manufacturer_name") is None and merged.find("quantity") is None
     assert [lang.text for lang in merged.find("name")] == [
-        "Faded Short Sleeve T-shirts", "T-shirt délavé à manches courtes"]
+        "Faded Short Sleeve T-shirts",
+        "T-shirt délavé à manches courtes",
+    ]
     assert b"xlink:href" not in body and b"notFilterable" not in body
 
 
@@ -116,8 +123,25 @@ def test_tolerates_module_noise_before_declaration_and_control_characters():
 
 
 def test_singular_names():
-    assert [psxml.singular(n) for n in (
-        "orders", "order_histories", "addresses", "countries", "stock_availables",
-        "customer_threads", "taxes", "accessories")] == [
-        "order", "order_history", "address", "country", "stock_available",
-        "customer_thread", "tax", "product"]
+    assert [
+        psxml.singular(n)
+        for n in (
+            "orders",
+            "order_histories",
+            "addresses",
+            "countries",
+            "stock_availables",
+            "customer_threads",
+            "taxes",
+            "accessories",
+        )
+    ] == [
+        "order",
+        "order_history",
+        "address",
+        "country",
+        "stock_available",
+        "customer_thread",
+        "tax",
+        "product",
+    ]

@@ -43,10 +43,12 @@ def test_acquire_raises_when_the_wait_exceeds_max_wait(clock):
 
 
 def test_it_works_on_the_file_cache_of_the_embedded_mode(settings, tmp_path, clock):
-    settings.CACHES = {"default": {
-        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-        "LOCATION": str(tmp_path / "cache"),
-    }}
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(tmp_path / "cache"),
+        }
+    }
 
     ratelimit.acquire("acct", 1)
     ratelimit.record_pause("acct", 3)
@@ -61,8 +63,11 @@ def test_it_works_on_the_file_cache_of_the_embedded_mode(settings, tmp_path, clo
 def test_a_nearly_spent_picqer_budget_pauses_every_process(account, clock):
     from sync.clients.picqer import LOW_BUDGET_PAUSE_SECONDS, PicqerClient
 
-    responses.get("https://example.picqer.com/api/v1/vatgroups", json=[],
-                  headers={"X-RateLimit-Remaining": "3"})
+    responses.get(
+        "https://example.picqer.com/api/v1/vatgroups",
+        json=[],
+        headers={"X-RateLimit-Remaining": "3"},
+    )
     client = PicqerClient.for_account(account)
 
     client.get("vatgroups")

@@ -95,9 +95,7 @@ def test_retry_now_in_the_browser_queues_the_order_again(
     log_in(browser, live_server)
     browser.find_element(By.CSS_SELECTOR, "#problems tr.problem-order button").click()
 
-    assert (
-        "1 order queued again." in browser.find_element(By.CSS_SELECTOR, "ul.messagelist").text
-    )
+    assert "1 order queued again." in browser.find_element(By.CSS_SELECTOR, "ul.messagelist").text
     activity.refresh_from_db()
     assert activity.state == OrderLink.State.PENDING
     assert sent == [(activity.shop_id, 5)]

@@ -13,8 +13,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _encrypted_fields():
-    return [PicqerAccount._meta.get_field("webhook_secret"),
-            Shop._meta.get_field("webservice_key")]
+    return [PicqerAccount._meta.get_field("webhook_secret"), Shop._meta.get_field("webservice_key")]
 
 
 @pytest.mark.django_db
@@ -78,24 +77,39 @@ def test_a_postgresql_connect_cannot_outlast_the_workers_boot_timeout():
     import subprocess
     import sys
 
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings",
-           "DATABASE_URL": "postgres://user@db.invalid:5432/prestapicqer"}
-    code = ("import django, json; django.setup(); from django.conf import settings; "
-            "print(json.dumps(settings.DATABASES['default']['OPTIONS']))")
-    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=60, check=True)
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DATABASE_URL": "postgres://user@db.invalid:5432/prestapicqer",
+    }
+    code = (
+        "import django, json; django.setup(); from django.conf import settings; "
+        "print(json.dumps(settings.DATABASES['default']['OPTIONS']))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
     options = json.loads(done.stdout.strip().splitlines()[-1])
     conf = runpy.run_path(str(ROOT / "config" / "gunicorn.conf.py"))
 
     assert 0 < options["connect_timeout"] * 2 < conf["timeout"]
 
 
-@pytest.mark.parametrize(("allowed", "host"), [
-    ("sync.example.com,other.example.com", "sync.example.com"),
-    (".example.com", "example.com"),
-    ("*", "localhost"),
-    ("", "localhost"),
-])
+@pytest.mark.parametrize(
+    ("allowed", "host"),
+    [
+        ("sync.example.com,other.example.com", "sync.example.com"),
+        (".example.com", "example.com"),
+        ("*", "localhost"),
+        ("", "localhost"),
+    ],
+)
 def test_the_container_probe_sends_a_host_django_accepts(allowed, host):
     from config.healthcheck import probe_host
 

@@ -43,11 +43,14 @@ def _path(relative: str) -> Path:
 def ps_list(container: str, *documents: str) -> str:
     """A list document `<prestashop><container>…</container></prestashop>` built from
     single-record fixture documents (GET /api/x/ID answers), as a display=full list holds."""
-    records = [re.search(r"<prestashop[^>]*>(.*)</prestashop>", d, re.S).group(1)
-               for d in documents]
-    return ('<?xml version="1.0" encoding="UTF-8"?>\n'
-            '<prestashop xmlns:xlink="http://www.w3.org/1999/xlink">\n'
-            f"<{container}>{''.join(records)}</{container}>\n</prestashop>\n")
+    records = [
+        re.search(r"<prestashop[^>]*>(.*)</prestashop>", d, re.S).group(1) for d in documents
+    ]
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<prestashop xmlns:xlink="http://www.w3.org/1999/xlink">\n'
+        f"<{container}>{''.join(records)}</{container}>\n</prestashop>\n"
+    )
 
 
 def ps_set(document: str, field: str, value: str) -> str:
@@ -68,9 +71,15 @@ class FixtureBackend:
         """The default account and shop already point at the fixture URLs."""
 
     def _xml(self, method: str, path: str, body: str, status: int = 200, **kw) -> None:
-        self.mock.add(method, PS + path, body=body, status=status,
-                      content_type="text/xml;charset=utf-8",
-                      headers={"PSWS-Version": PS_VERSION, **kw.pop("headers", {})}, **kw)
+        self.mock.add(
+            method,
+            PS + path,
+            body=body,
+            status=status,
+            content_type="text/xml;charset=utf-8",
+            headers={"PSWS-Version": PS_VERSION, **kw.pop("headers", {})},
+            **kw,
+        )
 
     # -- Picqer ---------------------------------------------------------------------------
 
@@ -81,15 +90,20 @@ class FixtureBackend:
         self.mock.get(PICQER + f"products/{pid}", json=product)
         self.mock.get(PICQER + f"products/{pid}/stock", json=product["stock"])
         idwarehouse = product["stock"][0]["idwarehouse"]
-        self.mock.get(PICQER + f"warehouses/{idwarehouse}/stock",
-                      json=load_json("picqer/warehouse_stock.json"))
+        self.mock.get(
+            PICQER + f"warehouses/{idwarehouse}/stock",
+            json=load_json("picqer/warehouse_stock.json"),
+        )
         return product["productcode"], idwarehouse
 
     def arrange_picqer_order(self) -> str:
         order = load_json("picqer/order.json")
         line = order["products"][0]
-        product = {**load_json("picqer/product.json"), "idproduct": line["idproduct"],
-                   "productcode": line["productcode"]}
+        product = {
+            **load_json("picqer/product.json"),
+            "idproduct": line["idproduct"],
+            "productcode": line["productcode"],
+        }
         self.mock.get(PICQER + "products", json=[product])
         oid = order["idorder"]
         self.mock.post(PICQER + "orders", json=order, status=201)
@@ -101,18 +115,26 @@ class FixtureBackend:
         self.mock.get(PICQER + "tags", json=tags)
         self.mock.post(PICQER + f"orders/{oid}/tags", json=tags)
         self.mock.get(PICQER + f"orders/{oid}/tags", json=tags)
-        self.mock.post(PICQER + f"orders/{oid}/comments",
-                       json=load_json("contract/picqer_comment.json"), status=201)
+        self.mock.post(
+            PICQER + f"orders/{oid}/comments",
+            json=load_json("contract/picqer_comment.json"),
+            status=201,
+        )
         return line["productcode"]
 
     def arrange_picqer_shipped(self, idorder: int, idpicklist: int) -> None:
-        self.mock.get(PICQER + f"picklists/{idpicklist}/shipments",
-                      json=load_json("picqer/picklist_shipments.json"))
+        self.mock.get(
+            PICQER + f"picklists/{idpicklist}/shipments",
+            json=load_json("picqer/picklist_shipments.json"),
+        )
 
     def arrange_picqer_cancelled(self, idorder: int) -> None:
         """The order as Picqer shows it after a cancel (the emulator changes it itself)."""
-        self.mock.replace(responses.GET, PICQER + f"orders/{idorder}",
-                          json={**load_json("picqer/order.json"), "status": "cancelled"})
+        self.mock.replace(
+            responses.GET,
+            PICQER + f"orders/{idorder}",
+            json={**load_json("picqer/order.json"), "status": "cancelled"},
+        )
 
     def arrange_picqer_reference_data(self, client) -> None:
         self.mock.get(PICQER + "vatgroups", json=load_json("picqer/vatgroups.json"))
@@ -124,15 +146,17 @@ class FixtureBackend:
         hook = load_json("picqer/hook.json")
         hid = hook["idhook"]
         self.mock.post(PICQER + "hooks", json=hook, status=201)
-        self.mock.post(PICQER + "hooks", json=load_json("contract/picqer_error_hook_exists.json"),
-                       status=400)
+        self.mock.post(
+            PICQER + "hooks", json=load_json("contract/picqer_error_hook_exists.json"), status=400
+        )
         self.mock.get(PICQER + "hooks", json=[hook])
         self.mock.delete(PICQER + f"hooks/{hid}", json={**hook, "active": False})
         self.mock.post(PICQER + f"hooks/{hid}/reactivate", json=hook)
 
     def arrange_picqer_unknown_product(self) -> None:
-        self.mock.post(PICQER + "orders", json=load_json("picqer/error_product_missing.json"),
-                       status=400)
+        self.mock.post(
+            PICQER + "orders", json=load_json("picqer/error_product_missing.json"), status=400
+        )
 
     # -- PrestaShop -----------------------------------------------------------------------
 
@@ -143,9 +167,12 @@ class FixtureBackend:
     def arrange_ps_state_change(self) -> int:
         order = load_xml("orders/ps_order_73.xml")
         self._xml("GET", "orders/73", order)
-        self._xml("POST", "order_histories",
-                  ps_set(load_xml("prestashop/order_history_created.xml"), "id_order", "73"),
-                  status=201)
+        self._xml(
+            "POST",
+            "order_histories",
+            ps_set(load_xml("prestashop/order_history_created.xml"), "id_order", "73"),
+            status=201,
+        )
         self._xml("GET", "orders/73", ps_set(order, "current_state", str(SHIPPED_STATE)))
         self._xml("GET", "order_histories", load_xml("prestashop/order_histories.xml"))
         return 73
@@ -190,11 +217,14 @@ class FixtureBackend:
         self.mock.head(PS, headers={"PSWS-Version": PS_VERSION})
 
     def arrange_ps_errors(self) -> None:
-        self._xml("GET", "order_histories", load_xml("prestashop/error_bad_filter.xml"),
-                  status=400)
-        self._xml("GET", "orders/1", load_xml("prestashop/error_key_inactive.xml"),
-                  status=401, headers={"WWW-Authenticate": 'Basic realm="Welcome to '
-                                                           'PrestaShop Webservice"'})
+        self._xml("GET", "order_histories", load_xml("prestashop/error_bad_filter.xml"), status=400)
+        self._xml(
+            "GET",
+            "orders/1",
+            load_xml("prestashop/error_key_inactive.xml"),
+            status=401,
+            headers={"WWW-Authenticate": 'Basic realm="Welcome to PrestaShop Webservice"'},
+        )
 
 
 class SandboxBackend:
@@ -257,8 +287,9 @@ class SandboxBackend:
 
     def arrange_ps_messages(self) -> int:
         refs = self.server.seed(products=1, seed=3)["references"]
-        placed = self.server.place_order([{"reference": refs[0], "quantity": 1}],
-                                         message="Please ring twice")
+        placed = self.server.place_order(
+            [{"reference": refs[0], "quantity": 1}], message="Please ring twice"
+        )
         return int(placed["id"])
 
     def arrange_ps_version(self) -> None:

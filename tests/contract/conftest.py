@@ -29,5 +29,3 @@ def picqer(backend, account):
 @pytest.fixture
 def prestashop(backend, shop):
     return PrestaShopClient.for_shop(shop)
-
-

@@ -31,11 +31,15 @@ def drift(case, backend):
 
 def _new_order(picqer, productcode, reference=REFERENCE):
     idproduct = picqer.products_by_productcode(productcode)[0]["idproduct"]
-    return picqer.order_create({
-        "reference": reference, "deliveryname": "Amelia van Geest", "deliverycountry": "NL",
-        "emailaddress": "amelia@example.nl", "products": [{"idproduct": idproduct,
-                                                           "amount": 1}],
-    })
+    return picqer.order_create(
+        {
+            "reference": reference,
+            "deliveryname": "Amelia van Geest",
+            "deliverycountry": "NL",
+            "emailaddress": "amelia@example.nl",
+            "products": [{"idproduct": idproduct, "amount": 1}],
+        }
+    )
 
 
 def test_order_create_get_and_find_by_reference(backend, picqer):
@@ -134,8 +138,12 @@ def test_vatgroups_warehouses_and_tags(backend, picqer):
 
 def test_hooks_create_list_deactivate_reactivate_and_duplicate(backend, picqer, account):
     backend.arrange_picqer_hooks()
-    fields = {"name": "PrestaPicqer orders", "event": "orders.status_changed",
-              "address": account.webhook_url, "secret": account.webhook_secret}
+    fields = {
+        "name": "PrestaPicqer orders",
+        "event": "orders.status_changed",
+        "address": account.webhook_url,
+        "secret": account.webhook_secret,
+    }
 
     hook = picqer.hook_create(**fields)
     listed = picqer.hooks_list()
@@ -159,9 +167,14 @@ def test_unknown_product_is_a_typed_error_with_picqer_code(backend, picqer):
     backend.arrange_picqer_unknown_product()
 
     with pytest.raises(errors.ApiClientError) as raised:
-        picqer.order_create({"reference": REFERENCE, "deliveryname": "A",
-                             "deliverycountry": "NL",
-                             "products": [{"idproduct": 987654321, "amount": 1}]})
+        picqer.order_create(
+            {
+                "reference": REFERENCE,
+                "deliveryname": "A",
+                "deliverycountry": "NL",
+                "products": [{"idproduct": 987654321, "amount": 1}],
+            }
+        )
 
     assert (raised.value.status, raised.value.code) == (400, 24)
     assert raised.value.retryable is False

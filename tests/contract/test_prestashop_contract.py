@@ -48,8 +48,7 @@ def test_order_history_create_changes_the_state(backend, prestashop):
 
     assert before["current_state"] != str(SHIPPED_STATE)
     assert_contract(history, PS_ORDER_HISTORY)
-    assert (history["id_order"], history["id_order_state"]) == (str(id_order),
-                                                                str(SHIPPED_STATE))
+    assert (history["id_order"], history["id_order_state"]) == (str(id_order), str(SHIPPED_STATE))
     assert after["current_state"] == str(SHIPPED_STATE)
     assert_contract(histories, ListOf(PS_ORDER_HISTORY))
     assert histories
@@ -137,8 +136,11 @@ def test_error_xml_becomes_a_typed_error_with_code(backend, prestashop, shop):
 
     # date_add filter without date=1: PrestaShop answers 400 code 32 (prestashop-ws.md §1.4)
     with pytest.raises(errors.ApiClientError) as bad_filter:
-        prestashop.request("GET", "order_histories",
-                           params={"display": "full", "filter[date_add]": ">[2026-01-01]"})
+        prestashop.request(
+            "GET",
+            "order_histories",
+            params={"display": "full", "filter[date_add]": ">[2026-01-01]"},
+        )
     with pytest.raises(errors.ApiAuthError) as bad_key:
         wrong_key.order_get(1)
 

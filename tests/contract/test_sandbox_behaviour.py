@@ -5,7 +5,6 @@ GET + full PUT not doing so on 1.7), PATCH only on 8.x, and a signed webhook fro
 to the real receiver view, verified and stored.
 """
 
-
 import pytest
 
 from sandbox.testing import wait_for
@@ -91,8 +90,7 @@ def no_low_budget_pause(monkeypatch):
     monkeypatch.setattr(picqer, "LOW_BUDGET_REMAINING", -1)
 
 
-def test_a_nearly_spent_budget_pauses_before_picqer_refuses(limited, account, clock,
-                                                           monkeypatch):
+def test_a_nearly_spent_budget_pauses_before_picqer_refuses(limited, account, clock, monkeypatch):
     client = PicqerClient.for_account(account)
     client.ping()  # X-RateLimit-Remaining: 1 -> pause
     client.ping()  # waited 5 s; X-RateLimit-Remaining: 0 -> pause again
@@ -110,8 +108,9 @@ def test_a_nearly_spent_budget_pauses_before_picqer_refuses(limited, account, cl
     assert clock.slept == [5.0, 5.0]
 
 
-def test_429_pauses_then_resends_the_identical_request(limited, account, clock, monkeypatch,
-                                                       no_low_budget_pause):
+def test_429_pauses_then_resends_the_identical_request(
+    limited, account, clock, monkeypatch, no_low_budget_pause
+):
     client = PicqerClient.for_account(account)
     client.ping()
     client.ping()
@@ -131,8 +130,9 @@ def test_429_pauses_then_resends_the_identical_request(limited, account, clock, 
     assert clock.slept == [20.0]  # no Retry-After from Picqer: the client's 20 s default
 
 
-def test_429_that_persists_raises_rate_limited_with_retry_after(limited, account, clock,
-                                                                no_low_budget_pause):
+def test_429_that_persists_raises_rate_limited_with_retry_after(
+    limited, account, clock, no_low_budget_pause
+):
     client = PicqerClient.for_account(account)
     client.ping()
     client.ping()
@@ -157,9 +157,15 @@ def _seeded_order_carrier(sandbox, client) -> dict:
 def test_raw_put_with_a_partial_body_wipes_the_missing_fields(sandbox, shop):
     client = PrestaShopClient.for_shop(shop)
     carrier = _seeded_order_carrier(sandbox, client)
-    partial = psxml.dict_to_xml("order_carrier", {
-        "id": carrier["id"], "id_order": carrier["id_order"],
-        "id_carrier": carrier["id_carrier"], "tracking_number": "3SDEVC931341234"})
+    partial = psxml.dict_to_xml(
+        "order_carrier",
+        {
+            "id": carrier["id"],
+            "id_order": carrier["id_order"],
+            "id_carrier": carrier["id_carrier"],
+            "tracking_number": "3SDEVC931341234",
+        },
+    )
 
     client.request("PUT", f"order_carriers/{carrier['id']}", data=partial, headers=XML)
     after = client.get("order_carriers", carrier["id"])
@@ -216,8 +222,9 @@ def test_update_on_8_patches_only_the_given_field(sandbox, shop):
     assert client.supports_patch is True
     assert "PATCH" in sent and "PUT" not in sent
     assert after["quantity"] == "7"
-    assert {k: after[k] for k in ("id_shop", "id_product", "location")} == \
-        {k: row[k] for k in ("id_shop", "id_product", "location")}
+    assert {k: after[k] for k in ("id_shop", "id_product", "location")} == {
+        k: row[k] for k in ("id_shop", "id_product", "location")
+    }
 
 
 @pytest.fixture
@@ -226,32 +233,48 @@ def woken(monkeypatch):
     import webhooks.services
 
     calls: list[bool] = []
-    monkeypatch.setattr(webhooks.services, "webhook_events_wake",
-                        lambda: calls.append(True) or True)
+    monkeypatch.setattr(
+        webhooks.services, "webhook_events_wake", lambda: calls.append(True) or True
+    )
     return calls
 
 
 def test_signed_webhook_from_the_sandbox_verifies_and_is_stored(
-        sandbox, live_server, account, woken):
+    sandbox, live_server, account, woken
+):
     from webhooks.models import WebhookEvent
 
     account.public_base_url = live_server.url
     account.save(update_fields=["public_base_url"])
     client = PicqerClient.for_account(account)
-    client.hook_create(name="PrestaPicqer orders", event="orders.created",
-                       address=account.webhook_url, secret=account.webhook_secret)
-    client.hook_create(name="forged", event="orders.allocated",
-                       address=account.webhook_url, secret="not-the-account-secret")
+    client.hook_create(
+        name="PrestaPicqer orders",
+        event="orders.created",
+        address=account.webhook_url,
+        secret=account.webhook_secret,
+    )
+    client.hook_create(
+        name="forged",
+        event="orders.allocated",
+        address=account.webhook_url,
+        secret="not-the-account-secret",
+    )
     code = sandbox.seed(products=1, seed=2)["references"][0]
     sandbox.set_stock(productcode=code, amount=5)
     idproduct = client.products_by_productcode(code)[0]["idproduct"]
 
-    order = client.order_create({"reference": "DEV-9", "deliveryname": "A",
-                                 "deliverycountry": "NL",
-                                 "products": [{"idproduct": idproduct, "amount": 1}]})
+    order = client.order_create(
+        {
+            "reference": "DEV-9",
+            "deliveryname": "A",
+            "deliverycountry": "NL",
+            "products": [{"idproduct": idproduct, "amount": 1}],
+        }
+    )
     client.order_allocate(order["idorder"])
-    deliveries = wait_for(lambda: len(sandbox.state("picqer.deliveries")) >= 2
-                           and sandbox.state("picqer.deliveries"))
+    deliveries = wait_for(
+        lambda: len(sandbox.state("picqer.deliveries")) >= 2 and sandbox.state("picqer.deliveries")
+    )
 
     by_event = {d["event"]: d for d in deliveries}
     assert by_event["orders.created"]["status"] == 200

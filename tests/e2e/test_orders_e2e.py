@@ -19,24 +19,30 @@ pytestmark = pytest.mark.e2e
 def _links_created(shop, count):
     def check():
         links = list(OrderLink.objects.filter(shop=shop))
-        done = [link for link in links if link.state == OrderLink.State.CREATED
-                and link.picqer_status == "processing"]
+        done = [
+            link
+            for link in links
+            if link.state == OrderLink.State.CREATED and link.picqer_status == "processing"
+        ]
         return links if len(done) >= count else None
+
     return check
 
 
 def _picqer_orders(sandbox, reference_prefix="DEV #"):
-    return [o for o in sandbox.state("picqer.orders")
-            if o["reference"].startswith(reference_prefix)]
+    return [
+        o for o in sandbox.state("picqer.orders") if o["reference"].startswith(reference_prefix)
+    ]
 
 
 def test_an_order_placed_in_the_shop_appears_in_picqer(sandbox_server, sandbox_shop, worker):
     sandbox_shop.use_shop_price = True
     sandbox_shop.save()
     refs = sandbox_shop.catalogue["references"]
-    placed = sandbox_server.place_order([{"reference": refs[0], "quantity": 2},
-                                         {"reference": refs[-1], "quantity": 1}],
-                                        message="Leave at the door")
+    placed = sandbox_server.place_order(
+        [{"reference": refs[0], "quantity": 2}, {"reference": refs[-1], "quantity": 1}],
+        message="Leave at the door",
+    )
 
     orders_poll_task.delay(sandbox_shop.pk)
 
@@ -69,7 +75,8 @@ def test_two_pollers_at_once_create_each_order_once(sandbox_server, sandbox_shop
 
 
 def test_a_worker_killed_mid_push_leaves_exactly_one_picqer_order(
-        sandbox_server, sandbox_shop, start_worker):
+    sandbox_server, sandbox_shop, start_worker
+):
     refs = sandbox_shop.catalogue["references"]
     placed = sandbox_server.place_order([{"reference": refs[1], "quantity": 1}])
     # Picqer answers slowly, so the create is in flight when the worker dies.
@@ -77,9 +84,12 @@ def test_a_worker_killed_mid_push_leaves_exactly_one_picqer_order(
     victim = start_worker(ORDER_LEASE_SECONDS=3)
 
     orders_poll_task.delay(sandbox_shop.pk)
-    wait_for(lambda: OrderLink.objects.filter(shop=sandbox_shop,
-                                              state=OrderLink.State.PUSHING).exists(),
-             timeout=60, interval=0.02, what="the push to start")
+    wait_for(
+        lambda: OrderLink.objects.filter(shop=sandbox_shop, state=OrderLink.State.PUSHING).exists(),
+        timeout=60,
+        interval=0.02,
+        what="the push to start",
+    )
     victim.kill()
 
     time.sleep(4)  # the emulator finishes the request; the dead worker's lease expires
@@ -93,7 +103,8 @@ def test_a_worker_killed_mid_push_leaves_exactly_one_picqer_order(
 
 
 def test_a_create_that_times_out_after_picqer_stored_it_is_adopted_not_repeated(
-        sandbox_server, sandbox_shop, start_worker):
+    sandbox_server, sandbox_shop, start_worker
+):
     refs = sandbox_shop.catalogue["references"]
     placed = sandbox_server.place_order([{"reference": refs[2], "quantity": 1}])
     # POST /orders: the emulator waits 2.5 s (the client gives up after 1 s), then stores it.
@@ -113,7 +124,8 @@ def test_a_create_that_times_out_after_picqer_stored_it_is_adopted_not_repeated(
 
 
 def test_a_push_picqer_answers_500_for_a_while_shows_why_and_when_then_succeeds_once(
-        sandbox_server, sandbox_shop, worker):
+    sandbox_server, sandbox_shop, worker
+):
     refs = sandbox_shop.catalogue["references"]
     placed = sandbox_server.place_order([{"reference": refs[3], "quantity": 1}])
     # The first two creates get Picqer's 500; each is retried after the task's backoff.
@@ -123,7 +135,9 @@ def test_a_push_picqer_answers_500_for_a_while_shows_why_and_when_then_succeeds_
 
     waiting = wait_for(
         lambda: OrderLink.objects.filter(shop=sandbox_shop, next_attempt_at__isnull=False).first(),
-        timeout=60, what="the first retry recorded on the link")
+        timeout=60,
+        what="the first retry recorded on the link",
+    )
     assert waiting.state == OrderLink.State.PUSHING
     assert "HTTP 500" in waiting.last_error
     assert waiting.retries >= 1

@@ -47,10 +47,26 @@ class WorkerProcess:
     def start(self, timeout: float = 60.0) -> "WorkerProcess":
         log = open(self.log_path, "ab")  # noqa: SIM115 — closed with the process
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "config", "worker", "--loglevel", "INFO",
-             "--concurrency", str(self.concurrency), "--without-mingle", "--without-gossip",
-             "-n", f"e2e-{os.getpid()}-{time.monotonic_ns()}@%h"],
-            cwd=ROOT, env=_worker_env(self.env), stdout=log, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "worker",
+                "--loglevel",
+                "INFO",
+                "--concurrency",
+                str(self.concurrency),
+                "--without-mingle",
+                "--without-gossip",
+                "-n",
+                f"e2e-{os.getpid()}-{time.monotonic_ns()}@%h",
+            ],
+            cwd=ROOT,
+            env=_worker_env(self.env),
+            stdout=log,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
         deadline = time.monotonic() + timeout
@@ -93,7 +109,10 @@ class WebProcess:
         log = open(self.log_path, "ab")  # noqa: SIM115 — closed with the process
         self.process = subprocess.Popen(
             [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{self.port}"],
-            cwd=ROOT, env=_worker_env(self.env), stdout=log, stderr=subprocess.STDOUT,
+            cwd=ROOT,
+            env=_worker_env(self.env),
+            stdout=log,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
         deadline = time.monotonic() + timeout
@@ -110,5 +129,3 @@ class WebProcess:
         if self.process and self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGTERM)
             self.process.wait(timeout=10)
-
-

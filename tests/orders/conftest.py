@@ -53,13 +53,17 @@ def render_record(tag: str, record: dict) -> str:
 
 
 def ps_document(inner: str) -> bytes:
-    return ('<?xml version="1.0" encoding="UTF-8"?>\n<prestashop '
-            f'xmlns:xlink="http://www.w3.org/1999/xlink">\n{inner}\n</prestashop>').encode()
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<prestashop '
+        f'xmlns:xlink="http://www.w3.org/1999/xlink">\n{inner}\n</prestashop>'
+    ).encode()
 
 
 def ps_error(status: int, code: int, message: str):
-    body = ps_document(f"<errors><error><code>{_cdata(code)}</code>"
-                       f"<message>{_cdata(escape(message))}</message></error></errors>")
+    body = ps_document(
+        f"<errors><error><code>{_cdata(code)}</code>"
+        f"<message>{_cdata(escape(message))}</message></error></errors>"
+    )
     return status, {"Content-Type": "text/xml;charset=utf-8"}, body
 
 
@@ -84,22 +88,34 @@ class FakePrestaShop:
         self.errors: dict[tuple[str, str], tuple] = {}  # (METHOD, resource) -> response
         self.records: dict[str, dict[str, dict]] = defaultdict(dict)
         self.writes: list[tuple[str, str, dict]] = []
-        for resource, name in [("orders", "ps_order_73"), ("addresses", "ps_address_10"),
-                               ("addresses", "ps_address_11"), ("customers", "ps_customer_4"),
-                               ("countries", "ps_country_13"), ("countries", "ps_country_21"),
-                               ("states", "ps_state_9")]:
-            record = psxml.record_to_dict(psxml.record_element(
-                psxml.parse((FIXTURES / f"{name}.xml").read_bytes())))
+        for resource, name in [
+            ("orders", "ps_order_73"),
+            ("addresses", "ps_address_10"),
+            ("addresses", "ps_address_11"),
+            ("customers", "ps_customer_4"),
+            ("countries", "ps_country_13"),
+            ("countries", "ps_country_21"),
+            ("states", "ps_state_9"),
+        ]:
+            record = psxml.record_to_dict(
+                psxml.record_element(psxml.parse((FIXTURES / f"{name}.xml").read_bytes()))
+            )
             self.records[resource][record["id"]] = record
-        for message in psxml.list_to_dicts(psxml.parse(
-                (FIXTURES / "ps_messages_73.xml").read_bytes())):
+        for message in psxml.list_to_dicts(
+            psxml.parse((FIXTURES / "ps_messages_73.xml").read_bytes())
+        ):
             self.records["messages"][message["id"]] = message
         rsps.add_callback(responses.HEAD, PS, callback=self._root)
-        rsps.add(responses.GET, re.compile(re.escape(PS) + r"images/products/\d+/\d+"),
-                 body=b"\xff\xd8\xff\xe0fake-jpeg", content_type="image/jpeg")
+        rsps.add(
+            responses.GET,
+            re.compile(re.escape(PS) + r"images/products/\d+/\d+"),
+            body=b"\xff\xd8\xff\xe0fake-jpeg",
+            content_type="image/jpeg",
+        )
         for method in ("GET", "POST", "PUT", "PATCH"):
-            rsps.add_callback(method, re.compile(re.escape(PS) + r"[a-z_]+(/\d+)?(\?.*)?$"),
-                              callback=self._handle)
+            rsps.add_callback(
+                method, re.compile(re.escape(PS) + r"[a-z_]+(/\d+)?(\?.*)?$"), callback=self._handle
+            )
 
     # -- set-up helpers -------------------------------------------------------------------
 
@@ -116,16 +132,26 @@ class FakePrestaShop:
 
     def add_history(self, id_history: int, id_order: int, state: int) -> None:
         self.records["order_histories"][str(id_history)] = {
-            "id": str(id_history), "id_employee": "0", "id_order_state": str(state),
-            "id_order": str(id_order), "date_add": "2026-03-02 10:15:41"}
+            "id": str(id_history),
+            "id_employee": "0",
+            "id_order_state": str(state),
+            "id_order": str(id_order),
+            "date_add": "2026-03-02 10:15:41",
+        }
         if str(id_order) in self.records["orders"]:
             self.records["orders"][str(id_order)]["current_state"] = str(state)
 
     def private_messages(self, id_order: int = 73) -> list[str]:
-        threads = {t["id"] for t in self.records["customer_threads"].values()
-                   if t["id_order"] == str(id_order)}
-        return [m["message"] for m in self.records["customer_messages"].values()
-                if m["id_customer_thread"] in threads and m["private"] == "1"]
+        threads = {
+            t["id"]
+            for t in self.records["customer_threads"].values()
+            if t["id_order"] == str(id_order)
+        }
+        return [
+            m["message"]
+            for m in self.records["customer_messages"].values()
+            if m["id_customer_thread"] in threads and m["private"] == "1"
+        ]
 
     # -- the webservice -------------------------------------------------------------------
 
@@ -134,13 +160,16 @@ class FakePrestaShop:
 
     def _handle(self, request):
         url = urlsplit(request.url)
-        resource, _, record_id = url.path[len("/api/"):].partition("/")
+        resource, _, record_id = url.path[len("/api/") :].partition("/")
         params = dict(parse_qsl(url.query, keep_blank_values=True))
         if (request.method, resource) in self.errors:
             return self.errors[(request.method, resource)]
         if request.method == "GET":
-            return self._get(resource, record_id, params) if record_id else \
-                self._list(resource, params)
+            return (
+                self._get(resource, record_id, params)
+                if record_id
+                else self._list(resource, params)
+            )
         fields = psxml.record_to_dict(psxml.record_element(psxml.parse(request.body)))
         self.writes.append((request.method, resource, fields))
         if request.method == "POST":
@@ -149,8 +178,11 @@ class FakePrestaShop:
 
     def _visible(self, resource: str, record: dict, params: dict) -> bool:
         # Orders are restricted to the shop context (multistore, prestashop-ws.md §2.1).
-        return resource != "orders" or "id_shop" not in params \
+        return (
+            resource != "orders"
+            or "id_shop" not in params
             or record.get("id_shop") == params["id_shop"]
+        )
 
     def _get(self, resource, record_id, params):
         record = self.records[resource].get(record_id)
@@ -166,11 +198,12 @@ class FakePrestaShop:
                 rows = [r for r in rows if _match(str(r.get(key[7:-1], "")), expression)]
         sort = params.get("sort", "[id_ASC]").strip("[]").split(",")[-1]
         field, _, direction = sort.rpartition("_")
-        rows.sort(key=lambda r: int(r[field]) if field == "id" else r[field],
-                  reverse=direction == "DESC")
+        rows.sort(
+            key=lambda r: int(r[field]) if field == "id" else r[field], reverse=direction == "DESC"
+        )
         if "limit" in params:
             offset, _, count = params["limit"].rpartition(",")
-            rows = rows[int(offset or 0): int(offset or 0) + int(count)]
+            rows = rows[int(offset or 0) : int(offset or 0) + int(count)]
         tag = psxml.singular(resource)
         inner = "".join(render_record(tag, r) for r in rows)
         return 200, {"Content-Type": "text/xml"}, ps_document(f"<{resource}>{inner}</{resource}>")
@@ -179,8 +212,11 @@ class FakePrestaShop:
         record_id = str(max((int(i) for i in self.records[resource]), default=0) + 1)
         record = {"id": record_id, **fields}
         self.records[resource][record_id] = record
-        return 201, {"Content-Type": "text/xml"}, ps_document(
-            render_record(psxml.singular(resource), record))
+        return (
+            201,
+            {"Content-Type": "text/xml"},
+            ps_document(render_record(psxml.singular(resource), record)),
+        )
 
     def _update(self, resource, record_id, fields):
         record = self.records[resource].get(record_id)
@@ -221,7 +257,7 @@ class FakePicqer:
 
     def _handle(self, request):
         url = urlsplit(request.url)
-        path = url.path[len("/api/v1/"):].strip("/")
+        path = url.path[len("/api/v1/") :].strip("/")
         params = dict(parse_qsl(url.query, keep_blank_values=True))
         body = json.loads(request.body) if request.body else None
         shape = re.sub(r"/\d+", "/{id}", "/" + path)[1:]
@@ -229,8 +265,11 @@ class FakePicqer:
         ids = [int(n) for n in re.findall(r"/(\d+)", "/" + path)]
         handler = getattr(self, "_" + re.sub(r"\W+", "_", route).strip("_").lower(), None)
         if handler is None:
-            return 404, {}, json.dumps({"error": True, "error_code": 20,
-                                        "error_message": "Item not found"})
+            return (
+                404,
+                {},
+                json.dumps({"error": True, "error_code": 20, "error_message": "Item not found"}),
+            )
         status, payload = handler(ids, params, body)
         return status, {"Content-Type": "application/json"}, json.dumps(payload)
 
@@ -272,8 +311,9 @@ class FakePicqer:
             return 400, json.loads(fixture_text("picqer_error_product_missing.json"))
         order = json.loads(fixture_text("picqer_order_created.json"))
         idorder = next(self._ids)
-        order.update(body, idorder=idorder, orderid=f"O2026-{idorder - 240349425}",
-                     status="concept", tags={})
+        order.update(
+            body, idorder=idorder, orderid=f"O2026-{idorder - 240349425}", status="concept", tags={}
+        )
         self.orders[idorder] = order
         if self.timeouts_after_create:
             self.timeouts_after_create -= 1
@@ -289,8 +329,11 @@ class FakePicqer:
     def _post_orders_id_process(self, ids, params, body):
         order = self.orders[ids[0]]
         if order["status"] != "concept":
-            return 400, {"error": True, "error_code": 21,
-                         "error_message": "Item not found or does not have the right status"}
+            return 400, {
+                "error": True,
+                "error_code": 21,
+                "error_message": "Item not found or does not have the right status",
+            }
         order["status"] = "processing"
         return 200, order
 
@@ -301,14 +344,22 @@ class FakePicqer:
     def _delete_orders_id(self, ids, params, body):
         order = self.orders[ids[0]]
         if order["status"] not in ("concept", "expected") and params.get("force") != "true":
-            return 400, {"error": True, "error_code": 21,
-                         "error_message": "Item not found or does not have the right status"}
+            return 400, {
+                "error": True,
+                "error_code": 21,
+                "error_message": "Item not found or does not have the right status",
+            }
         order["status"] = "cancelled"
         return 200, order
 
     def _post_orders_id_tags(self, ids, params, body):
-        tag = {"idtag": body["idtag"], "title": f"Tag {body['idtag']}", "color": "#823882",
-               "inherit": False, "textColor": "#ffffff"}
+        tag = {
+            "idtag": body["idtag"],
+            "title": f"Tag {body['idtag']}",
+            "color": "#823882",
+            "inherit": False,
+            "textColor": "#ffffff",
+        }
         self.orders[ids[0]]["tags"][tag["title"]] = tag
         return 201, tag
 
@@ -316,8 +367,12 @@ class FakePicqer:
         return 200, self.comments[ids[0]]
 
     def _post_orders_id_comments(self, ids, params, body):
-        comment = {"idcomment": len(self.comments[ids[0]]) + 1, "body": body["body"],
-                   "show_at_related": False, "is_visible_fulfilment": False}
+        comment = {
+            "idcomment": len(self.comments[ids[0]]) + 1,
+            "body": body["body"],
+            "show_at_related": False,
+            "is_visible_fulfilment": False,
+        }
         self.comments[ids[0]].append(comment)
         return 201, comment
 

@@ -13,11 +13,20 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def links(shop):
     created = OrderLink.objects.create(
-        shop=shop, ps_order_id=73, ps_reference="ITQRFWVHT", state=OrderLink.State.CREATED,
-        picqer_idorder=240350427, picqer_orderid="O2026-1002")
+        shop=shop,
+        ps_order_id=73,
+        ps_reference="ITQRFWVHT",
+        state=OrderLink.State.CREATED,
+        picqer_idorder=240350427,
+        picqer_orderid="O2026-1002",
+    )
     failed = OrderLink.objects.create(
-        shop=shop, ps_order_id=74, ps_reference="KHWLILZLL", state=OrderLink.State.FAILED,
-        last_error="Picqer refused the order: Invalid country code")
+        shop=shop,
+        ps_order_id=74,
+        ps_reference="KHWLILZLL",
+        state=OrderLink.State.FAILED,
+        last_error="Picqer refused the order: Invalid country code",
+    )
     return created, failed
 
 
@@ -41,12 +50,16 @@ def test_it_filters_by_state(admin_client, links):
     assert "KHWLILZLL" in page and "ITQRFWVHT" not in page
 
 
-def test_push_again_requeues_only_failed_links(admin_client, links, enqueued, shop,
-                                               django_capture_on_commit_callbacks):
+def test_push_again_requeues_only_failed_links(
+    admin_client, links, enqueued, shop, django_capture_on_commit_callbacks
+):
     created, failed = links
     with django_capture_on_commit_callbacks(execute=True):
-        response = admin_client.post(reverse("admin:sync_orderlink_changelist"), {
-            "action": "push_again", "_selected_action": [created.pk, failed.pk]}, follow=True)
+        response = admin_client.post(
+            reverse("admin:sync_orderlink_changelist"),
+            {"action": "push_again", "_selected_action": [created.pk, failed.pk]},
+            follow=True,
+        )
 
     assert response.status_code == 200
     assert enqueued == [("order_sync_task", (shop.pk, 74))]
@@ -70,14 +83,16 @@ def test_an_order_link_links_to_that_orders_activity_log(admin_client, shop):
     assert "Created DEV #74" not in log
 
 
-def test_push_again_from_the_failed_list_reports_no_skipped_orders(admin_client, links, enqueued,
-                                                                   django_capture_on_commit_callbacks):
+def test_push_again_from_the_failed_list_reports_no_skipped_orders(
+    admin_client, links, enqueued, django_capture_on_commit_callbacks
+):
     """The "failed" list no longer holds the row once it is pending: count the selection."""
     _created, failed = links
     url = reverse("admin:sync_orderlink_changelist") + "?state__exact=failed"
     with django_capture_on_commit_callbacks(execute=True):
-        response = admin_client.post(url, {"action": "push_again",
-                                           "_selected_action": [failed.pk]}, follow=True)
+        response = admin_client.post(
+            url, {"action": "push_again", "_selected_action": [failed.pk]}, follow=True
+        )
     content = response.content.decode()
     assert "1 order queued again." in content
     assert " skipped:" not in content
@@ -114,8 +129,9 @@ def test_the_link_shows_the_stock_its_order_holds_back(admin_client, links):
     held = PendingOrder.objects.create(shop=failed.shop, ps_order_id=failed.ps_order_id)
     PendingOrderLine.objects.create(order=held, reference="demo_1", units=2)
     PendingOrderLine.objects.create(order=held, reference="MUG-9", units=1)
-    PendingOrder.objects.create(shop=created.shop, ps_order_id=created.ps_order_id,
-                                state=PendingOrder.State.IN_PICQER)
+    PendingOrder.objects.create(
+        shop=created.shop, ps_order_id=created.ps_order_id, state=PendingOrder.State.IN_PICQER
+    )
 
     page = admin_client.get(reverse("admin:sync_orderlink_change", args=[failed.pk]))
     assert "3 units held back (MUG-9 × 1, demo_1 × 2)" in page.content.decode()

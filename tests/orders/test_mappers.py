@@ -10,13 +10,16 @@ from .conftest import FIXTURES, fixture_text
 
 
 def ps_record(name: str) -> dict:
-    return psxml.record_to_dict(psxml.record_element(psxml.parse(
-        (FIXTURES / f"{name}.xml").read_bytes())))
+    return psxml.record_to_dict(
+        psxml.record_element(psxml.parse((FIXTURES / f"{name}.xml").read_bytes()))
+    )
 
 
 def test_reference_has_prefix_order_id_and_prestashop_reference():
-    assert mapper.picqer_reference(prefix="DEV", ps_order_id=73, ps_reference="ITQRFWVHT") \
+    assert (
+        mapper.picqer_reference(prefix="DEV", ps_order_id=73, ps_reference="ITQRFWVHT")
         == "DEV #73 / ITQRFWVHT"
+    )
 
 
 def test_split_cart_orders_get_different_references():
@@ -28,7 +31,10 @@ def test_split_cart_orders_get_different_references():
 def test_order_lines_use_the_row_reference_which_is_the_combinations_own():
     lines = mapper.order_lines(ps_record("ps_order_73"))
     assert [(line.reference, line.quantity, line.attribute_id) for line in lines] == [
-        ("demo_1", 2, 0), ("TSHIRT-RED-S", 1, 9), ("MUG-9", 2, 0)]
+        ("demo_1", 2, 0),
+        ("TSHIRT-RED-S", 1, 9),
+        ("MUG-9", 2, 0),
+    ]
     assert lines[2].name == "Mug & coaster"
 
 
@@ -46,8 +52,10 @@ def test_vat_group_matches_by_percentage_or_not_at_all():
 
 
 def test_product_match_is_exact_and_case_sensitive():
-    candidates = [{"idproduct": 1, "productcode": "mug-9"},
-                  {"idproduct": 2, "productcode": "MUG-9"}]
+    candidates = [
+        {"idproduct": 1, "productcode": "mug-9"},
+        {"idproduct": 2, "productcode": "MUG-9"},
+    ]
     assert mapper.exact_product("MUG-9", candidates)["idproduct"] == 2
     assert mapper.exact_product("Mug-9", candidates) is None
 
@@ -55,16 +63,21 @@ def test_product_match_is_exact_and_case_sensitive():
 def test_company_address_puts_the_company_first_and_the_person_as_contact():
     fields = mapper.address_fields("delivery", ps_record("ps_address_10"), country_iso="nl")
     assert fields == {
-        "deliveryname": "Geest & Zonen B.V.", "deliverycontactname": "Amelia van Geest",
-        "deliveryaddress": "van der Lindensteeg 88", "deliveryaddress2": "Unit 65",
-        "deliveryzipcode": "5231 PS", "deliverycity": "Echtenerbrug", "deliveryregion": None,
+        "deliveryname": "Geest & Zonen B.V.",
+        "deliverycontactname": "Amelia van Geest",
+        "deliveryaddress": "van der Lindensteeg 88",
+        "deliveryaddress2": "Unit 65",
+        "deliveryzipcode": "5231 PS",
+        "deliverycity": "Echtenerbrug",
+        "deliveryregion": None,
         "deliverycountry": "NL",
     }
 
 
 def test_private_address_is_the_persons_name_with_region():
-    fields = mapper.address_fields("invoice", ps_record("ps_address_11"), country_iso="US",
-                                   region="Florida")
+    fields = mapper.address_fields(
+        "invoice", ps_record("ps_address_11"), country_iso="US", region="Florida"
+    )
     assert fields["invoicename"] == "Amelia van Geest"
     assert fields["invoicecontactname"] is None
     assert fields["invoiceregion"] == "Florida"
@@ -80,9 +93,15 @@ def test_customer_remarks_leave_out_private_staff_messages():
 def test_shop_price_line_carries_price_excluding_vat_and_vat_group():
     line = mapper.order_lines(ps_record("ps_order_73"))[1]
     assert mapper.order_product(line, 5, idvatgroup=1464, use_shop_price=True) == {
-        "idproduct": 5, "amount": 1, "price": 16.5289, "idvatgroup": 1464}
+        "idproduct": 5,
+        "amount": 1,
+        "price": 16.5289,
+        "idvatgroup": 1464,
+    }
     assert mapper.order_product(line, 5, idvatgroup=1464, use_shop_price=False) == {
-        "idproduct": 5, "amount": 1}
+        "idproduct": 5,
+        "amount": 1,
+    }
 
 
 def test_note_gets_the_picqer_order_number_once_and_keeps_existing_text():

@@ -87,10 +87,14 @@ def test_a_status_in_create_and_processing_creates_then_processes(shop, ps, picq
 
     (order,) = picqer.created
     assert order["status"] == "processing"
-    writes = [c.request.url for c in rsps.calls
-              if c.request.method == "POST" and "picqer" in c.request.url]
+    writes = [
+        c.request.url
+        for c in rsps.calls
+        if c.request.method == "POST" and "picqer" in c.request.url
+    ]
     assert writes.index("https://example.picqer.com/api/v1/orders") < writes.index(
-        f"https://example.picqer.com/api/v1/orders/{order['idorder']}/process")
+        f"https://example.picqer.com/api/v1/orders/{order['idorder']}/process"
+    )
     assert link_of(shop).picqer_status == "processing"
 
 
@@ -178,10 +182,14 @@ def test_missing_products_are_created_first_when_configured(shop, ps, picqer, rs
     (order,) = picqer.created
     assert len(order["products"]) == 3
     assert picqer.comments == {}
-    picqer_posts = [c.request.url for c in rsps.calls if c.request.method == "POST"
-                    and "picqer" in c.request.url]
-    assert picqer_posts.index("https://example.picqer.com/api/v1/products") < \
-        picqer_posts.index("https://example.picqer.com/api/v1/orders")
+    picqer_posts = [
+        c.request.url
+        for c in rsps.calls
+        if c.request.method == "POST" and "picqer" in c.request.url
+    ]
+    assert picqer_posts.index("https://example.picqer.com/api/v1/products") < picqer_posts.index(
+        "https://example.picqer.com/api/v1/orders"
+    )
     assert len(requests_to(rsps, "POST", "/products/")) == 1  # the image of product 2 only
     assert "product_image_failed" in actions(level="warning")  # product 3 has no record
 
@@ -196,7 +204,10 @@ def test_shop_prices_carry_the_price_excluding_vat_and_the_matching_vat_group(sh
 
     lines = picqer.created[0]["products"]
     assert [(line["price"], line.get("idvatgroup")) for line in lines] == [
-        (10.0, 1464), (16.5289, 1464), (8.0, None)]
+        (10.0, 1464),
+        (16.5289, 1464),
+        (8.0, None),
+    ]
     (warning,) = ActivityEntry.objects.filter(action="vat_group_missing")
     assert "19.00 %" in warning.message and warning.level == "warning"
 
@@ -225,8 +236,7 @@ def test_note_is_written_by_full_put_before_prestashop_8(shop, rsps, picqer):
     assert "Picqer order: " in ps.order["note"]
 
 
-def test_without_an_order_note_field_it_writes_a_private_message_and_no_put(
-        shop, rsps, picqer):
+def test_without_an_order_note_field_it_writes_a_private_message_and_no_put(shop, rsps, picqer):
     from .conftest import FakePrestaShop
 
     ps = FakePrestaShop(rsps, version="1.7.6.9")
@@ -271,8 +281,9 @@ def test_a_note_the_shop_does_not_keep_falls_back_to_a_private_message(shop, ps,
 
 def test_a_held_lease_keeps_a_second_worker_from_creating(shop, ps, picqer):
     ps.add_history(100, 73, 2)
-    OrderLink.objects.create(shop=shop, ps_order_id=73,
-                             claimed_until=timezone.now() + timedelta(minutes=5))
+    OrderLink.objects.create(
+        shop=shop, ps_order_id=73, claimed_until=timezone.now() + timedelta(minutes=5)
+    )
 
     with pytest.raises(OrderBusyError):
         run(shop)
@@ -318,7 +329,8 @@ def test_a_crashed_push_with_an_expired_lease_is_looked_up_before_creating(shop,
     with pytest.raises(ApiTransportError):
         run(shop)
     OrderLink.objects.filter(shop=shop).update(  # the worker died holding the lease
-        claimed_until=timezone.now() - timedelta(seconds=1), claim_token="dead")
+        claimed_until=timezone.now() - timedelta(seconds=1), claim_token="dead"
+    )
 
     run(shop)
 
@@ -337,7 +349,9 @@ def test_split_cart_orders_each_get_their_own_picqer_order(shop, ps, picqer):
     run(shop, 81)
 
     assert sorted(o["reference"] for o in picqer.created) == [
-        "DEV #80 / KHWLILZLL", "DEV #81 / KHWLILZLL"]
+        "DEV #80 / KHWLILZLL",
+        "DEV #81 / KHWLILZLL",
+    ]
 
 
 def test_multistore_shop_sends_id_shop_on_every_prestashop_call(shop, ps, picqer, rsps):
@@ -360,8 +374,9 @@ def test_multistore_order_of_another_shop_is_refused(shop, ps, picqer):
     assert picqer.created == []
 
 
-def test_picqer_refusal_fails_the_link_and_push_again_retries_it(shop, ps, picqer, enqueued,
-                                                               django_capture_on_commit_callbacks):
+def test_picqer_refusal_fails_the_link_and_push_again_retries_it(
+    shop, ps, picqer, enqueued, django_capture_on_commit_callbacks
+):
     configure(shop, processing_state_ids=[])
     picqer.refuse_create = {"error": True, "error_code": 9, "error_message": "Invalid country code"}
     ps.add_history(100, 73, 2)

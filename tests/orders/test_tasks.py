@@ -27,6 +27,7 @@ def retries(monkeypatch):
 def failing(monkeypatch, exc):
     def order_sync(**kwargs):
         raise exc
+
     monkeypatch.setattr(service, "order_sync", order_sync)
 
 
@@ -64,8 +65,9 @@ def test_a_busy_order_is_retried_shortly(shop, monkeypatch, retries):
 
 
 def test_after_the_last_retry_the_link_fails_visibly(shop, monkeypatch, retries):
-    link = OrderLink.objects.create(shop=shop, ps_order_id=73, state=OrderLink.State.PUSHING,
-                                    attempts=1)
+    link = OrderLink.objects.create(
+        shop=shop, ps_order_id=73, state=OrderLink.State.PUSHING, attempts=1
+    )
     failing(monkeypatch, ApiServerError("Picqer is mistaken", status=500))
 
     order_sync_task.push_request(retries=MAX_RETRIES)

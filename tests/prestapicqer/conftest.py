@@ -36,8 +36,12 @@ def mock_prestashop_lists(http) -> None:
     """The shop answers HEAD /api/ and the order_states and carriers lists (display=full)."""
     http.head(PS, headers={"PSWS-Version": "8.1.2"})
     for name in ("order_states", "carriers"):
-        http.get(PS + name, body=(FIXTURES / f"{name}.xml").read_bytes(),
-                 content_type="text/xml;charset=utf-8", headers={"PSWS-Version": "8.1.2"})
+        http.get(
+            PS + name,
+            body=(FIXTURES / f"{name}.xml").read_bytes(),
+            content_type="text/xml;charset=utf-8",
+            headers={"PSWS-Version": "8.1.2"},
+        )
 
 
 @pytest.fixture
@@ -57,8 +61,9 @@ def staff_login(client, django_user_model, *actions: str, extra: tuple[str, ...]
     wanted = Q(codename__in=extra)
     for action in actions:
         wanted |= Q(codename__startswith=f"{action}_")
-    user.user_permissions.set(Permission.objects.filter(wanted, content_type__app_label__in=(
-        "prestapicqer", "sync")))
+    user.user_permissions.set(
+        Permission.objects.filter(wanted, content_type__app_label__in=("prestapicqer", "sync"))
+    )
     client.force_login(user)
     return client
 
@@ -79,29 +84,55 @@ def viewer_client(client, django_user_model):
 def shop_post(shop, mappings: list[dict] | None = None, **overrides) -> dict:
     """The admin change-form POST for `shop` as stored, with `overrides` (None = unticked)."""
     data = {
-        "account": shop.account_id, "name": shop.name, "prefix": shop.prefix,
-        "prestashop_url": shop.prestashop_url, "webservice_key": "",
+        "account": shop.account_id,
+        "name": shop.name,
+        "prefix": shop.prefix,
+        "prestashop_url": shop.prestashop_url,
+        "webservice_key": "",
         "prestashop_shop_id": shop.prestashop_shop_id or "",
-        "picqer_tag_ids": shop.picqer_tag_ids, "create_state_ids": shop.create_state_ids,
+        "picqer_tag_ids": shop.picqer_tag_ids,
+        "create_state_ids": shop.create_state_ids,
         "processing_state_ids": shop.processing_state_ids,
-        "cancel_state_ids": shop.cancel_state_ids, "warehouse_ids": shop.warehouse_ids,
+        "cancel_state_ids": shop.cancel_state_ids,
+        "warehouse_ids": shop.warehouse_ids,
         "poll_interval_seconds": shop.poll_interval_seconds,
     }
-    for flag in ("enabled", "orders_enabled", "use_shop_price", "create_missing_products",
-                 "allocate_concept", "stock_enabled", "full_sync_on_webhook",
-                 "stock_reserve_pending_orders"):
+    for flag in (
+        "enabled",
+        "orders_enabled",
+        "use_shop_price",
+        "create_missing_products",
+        "allocate_concept",
+        "stock_enabled",
+        "full_sync_on_webhook",
+        "stock_reserve_pending_orders",
+    ):
         if getattr(shop, flag):
             data[flag] = "on"
     data.update(overrides)
     data = {k: v for k, v in data.items() if v is not None}
     existing = list(shop.status_mappings.all()) if shop.pk else []
-    rows = mappings if mappings is not None else [
-        {"id": m.pk, "from_state_id": m.from_state_id or "", "picqer_status": m.picqer_status,
-         "to_state_id": m.to_state_id} for m in existing]
-    data.update({
-        "status_mappings-TOTAL_FORMS": len(rows), "status_mappings-INITIAL_FORMS": len(existing),
-        "status_mappings-MIN_NUM_FORMS": 0, "status_mappings-MAX_NUM_FORMS": 1000,
-    })
+    rows = (
+        mappings
+        if mappings is not None
+        else [
+            {
+                "id": m.pk,
+                "from_state_id": m.from_state_id or "",
+                "picqer_status": m.picqer_status,
+                "to_state_id": m.to_state_id,
+            }
+            for m in existing
+        ]
+    )
+    data.update(
+        {
+            "status_mappings-TOTAL_FORMS": len(rows),
+            "status_mappings-INITIAL_FORMS": len(existing),
+            "status_mappings-MIN_NUM_FORMS": 0,
+            "status_mappings-MAX_NUM_FORMS": 1000,
+        }
+    )
     for index, row in enumerate(rows):
         for key, value in {"shop": shop.pk, **row}.items():
             if value is not None:
@@ -110,8 +141,12 @@ def shop_post(shop, mappings: list[dict] | None = None, **overrides) -> dict:
 
 
 def account_post(account, **overrides) -> dict:
-    data = {"name": account.name, "subdomain": account.subdomain, "api_key": "",
-            "api_base_url": account.api_base_url, "public_base_url": account.public_base_url}
+    data = {
+        "name": account.name,
+        "subdomain": account.subdomain,
+        "api_key": "",
+        "api_base_url": account.api_base_url,
+        "public_base_url": account.public_base_url,
+    }
     data.update(overrides)
     return data
-

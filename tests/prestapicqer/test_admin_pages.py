@@ -13,22 +13,38 @@ from .conftest import PICQER_KEY, PS_KEY
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.parametrize("name", ["admin:prestapicqer_picqeraccount_changelist",
-                                  "admin:prestapicqer_picqeraccount_add",
-                                  "admin:prestapicqer_shop_changelist",
-                                  "admin:prestapicqer_shop_add"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "admin:prestapicqer_picqeraccount_changelist",
+        "admin:prestapicqer_picqeraccount_add",
+        "admin:prestapicqer_shop_changelist",
+        "admin:prestapicqer_shop_add",
+    ],
+)
 def test_it_renders_changelist_and_add_pages(admin_client, shop, name):
     response = admin_client.get(reverse(name))
     assert response.status_code == 200
 
 
-def test_it_renders_the_account_page_with_webhook_url_and_status(admin_client, account,
-                                                                  remotes_up):
-    remotes_up.replace("GET", "https://example.picqer.com/api/v1/hooks", json=[{
-        "idhook": 30088, "name": "PrestaPicqer orders", "event": "orders.status_changed",
-        "address": account.webhook_url, "active": True, "secret": True}])
-    response = admin_client.get(reverse("admin:prestapicqer_picqeraccount_change",
-                                        args=[account.pk]))
+def test_it_renders_the_account_page_with_webhook_url_and_status(admin_client, account, remotes_up):
+    remotes_up.replace(
+        "GET",
+        "https://example.picqer.com/api/v1/hooks",
+        json=[
+            {
+                "idhook": 30088,
+                "name": "PrestaPicqer orders",
+                "event": "orders.status_changed",
+                "address": account.webhook_url,
+                "active": True,
+                "secret": True,
+            }
+        ],
+    )
+    response = admin_client.get(
+        reverse("admin:prestapicqer_picqeraccount_change", args=[account.pk])
+    )
     html = response.content.decode()
     assert response.status_code == 200
     assert account.webhook_url in html
@@ -38,34 +54,41 @@ def test_it_renders_the_account_page_with_webhook_url_and_status(admin_client, a
     assert "Test connection" in html
 
 
-def test_it_renders_the_shop_page_in_the_guides_groups_and_words(admin_client, shop,
-                                                                  remotes_up):
+def test_it_renders_the_shop_page_in_the_guides_groups_and_words(admin_client, shop, remotes_up):
     response = admin_client.get(reverse("admin:prestapicqer_shop_change", args=[shop.pk]))
     html = response.content.decode()
     assert response.status_code == 200
-    positions = [html.index(text) for text in (
-        ">General<", ">Orders<", "Order status mapping", ">Stock<")]
+    positions = [
+        html.index(text) for text in (">General<", ">Orders<", "Order status mapping", ">Stock<")
+    ]
     assert positions == sorted(positions)
-    for label in ("Shop identifier prefix", "Enable order status updates",
-                  "Apply tags to new orders", "Use PrestaShop product price",
-                  "Create missing products", "Create new order in Picqer",
-                  "Allocate stock for &quot;Concept&quot; orders",
-                  "Change Picqer order status to &quot;Processing&quot;",
-                  "Change Picqer order status to &quot;Cancelled&quot;",
-                  "Enable product stock updates", "Full catalogue stock sync on webhook",
-                  "Full stock sync URL", "Picqer stock webhook status"):
+    for label in (
+        "Shop identifier prefix",
+        "Enable order status updates",
+        "Apply tags to new orders",
+        "Use PrestaShop product price",
+        "Create missing products",
+        "Create new order in Picqer",
+        "Allocate stock for &quot;Concept&quot; orders",
+        "Change Picqer order status to &quot;Processing&quot;",
+        "Change Picqer order status to &quot;Cancelled&quot;",
+        "Enable product stock updates",
+        "Full catalogue stock sync on webhook",
+        "Full stock sync URL",
+        "Picqer stock webhook status",
+    ):
         assert label in html, label
     # Choices come from Picqer and PrestaShop.
     assert "Priority" in html and "Main warehouse" in html and "Payment accepted" in html
     assert shop.full_sync_url in html
-    assert 'selected>Any</option>' in html
+    assert "selected>Any</option>" in html
     # The extra mapping row starts blank, so an untouched row is not submitted as "Concept".
-    assert re.search(r'name="status_mappings-0-picqer_status"[^>]*>\s*<option value="" selected>',
-                     html)
+    assert re.search(
+        r'name="status_mappings-0-picqer_status"[^>]*>\s*<option value="" selected>', html
+    )
 
 
-def test_the_shop_page_opens_with_remotes_down_showing_stored_ids_and_a_warning(
-        admin_client, shop):
+def test_the_shop_page_opens_with_remotes_down_showing_stored_ids_and_a_warning(admin_client, shop):
     # Nothing registered: every remote call fails as a refused connection.
     response = admin_client.get(reverse("admin:prestapicqer_shop_change", args=[shop.pk]))
     html = response.content.decode()
@@ -76,10 +99,13 @@ def test_the_shop_page_opens_with_remotes_down_showing_stored_ids_and_a_warning(
 
 
 def test_the_shop_page_falls_back_to_the_cached_list(admin_client, shop):
-    RemoteChoices.objects.create(key=f"prestashop:{shop.pk}:order_states",
-                                 items=[[2, "Payment accepted (cached)"], [6, "Canceled"]])
+    RemoteChoices.objects.create(
+        key=f"prestashop:{shop.pk}:order_states",
+        items=[[2, "Payment accepted (cached)"], [6, "Canceled"]],
+    )
     RemoteChoices.objects.filter(key__startswith="prestashop").update(
-        fetched_at=datetime(2020, 1, 1, tzinfo=UTC))
+        fetched_at=datetime(2020, 1, 1, tzinfo=UTC)
+    )
     response = admin_client.get(reverse("admin:prestapicqer_shop_change", args=[shop.pk]))
     html = response.content.decode()
     assert response.status_code == 200
@@ -90,8 +116,10 @@ def test_the_shop_page_falls_back_to_the_cached_list(admin_client, shop):
 @pytest.mark.parametrize("url_name, key", [("picqeraccount", PICQER_KEY), ("shop", PS_KEY)])
 def test_secrets_never_appear_in_admin_pages(admin_client, shop, remotes_up, url_name, key):
     obj = shop.account if url_name == "picqeraccount" else shop
-    pages = [reverse(f"admin:prestapicqer_{url_name}_changelist"),
-             reverse(f"admin:prestapicqer_{url_name}_change", args=[obj.pk])]
+    pages = [
+        reverse(f"admin:prestapicqer_{url_name}_changelist"),
+        reverse(f"admin:prestapicqer_{url_name}_change", args=[obj.pk]),
+    ]
     for page in pages:
         html = admin_client.get(page).content.decode()
         assert key not in html
@@ -102,13 +130,15 @@ def test_secrets_never_appear_in_admin_pages(admin_client, shop, remotes_up, url
 
 
 def test_staff_without_superuser_sees_only_the_masked_key_and_cannot_change_it(
-        staff_client, account, remotes_up):
+    staff_client, account, remotes_up
+):
     url = reverse("admin:prestapicqer_picqeraccount_change", args=[account.pk])
     html = staff_client.get(url).content.decode()
     assert 'name="api_key"' not in html
     assert f"•••• {PICQER_KEY[-4:]}" in html
-    response = staff_client.post(url, {"name": "Main", "subdomain": "example",
-                                       "api_key": "stolen-key-000000000"})
+    response = staff_client.post(
+        url, {"name": "Main", "subdomain": "example", "api_key": "stolen-key-000000000"}
+    )
     assert response.status_code == 302
     account.refresh_from_db()
     assert account.api_key == PICQER_KEY

@@ -22,8 +22,12 @@ def change_url(obj) -> str:
 
 def field_box(html: str, field: str) -> str:
     """The read-only box of one field on a change page."""
-    match = re.search(rf'<div class="form-row[^"]*field-{field}\b.*?(?=<div class="form-row|'
-                      r"</fieldset>)", html, flags=re.S)
+    match = re.search(
+        rf'<div class="form-row[^"]*field-{field}\b.*?(?=<div class="form-row|'
+        r"</fieldset>)",
+        html,
+        flags=re.S,
+    )
     assert match, f"{field} not on the page"
     return match.group(0)
 
@@ -35,8 +39,9 @@ def test_the_admin_is_titled_prestapicqer(admin_client):
 
 
 def test_a_status_mapping_row_reads_in_names(shop):
-    RemoteChoices.objects.create(key=f"prestashop:{shop.pk}:order_states",
-                                 items=[[4, "Shipped"], [2, "Payment accepted"]])
+    RemoteChoices.objects.create(
+        key=f"prestashop:{shop.pk}:order_states", items=[[4, "Shipped"], [2, "Payment accepted"]]
+    )
     row = StatusMapping(shop=shop, from_state_id=None, picqer_status="completed", to_state_id=4)
     assert str(row) == "Any + Picqer Completed → Shipped"
     row.from_state_id, row.to_state_id = 2, 9
@@ -48,8 +53,11 @@ def test_the_shop_page_shows_which_carriers_get_tracking_codes(admin_client, sho
     box = field_box(html, "carrier_matching")
     # carriers.xml has PostNL; Picqer has PostNL and Sendcloud DPD (DHL (old) is inactive).
     assert re.search(r'class="success">Tracking codes arrive for: “PostNL”', box)
-    assert re.search(r'class="warning">Picqer shipping providers without a PrestaShop carrier'
-                     r'[^<]*: “Sendcloud DPD”', box)
+    assert re.search(
+        r'class="warning">Picqer shipping providers without a PrestaShop carrier'
+        r"[^<]*: “Sendcloud DPD”",
+        box,
+    )
     assert "DHL (old)" not in box
 
 
@@ -70,27 +78,31 @@ def test_each_hook_button_sits_next_to_its_status(admin_client, http, account):
     assert "Test connection" in tools and "webhook" not in tools
 
 
-@pytest.mark.parametrize("url, problem", [
-    ("https://sync.example.com/webhooks/picqer/x/", ""),
-    ("http://sync.example.com/webhooks/picqer/x/", "not https"),
-    ("https://localhost:8000/x/", "this computer"),
-    ("https://127.0.0.1/x/", "this computer"),
-    ("https://[::1]/x/", "this computer"),
-    ("https://10.1.2.3/x/", "private network"),
-    ("https://172.16.5.1/x/", "private network"),
-    ("https://172.32.0.1/x/", ""),
-    ("https://192.168.1.10/x/", "private network"),
-    ("https://[fd12::1]/x/", "private network"),
-    ("https://[fe80::1]/x/", "private network"),
-    ("https://169.254.10.1/x/", "private network"),
-])
+@pytest.mark.parametrize(
+    "url, problem",
+    [
+        ("https://sync.example.com/webhooks/picqer/x/", ""),
+        ("http://sync.example.com/webhooks/picqer/x/", "not https"),
+        ("https://localhost:8000/x/", "this computer"),
+        ("https://127.0.0.1/x/", "this computer"),
+        ("https://[::1]/x/", "this computer"),
+        ("https://10.1.2.3/x/", "private network"),
+        ("https://172.16.5.1/x/", "private network"),
+        ("https://172.32.0.1/x/", ""),
+        ("https://192.168.1.10/x/", "private network"),
+        ("https://[fd12::1]/x/", "private network"),
+        ("https://[fe80::1]/x/", "private network"),
+        ("https://169.254.10.1/x/", "private network"),
+    ],
+)
 def test_public_url_problems(url, problem):
     found = public_url_problem(url)
     assert (problem in found) if problem else found == ""
 
 
-def test_the_account_page_warns_about_a_local_webhook_url_without_blocking(admin_client,
-                                                                           http, account):
+def test_the_account_page_warns_about_a_local_webhook_url_without_blocking(
+    admin_client, http, account
+):
     mock_picqer_lists(http)
     account.public_base_url = "http://127.0.0.1:8000"
     account.save()
@@ -100,8 +112,7 @@ def test_the_account_page_warns_about_a_local_webhook_url_without_blocking(admin
     assert response.status_code == 302  # saving still works
 
 
-def test_a_public_https_webhook_url_has_no_warning_and_a_copy_button(admin_client, http,
-                                                                     account):
+def test_a_public_https_webhook_url_has_no_warning_and_a_copy_button(admin_client, http, account):
     mock_picqer_lists(http)
     account.public_base_url = "https://sync.example.com"
     account.save()
@@ -112,7 +123,8 @@ def test_a_public_https_webhook_url_has_no_warning_and_a_copy_button(admin_clien
 
 
 def test_the_full_sync_url_copies_the_real_url_only_for_who_may_see_the_token(
-        client, admin_client, django_user_model, shop, remotes_up):
+    client, admin_client, django_user_model, shop, remotes_up
+):
     token = shop.full_sync_token
     box = field_box(admin_client.get(change_url(shop)).content.decode(), "full_sync_url_box")
     assert 'data-copy-from="full-sync-url"' in box and f"token={token}" in box
@@ -128,11 +140,19 @@ def test_the_add_shop_form_starts_with_prefix_ps(admin_client, account):
     assert re.search(r'<input type="text" name="prefix" value="PS"', html)
 
 
-@pytest.mark.parametrize("entered", ["https://x.picqer.com", "https://x.picqer.com/",
-                                     "https://x.picqer.com/api/v1", "https://x.picqer.com/api/v1/"])
+@pytest.mark.parametrize(
+    "entered",
+    [
+        "https://x.picqer.com",
+        "https://x.picqer.com/",
+        "https://x.picqer.com/api/v1",
+        "https://x.picqer.com/api/v1/",
+    ],
+)
 def test_the_api_base_url_works_with_or_without_api_v1(admin_client, account, http, entered):
-    response = admin_client.post(change_url(account), account_post(
-        account, api_base_url=entered, api_key="key-for-x-123456"))
+    response = admin_client.post(
+        change_url(account), account_post(account, api_base_url=entered, api_key="key-for-x-123456")
+    )
     assert response.status_code == 302
     account.refresh_from_db()
     assert account.api_base_url == "https://x.picqer.com/api/v1/"
@@ -151,26 +171,43 @@ def test_adding_api_v1_to_the_stored_address_keeps_the_key(account):
 
 
 def test_the_subdomain_is_optional_with_an_api_base_url(admin_client, http):
-    response = admin_client.post(reverse("admin:prestapicqer_picqeraccount_add"), {
-        "name": "Sandbox", "subdomain": "", "api_key": "sandbox-key-123456",
-        "api_base_url": "http://127.0.0.1:8000/sandbox/picqer", "public_base_url": ""})
+    response = admin_client.post(
+        reverse("admin:prestapicqer_picqeraccount_add"),
+        {
+            "name": "Sandbox",
+            "subdomain": "",
+            "api_key": "sandbox-key-123456",
+            "api_base_url": "http://127.0.0.1:8000/sandbox/picqer",
+            "public_base_url": "",
+        },
+    )
     assert response.status_code == 302
     account = PicqerAccount.objects.get(name="Sandbox")
     assert account.api_url == "http://127.0.0.1:8000/sandbox/picqer/api/v1/"
 
 
 def test_subdomain_or_api_base_url_is_required(admin_client):
-    response = admin_client.post(reverse("admin:prestapicqer_picqeraccount_add"), {
-        "name": "Nowhere", "subdomain": "", "api_key": "key-123456789",
-        "api_base_url": "", "public_base_url": ""})
+    response = admin_client.post(
+        reverse("admin:prestapicqer_picqeraccount_add"),
+        {
+            "name": "Nowhere",
+            "subdomain": "",
+            "api_key": "key-123456789",
+            "api_base_url": "",
+            "public_base_url": "",
+        },
+    )
     assert response.status_code == 200
     assert "Enter the Picqer subdomain, or an API base URL override" in response.content.decode()
     assert not PicqerAccount.objects.filter(name="Nowhere").exists()
 
 
 def _file(**account):
-    return {"format": "prestapicqer-config", "version": 1, "accounts": [
-        {"name": "Imported", "api_key": "imported-key-12345", "shops": [], **account}]}
+    return {
+        "format": "prestapicqer-config",
+        "version": 1,
+        "accounts": [{"name": "Imported", "api_key": "imported-key-12345", "shops": [], **account}],
+    }
 
 
 def test_config_import_accepts_an_api_base_url_without_subdomain(db):
@@ -200,7 +237,8 @@ def test_internal_tables_are_for_superusers_only(client, admin_client, django_us
 
 
 def test_a_superuser_finds_the_internal_tables_in_one_internals_section_at_the_bottom(
-        admin_client, shop):
+    admin_client, shop
+):
     internal = ["Heartbeats", "Own status changes", "Poll cursors"]
     apps = admin_client.get(reverse("admin:index")).context["app_list"]
     assert [str(app["name"]) for app in apps][-1] == "Internals"

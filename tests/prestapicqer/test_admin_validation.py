@@ -16,12 +16,15 @@ def post_shop(client, shop, **overrides):
     return client.post(url, shop_post(shop, **overrides))
 
 
-@pytest.mark.parametrize("prefix, message", [
-    ("", "Enter a prefix of 1 to 3 letters or digits"),
-    ("ABCD", "The prefix is 1 to 3 letters or digits"),
-    ("P-S", "The prefix is 1 to 3 letters or digits"),
-    ("P S", "The prefix is 1 to 3 letters or digits"),
-])
+@pytest.mark.parametrize(
+    "prefix, message",
+    [
+        ("", "Enter a prefix of 1 to 3 letters or digits"),
+        ("ABCD", "The prefix is 1 to 3 letters or digits"),
+        ("P-S", "The prefix is 1 to 3 letters or digits"),
+        ("P S", "The prefix is 1 to 3 letters or digits"),
+    ],
+)
 def test_it_refuses_a_malformed_prefix(admin_client, shop, prefix, message):
     response = post_shop(admin_client, shop, prefix=prefix)
     assert response.status_code == 200
@@ -31,8 +34,13 @@ def test_it_refuses_a_malformed_prefix(admin_client, shop, prefix, message):
 
 
 def test_it_refuses_a_prefix_used_by_another_shop_of_the_same_account(admin_client, shop):
-    Shop.objects.create(account=shop.account, name="Other", prefix="PS",
-                        prestashop_url="https://other.example.com", webservice_key="x" * 32)
+    Shop.objects.create(
+        account=shop.account,
+        name="Other",
+        prefix="PS",
+        prestashop_url="https://other.example.com",
+        webservice_key="x" * 32,
+    )
     response = post_shop(admin_client, shop, prefix="ps")
     html = response.content.decode()
     assert response.status_code == 200
@@ -44,8 +52,13 @@ def test_the_same_prefix_is_fine_on_another_account(admin_client, shop):
     from prestapicqer.models import PicqerAccount
 
     other = PicqerAccount.objects.create(name="Other", subdomain="other", api_key="k" * 20)
-    Shop.objects.create(account=other, name="Other", prefix="PS",
-                        prestashop_url="https://other.example.com", webservice_key="x" * 32)
+    Shop.objects.create(
+        account=other,
+        name="Other",
+        prefix="PS",
+        prestashop_url="https://other.example.com",
+        webservice_key="x" * 32,
+    )
     response = post_shop(admin_client, shop, prefix="PS")
     assert response.status_code == 302
 
@@ -55,8 +68,10 @@ def test_it_refuses_to_change_the_prefix_once_orders_were_synced(admin_client, s
     response = post_shop(admin_client, shop, prefix="NEW")
     html = response.content.decode()
     assert response.status_code == 200
-    assert ("Do not change the shop prefix on a running system; if changed, existing orders "
-            "will no longer be updated.") in html
+    assert (
+        "Do not change the shop prefix on a running system; if changed, existing orders "
+        "will no longer be updated."
+    ) in html
     shop.refresh_from_db()
     assert shop.prefix == "DEV"
 
@@ -77,10 +92,14 @@ def test_it_refuses_moving_a_shop_with_synced_orders_to_another_account(admin_cl
     assert "would stop their status updates" in response.content.decode()
 
 
-@pytest.mark.parametrize("url, message", [
-    ("shop.example.com/ x", "Enter a valid URL."), ("http://", "Enter a valid URL."),
-    ("ftp://shop.example.com", "Use an http:// or https:// address."),
-])
+@pytest.mark.parametrize(
+    "url, message",
+    [
+        ("shop.example.com/ x", "Enter a valid URL."),
+        ("http://", "Enter a valid URL."),
+        ("ftp://shop.example.com", "Use an http:// or https:// address."),
+    ],
+)
 def test_it_refuses_a_malformed_prestashop_url(admin_client, shop, url, message):
     response = post_shop(admin_client, shop, prestashop_url=url)
     assert response.status_code == 200

@@ -23,9 +23,13 @@ def test_it_reads_real_shaped_lists_into_id_label_pairs(http, shop):
     mock_picqer_lists(http)
     mock_prestashop_lists(http)
     assert picqer_choices(account=shop.account, kind="tags").items == [
-        (41, "PrestaShop"), (42, "Priority")]
+        (41, "PrestaShop"),
+        (42, "Priority"),
+    ]
     assert picqer_choices(account=shop.account, kind="vatgroups").items[0] == (
-        1464, "BTW Hoog (21%)")
+        1464,
+        "BTW Hoog (21%)",
+    )
     states = prestashop_choices(shop=shop, kind="order_states").items
     assert states[1] == (2, "Payment accepted") and len(states) == 6
     assert prestashop_choices(shop=shop, kind="carriers").items == [(1, "PostNL")]
@@ -69,14 +73,18 @@ def test_refresh_fetches_now_and_reports_failures(http, shop):
     mock_picqer_lists(http)
     warnings = choices_refresh(shop=shop)  # PrestaShop is down, Picqer answers
     assert RemoteChoices.objects.get(key=f"picqer:{shop.account_id}:tags").items[0] == [
-        41, "PrestaShop"]
+        41,
+        "PrestaShop",
+    ]
     assert len(warnings) == 2 and all("PrestaShop" in w for w in warnings)
 
 
 def test_the_refresh_lists_button_reports_on_the_page(admin_client, http, account):
     mock_picqer_lists(http)
-    response = admin_client.post(reverse("admin:prestapicqer_picqeraccount_run",
-                                         args=[account.pk, "refresh_lists"]), follow=True)
+    response = admin_client.post(
+        reverse("admin:prestapicqer_picqeraccount_run", args=[account.pk, "refresh_lists"]),
+        follow=True,
+    )
     assert "Lists refreshed." in response.content.decode()
 
 
@@ -84,8 +92,10 @@ def test_changing_the_credentials_drops_the_cached_lists(admin_client, shop):
     RemoteChoices.objects.create(key=f"prestashop:{shop.pk}:order_states", items=[[2, "X"]])
     from .conftest import shop_post
 
-    admin_client.post(reverse("admin:prestapicqer_shop_change", args=[shop.pk]),
-                      shop_post(shop, webservice_key="N" * 32))
+    admin_client.post(
+        reverse("admin:prestapicqer_shop_change", args=[shop.pk]),
+        shop_post(shop, webservice_key="N" * 32),
+    )
     assert not RemoteChoices.objects.filter(key__startswith="prestashop:").exists()
 
 
@@ -94,8 +104,11 @@ def test_a_failed_remote_is_not_asked_again_at_once_but_refresh_asks(http, accou
     picqer_choices(account=account, kind="tags")
     picqer_choices(account=account, kind="tags")
     assert len(http.calls) == 1
-    http.replace("GET", PICQER + "tags", json=[{"idtag": 41, "title": "PrestaShop",
-                                                "color": "#823882", "inherit": False}])
+    http.replace(
+        "GET",
+        PICQER + "tags",
+        json=[{"idtag": 41, "title": "PrestaShop", "color": "#823882", "inherit": False}],
+    )
     assert choices_refresh(account=account) != []  # warehouses/vatgroups still unregistered
     assert picqer_choices(account=account, kind="tags").items == [(41, "PrestaShop")]
 

@@ -23,15 +23,27 @@ pytestmark = pytest.mark.django_db
 def configured(shop):
     """A shop with every group filled in, a status mapping and a second shop."""
     Shop.objects.filter(pk=shop.pk).update(
-        picqer_tag_ids=[41, 42], use_shop_price=True, allocate_concept=True,
-        warehouse_ids=[10], full_sync_on_webhook=True, prestashop_shop_id=3,
-        poll_interval_seconds=45)
-    StatusMapping.objects.create(shop=shop, position=0, from_state_id=None,
-                                 picqer_status="completed", to_state_id=5)
-    StatusMapping.objects.create(shop=shop, position=1, from_state_id=2,
-                                 picqer_status="cancelled", to_state_id=6)
-    Shop.objects.create(account=shop.account, name="B2B", prefix="B2B",
-                        prestashop_url="https://b2b.example.com", webservice_key="W" * 32)
+        picqer_tag_ids=[41, 42],
+        use_shop_price=True,
+        allocate_concept=True,
+        warehouse_ids=[10],
+        full_sync_on_webhook=True,
+        prestashop_shop_id=3,
+        poll_interval_seconds=45,
+    )
+    StatusMapping.objects.create(
+        shop=shop, position=0, from_state_id=None, picqer_status="completed", to_state_id=5
+    )
+    StatusMapping.objects.create(
+        shop=shop, position=1, from_state_id=2, picqer_status="cancelled", to_state_id=6
+    )
+    Shop.objects.create(
+        account=shop.account,
+        name="B2B",
+        prefix="B2B",
+        prestashop_url="https://b2b.example.com",
+        webservice_key="W" * 32,
+    )
     PicqerAccount.objects.filter(pk=shop.account_id).update(orders_hook_id=30088)
     return shop
 
@@ -50,7 +62,8 @@ def test_export_leaves_secrets_out_by_default(configured):
     assert shop["prefix"] == "DEV" and shop["picqer_tag_ids"] == [41, 42]
     assert shop["status_mappings"] == [
         {"from_state_id": None, "picqer_status": "completed", "to_state_id": 5},
-        {"from_state_id": 2, "picqer_status": "cancelled", "to_state_id": 6}]
+        {"from_state_id": 2, "picqer_status": "cancelled", "to_state_id": 6},
+    ]
 
 
 def installation_free(data: dict) -> dict:
@@ -61,8 +74,7 @@ def installation_free(data: dict) -> dict:
     return data
 
 
-def test_export_names_each_shop_id_and_full_sync_path_and_the_token_only_with_secrets(
-        configured):
+def test_export_names_each_shop_id_and_full_sync_path_and_the_token_only_with_secrets(configured):
     shop = config_export()["accounts"][0]["shops"][1]
     assert shop["id"] == configured.pk
     assert shop["full_sync_path"] == f"/stock-sync/{configured.pk}/"
@@ -78,8 +90,10 @@ def test_import_accepts_the_ids_and_says_when_a_full_sync_path_moved(configured)
     summary = config_import(data=json.loads(json.dumps(data)))
     dev = Shop.objects.get(prefix="DEV")
     assert dev.pk != configured.pk  # ids are never taken from the file
-    assert (f"shop Main/DEV: its full stock sync URL is /stock-sync/{dev.pk}/ here (the file's "
-            f"/stock-sync/{configured.pk}/); update the cron job") in " ".join(summary.notes)
+    assert (
+        f"shop Main/DEV: its full stock sync URL is /stock-sync/{dev.pk}/ here (the file's "
+        f"/stock-sync/{configured.pk}/); update the cron job"
+    ) in " ".join(summary.notes)
     # Importing the same installation's own export moves nothing.
     assert config_import(data=config_export()).notes == []
 
@@ -88,7 +102,8 @@ def test_round_trip_without_secrets(configured):
     """Secret-free files restore every setting and leave the stored keys alone."""
     before = config_export()
     Shop.objects.filter(pk=configured.pk).update(
-        name="Changed", picqer_tag_ids=[], full_sync_on_webhook=False, enabled=False)
+        name="Changed", picqer_tag_ids=[], full_sync_on_webhook=False, enabled=False
+    )
     configured.status_mappings.all().delete()
     PicqerAccount.objects.update(subdomain="other")
     summary = config_import(data=json.loads(json.dumps(before)))
@@ -101,8 +116,11 @@ def test_round_trip_without_secrets(configured):
 def test_a_secret_free_file_cannot_create_what_does_not_exist(configured):
     data = config_export()
     wipe()
-    with pytest.raises(ConfigImportError, match=r"accounts\[0\].api_key: the account Main does "
-                                                "not exist here yet.*--include-secrets"):
+    with pytest.raises(
+        ConfigImportError,
+        match=r"accounts\[0\].api_key: the account Main does "
+        "not exist here yet.*--include-secrets",
+    ):
         config_import(data=data)
     assert not PicqerAccount.objects.exists()
 
@@ -122,7 +140,8 @@ def test_import_updates_in_place_replaces_mappings_and_keeps_absent_secrets(conf
     shop_data = data["accounts"][0]["shops"][1]
     shop_data["name"] = "Renamed"
     shop_data["status_mappings"] = [
-        {"from_state_id": None, "picqer_status": "completed", "to_state_id": 4}]
+        {"from_state_id": None, "picqer_status": "completed", "to_state_id": 4}
+    ]
     data["accounts"][0]["webhook_key"] = "00000000-0000-0000-0000-000000000000"
     summary = config_import(data=data)
     shop = Shop.objects.get(pk=configured.pk)
@@ -134,22 +153,35 @@ def test_import_updates_in_place_replaces_mappings_and_keeps_absent_secrets(conf
     assert shop.account.api_key == PICQER_KEY
 
 
-@pytest.mark.parametrize("mutate, message", [
-    (lambda d: d.update(format="other"), "Not a PrestaPicqer configuration file"),
-    (lambda d: d.update(version=99), "Unsupported configuration version 99"),
-    (lambda d: d["accounts"][0]["shops"][0].update(prefix="TOOLONG"),
-     "accounts[0].shops[0].prefix: The prefix is 1 to 3 letters or digits"),
-    (lambda d: d["accounts"][0]["shops"][0].update(prestashop_url="nope"),
-     "accounts[0].shops[0].prestashop_url: Enter a valid URL."),
-    (lambda d: d["accounts"][0]["shops"][0].update(picqer_tag_ids="41"),
-     "accounts[0].shops[0].picqer_tag_ids: expected a list of numeric ids."),
-    (lambda d: d["accounts"][0]["shops"][0].update(colour="red"),
-     "accounts[0].shops[0]: unknown setting(s) colour."),
-    (lambda d: d["accounts"][0]["shops"][1]["status_mappings"][0].update(picqer_status="x"),
-     "accounts[0].shops[1].status_mappings[0].picqer_status"),
-    (lambda d: d["accounts"][0]["shops"][1].update(prefix="b2b"), "two shops share a prefix"),
-    (lambda d: d["accounts"][0].update(subdomain="Your Company"), "Only the subdomain"),
-])
+@pytest.mark.parametrize(
+    "mutate, message",
+    [
+        (lambda d: d.update(format="other"), "Not a PrestaPicqer configuration file"),
+        (lambda d: d.update(version=99), "Unsupported configuration version 99"),
+        (
+            lambda d: d["accounts"][0]["shops"][0].update(prefix="TOOLONG"),
+            "accounts[0].shops[0].prefix: The prefix is 1 to 3 letters or digits",
+        ),
+        (
+            lambda d: d["accounts"][0]["shops"][0].update(prestashop_url="nope"),
+            "accounts[0].shops[0].prestashop_url: Enter a valid URL.",
+        ),
+        (
+            lambda d: d["accounts"][0]["shops"][0].update(picqer_tag_ids="41"),
+            "accounts[0].shops[0].picqer_tag_ids: expected a list of numeric ids.",
+        ),
+        (
+            lambda d: d["accounts"][0]["shops"][0].update(colour="red"),
+            "accounts[0].shops[0]: unknown setting(s) colour.",
+        ),
+        (
+            lambda d: d["accounts"][0]["shops"][1]["status_mappings"][0].update(picqer_status="x"),
+            "accounts[0].shops[1].status_mappings[0].picqer_status",
+        ),
+        (lambda d: d["accounts"][0]["shops"][1].update(prefix="b2b"), "two shops share a prefix"),
+        (lambda d: d["accounts"][0].update(subdomain="Your Company"), "Only the subdomain"),
+    ],
+)
 def test_bad_input_raises_a_clear_error_and_changes_nothing(configured, mutate, message):
     data = config_export(include_secrets=True)
     data["accounts"][0]["name"] = "New account"  # would be created if the import went through
@@ -210,8 +242,10 @@ def test_the_import_command_refuses_malformed_json(db, tmp_path):
 def test_the_admin_action_downloads_the_selected_configuration(admin_client, configured, model):
     RemoteChoices.objects.all().delete()
     selected = configured.account if model == "picqeraccount" else configured
-    response = admin_client.post(reverse(f"admin:prestapicqer_{model}_changelist"), {
-        "action": "export_selected", "_selected_action": [selected.pk]})
+    response = admin_client.post(
+        reverse(f"admin:prestapicqer_{model}_changelist"),
+        {"action": "export_selected", "_selected_action": [selected.pk]},
+    )
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json"
     assert "attachment;" in response["Content-Disposition"]

@@ -71,17 +71,24 @@ def test_the_committed_mo_is_compiled_from_the_po():
     for entry in project_entries():
         if "msgid_plural" in entry:
             for n, key in ((1, "msgstr[0]"), (2, "msgstr[1]")):
-                assert catalogue.ngettext(entry["msgid"], entry["msgid_plural"], n) == \
-                    entry["msgstr"][key], entry["msgid"]
+                assert (
+                    catalogue.ngettext(entry["msgid"], entry["msgid_plural"], n)
+                    == entry["msgstr"][key]
+                ), entry["msgid"]
         else:
             assert catalogue.gettext(entry["msgid"]) == entry["msgstr"]["msgstr"], (
-                f"{entry['msgid']!r}: run manage.py compilemessages")
+                f"{entry['msgid']!r}: run manage.py compilemessages"
+            )
 
 
 def page_texts(page: str) -> list[str]:
     """The labels, help texts and headings a person reads on an admin form."""
-    found = re.findall(r'<label[^>]*>(.*?)</label>|<div class="help"[^>]*>(.*?)</div>|'
-                       r"<h2[^>]*>(.*?)</h2>", page, flags=re.S)
+    found = re.findall(
+        r'<label[^>]*>(.*?)</label>|<div class="help"[^>]*>(.*?)</div>|'
+        r"<h2[^>]*>(.*?)</h2>",
+        page,
+        flags=re.S,
+    )
     texts = []
     for groups in found:
         text = re.sub(r"<[^>]+>", "", "".join(groups))
@@ -92,13 +99,15 @@ def page_texts(page: str) -> list[str]:
 
 
 @pytest.mark.django_db
-def test_the_shop_page_in_dutch_shows_no_english_project_label(
-        admin_client, http, shop):
+def test_the_shop_page_in_dutch_shows_no_english_project_label(admin_client, http, shop):
     mock_picqer_lists(http)
     mock_prestashop_lists(http)
     url = reverse("admin:prestapicqer_shop_change", args=[shop.pk])
-    english_ids = {e["msgid"].rstrip(".") for e in project_entries()
-                   if e["msgstr"].get("msgstr", "").rstrip(".") != e["msgid"].rstrip(".")}
+    english_ids = {
+        e["msgid"].rstrip(".")
+        for e in project_entries()
+        if e["msgstr"].get("msgstr", "").rstrip(".") != e["msgid"].rstrip(".")
+    }
 
     english = page_texts(admin_client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode())
     dutch = admin_client.get(url, HTTP_ACCEPT_LANGUAGE="nl").content.decode()

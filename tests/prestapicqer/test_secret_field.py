@@ -17,8 +17,7 @@ def test_it_stores_ciphertext_not_the_key(account):
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute("SELECT api_key FROM prestapicqer_picqeraccount WHERE id = %s",
-                       [account.pk])
+        cursor.execute("SELECT api_key FROM prestapicqer_picqeraccount WHERE id = %s", [account.pk])
         stored = cursor.fetchone()[0]
     assert "picqer-test-key-123456" not in stored
     assert stored.startswith("gAAAA")  # a Fernet token
@@ -28,10 +27,12 @@ def test_every_secret_field_shares_keys_derived_once():
     from prestapicqer import fields
     from prestapicqer.models import PicqerAccount, Shop
 
-    secret_fields = [PicqerAccount._meta.get_field("api_key"),
-                     PicqerAccount._meta.get_field("webhook_secret"),
-                     Shop._meta.get_field("webservice_key"),
-                     Shop._meta.get_field("full_sync_token")]
+    secret_fields = [
+        PicqerAccount._meta.get_field("api_key"),
+        PicqerAccount._meta.get_field("webhook_secret"),
+        Shop._meta.get_field("webservice_key"),
+        Shop._meta.get_field("full_sync_token"),
+    ]
     for field in secret_fields:
         field.__dict__.pop("keys", None)
         field.__dict__.pop("f", None)

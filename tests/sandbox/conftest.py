@@ -54,7 +54,12 @@ def ps(sandbox_server):
     def _call(method, path, xml=None, user=sandbox_server.ws_key):
         body = xml.encode() if isinstance(xml, str) else xml
         quoted = urllib.parse.quote(path, safe="/?=&")  # as requests encodes [ ] > % |
-        return call(method, f"{sandbox_server.prestashop_url}/api/{quoted}", user=user,
-                    body=body, content_type="text/xml")
+        return call(
+            method,
+            f"{sandbox_server.prestashop_url}/api/{quoted}",
+            user=user,
+            body=body,
+            content_type="text/xml",
+        )
 
     return _call

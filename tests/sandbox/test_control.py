@@ -6,8 +6,9 @@ pytestmark = pytest.mark.e2e
 
 
 def test_seed_builds_matching_catalogues_with_the_requested_mismatches(sandbox_server):
-    summary = sandbox_server.seed(products=6, with_combinations=2, unknown_refs=2,
-                                  case_variants=1, seed=42)
+    summary = sandbox_server.seed(
+        products=6, with_combinations=2, unknown_refs=2, case_variants=1, seed=42
+    )
     picqer_codes = {p["productcode"] for p in sandbox_server.state("picqer.products")}
     ps_products = sandbox_server.state("ps.products")
     combinations = sandbox_server.state("ps.combinations")
@@ -38,8 +39,9 @@ def test_seeded_orders_have_customers_addresses_carriers_and_a_history(sandbox_s
 def test_a_placed_order_with_a_remark_creates_the_message_and_thread(sandbox_server):
     sandbox_server.seed(products=1, seed=8)
 
-    order = sandbox_server.place_order([{"reference": "SB-00001", "quantity": 1}],
-                                       message="Please ring twice")
+    order = sandbox_server.place_order(
+        [{"reference": "SB-00001", "quantity": 1}], message="Please ring twice"
+    )
 
     assert sandbox_server.state("ps.messages")[0]["id_order"] == order["id"]
     assert sandbox_server.state("ps.customer_messages")[0]["message"] == "Please ring twice"
@@ -51,8 +53,7 @@ def test_the_merchant_changing_a_status_adds_a_history_row(sandbox_server):
     sandbox_server.set_order_state(1, 6)
 
     assert sandbox_server.state("ps.orders")[0]["current_state"] == "6"
-    assert [h["id_order_state"] for h in sandbox_server.state("ps.order_histories")] == \
-        ["2", "6"]
+    assert [h["id_order_state"] for h in sandbox_server.state("ps.order_histories")] == ["2", "6"]
 
 
 def test_unknown_knobs_are_refused_and_reset_restores_defaults(sandbox_server):
@@ -77,8 +78,9 @@ def test_a_timeout_fault_outlasts_the_client_but_the_write_still_happens(sandbox
     import urllib.request
 
     sandbox_server.knobs(prestashop_timeout_next=1, timeout_seconds=1.0)
-    request = urllib.request.Request(f"{sandbox_server.prestashop_url}/api/order_states/1"
-                                     f"?ws_key={sandbox_server.ws_key}")
+    request = urllib.request.Request(
+        f"{sandbox_server.prestashop_url}/api/order_states/1?ws_key={sandbox_server.ws_key}"
+    )
 
     with pytest.raises((TimeoutError, socket.timeout)):
         urllib.request.urlopen(request, timeout=0.2)
@@ -92,8 +94,14 @@ def test_the_demo_places_shop_orders_and_ships_open_picqer_orders(sandbox_server
     from django.core.management import call_command
 
     out = StringIO()
-    call_command("sandbox_demo", sandbox_url=sandbox_server.base_url, iterations=1,
-                 interval=0, products=3, stdout=out)
+    call_command(
+        "sandbox_demo",
+        sandbox_url=sandbox_server.base_url,
+        iterations=1,
+        interval=0,
+        products=3,
+        stdout=out,
+    )
     assert len(sandbox_server.state("ps.orders")) == 1
     assert "nothing to ship" in out.getvalue()
 
@@ -101,13 +109,30 @@ def test_the_demo_places_shop_orders_and_ships_open_picqer_orders(sandbox_server
     from tests.sandbox.conftest import call
 
     code = sandbox_server.state("picqer.products")[0]["productcode"]
-    order = call("POST", sandbox_server.picqer_url + "orders", user=sandbox_server.api_key,
-                 body={"reference": "X", "deliveryname": "A", "deliverycountry": "NL",
-                       "products": [{"productcode": code, "amount": 1}]}).json()
-    call("POST", sandbox_server.picqer_url + f"orders/{order['idorder']}/process",
-         user=sandbox_server.api_key)
-    call_command("sandbox_demo", sandbox_url=sandbox_server.base_url, iterations=1,
-                 interval=0, no_seed=True, stdout=out)
+    order = call(
+        "POST",
+        sandbox_server.picqer_url + "orders",
+        user=sandbox_server.api_key,
+        body={
+            "reference": "X",
+            "deliveryname": "A",
+            "deliverycountry": "NL",
+            "products": [{"productcode": code, "amount": 1}],
+        },
+    ).json()
+    call(
+        "POST",
+        sandbox_server.picqer_url + f"orders/{order['idorder']}/process",
+        user=sandbox_server.api_key,
+    )
+    call_command(
+        "sandbox_demo",
+        sandbox_url=sandbox_server.base_url,
+        iterations=1,
+        interval=0,
+        no_seed=True,
+        stdout=out,
+    )
 
     assert sandbox_server.state("picqer.orders")[0]["status"] == "completed"
     assert "warehouse: shipped" in out.getvalue()
@@ -124,8 +149,9 @@ def test_a_second_demo_forgets_the_orders_of_the_previous_sandbox(sandbox_server
     from sync.models import OrderLink, PollCursor
 
     def demo() -> None:
-        call_command("demo", sandbox_url=sandbox_server.base_url, iterations=1, interval=0,
-                     stdout=StringIO())
+        call_command(
+            "demo", sandbox_url=sandbox_server.base_url, iterations=1, interval=0, stdout=StringIO()
+        )
 
     demo()
     first = PollCursor.objects.get()

@@ -8,10 +8,16 @@ pytestmark = pytest.mark.e2e
 
 
 def _order_body(**extra):
-    body = {"reference": "PS-1", "deliveryname": "Jan Jansen", "deliveryaddress": "Kerkstraat 1",
-            "deliveryzipcode": "1234AB", "deliverycity": "Amsterdam", "deliverycountry": "NL",
-            "emailaddress": "jan@example.nl", "products": [{"productcode": "SB-00001",
-                                                            "amount": 2}]}
+    body = {
+        "reference": "PS-1",
+        "deliveryname": "Jan Jansen",
+        "deliveryaddress": "Kerkstraat 1",
+        "deliveryzipcode": "1234AB",
+        "deliverycity": "Amsterdam",
+        "deliverycountry": "NL",
+        "emailaddress": "jan@example.nl",
+        "products": [{"productcode": "SB-00001", "amount": 2}],
+    }
     return {**body, **extra}
 
 
@@ -49,8 +55,7 @@ def test_it_answers_429_with_error_code_28_over_the_per_minute_budget(sandbox_se
     assert refused.headers["X-RateLimit-Remaining"] == "0"
 
 
-def test_an_order_goes_from_concept_through_processing_to_force_cancelled(sandbox_server,
-                                                                          picqer):
+def test_an_order_goes_from_concept_through_processing_to_force_cancelled(sandbox_server, picqer):
     sandbox_server.seed(products=2, seed=2)
     sandbox_server.set_stock(productcode="SB-00001", amount=10)
 
@@ -95,13 +100,16 @@ def test_a_concept_order_can_be_deleted_but_not_twice(sandbox_server, picqer):
     assert (second.status, second.json()["error_code"]) == (400, 32)
 
 
-@pytest.mark.parametrize(("change", "code"), [
-    ({"products": [{"productcode": "NOPE", "amount": 1}]}, 24),
-    ({"products": [{"idproduct": 999999, "amount": 1}]}, 24),
-    ({"products": [{"productcode": "SB-00001"}]}, 23),
-    ({"products": []}, 13),
-    ({"deliverycountry": "Netherlands"}, 9),
-])
+@pytest.mark.parametrize(
+    ("change", "code"),
+    [
+        ({"products": [{"productcode": "NOPE", "amount": 1}]}, 24),
+        ({"products": [{"idproduct": 999999, "amount": 1}]}, 24),
+        ({"products": [{"productcode": "SB-00001"}]}, 23),
+        ({"products": []}, 13),
+        ({"deliverycountry": "Netherlands"}, 9),
+    ],
+)
 def test_order_creation_errors_use_picqer_error_codes(sandbox_server, picqer, change, code):
     sandbox_server.seed(products=1, seed=4)
 
@@ -111,8 +119,7 @@ def test_order_creation_errors_use_picqer_error_codes(sandbox_server, picqer, ch
     assert answer.json()["error_code"] == code
 
 
-def test_product_lookup_by_productcode_returns_an_array_and_ignores_case(sandbox_server,
-                                                                         picqer):
+def test_product_lookup_by_productcode_returns_an_array_and_ignores_case(sandbox_server, picqer):
     sandbox_server.seed(products=3, case_variants=1, seed=5)
 
     exact = picqer("GET", "products?productcode=SB-00001").json()
@@ -159,8 +166,9 @@ def test_shipping_an_order_completes_it_and_exposes_tracking(sandbox_server, pic
 def test_tags_and_comments_attach_to_an_order(sandbox_server, picqer):
     sandbox_server.seed(products=1, seed=7)
     order = picqer("POST", "orders", _order_body()).json()
-    tag = picqer("POST", "tags", {"title": "PrestaShop", "color": "#000000",
-                                  "inherit": False}).json()
+    tag = picqer(
+        "POST", "tags", {"title": "PrestaShop", "color": "#000000", "inherit": False}
+    ).json()
 
     picqer("POST", f"orders/{order['idorder']}/tags", {"idtag": tag["idtag"]})
     comment = picqer("POST", f"orders/{order['idorder']}/comments", {"body": "Paid by iDEAL"})
@@ -173,8 +181,12 @@ def test_tags_and_comments_attach_to_an_order(sandbox_server, picqer):
 
 
 def test_hooks_are_unique_per_address_and_event_and_delete_only_deactivates(picqer):
-    hook = {"name": "mw", "event": "orders.status_changed",
-            "address": "http://127.0.0.1:9/hook", "secret": "s3cret"}
+    hook = {
+        "name": "mw",
+        "event": "orders.status_changed",
+        "address": "http://127.0.0.1:9/hook",
+        "secret": "s3cret",
+    }
 
     created = picqer("POST", "hooks", hook)
     duplicate = picqer("POST", "hooks", hook)

@@ -61,15 +61,18 @@ def test_multilang_fields_carry_every_language(sandbox_server, ps):
     assert [lang.get("id") for lang in name] == ["1", "2"]
 
 
-@pytest.mark.parametrize(("filter_", "expected"), [
-    ("filter[reference]=[SB-00001|SB-00003]", ["1", "3"]),
-    ("filter[id]=[2,4]", ["2", "3", "4"]),
-    ("filter[id]=>[3]", ["4", "5"]),
-    ("filter[id]=<[2]", ["1"]),
-    ("filter[reference]=%[0004]%", ["4"]),
-    ("filter[reference]=sb-00005", ["5"]),  # MySQL collation: case-insensitive
-    ("filter[id]=![1|2]", ["3", "4", "5"]),
-])
+@pytest.mark.parametrize(
+    ("filter_", "expected"),
+    [
+        ("filter[reference]=[SB-00001|SB-00003]", ["1", "3"]),
+        ("filter[id]=[2,4]", ["2", "3", "4"]),
+        ("filter[id]=>[3]", ["4", "5"]),
+        ("filter[id]=<[2]", ["1"]),
+        ("filter[reference]=%[0004]%", ["4"]),
+        ("filter[reference]=sb-00005", ["5"]),  # MySQL collation: case-insensitive
+        ("filter[id]=![1|2]", ["3", "4", "5"]),
+    ],
+)
 def test_filters_follow_prestashop_syntax(sandbox_server, ps, filter_, expected):
     sandbox_server.seed(products=5, seed=4)
 
@@ -83,8 +86,9 @@ def test_date_filters_and_sorts_need_date_1(sandbox_server, ps):
 
     without = ps("GET", "orders?filter[date_upd]=>[2000-01-01 00:00:00]")
     sort_without = ps("GET", "orders?sort=[date_upd_DESC]")
-    with_date = ps("GET", "orders?date=1&filter[date_upd]=>[2000-01-01 00:00:00]"
-                          "&sort=[date_upd_DESC,id_DESC]")
+    with_date = ps(
+        "GET", "orders?date=1&filter[date_upd]=>[2000-01-01 00:00:00]&sort=[date_upd_DESC,id_DESC]"
+    )
 
     assert (without.status, without.xml().find("errors/error/code").text) == (400, "32")
     assert sort_without.status == 400
@@ -111,10 +115,12 @@ def _stock_row_id(ps):
 def test_put_replaces_the_whole_record_and_wipes_missing_fields(sandbox_server, ps):
     sandbox_server.seed(products=1, seed=7)
     row_id = _stock_row_id(ps)
-    body = (f"<prestashop><stock_available><id>{row_id}</id><id_product>1</id_product>"
-            "<id_product_attribute>0</id_product_attribute><quantity>42</quantity>"
-            "<depends_on_stock>0</depends_on_stock><out_of_stock>2</out_of_stock>"
-            "</stock_available></prestashop>")
+    body = (
+        f"<prestashop><stock_available><id>{row_id}</id><id_product>1</id_product>"
+        "<id_product_attribute>0</id_product_attribute><quantity>42</quantity>"
+        "<depends_on_stock>0</depends_on_stock><out_of_stock>2</out_of_stock>"
+        "</stock_available></prestashop>"
+    )
 
     answer = ps("PUT", "stock_availables", body)
     row = answer.xml().find("stock_available")
@@ -127,8 +133,12 @@ def test_put_replaces_the_whole_record_and_wipes_missing_fields(sandbox_server, 
 
 
 def test_put_without_an_id_is_refused_with_code_90(ps):
-    answer = ps("PUT", "order_carriers", "<prestashop><order_carrier><tracking_number>X"
-                                          "</tracking_number></order_carrier></prestashop>")
+    answer = ps(
+        "PUT",
+        "order_carriers",
+        "<prestashop><order_carrier><tracking_number>X"
+        "</tracking_number></order_carrier></prestashop>",
+    )
 
     assert (answer.status, answer.xml().find("errors/error/code").text) == (400, "90")
 
@@ -136,8 +146,10 @@ def test_put_without_an_id_is_refused_with_code_90(ps):
 def test_patch_exists_only_when_emulating_8x(sandbox_server, ps):
     sandbox_server.seed(products=1, seed=8)
     row_id = _stock_row_id(ps)
-    body = (f"<prestashop><stock_available><id>{row_id}</id><quantity>7</quantity>"
-            "</stock_available></prestashop>")
+    body = (
+        f"<prestashop><stock_available><id>{row_id}</id><quantity>7</quantity>"
+        "</stock_available></prestashop>"
+    )
 
     on_17 = ps("PATCH", f"stock_availables/{row_id}", body)
     sandbox_server.knobs(ps_version="8.1.7")
@@ -168,11 +180,21 @@ def test_emulating_16_drops_the_messages_resource_and_the_order_note(sandbox_ser
 def test_a_limited_page_in_id_order_skips_to_the_cursor_and_keeps_filters(sandbox_server, ps):
     sandbox_server.seed(products=6, with_combinations=2, seed=10)
 
-    rows = ps("GET", "stock_availables?display=[id,id_product_attribute]&sort=[id_ASC]"
-                     "&limit=3&filter[id]=>[2]&filter[id_product_attribute]=0")
+    rows = ps(
+        "GET",
+        "stock_availables?display=[id,id_product_attribute]&sort=[id_ASC]"
+        "&limit=3&filter[id]=>[2]&filter[id_product_attribute]=0",
+    )
     ids = [r.find("id").text for r in rows.xml().find("stock_availables")]
-    every = ps("GET", "stock_availables?display=[id,id_product_attribute]&sort=[id_DESC]"
-                      "&filter[id_product_attribute]=0").xml().find("stock_availables")
+    every = (
+        ps(
+            "GET",
+            "stock_availables?display=[id,id_product_attribute]&sort=[id_DESC]"
+            "&filter[id_product_attribute]=0",
+        )
+        .xml()
+        .find("stock_availables")
+    )
     expected = sorted(int(r.find("id").text) for r in every if int(r.find("id").text) > 2)[:3]
 
     assert [int(i) for i in ids] == expected
@@ -183,9 +205,12 @@ def test_posting_an_order_history_changes_the_order_state_and_date_upd(sandbox_s
     sandbox_server.seed(products=1, orders=1, seed=9)
     before = ps("GET", "orders/1").xml().find("order")
 
-    created = ps("POST", "order_histories?sendemail=1",
-                 "<prestashop><order_history><id_order>1</id_order>"
-                 "<id_order_state>4</id_order_state></order_history></prestashop>")
+    created = ps(
+        "POST",
+        "order_histories?sendemail=1",
+        "<prestashop><order_history><id_order>1</id_order>"
+        "<id_order_state>4</id_order_state></order_history></prestashop>",
+    )
     after = ps("GET", "orders/1").xml().find("order")
     histories = ps("GET", "order_histories?filter[id_order]=1&display=full").xml()
 
@@ -203,8 +228,12 @@ def test_cancelling_an_order_puts_its_stock_back(sandbox_server, ps):
     sandbox_server.place_order([{"reference": "SB-00001", "quantity": 2}])
     placed = int(_text(ps("GET", f"stock_availables/{row_id}").xml(), "stock_available/quantity"))
 
-    ps("POST", "order_histories", "<prestashop><order_history><id_order>1</id_order>"
-                                  "<id_order_state>6</id_order_state></order_history></prestashop>")
+    ps(
+        "POST",
+        "order_histories",
+        "<prestashop><order_history><id_order>1</id_order>"
+        "<id_order_state>6</id_order_state></order_history></prestashop>",
+    )
     cancelled = ps("GET", f"stock_availables/{row_id}").xml()
 
     assert placed == start - 2
@@ -227,30 +256,41 @@ def test_tracking_number_on_the_order_carrier_shows_as_shipping_number(sandbox_s
 
 def test_private_messages_go_through_customer_threads(sandbox_server, ps):
     sandbox_server.seed(products=1, orders=1, seed=12)
-    thread = ps("POST", "customer_threads",
-                "<prestashop><customer_thread><id_lang>1</id_lang><id_shop>1</id_shop>"
-                "<id_customer>1</id_customer><id_order>1</id_order><id_contact>0</id_contact>"
-                "<email>a@example.com</email><token>abcdef123456</token><status>open</status>"
-                "</customer_thread></prestashop>").xml()
+    thread = ps(
+        "POST",
+        "customer_threads",
+        "<prestashop><customer_thread><id_lang>1</id_lang><id_shop>1</id_shop>"
+        "<id_customer>1</id_customer><id_order>1</id_order><id_contact>0</id_contact>"
+        "<email>a@example.com</email><token>abcdef123456</token><status>open</status>"
+        "</customer_thread></prestashop>",
+    ).xml()
     thread_id = _text(thread, "customer_thread/id")
 
-    message = ps("POST", "customer_messages",
-                 f"<prestashop><customer_message><id_customer_thread>{thread_id}"
-                 "</id_customer_thread><id_employee>1</id_employee><message>Shipped by Picqer"
-                 "</message><private>1</private></customer_message></prestashop>")
-    listed = ps("GET", f"customer_messages?filter[id_customer_thread]={thread_id}"
-                       "&display=[message,private]").xml()
+    message = ps(
+        "POST",
+        "customer_messages",
+        f"<prestashop><customer_message><id_customer_thread>{thread_id}"
+        "</id_customer_thread><id_employee>1</id_employee><message>Shipped by Picqer"
+        "</message><private>1</private></customer_message></prestashop>",
+    )
+    listed = ps(
+        "GET", f"customer_messages?filter[id_customer_thread]={thread_id}&display=[message,private]"
+    ).xml()
 
     assert message.status == 201
-    assert [(_text(m, "message"), _text(m, "private"))
-            for m in listed.find("customer_messages")] == [("Shipped by Picqer", "1")]
+    assert [
+        (_text(m, "message"), _text(m, "private")) for m in listed.find("customer_messages")
+    ] == [("Shipped by Picqer", "1")]
 
 
 def test_stock_rows_cannot_be_created_and_id_shop_scopes_lists(sandbox_server, ps):
     sandbox_server.seed(products=2, seed=13)
 
-    post = ps("POST", "stock_availables", "<prestashop><stock_available><id_product>1"
-                                          "</id_product></stock_available></prestashop>")
+    post = ps(
+        "POST",
+        "stock_availables",
+        "<prestashop><stock_available><id_product>1</id_product></stock_available></prestashop>",
+    )
     shop_1 = ps("GET", "stock_availables?id_shop=1").xml().find("stock_availables")
     unknown_shop = ps("GET", "stock_availables?id_shop=7")
 
@@ -263,13 +303,18 @@ def test_combination_stock_rolls_up_into_the_product_row(sandbox_server, ps):
     sandbox_server.seed(products=1, with_combinations=1, seed=14)
     sandbox_server.knobs(ps_version="8.1.7")
     rows = ps("GET", "stock_availables?filter[id_product]=1&display=full").xml()
-    by_attr = {_text(r, "id_product_attribute"): _text(r, "id")
-               for r in rows.find("stock_availables")}
+    by_attr = {
+        _text(r, "id_product_attribute"): _text(r, "id") for r in rows.find("stock_availables")
+    }
     combo_ids = sorted(a for a in by_attr if a != "0")
 
     for attr in combo_ids:
-        ps("PATCH", "stock_availables", f"<prestashop><stock_available><id>{by_attr[attr]}</id>"
-                                        "<quantity>5</quantity></stock_available></prestashop>")
+        ps(
+            "PATCH",
+            "stock_availables",
+            f"<prestashop><stock_available><id>{by_attr[attr]}</id>"
+            "<quantity>5</quantity></stock_available></prestashop>",
+        )
     total = ps("GET", f"stock_availables/{by_attr['0']}").xml()
 
     assert len(combo_ids) == 3

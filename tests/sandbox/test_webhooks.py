@@ -50,21 +50,30 @@ def receiver():
 
 
 def _hook(picqer, event, address, secret=SECRET):
-    return picqer("POST", "hooks", {"name": "middleware", "event": event, "address": address,
-                                    "secret": secret}).json()
+    return picqer(
+        "POST",
+        "hooks",
+        {"name": "middleware", "event": event, "address": address, "secret": secret},
+    ).json()
 
 
 def _processing_order(sandbox_server, picqer):
     sandbox_server.seed(products=1, seed=1)
-    order = picqer("POST", "orders", {
-        "reference": "PS-9", "deliveryname": "Jan", "deliverycountry": "NL",
-        "products": [{"productcode": "SB-00001", "amount": 1}]}).json()
+    order = picqer(
+        "POST",
+        "orders",
+        {
+            "reference": "PS-9",
+            "deliveryname": "Jan",
+            "deliverycountry": "NL",
+            "products": [{"productcode": "SB-00001", "amount": 1}],
+        },
+    ).json()
     picqer("POST", f"orders/{order['idorder']}/process")
     return order
 
 
-def test_a_status_change_is_delivered_signed_with_the_hook_secret(sandbox_server, picqer,
-                                                                  receiver):
+def test_a_status_change_is_delivered_signed_with_the_hook_secret(sandbox_server, picqer, receiver):
     hook = _hook(picqer, "orders.status_changed", receiver.url)
 
     order = _processing_order(sandbox_server, picqer)
@@ -102,8 +111,7 @@ def test_shipping_fires_shipment_created_and_completed(sandbox_server, picqer, r
     assert events[1]["data"]["status"] == "completed"
 
 
-def test_a_stock_change_fires_free_stock_changed_with_the_product(sandbox_server, picqer,
-                                                                  receiver):
+def test_a_stock_change_fires_free_stock_changed_with_the_product(sandbox_server, picqer, receiver):
     sandbox_server.seed(products=1, seed=2)
     _hook(picqer, "products.free_stock_changed", receiver.url)
 

@@ -33,10 +33,14 @@ class PicqerOrders:
     def __init__(self, rsps):
         self.order = load("picqer_order.json")
         self.shipments = load("picqer_shipments.json")
-        rsps.add_callback("GET", f"{PICQER}orders/240350427",
-                          callback=lambda r: (200, {}, json.dumps(self.order)))
-        rsps.add_callback("GET", re.compile(rf"{re.escape(PICQER)}picklists/\d+/shipments"),
-                          callback=self._shipments)
+        rsps.add_callback(
+            "GET", f"{PICQER}orders/240350427", callback=lambda r: (200, {}, json.dumps(self.order))
+        )
+        rsps.add_callback(
+            "GET",
+            re.compile(rf"{re.escape(PICQER)}picklists/\d+/shipments"),
+            callback=self._shipments,
+        )
 
     def _shipments(self, request):
         idpicklist = int(request.url.rsplit("/", 2)[-2])
@@ -56,21 +60,56 @@ def picqer_orders(rsps):
     return PicqerOrders(rsps)
 
 
-def seed_order(ps: FakePrestaShop, *, state: int = 3, carrier: str = "PostNL",
-               tracking: str = "", id_order: int = 73, reference: str = "ITQRFWVHT",
-               order_carrier_id: int = 2) -> None:
+def seed_order(
+    ps: FakePrestaShop,
+    *,
+    state: int = 3,
+    carrier: str = "PostNL",
+    tracking: str = "",
+    id_order: int = 73,
+    reference: str = "ITQRFWVHT",
+    order_carrier_id: int = 2,
+) -> None:
     """A PrestaShop order (73, ITQRFWVHT) with one order_carrier row and its carrier."""
-    ps.add("orders", {"id": id_order, "id_carrier": 2, "current_state": state,
-                      "reference": reference, "id_shop": 1, "module": "ps_wirepayment",
-                      "total_paid": "64.460000", "valid": 1})
-    ps.add("carriers", {"id": 2, "deleted": 0, "is_module": 0, "id_reference": 2,
-                        "name": carrier, "url": "https://postnl.nl/tracktrace/?B=@",
-                        "active": 1})
-    ps.add("order_carriers", {"id": order_carrier_id, "id_order": id_order, "id_carrier": 2,
-                              "id_order_invoice": 2, "weight": "0.000000",
-                              "shipping_cost_tax_excl": "2.000000",
-                              "shipping_cost_tax_incl": "2.000000", "tracking_number": tracking,
-                              "date_add": "2026-01-13 09:40:18"})
+    ps.add(
+        "orders",
+        {
+            "id": id_order,
+            "id_carrier": 2,
+            "current_state": state,
+            "reference": reference,
+            "id_shop": 1,
+            "module": "ps_wirepayment",
+            "total_paid": "64.460000",
+            "valid": 1,
+        },
+    )
+    ps.add(
+        "carriers",
+        {
+            "id": 2,
+            "deleted": 0,
+            "is_module": 0,
+            "id_reference": 2,
+            "name": carrier,
+            "url": "https://postnl.nl/tracktrace/?B=@",
+            "active": 1,
+        },
+    )
+    ps.add(
+        "order_carriers",
+        {
+            "id": order_carrier_id,
+            "id_order": id_order,
+            "id_carrier": 2,
+            "id_order_invoice": 2,
+            "weight": "0.000000",
+            "shipping_cost_tax_excl": "2.000000",
+            "shipping_cost_tax_incl": "2.000000",
+            "tracking_number": tracking,
+            "date_add": "2026-01-13 09:40:18",
+        },
+    )
 
 
 @pytest.fixture
@@ -80,8 +119,13 @@ def link(shop):
     from sync.models import OrderLink
 
     return OrderLink.objects.create(
-        shop=shop, ps_order_id=73, ps_reference="ITQRFWVHT", state=OrderLink.State.CREATED,
-        picqer_idorder=240350427, picqer_orderid="O2026-1002", picqer_status="concept",
+        shop=shop,
+        ps_order_id=73,
+        ps_reference="ITQRFWVHT",
+        state=OrderLink.State.CREATED,
+        picqer_idorder=240350427,
+        picqer_orderid="O2026-1002",
+        picqer_status="concept",
         attempts=1,
     )
 
@@ -91,10 +135,12 @@ class PicqerProducts:
 
     def __init__(self, rsps):
         self.products: list[dict] = []
-        rsps.add_callback("GET", re.compile(rf"{re.escape(PICQER)}products/\d+$"),
-                          callback=self._one)
-        rsps.add_callback("GET", re.compile(rf"{re.escape(PICQER)}products(\?.*)?$"),
-                          callback=self._page)
+        rsps.add_callback(
+            "GET", re.compile(rf"{re.escape(PICQER)}products/\d+$"), callback=self._one
+        )
+        rsps.add_callback(
+            "GET", re.compile(rf"{re.escape(PICQER)}products(\?.*)?$"), callback=self._page
+        )
 
     def add(self, idproduct: int, productcode: str, *freestock: int, **changes) -> dict:
         product = copy.deepcopy(load("picqer_product.json"))
@@ -112,14 +158,17 @@ class PicqerProducts:
         for product in self.products:
             if product["idproduct"] == idproduct:
                 return 200, {}, json.dumps(product)
-        return 404, {}, json.dumps({"error": True, "error_code": 20,
-                                    "error_message": "Item not found"})
+        return (
+            404,
+            {},
+            json.dumps({"error": True, "error_code": 20, "error_message": "Item not found"}),
+        )
 
     def _page(self, request):
         from urllib.parse import parse_qs, urlsplit
 
         offset = int(parse_qs(urlsplit(request.url).query).get("offset", ["0"])[0])
-        return 200, {}, json.dumps(self.products[offset:offset + 100])
+        return 200, {}, json.dumps(self.products[offset : offset + 100])
 
 
 @pytest.fixture
@@ -127,18 +176,31 @@ def picqer_products(rsps):
     return PicqerProducts(rsps)
 
 
-def seed_simple(ps, id_product: int, reference: str, quantity: int, *, stock_id=None,
-                id_shop: int = 1) -> None:
+def seed_simple(
+    ps, id_product: int, reference: str, quantity: int, *, stock_id=None, id_shop: int = 1
+) -> None:
     """A product without combinations and its stock row (PrestaShop 1.7.5+ fields)."""
-    ps.add("products", {"id": id_product, "reference": reference, "active": 1,
-                        "ean13": "", "type": "simple"})
+    ps.add(
+        "products",
+        {"id": id_product, "reference": reference, "active": 1, "ean13": "", "type": "simple"},
+    )
     seed_stock(ps, stock_id or id_product, id_product, 0, quantity, id_shop=id_shop)
 
 
-def seed_stock(ps, id_: int, id_product: int, id_attribute: int, quantity: int, *,
-               id_shop: int = 1) -> None:
-    ps.add("stock_availables", {"id": id_, "id_product": id_product,
-                                "id_product_attribute": id_attribute, "id_shop": id_shop,
-                                "id_shop_group": 0, "quantity": quantity,
-                                "depends_on_stock": 0, "out_of_stock": 2,
-                                "location": "A-01-03"})
+def seed_stock(
+    ps, id_: int, id_product: int, id_attribute: int, quantity: int, *, id_shop: int = 1
+) -> None:
+    ps.add(
+        "stock_availables",
+        {
+            "id": id_,
+            "id_product": id_product,
+            "id_product_attribute": id_attribute,
+            "id_shop": id_shop,
+            "id_shop_group": 0,
+            "quantity": quantity,
+            "depends_on_stock": 0,
+            "out_of_stock": 2,
+            "location": "A-01-03",
+        },
+    )

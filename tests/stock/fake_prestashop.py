@@ -101,11 +101,17 @@ class FakePrestaShop:
         if request.method == "GET":
             shown = set(params.get("display", "").strip("[]").split(","))
             if absent := sorted(shown & self.absent_fields.get(resource, set())):
-                message = (f'Unable to display this field "{absent[0]}". However, these '
-                           "are available: id, reference")
-                return self._reply(400, self._doc(
-                    f"<errors><error><code>{_cdata(35)}</code><message>{_cdata(message)}"
-                    "</message></error></errors>"))
+                message = (
+                    f'Unable to display this field "{absent[0]}". However, these '
+                    "are available: id, reference"
+                )
+                return self._reply(
+                    400,
+                    self._doc(
+                        f"<errors><error><code>{_cdata(35)}</code><message>{_cdata(message)}"
+                        "</message></error></errors>"
+                    ),
+                )
             return self._reply(200, self._doc(self._list(resource, table, params)))
         fields = self._parse_body(request.body)
         self.writes.append((request.method, resource, fields))

@@ -22,10 +22,12 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def sandbox_lists(shop):
-    RemoteChoices.objects.create(key=f"prestashop:{shop.pk}:order_states",
-                                 items=[[i, name] for i, name, *_ in ORDER_STATES])
-    RemoteChoices.objects.create(key=f"prestashop:{shop.pk}:carriers",
-                                 items=[[i, name] for i, name, _url in CARRIERS])
+    RemoteChoices.objects.create(
+        key=f"prestashop:{shop.pk}:order_states", items=[[i, name] for i, name, *_ in ORDER_STATES]
+    )
+    RemoteChoices.objects.create(
+        key=f"prestashop:{shop.pk}:carriers", items=[[i, name] for i, name, _url in CARRIERS]
+    )
 
 
 @pytest.fixture
@@ -33,8 +35,9 @@ def engine_log(shop, link, ps, picqer_orders, sandbox_lists):
     """The log after Picqer completed order 73 (status 3 → 4 by the "Any" rule) and a few
     order steps; the link now reads Picqer status "completed"."""
     seed_order(ps, state=3)
-    StatusMapping.objects.create(shop=shop, position=0, from_state_id=None,
-                                 picqer_status="completed", to_state_id=4)
+    StatusMapping.objects.create(
+        shop=shop, position=0, from_state_id=None, picqer_status="completed", to_state_id=4
+    )
     picqer_orders.set("completed")
     assert order_status_sync(account=shop.account, idorder=240350427) == "status 3 → 4"
     for action in ("backref_note", "order_created", "tracking_written"):
@@ -76,8 +79,10 @@ def test_an_activity_entry_detail_shows_the_label_and_names(admin_client, engine
 
 
 def test_the_order_link_list_and_detail_show_picqer_status_names(admin_client, engine_log):
-    for url in (reverse("admin:sync_orderlink_changelist"),
-                reverse("admin:sync_orderlink_change", args=[engine_log.pk])):
+    for url in (
+        reverse("admin:sync_orderlink_changelist"),
+        reverse("admin:sync_orderlink_change", args=[engine_log.pk]),
+    ):
         html = admin_client.get(url).content.decode()
         assert_plain(html)
         assert "Completed" in visible_text(html)
@@ -94,9 +99,14 @@ def test_admin_lists_show_local_times_with_seconds(admin_client, engine_log, set
 
 
 def test_an_unknown_status_reads_as_status_n(admin_client, shop):
-    activity_log(action="order_status_set", shop=shop, ps_order_id=73,
-                 message="Picqer status completed: PrestaShop status 3 → 4.")
-    text = visible_text(admin_client.get(
-        reverse("admin:sync_activityentry_changelist")).content.decode())
+    activity_log(
+        action="order_status_set",
+        shop=shop,
+        ps_order_id=73,
+        message="Picqer status completed: PrestaShop status 3 → 4.",
+    )
+    text = visible_text(
+        admin_client.get(reverse("admin:sync_activityentry_changelist")).content.decode()
+    )
     assert "PrestaShop status 3 → 4." in text  # nothing cached: ids, said as statuses
     assert "Picqer status Completed" in text

@@ -18,8 +18,13 @@ pytestmark = pytest.mark.usefixtures("link")  # statuses reach linked orders onl
 
 def rules(shop, *rows):
     for position, (from_state, status, to_state) in enumerate(rows):
-        StatusMapping.objects.create(shop=shop, position=position, from_state_id=from_state,
-                                     picqer_status=status, to_state_id=to_state)
+        StatusMapping.objects.create(
+            shop=shop,
+            position=position,
+            from_state_id=from_state,
+            picqer_status=status,
+            to_state_id=to_state,
+        )
 
 
 def history_posts(ps):
@@ -30,20 +35,23 @@ def sync(account):
     return order_status_sync(account=account, idorder=240350427)
 
 
-@pytest.mark.parametrize("reference, expected", [
-    ("DEV #73 / ITQRFWVHT", ("DEV", 73, "ITQRFWVHT")),
-    ("PS#5/ABC", ("PS", 5, "ABC")),
-    ("  X1 # 1200 / REF WITH / SLASH ", ("X1", 1200, "REF WITH / SLASH")),
-    ("DEV #73", ("DEV", 73, "")),
-    ("O2026-1002", None),
-    ("ABCD #1 / X", None),
-    ("DEV #² / X", None),
-    ("DEV #١٢ / X", None),
-    ("DEV #0 / X", None),
-    ("DEV #2147483648 / X", None),
-    ("", None),
-    (None, None),
-])
+@pytest.mark.parametrize(
+    "reference, expected",
+    [
+        ("DEV #73 / ITQRFWVHT", ("DEV", 73, "ITQRFWVHT")),
+        ("PS#5/ABC", ("PS", 5, "ABC")),
+        ("  X1 # 1200 / REF WITH / SLASH ", ("X1", 1200, "REF WITH / SLASH")),
+        ("DEV #73", ("DEV", 73, "")),
+        ("O2026-1002", None),
+        ("ABCD #1 / X", None),
+        ("DEV #² / X", None),
+        ("DEV #١٢ / X", None),
+        ("DEV #0 / X", None),
+        ("DEV #2147483648 / X", None),
+        ("", None),
+        (None, None),
+    ],
+)
 def test_reference_parse(reference, expected):
     assert picqer_reference_parse(reference) == expected
 
@@ -52,8 +60,9 @@ def test_it_applies_an_any_rule(shop, ps, picqer_orders):
     seed_order(ps, state=3)
     rules(shop, (None, "completed", 5))
     assert sync(shop.account) == "status 3 → 5"
-    assert history_posts(ps) == [("POST", "order_histories",
-                                  {"id_order": "73", "id_order_state": "5"})]
+    assert history_posts(ps) == [
+        ("POST", "order_histories", {"id_order": "73", "id_order_state": "5"})
+    ]
     assert ps.get("orders", 73)["current_state"] == "5"
 
 
@@ -91,8 +100,9 @@ def test_duplicate_delivery_five_times_posts_once(shop, ps, picqer_orders):
     rules(shop, (5, "completed", 6), (None, "completed", 5))
     results = [sync(shop.account) for _ in range(5)]
     assert results[0] == "status 3 → 5"
-    assert all(r.startswith("ignored: Picqer status completed already applied")
-               for r in results[1:])
+    assert all(
+        r.startswith("ignored: Picqer status completed already applied") for r in results[1:]
+    )
     assert len(history_posts(ps)) == 1
     assert ps.get("orders", 73)["current_state"] == "5"
 
@@ -147,8 +157,12 @@ def test_a_claim_held_for_another_status_is_retryable(shop, ps, picqer_orders):
 
     seed_order(ps, state=3)
     rules(shop, (None, "completed", 5))
-    OrderStatusState.objects.create(shop=shop, ps_order_id=73, claimed_status="processing",
-                                    claimed_until=timezone.now() + timezone.timedelta(minutes=5))
+    OrderStatusState.objects.create(
+        shop=shop,
+        ps_order_id=73,
+        claimed_status="processing",
+        claimed_until=timezone.now() + timezone.timedelta(minutes=5),
+    )
     with pytest.raises(OrderStatusBusyError) as caught:
         sync(shop.account)
     assert caught.value.retryable and caught.value.retry_after > 0
@@ -157,11 +171,14 @@ def test_a_claim_held_for_another_status_is_retryable(shop, ps, picqer_orders):
     assert history_posts(ps) == []
 
 
-@pytest.mark.parametrize("change, reason", [
-    ({"enabled": False}, "is disabled"),
-    ({"orders_enabled": False}, "order status updates are off"),
-    ({"prefix": "XYZ"}, "has prefix DEV, which no shop of account Main uses"),
-])
+@pytest.mark.parametrize(
+    "change, reason",
+    [
+        ({"enabled": False}, "is disabled"),
+        ({"orders_enabled": False}, "order status updates are off"),
+        ({"prefix": "XYZ"}, "has prefix DEV, which no shop of account Main uses"),
+    ],
+)
 def test_it_ignores_orders_of_unusable_shops(shop, ps, picqer_orders, change, reason):
     seed_order(ps, state=3)
     rules(shop, (None, "completed", 5))

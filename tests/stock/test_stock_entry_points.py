@@ -22,7 +22,8 @@ def start_url(shop, token=None):
 
 
 def test_curl_gets_202_with_run_id_and_status_url(
-        client, shop, _no_broker, django_capture_on_commit_callbacks):
+    client, shop, _no_broker, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         response = client.get(start_url(shop), HTTP_ACCEPT="*/*")
     assert response.status_code == 202
@@ -30,13 +31,13 @@ def test_curl_gets_202_with_run_id_and_status_url(
     run = SyncRun.objects.get(pk=body["run_id"])
     assert run.trigger == "url" and body["status"] == "queued"
     assert body["status_url"].endswith(
-        f"/stock-sync/{shop.pk}/runs/{run.pk}/?token={shop.full_sync_token}")
+        f"/stock-sync/{shop.pk}/runs/{run.pk}/?token={shop.full_sync_token}"
+    )
     _no_broker.assert_called_once_with(run.pk)  # the task is published after the commit
 
 
 def test_a_browser_gets_a_readable_page(client, shop):
-    response = client.get(start_url(shop),
-                          HTTP_ACCEPT="text/html,application/xhtml+xml,*/*;q=0.8")
+    response = client.get(start_url(shop), HTTP_ACCEPT="text/html,application/xhtml+xml,*/*;q=0.8")
     assert response.status_code == 202
     assert response["Content-Type"].startswith("text/html")
     assert b"Full stock sync of Dev shop" in response.content
@@ -53,8 +54,9 @@ def test_unknown_shop_is_404(client, shop):
 
 
 def test_the_token_is_compared_in_constant_time(client, shop):
-    with mock.patch("prestapicqer.services.shops.hmac.compare_digest",
-                    return_value=False) as compare:
+    with mock.patch(
+        "prestapicqer.services.shops.hmac.compare_digest", return_value=False
+    ) as compare:
         assert client.get(start_url(shop)).status_code == 403
     compare.assert_called_once()
 
@@ -76,14 +78,16 @@ def test_status_page_shows_the_counts(client, shop, account):
     assert (body["status"], body["checked"], body["changed"]) == ("done", 120, 7)
     html = client.get(url, HTTP_ACCEPT="text/html").content.decode()
     assert "120" in html and "Done" in html and 'http-equiv="refresh"' not in html
-    other = account.shops.create(name="Other", prefix="OT", prestashop_url="https://o.example",
-                                 webservice_key="K" * 32)
+    other = account.shops.create(
+        name="Other", prefix="OT", prestashop_url="https://o.example", webservice_key="K" * 32
+    )
     foreign = f"/stock-sync/{other.pk}/runs/{run.pk}/?token={other.full_sync_token}"
     assert client.get(foreign).status_code == 404
 
 
 def test_admin_button_queues_a_run(
-        admin_client, shop, _no_broker, django_capture_on_commit_callbacks):
+    admin_client, shop, _no_broker, django_capture_on_commit_callbacks
+):
     page = admin_client.get(reverse("admin:sync_syncrun_changelist"))
     assert b"Run full sync now: Dev shop" in page.content
     with django_capture_on_commit_callbacks(execute=True):
@@ -116,7 +120,8 @@ def test_command_without_matching_shop_fails(shop):
 
 @pytest.mark.django_db(transaction=True)  # autocommit, as in production: publish at once
 def test_with_the_broker_down_the_url_answers_503_and_keeps_the_run_queued(
-        client, shop, _no_broker):
+    client, shop, _no_broker
+):
     from kombu.exceptions import OperationalError
 
     _no_broker.side_effect = OperationalError("Error 111 connecting to redis://:pw@r:6379")
@@ -132,7 +137,8 @@ def test_with_the_broker_down_the_url_answers_503_and_keeps_the_run_queued(
 
 
 def test_view_only_staff_neither_see_nor_can_press_run_full_sync_now(
-        client, django_user_model, shop, _no_broker):
+    client, django_user_model, shop, _no_broker
+):
     from tests.prestapicqer.conftest import staff_login
 
     viewer = staff_login(client, django_user_model, "view")
@@ -146,8 +152,7 @@ def test_view_only_staff_neither_see_nor_can_press_run_full_sync_now(
 def test_run_full_sync_now_refuses_a_switched_off_shop(admin_client, shop, _no_broker, switch):
     setattr(shop, switch, False)
     shop.save()
-    response = admin_client.post(reverse("admin:sync_syncrun_run_now", args=[shop.pk]),
-                                 follow=True)
+    response = admin_client.post(reverse("admin:sync_syncrun_run_now", args=[shop.pk]), follow=True)
     assert "so no full stock sync was started" in response.content.decode()
     assert not SyncRun.objects.exists()
     _no_broker.assert_not_called()
@@ -158,5 +163,5 @@ def test_the_full_sync_url_refuses_a_switched_off_shop_in_words(client, shop, _n
     shop.save()
     response = client.get(start_url(shop))
     assert response.status_code == 409
-    assert "switched off (\"Enabled\" is not ticked)" in response.json()["error"]
+    assert 'switched off ("Enabled" is not ticked)' in response.json()["error"]
     assert not SyncRun.objects.exists()

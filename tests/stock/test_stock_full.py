@@ -337,8 +337,11 @@ def test_the_full_sync_fills_the_product_index_from_its_pages(shop, catalogue, r
 
     stock_sync_full(shop=shop, run=run_for(shop))
 
-    index = dict(ProductIndexEntry.objects.filter(account=shop.account)
-                 .values_list("productcode", "idproduct"))
+    index = dict(
+        ProductIndexEntry.objects.filter(account=shop.account).values_list(
+            "productcode", "idproduct"
+        )
+    )
     assert index == {"A": 1, "B": 2, "C": 3, "D": 4, "TSHIRT-M": 5, "TSHIRT-L": 6, "SERVICE": 7}
     assert ProductIndex.objects.get(account=shop.account).filled_at is not None
     product_calls = [c for c in rsps.calls if c.request.url.startswith(PICQER + "products")]

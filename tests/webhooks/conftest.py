@@ -38,8 +38,11 @@ def deliver(client, account):
         elif signature is not None:
             headers["HTTP_X_PICQER_SIGNATURE"] = signature
         return client.post(
-            webhook_path(target or account), data=raw, content_type="application/json",
-            **headers, **extra,
+            webhook_path(target or account),
+            data=raw,
+            content_type="application/json",
+            **headers,
+            **extra,
         )
 
     return _deliver
@@ -52,8 +55,9 @@ def published(monkeypatch):
     from webhooks.tasks import webhook_event_process
 
     calls: list[int] = []
-    monkeypatch.setattr(webhook_event_process, "apply_async",
-                        lambda args, countdown=None: calls.append(args[0]))
+    monkeypatch.setattr(
+        webhook_event_process, "apply_async", lambda args, countdown=None: calls.append(args[0])
+    )
     return calls
 
 
@@ -92,8 +96,11 @@ def make_event(account, *, event=TEST_EVENT, key="k1", **fields):
     from webhooks.models import WebhookEvent
 
     return WebhookEvent.objects.create(
-        account=account, event=event, dedupe_key=key,
-        body=json.dumps({"event": event, "data": {"idorder": 7}}).encode(), **fields,
+        account=account,
+        event=event,
+        dedupe_key=key,
+        body=json.dumps({"event": event, "data": {"idorder": 7}}).encode(),
+        **fields,
     )
 
 

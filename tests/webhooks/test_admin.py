@@ -15,9 +15,14 @@ State = WebhookEvent.State
 def events(account):
     def make(key, state):
         return WebhookEvent.objects.create(
-            account=account, event="orders.status_changed", dedupe_key=key, state=state,
-            object_ref="idorder=240350427", body=fixture_body("orders.status_changed__completed"),
-            attempts=3, last_error="ApiAuthError: wrong key" if state == State.FAILED else "",
+            account=account,
+            event="orders.status_changed",
+            dedupe_key=key,
+            state=state,
+            object_ref="idorder=240350427",
+            body=fixture_body("orders.status_changed__completed"),
+            attempts=3,
+            last_error="ApiAuthError: wrong key" if state == State.FAILED else "",
         )
 
     return {
@@ -75,12 +80,18 @@ def test_process_again_from_a_list_filtered_by_state_counts_the_selection(
     """The "ignored" list no longer holds the rows once they are pending again: the skipped
     count is taken from the selection, not from the list after requeueing (was "-1")."""
     ignored = WebhookEvent.objects.create(
-        account=account, event="orders.status_changed", dedupe_key="i", state=State.IGNORED,
-        object_ref="idorder=240350427", body=fixture_body("orders.status_changed__completed"))
+        account=account,
+        event="orders.status_changed",
+        dedupe_key="i",
+        state=State.IGNORED,
+        object_ref="idorder=240350427",
+        body=fixture_body("orders.status_changed__completed"),
+    )
     url = reverse("admin:webhooks_webhookevent_changelist") + "?state__exact=ignored"
     with django_capture_on_commit_callbacks(execute=True):
         response = admin_client.post(
-            url, {"action": "process_again", "_selected_action": [ignored.pk]}, follow=True)
+            url, {"action": "process_again", "_selected_action": [ignored.pk]}, follow=True
+        )
 
     content = response.content.decode()
     assert "1 event queued for processing." in content

@@ -24,7 +24,8 @@ def _delivery(n: int) -> str:
 
 
 def test_a_burst_of_deliveries_publishes_one_drain(
-        deliver, woken, django_capture_on_commit_callbacks):
+    deliver, woken, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         statuses = [deliver(_delivery(n)).status_code for n in range(5)]
 
@@ -35,21 +36,24 @@ def test_a_burst_of_deliveries_publishes_one_drain(
 
 def test_the_drain_runs_every_due_event_once_and_clears_the_flag(account, handler):
     events = [make_event(account, key=f"k{n}") for n in range(3)]
-    later = make_event(account, key="later",
-                       available_at=timezone.now() + timezone.timedelta(minutes=5))
+    later = make_event(
+        account, key="later", available_at=timezone.now() + timezone.timedelta(minutes=5)
+    )
     cache.add(DRAIN_SCHEDULED_KEY, 1, 10)
 
     assert webhook_events_drain() == 3
 
-    assert [e.state for e in WebhookEvent.objects.filter(pk__in=[e.pk for e in events])] == \
-        [State.DONE] * 3
+    assert [e.state for e in WebhookEvent.objects.filter(pk__in=[e.pk for e in events])] == [
+        State.DONE
+    ] * 3
     assert WebhookEvent.objects.get(pk=later.pk).state == State.PENDING  # not due yet
     assert len(handler.calls) == 3
     assert cache.get(DRAIN_SCHEDULED_KEY) is None  # the next delivery wakes a new drain
 
 
 def test_a_delivery_after_the_drain_started_wakes_another(
-        deliver, woken, django_capture_on_commit_callbacks):
+    deliver, woken, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         deliver(_delivery(1))
     webhook_events_drain()
@@ -59,8 +63,7 @@ def test_a_delivery_after_the_drain_started_wakes_another(
     assert woken == [True, True]
 
 
-def test_a_retryable_error_in_the_drain_schedules_that_event_alone(
-        account, handler, published):
+def test_a_retryable_error_in_the_drain_schedules_that_event_alone(account, handler, published):
     handler.effect = ApiServerError("Picqer answered 503", status=503)
     event = make_event(account)
 
@@ -104,7 +107,8 @@ def _drain_queries(account, count, django_assert_max_num_queries):
 
 
 def test_the_cost_of_a_drain_does_not_grow_with_its_events(
-        account, handler, django_assert_max_num_queries):
+    account, handler, django_assert_max_num_queries
+):
     # Claiming, loading accounts and recording are per batch; the handler here queries nothing.
     few = _drain_queries(account, 2, django_assert_max_num_queries)
     many = _drain_queries(account, 15, django_assert_max_num_queries)
@@ -112,7 +116,8 @@ def test_the_cost_of_a_drain_does_not_grow_with_its_events(
     assert many == few
     assert len(handler.calls) == 17
     assert set(WebhookEvent.objects.values_list("state", "result")) == {
-        (State.DONE, "did the thing")}
+        (State.DONE, "did the thing")
+    }
 
 
 def test_events_not_started_before_the_deadline_are_handed_back(account, handler):
@@ -145,7 +150,8 @@ def test_a_batch_does_not_record_an_outcome_for_a_lease_it_lost(account, handler
 
 
 def test_outcomes_already_reached_are_recorded_when_the_batch_is_cut_short(
-        account, handler, monkeypatch):
+    account, handler, monkeypatch
+):
     from webhooks import processing
 
     first, second = make_event(account, key="first"), make_event(account, key="second")

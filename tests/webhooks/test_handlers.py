@@ -202,6 +202,5 @@ def test_it_routes_product_events_to_the_product_index(account, fake_service, ev
     calls = fake_service("sync.services.product_index", "product_index_product_changed")
     body = {**payload("products.free_stock_changed__single"), "event": event}
 
-    assert handler_for(event)(account=account, payload=body) == \
-        "product_index_product_changed ok"
+    assert handler_for(event)(account=account, payload=body) == "product_index_product_changed ok"
     assert calls == [{"account": account, "idproduct": 138}]

@@ -19,8 +19,14 @@ HOOKS = API + "hooks"
 
 def hook(account, idhook, event, *, active=True, address=None, name="PrestaPicqer orders"):
     """A hook object as Picqer returns it (picqer-api.md §6.1)."""
-    return {"idhook": idhook, "name": name, "event": event,
-            "address": address or account.webhook_url, "active": active, "secret": True}
+    return {
+        "idhook": idhook,
+        "name": name,
+        "event": event,
+        "address": address or account.webhook_url,
+        "active": active,
+        "secret": True,
+    }
 
 
 def orders_hook(account, idhook=30088, **kw):
@@ -32,8 +38,12 @@ def stock_hook(account, idhook=30089, **kw):
 
 
 def add_list(*items):
-    responses.add(responses.GET, HOOKS, json=list(items),
-                  match=[matchers.query_param_matcher({"offset": "0"})])
+    responses.add(
+        responses.GET,
+        HOOKS,
+        json=list(items),
+        match=[matchers.query_param_matcher({"offset": "0"})],
+    )
 
 
 @responses.activate
@@ -45,8 +55,11 @@ def test_it_reports_active_inactive_and_missing_hooks(account):
 
     status = hooks_status(account=account)
 
-    assert status["orders"] == {"state": "active", "idhook": 30088,
-                                "event": "orders.status_changed"}
+    assert status["orders"] == {
+        "state": "active",
+        "idhook": 30088,
+        "event": "orders.status_changed",
+    }
     assert status["stock"]["state"] == "inactive"
     assert status["stock"]["idhook"] == 30089
 
@@ -69,8 +82,12 @@ def test_it_creates_a_missing_hook_with_our_address_and_secret(account, caplog):
 
     assert result["action"] == "created" and result["state"] == "active"
     sent = json.loads(responses.calls[1].request.body)
-    assert sent == {"name": "PrestaPicqer orders", "event": "orders.status_changed",
-                    "address": account.webhook_url, "secret": "hook-secret-abc"}
+    assert sent == {
+        "name": "PrestaPicqer orders",
+        "event": "orders.status_changed",
+        "address": account.webhook_url,
+        "secret": "hook-secret-abc",
+    }
     account.refresh_from_db()
     assert account.orders_hook_id == 41000
     assert ActivityEntry.objects.filter(action="hook_created", account=account).exists()
@@ -81,9 +98,12 @@ def test_it_creates_a_missing_hook_with_our_address_and_secret(account, caplog):
 def test_it_adopts_a_hook_that_already_exists(account):
     # Another click created it between our read and our create.
     responses.add(responses.GET, HOOKS, json=[])
-    responses.add(responses.POST, HOOKS, status=400,
-                  json={"error": True, "error_code": 9,
-                        "error_message": "Error: Hook already exists"})
+    responses.add(
+        responses.POST,
+        HOOKS,
+        status=400,
+        json={"error": True, "error_code": 9, "error_message": "Error: Hook already exists"},
+    )
     responses.add(responses.GET, HOOKS, json=[stock_hook(account, 42000)])
 
     result = hook_ensure(account=account, kind="stock")
@@ -121,8 +141,12 @@ def test_it_leaves_an_active_hook_alone_but_remembers_its_id(account):
 
 @responses.activate
 def test_it_tells_the_operator_when_picqer_refuses(account):
-    responses.add(responses.GET, HOOKS, status=401,
-                  json={"error": True, "error_code": 1, "error_message": "Unauthorized"})
+    responses.add(
+        responses.GET,
+        HOOKS,
+        status=401,
+        json={"error": True, "error_code": 1, "error_message": "Unauthorized"},
+    )
 
     with pytest.raises(ApiAuthError):
         hook_ensure(account=account, kind="orders")
@@ -140,8 +164,14 @@ def test_it_refuses_an_unknown_kind(account):
 @responses.activate
 def test_the_watchdog_reactivates_deactivated_hooks_of_active_accounts(account, shop):
     idle = PicqerAccount.objects.create(name="Idle", subdomain="idle", api_key="k2")
-    Shop.objects.create(account=idle, name="Off", prefix="OFF", enabled=False,
-                        prestashop_url="https://off.example.com", webservice_key="X" * 32)
+    Shop.objects.create(
+        account=idle,
+        name="Off",
+        prefix="OFF",
+        enabled=False,
+        prestashop_url="https://off.example.com",
+        webservice_key="X" * 32,
+    )
     add_list(orders_hook(account, active=False), stock_hook(account))
     responses.add(responses.POST, HOOKS + "/30088/reactivate", json=orders_hook(account))
 
@@ -170,8 +200,13 @@ def test_the_watchdog_skips_hooks_no_shop_needs(account, shop):
 @responses.activate
 def test_the_watchdog_counts_missing_hooks_and_survives_picqer_errors(account, shop):
     broken = PicqerAccount.objects.create(name="Broken", subdomain="broken", api_key="k3")
-    Shop.objects.create(account=broken, name="B", prefix="B",
-                        prestashop_url="https://b.example.com", webservice_key="Y" * 32)
+    Shop.objects.create(
+        account=broken,
+        name="B",
+        prefix="B",
+        prestashop_url="https://b.example.com",
+        webservice_key="Y" * 32,
+    )
     responses.add(responses.GET, "https://broken.picqer.com/api/v1/hooks", status=500)
     add_list()
 

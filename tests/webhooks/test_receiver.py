@@ -31,9 +31,7 @@ def test_it_stores_a_signed_delivery_and_wakes_a_drain_after_commit(
     assert woken == [True]
 
 
-def test_it_publishes_nothing_before_the_commit(
-    deliver, woken, django_capture_on_commit_callbacks
-):
+def test_it_publishes_nothing_before_the_commit(deliver, woken, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         deliver(fixture_body(ORDER))
         assert woken == []
@@ -99,11 +97,15 @@ def test_it_logs_refusals_by_stable_name_without_secrets(deliver, caplog):
 
 @pytest.mark.parametrize(
     ("body", "reason"),
-    [(b"{not json", "not JSON"), (b"", "not JSON"), (b"[1, 2]", "not a JSON object"),
-     (b'{"idhook": 1, "data": {}}', "no Picqer event name"),
-     (b'{"event": 5}', "no Picqer event name"),
-     (b'{"event": "orders.\\u0000created"}', "no Picqer event name"),
-     (b"\xff\xfe garbage", "not UTF-8")],
+    [
+        (b"{not json", "not JSON"),
+        (b"", "not JSON"),
+        (b"[1, 2]", "not a JSON object"),
+        (b'{"idhook": 1, "data": {}}', "no Picqer event name"),
+        (b'{"event": 5}', "no Picqer event name"),
+        (b'{"event": "orders.\\u0000created"}', "no Picqer event name"),
+        (b"\xff\xfe garbage", "not UTF-8"),
+    ],
     ids=["broken", "empty", "list", "no-event", "event-not-text", "event-with-nul", "not-utf8"],
 )
 def test_it_stores_signed_but_unreadable_bodies_as_ignored_and_acknowledges_them(
@@ -123,8 +125,10 @@ def test_it_stores_signed_but_unreadable_bodies_as_ignored_and_acknowledges_them
 def test_it_answers_404_for_an_unknown_account(client, account):
     body = fixture_body(ORDER)
     response = client.post(
-        "/webhooks/picqer/00000000-0000-4000-8000-000000000000/", data=body,
-        content_type="application/json", HTTP_X_PICQER_SIGNATURE=sign(body),
+        "/webhooks/picqer/00000000-0000-4000-8000-000000000000/",
+        data=body,
+        content_type="application/json",
+        HTTP_X_PICQER_SIGNATURE=sign(body),
     )
     assert response.status_code == 404
     assert WebhookEvent.objects.count() == 0
@@ -153,9 +157,7 @@ def test_it_measures_the_real_body_not_only_the_declared_length(deliver, setting
     assert response.status_code == 413
 
 
-def test_it_stores_a_duplicate_delivery_once(
-    deliver, woken, django_capture_on_commit_callbacks
-):
+def test_it_stores_a_duplicate_delivery_once(deliver, woken, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         statuses = [deliver(fixture_body(ORDER)).status_code for _ in range(5)]
 
@@ -212,8 +214,10 @@ def test_it_acknowledges_when_the_broker_is_down_and_keeps_the_event(
 def test_it_answers_503_when_the_database_fails(deliver):
     from django.db import OperationalError
 
-    with mock.patch("webhooks.services.WebhookEvent.objects.create",
-                    side_effect=OperationalError("database is locked")):
+    with mock.patch(
+        "webhooks.services.WebhookEvent.objects.create",
+        side_effect=OperationalError("database is locked"),
+    ):
         response = deliver(fixture_body(ORDER))
     assert response.status_code == 503
 
@@ -251,7 +255,8 @@ def test_the_webhook_view_is_csrf_exempt():
 
 
 def test_a_failed_wake_up_lets_the_next_delivery_try_again(
-        deliver, broker_down, monkeypatch, django_capture_on_commit_callbacks):
+    deliver, broker_down, monkeypatch, django_capture_on_commit_callbacks
+):
     from django.core.cache import cache
 
     from webhooks.services import DRAIN_SCHEDULED_KEY
@@ -266,4 +271,3 @@ def test_a_failed_wake_up_lets_the_next_delivery_try_again(
     with django_capture_on_commit_callbacks(execute=True):
         deliver(fixture_body("picklists.shipments.created__single"))
     assert published == [True]
-

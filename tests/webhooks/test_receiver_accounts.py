@@ -26,13 +26,13 @@ def test_a_known_account_is_read_once_then_served_from_the_cache(account):
 
     again = accounts.webhook_account_get(account.webhook_key)
 
-    assert (first.pk, first.webhook_secret, first.cached) == (account.pk, "hook-secret-abc",
-                                                              False)
+    assert (first.pk, first.webhook_secret, first.cached) == (account.pk, "hook-secret-abc", False)
     assert (again.pk, again.webhook_secret, again.cached) == (account.pk, "hook-secret-abc", True)
 
 
 def test_the_second_delivery_costs_one_insert_and_no_account_read(
-        deliver, woken, django_assert_num_queries):
+    deliver, woken, django_assert_num_queries
+):
     deliver(fixture_body(ORDER))
     body = fixture_body("picklists.shipments.created__single")
 
@@ -40,8 +40,11 @@ def test_the_second_delivery_costs_one_insert_and_no_account_read(
     with django_assert_num_queries(3) as captured:
         assert deliver(body).status_code == 200
 
-    assert [q["sql"].split()[0] for q in captured.captured_queries] == \
-        ["SAVEPOINT", "INSERT", "RELEASE"]
+    assert [q["sql"].split()[0] for q in captured.captured_queries] == [
+        "SAVEPOINT",
+        "INSERT",
+        "RELEASE",
+    ]
 
 
 def test_a_secret_rotated_in_another_process_works_at_once(deliver, account, woken):
@@ -49,14 +52,15 @@ def test_a_secret_rotated_in_another_process_works_at_once(deliver, account, wok
     # Another process rotated it: this one got no signal.
     PicqerAccount.objects.filter(pk=account.pk).update(
         webhook_secret=PicqerAccount._meta.get_field("webhook_secret").get_prep_value(
-            "rotated-secret-xyz"))
+            "rotated-secret-xyz"
+        )
+    )
     body = fixture_body("picklists.shipments.created__single")
 
     response = deliver(body, signature=sign(body, "rotated-secret-xyz"))
 
     assert response.status_code == 200
-    assert accounts.webhook_account_get(account.webhook_key).webhook_secret == \
-        "rotated-secret-xyz"
+    assert accounts.webhook_account_get(account.webhook_key).webhook_secret == "rotated-secret-xyz"
 
 
 def test_a_saved_account_is_forgotten_in_this_process(account):
@@ -77,7 +81,8 @@ def test_unknown_keys_are_not_cached(db):
 
 @pytest.mark.django_db(transaction=True)
 def test_an_account_deleted_elsewhere_is_refused_not_counted_as_duplicate(
-        client, account, woken, caplog):
+    client, account, woken, caplog
+):
     accounts.webhook_account_get(account.webhook_key)
     # Deleted by another process (this one got no signal); keep the cached entry.
     cached = dict(accounts._cache)
@@ -86,8 +91,12 @@ def test_an_account_deleted_elsewhere_is_refused_not_counted_as_duplicate(
     accounts._cache.update(cached)
     body = fixture_body(ORDER)
 
-    response = client.post(f"/webhooks/picqer/{account.webhook_key}/", data=body,
-                           content_type="application/json", HTTP_X_PICQER_SIGNATURE=sign(body))
+    response = client.post(
+        f"/webhooks/picqer/{account.webhook_key}/",
+        data=body,
+        content_type="application/json",
+        HTTP_X_PICQER_SIGNATURE=sign(body),
+    )
 
     assert response.status_code == 404
     assert WebhookEvent.objects.count() == 0
@@ -96,7 +105,8 @@ def test_an_account_deleted_elsewhere_is_refused_not_counted_as_duplicate(
 
 
 def test_a_forged_delivery_is_judged_by_the_stored_secret_then_refused(
-        deliver, account, woken, caplog, django_assert_num_queries):
+    deliver, account, woken, caplog, django_assert_num_queries
+):
     deliver(fixture_body(ORDER))  # caches the account
     body = fixture_body("picklists.shipments.created__single")
 
@@ -110,4 +120,3 @@ def test_a_forged_delivery_is_judged_by_the_stored_secret_then_refused(
 
 def test_the_secret_never_shows_in_a_repr(account):
     assert "hook-secret-abc" not in repr(accounts.webhook_account_get(account.webhook_key))
-

@@ -14,9 +14,12 @@ class Command(BaseCommand):
     help = "Export accounts, shops and status mappings as JSON (secrets only if asked for)."
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("--include-secrets", action="store_true",
-                            help="Also export API keys, webservice keys, webhook secrets and "
-                                 "stock sync tokens. Keep such a file safe.")
+        parser.add_argument(
+            "--include-secrets",
+            action="store_true",
+            help="Also export API keys, webservice keys, webhook secrets and "
+            "stock sync tokens. Keep such a file safe.",
+        )
         parser.add_argument("-o", "--output", help="File to write (default: standard output).")
 
     def handle(self, *args, include_secrets: bool, output: str | None, **options) -> None:

@@ -10,8 +10,10 @@ from prestapicqer.services.config_io import ConfigImportError, config_import_jso
 
 
 class Command(BaseCommand):
-    help = ("Import accounts (by name), shops (by account and prefix) and their status "
-            "mappings from JSON. All or nothing.")
+    help = (
+        "Import accounts (by name), shops (by account and prefix) and their status "
+        "mappings from JSON. All or nothing."
+    )
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("file", help="JSON file to read, or - for standard input.")
@@ -27,8 +29,11 @@ class Command(BaseCommand):
             summary = config_import_json(text=text)
         except ConfigImportError as exc:
             raise CommandError(_("Nothing imported. %(error)s") % {"error": exc}) from None
-        self.stdout.write(self.style.SUCCESS(
-            _("Imported: %(created)d created, %(updated)d updated.")
-            % {"created": len(summary.created), "updated": len(summary.updated)}))
+        self.stdout.write(
+            self.style.SUCCESS(
+                _("Imported: %(created)d created, %(updated)d updated.")
+                % {"created": len(summary.created), "updated": len(summary.updated)}
+            )
+        )
         for note in summary.notes:
             self.stdout.write(self.style.WARNING(note))

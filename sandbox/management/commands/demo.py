@@ -31,8 +31,9 @@ class Command(BaseCommand):
         # The order links protect their shop from deletion, so they are removed first.
         OrderLink.objects.filter(shop__account__name=SANDBOX_ACCOUNT_NAME).delete()
         Shop.objects.filter(account__name=SANDBOX_ACCOUNT_NAME).delete()
-        shop = sandbox_configure(sandbox_url=opts["sandbox_url"],
-                                 public_base_url=settings.PUBLIC_BASE_URL)
+        shop = sandbox_configure(
+            sandbox_url=opts["sandbox_url"], public_base_url=settings.PUBLIC_BASE_URL
+        )
         for kind in HOOK_KINDS:  # orders, stock and the product index's hooks
             try:
                 hook_ensure(account=shop.account, kind=kind)
@@ -40,8 +41,13 @@ class Command(BaseCommand):
                 raise CommandError(f"could not register the {kind} hook: {exc}") from exc
         orders_poll(shop_id=shop.pk)  # sets the poll cursor: orders from now on are sent
         self.stdout.write(f"configured {shop} against {opts['sandbox_url']}; hooks registered")
-        call_command("sandbox_demo", sandbox_url=opts["sandbox_url"], interval=opts["interval"],
-                     iterations=opts["iterations"], stdout=self.stdout)
+        call_command(
+            "sandbox_demo",
+            sandbox_url=opts["sandbox_url"],
+            interval=opts["interval"],
+            iterations=opts["iterations"],
+            stdout=self.stdout,
+        )
 
     @staticmethod
     def _wait_for(sandbox: SandboxServer, seconds: float = 60.0) -> None:

@@ -25,12 +25,21 @@ class Command(BaseCommand):
         parser.add_argument("--quiet", action="store_true", help="no request log")
 
     def handle(self, *args, **opts) -> None:
-        overrides = {k: opts[k] for k in ("ps_version", "picqer_rate_limit", "picqer_api_key",
-                                          "ws_key") if opts[k] is not None}
+        overrides = {
+            k: opts[k]
+            for k in ("ps_version", "picqer_rate_limit", "picqer_api_key", "ws_key")
+            if opts[k] is not None
+        }
         if opts["latency_ms"] is not None:
-            overrides["picqer_latency_ms"] = overrides["prestashop_latency_ms"] = \
-                opts["latency_ms"]
-        self.stdout.write(f"sandbox on http://{opts['host']}:{opts['port']}/ "
-                          f"(state {opts['state']})")
-        sandbox_serve(host=opts["host"], port=opts["port"], state=opts["state"],
-                      overrides=overrides, reset=opts["reset"], quiet=opts["quiet"])
+            overrides["picqer_latency_ms"] = overrides["prestashop_latency_ms"] = opts["latency_ms"]
+        self.stdout.write(
+            f"sandbox on http://{opts['host']}:{opts['port']}/ (state {opts['state']})"
+        )
+        sandbox_serve(
+            host=opts["host"],
+            port=opts["port"],
+            state=opts["state"],
+            overrides=overrides,
+            reset=opts["reset"],
+            quiet=opts["quiet"],
+        )

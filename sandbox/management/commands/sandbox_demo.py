@@ -52,5 +52,6 @@ class Command(BaseCommand):
         oldest = open_orders[0]
         code = f"3S{rng.randint(10**9, 10**10 - 1)}"
         sandbox.ship_order(oldest["idorder"], trackingcode=code)
-        self.stdout.write(f"warehouse: shipped {oldest['orderid']} ({oldest['reference']}) "
-                          f"tracking {code}")
+        self.stdout.write(
+            f"warehouse: shipped {oldest['orderid']} ({oldest['reference']}) tracking {code}"
+        )

@@ -20,8 +20,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--shop", type=int, help="Shop id (default: every stock shop).")
-        parser.add_argument("--sync", action="store_true",
-                            help="Run here and now with a progress bar instead of queueing.")
+        parser.add_argument(
+            "--sync",
+            action="store_true",
+            help="Run here and now with a progress bar instead of queueing.",
+        )
 
     def handle(self, *args, shop=None, sync=False, **options):
         shops = Shop.objects.select_related("account").filter(enabled=True, stock_enabled=True)

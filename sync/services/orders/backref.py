@@ -31,9 +31,11 @@ def order_backref_write(ctx: OrderContext) -> str:
             # for nothing (and be refused), so go straight to the private message.
             return _backref_as_message(ctx, "this PrestaShop version has no order note")
         if not mapper.note_has_orderid(order.get("note"), link.picqer_orderid):
-            order = ctx.ps.update("orders", link.ps_order_id,
-                                  {"note": mapper.note_with_orderid(order.get("note"),
-                                                                    link.picqer_orderid)})
+            order = ctx.ps.update(
+                "orders",
+                link.ps_order_id,
+                {"note": mapper.note_with_orderid(order.get("note"), link.picqer_orderid)},
+            )
             if not _shop_keeps_notes(ctx):
                 # Some versions answer with the note yet do not store it: read back until
                 # this shop has shown once that it keeps the note.
@@ -41,8 +43,10 @@ def order_backref_write(ctx: OrderContext) -> str:
                 if mapper.note_has_orderid(order.get("note"), link.picqer_orderid):
                     cache.set(_NOTES_KEPT.format(ctx.shop.pk), True, NOTES_KEPT_SECONDS)
         if mapper.note_has_orderid(order.get("note"), link.picqer_orderid):
-            ctx.log("backref_note", f"Picqer order {link.picqer_orderid} written to the "
-                    "PrestaShop order note.")
+            ctx.log(
+                "backref_note",
+                f"Picqer order {link.picqer_orderid} written to the PrestaShop order note.",
+            )
             return "note"
         reason = "the shop did not keep the note"
     except ApiError as exc:
@@ -59,8 +63,10 @@ def _shop_keeps_notes(ctx: OrderContext) -> bool:
 def _backref_as_message(ctx: OrderContext, reason: str) -> str:
     orderid = ctx.link.picqer_orderid
     order_message_add_once(ctx, mapper.note_line(orderid))
-    ctx.log("backref_message", f"Picqer order {orderid} written as a private PrestaShop "
-            f"order message ({reason}).")
+    ctx.log(
+        "backref_message",
+        f"Picqer order {orderid} written as a private PrestaShop order message ({reason}).",
+    )
     return "message"
 
 
@@ -73,8 +79,9 @@ def order_message_add_once(ctx: OrderContext, text: str) -> bool:
         for message in ps.customer_messages_for_thread(int(thread["id"])):
             if mapper.clean(message.get("message")) == text:
                 return False
-    ps.private_message_add(id_order, text, order=ctx.ps_order, customer=ctx.ps_customer,
-                           threads=threads)
+    ps.private_message_add(
+        id_order, text, order=ctx.ps_order, customer=ctx.ps_customer, threads=threads
+    )
     return True
 
 

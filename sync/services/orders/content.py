@@ -40,18 +40,30 @@ def order_content_build(ctx: OrderContext, order: dict[str, Any]) -> OrderConten
     """The POST /orders body for a PrestaShop order (addresses, contact, remarks, lines)."""
     ps = ctx.ps
     delivery = ps.address_get(int(order["id_address_delivery"]))
-    invoice = delivery if order.get("id_address_invoice") == order["id_address_delivery"] \
+    invoice = (
+        delivery
+        if order.get("id_address_invoice") == order["id_address_delivery"]
         else ps.address_get(int(order["id_address_invoice"]))
-    customer = _optional(ctx, f"Customer {order['id_customer']}",
-                         lambda: ps.customer_get(int(order["id_customer"])),
-                         {}) if order.get("id_customer") else {}
+    )
+    customer = (
+        _optional(
+            ctx,
+            f"Customer {order['id_customer']}",
+            lambda: ps.customer_get(int(order["id_customer"])),
+            {},
+        )
+        if order.get("id_customer")
+        else {}
+    )
     ctx.ps_customer = customer or None
     body = mapper.order_body(
         reference=ctx.link.picqer_reference,
         delivery=_address(ctx, "delivery", delivery),
         invoice=_address(ctx, "invoice", invoice),
-        email=customer.get("email"), phone=mapper.phone_of(delivery, invoice),
-        remarks=_remarks(ctx), products=[],
+        email=customer.get("email"),
+        phone=mapper.phone_of(delivery, invoice),
+        remarks=_remarks(ctx),
+        products=[],
     )
     return order_content_products(ctx, OrderContent(body=body, lines=mapper.order_lines(order)))
 
@@ -61,10 +73,15 @@ def order_content_products(ctx: OrderContext, content: OrderContent) -> OrderCon
     idproduct the index had, the forgotten codes are read from Picqer)."""
     resolution = products_resolve(ctx, content.lines)
     matched, missing = mapper.split_lines(content.lines, resolution.idproducts)
-    products = [_product_line(ctx, line, idproduct, resolution.vatgroups)
-                for line, idproduct in matched]
-    return replace(content, body={**content.body, "products": products}, missing=missing,
-                   from_index=frozenset(resolution.from_index))
+    products = [
+        _product_line(ctx, line, idproduct, resolution.vatgroups) for line, idproduct in matched
+    ]
+    return replace(
+        content,
+        body={**content.body, "products": products},
+        missing=missing,
+        from_index=frozenset(resolution.from_index),
+    )
 
 
 def _optional(ctx: OrderContext, what: str, read: Callable[[], T], default: T) -> T:
@@ -74,23 +91,32 @@ def _optional(ctx: OrderContext, what: str, read: Callable[[], T], default: T) -
     try:
         return read()
     except ApiNotFoundError as exc:
-        ctx.log("order_part_missing", f"{what} is not in PrestaShop any more ({exc.message}); "
-                "the order went to Picqer without it — complete it in Picqer if needed.",
-                level="warning")
+        ctx.log(
+            "order_part_missing",
+            f"{what} is not in PrestaShop any more ({exc.message}); "
+            "the order went to Picqer without it — complete it in Picqer if needed.",
+            level="warning",
+        )
         return default
 
 
-def _product_line(ctx: OrderContext, line: mapper.OrderLine, idproduct: int,
-                  vatgroups: list[dict]) -> dict[str, Any]:
+def _product_line(
+    ctx: OrderContext, line: mapper.OrderLine, idproduct: int, vatgroups: list[dict]
+) -> dict[str, Any]:
     idvatgroup = None
     if ctx.shop.use_shop_price:
         idvatgroup = mapper.vatgroup_for_rate(line.tax_rate, vatgroups)
         if idvatgroup is None and line.tax_rate is not None:
-            ctx.log("vat_group_missing", f"No Picqer VAT group matches {line.tax_rate:.2f} % "
-                    f"for {line.reference}; the product's own VAT group applies.",
-                    level="warning", reference=line.reference)
-    return mapper.order_product(line, idproduct, idvatgroup=idvatgroup,
-                                use_shop_price=ctx.shop.use_shop_price)
+            ctx.log(
+                "vat_group_missing",
+                f"No Picqer VAT group matches {line.tax_rate:.2f} % "
+                f"for {line.reference}; the product's own VAT group applies.",
+                level="warning",
+                reference=line.reference,
+            )
+    return mapper.order_product(
+        line, idproduct, idvatgroup=idvatgroup, use_shop_price=ctx.shop.use_shop_price
+    )
 
 
 def _country_iso(ctx: OrderContext, id_country: int) -> str:
@@ -108,8 +134,12 @@ def _address(ctx: OrderContext, kind: str, address: dict[str, Any]) -> dict[str,
     iso = _country_iso(ctx, int(address["id_country"])) if address.get("id_country") else ""
     region = ""
     if id_state := int(address.get("id_state") or 0):
-        region = _optional(ctx, f"State {id_state} of the {kind} address",
-                           lambda: ctx.ps.get("states", id_state).get("name", ""), "")
+        region = _optional(
+            ctx,
+            f"State {id_state} of the {kind} address",
+            lambda: ctx.ps.get("states", id_state).get("name", ""),
+            "",
+        )
     return mapper.address_fields(kind, address, country_iso=iso, region=region)
 
 

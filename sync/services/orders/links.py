@@ -47,8 +47,12 @@ class OrderContext:
     @classmethod
     def for_link(cls, link: OrderLink) -> OrderContext:
         shop = link.shop
-        return cls(shop=shop, link=link, ps=PrestaShopClient.for_shop(shop),
-                   picqer=PicqerClient.for_account(shop.account))
+        return cls(
+            shop=shop,
+            link=link,
+            ps=PrestaShopClient.for_shop(shop),
+            picqer=PicqerClient.for_account(shop.account),
+        )
 
     def log(self, action: str, message: str, *, level: str = "info", **details) -> None:
         order_log(self.link, action, message, level=level, **details)
@@ -57,13 +61,20 @@ class OrderContext:
         self.link.save(update_fields=[*fields, "updated_at"])
 
 
-def order_log(link: OrderLink, action: str, message: str, *, level: str = "info",
-              **details) -> None:
+def order_log(
+    link: OrderLink, action: str, message: str, *, level: str = "info", **details
+) -> None:
     """Activity log entry about one order (both ids, both references)."""
     activity_log(
-        action=action, message=message, level=level, account=link.shop.account,
-        shop=link.shop, ps_order_id=link.ps_order_id, ps_reference=link.ps_reference,
-        picqer_orderid=link.picqer_orderid, details=details,
+        action=action,
+        message=message,
+        level=level,
+        account=link.shop.account,
+        shop=link.shop,
+        ps_order_id=link.ps_order_id,
+        ps_reference=link.ps_reference,
+        picqer_orderid=link.picqer_orderid,
+        details=details,
     )
 
 
@@ -73,7 +84,8 @@ def lease_acquire(link: OrderLink) -> str | None:
     now = timezone.now()
     token = uuid.uuid4().hex
     taken = OrderLink.objects.filter(
-        Q(claimed_until__isnull=True) | Q(claimed_until__lt=now), pk=link.pk,
+        Q(claimed_until__isnull=True) | Q(claimed_until__lt=now),
+        pk=link.pk,
     ).update(claimed_until=now + LEASE, claim_token=token)
     if not taken:
         return None
@@ -83,12 +95,20 @@ def lease_acquire(link: OrderLink) -> str | None:
 
 def lease_release(link: OrderLink, token: str) -> None:
     """Give the lease back (only our own: an expired lease may have been taken over)."""
-    OrderLink.objects.filter(pk=link.pk, claim_token=token).update(claimed_until=None,
-                                                                   claim_token="")
+    OrderLink.objects.filter(pk=link.pk, claim_token=token).update(
+        claimed_until=None, claim_token=""
+    )
 
 
-def order_link_mark_seen(*, shop: Shop, ps_order_id: int, ps_reference: str, history_id: int,
-                         create: bool, rows: Iterable[tuple[int, int]] = ()) -> bool:
+def order_link_mark_seen(
+    *,
+    shop: Shop,
+    ps_order_id: int,
+    ps_reference: str,
+    history_id: int,
+    create: bool,
+    rows: Iterable[tuple[int, int]] = (),
+) -> bool:
     """Note that history row `history_id` of an order needs its rules applied and enqueue the
     work after commit; `rows` ((id, id_order_state) of the rule rows read) are kept on the
     link so the rules need not read them again. Without `create`, only an existing link is
@@ -96,7 +116,8 @@ def order_link_mark_seen(*, shop: Shop, ps_order_id: int, ps_reference: str, his
     marked."""
     if create:
         link, _ = OrderLink.objects.get_or_create(
-            shop=shop, ps_order_id=ps_order_id, defaults={"ps_reference": ps_reference[:32]})
+            shop=shop, ps_order_id=ps_order_id, defaults={"ps_reference": ps_reference[:32]}
+        )
     else:
         link = OrderLink.objects.filter(shop=shop, ps_order_id=ps_order_id).first()
         if link is None:
@@ -106,9 +127,11 @@ def order_link_mark_seen(*, shop: Shop, ps_order_id: int, ps_reference: str, his
         known.update((int(i), int(state)) for i, state in rows)
         # Only the poller (one per shop at a time, under its lock) writes this field.
         OrderLink.objects.filter(pk=link.pk).update(
-            history_rows=[[i, known[i]] for i in sorted(known)])
+            history_rows=[[i, known[i]] for i in sorted(known)]
+        )
     OrderLink.objects.filter(pk=link.pk, seen_history_id__lt=history_id).update(
-        seen_history_id=history_id)
+        seen_history_id=history_id
+    )
     order_sync_enqueue(shop_id=shop.pk, ps_order_id=ps_order_id)
     return True
 
@@ -130,16 +153,19 @@ def order_links_retry(*, link_ids: list[int]) -> int:
     Returns how many were enqueued."""
     now = timezone.now()
     waiting = OrderLink.objects.select_related("shop__account").filter(
-        Q(claimed_until__isnull=True) | Q(claimed_until__lt=now), pk__in=link_ids,
+        Q(claimed_until__isnull=True) | Q(claimed_until__lt=now),
+        pk__in=link_ids,
         state__in=[OrderLink.State.PENDING, OrderLink.State.PUSHING],
-        next_attempt_at__isnull=False)
+        next_attempt_at__isnull=False,
+    )
     count = 0
     for link in waiting:
         order_log(link, "order_retry", "Retry now requested by the operator.")
         order_sync_enqueue(shop_id=link.shop_id, ps_order_id=link.ps_order_id)
         count += 1
     for link in OrderLink.objects.filter(
-            pk__in=link_ids, state__in=[OrderLink.State.FAILED, OrderLink.State.SKIPPED]):
+        pk__in=link_ids, state__in=[OrderLink.State.FAILED, OrderLink.State.SKIPPED]
+    ):
         if link.state == OrderLink.State.SKIPPED:
             # Nothing reached Picqer: run this order's rules again from its first row.
             link.last_history_id = 0
@@ -147,30 +173,56 @@ def order_links_retry(*, link_ids: list[int]) -> int:
         link.state = OrderLink.State.CREATED if link.picqer_idorder else OrderLink.State.PENDING
         link.last_error, link.next_attempt_at, link.retries = "", None, 0
         # A failed row was never marked applied, so it is read again by itself.
-        link.save(update_fields=["state", "last_error", "next_attempt_at", "retries",
-                                 "last_history_id", "updated_at"])
+        link.save(
+            update_fields=[
+                "state",
+                "last_error",
+                "next_attempt_at",
+                "retries",
+                "last_history_id",
+                "updated_at",
+            ]
+        )
         order_log(link, "order_retry", "Push again requested by the operator.")
         order_sync_enqueue(shop_id=link.shop_id, ps_order_id=link.ps_order_id)
         count += 1
     return count
 
 
-def order_retry_record(*, shop_id: int, ps_order_id: int, exc: BaseException,
-                       countdown: float, attempt: int, max_attempts: int) -> None:
+def order_retry_record(
+    *,
+    shop_id: int,
+    ps_order_id: int,
+    exc: BaseException,
+    countdown: float,
+    attempt: int,
+    max_attempts: int,
+) -> None:
     """Try `attempt` of the order's work failed for a reason that may pass and is retried
     in `countdown` s: the link shows why and when (admin Reason column), and the activity log
     gets one warning."""
-    link = OrderLink.objects.select_related("shop__account").filter(
-        shop_id=shop_id, ps_order_id=ps_order_id).first()
+    link = (
+        OrderLink.objects.select_related("shop__account")
+        .filter(shop_id=shop_id, ps_order_id=ps_order_id)
+        .first()
+    )
     if link is None:
         return
     retry_record(
-        f"Order {link.picqer_reference}", reason=retry_reason(exc),
-        next_attempt_at=retry_due(countdown), attempt=attempt, max_attempts=max_attempts,
-        action="order_retry", rows=OrderLink.objects.filter(pk=link.pk),
-        attempts_field="retries", update={"updated_at": timezone.now()},
-        account=link.shop.account, shop=link.shop, ps_order_id=link.ps_order_id,
-        ps_reference=link.ps_reference, picqer_orderid=link.picqer_orderid,
+        f"Order {link.picqer_reference}",
+        reason=retry_reason(exc),
+        next_attempt_at=retry_due(countdown),
+        attempt=attempt,
+        max_attempts=max_attempts,
+        action="order_retry",
+        rows=OrderLink.objects.filter(pk=link.pk),
+        attempts_field="retries",
+        update={"updated_at": timezone.now()},
+        account=link.shop.account,
+        shop=link.shop,
+        ps_order_id=link.ps_order_id,
+        ps_reference=link.ps_reference,
+        picqer_orderid=link.picqer_orderid,
     )
 
 
@@ -208,10 +260,12 @@ def order_links_give_up(*, link_ids: list[int]) -> int:
     open_states = [OrderLink.State.PENDING, OrderLink.State.PUSHING]
     count = 0
     for link in OrderLink.objects.select_related("shop__account").filter(
-            unheld, pk__in=link_ids, state__in=open_states):
+        unheld, pk__in=link_ids, state__in=open_states
+    ):
         # Conditional, so a worker that took the lease since the read keeps the order.
         if OrderLink.objects.filter(unheld, pk=link.pk, state__in=open_states).update(
-                state=OrderLink.State.FAILED, last_error=reason, updated_at=timezone.now()):
+            state=OrderLink.State.FAILED, last_error=reason, updated_at=timezone.now()
+        ):
             link.last_error = reason
             order_log(link, "order_failed", reason, level="error")
             count += 1

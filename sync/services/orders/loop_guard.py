@@ -34,8 +34,9 @@ ANNOUNCE_TTL = timedelta(minutes=30)
 KEEP_FOR = timedelta(days=30)
 
 
-def own_history_record(*, shop_id: int, ps_order_id: int, state_id: int,
-                       history_id: int | None = None) -> None:
+def own_history_record(
+    *, shop_id: int, ps_order_id: int, state_id: int, history_id: int | None = None
+) -> None:
     """Record that the middleware is setting (history_id None) or has set (history_id given)
     PrestaShop order `ps_order_id` to `state_id`. See the module docstring."""
     if history_id is None:
@@ -44,14 +45,19 @@ def own_history_record(*, shop_id: int, ps_order_id: int, state_id: int,
     with transaction.atomic():
         if OwnHistory.objects.filter(shop_id=shop_id, history_id=history_id).exists():
             return  # the poller already bound the announcement to this row
-        pending = _announcements(shop_id).filter(
-            ps_order_id=ps_order_id, state_id=state_id).select_for_update().first()
+        pending = (
+            _announcements(shop_id)
+            .filter(ps_order_id=ps_order_id, state_id=state_id)
+            .select_for_update()
+            .first()
+        )
         if pending is not None:
             pending.history_id = history_id
             pending.save(update_fields=["history_id"])
         else:
-            OwnHistory.objects.create(shop_id=shop_id, ps_order_id=ps_order_id,
-                                      state_id=state_id, history_id=history_id)
+            OwnHistory.objects.create(
+                shop_id=shop_id, ps_order_id=ps_order_id, state_id=state_id, history_id=history_id
+            )
 
 
 def own_history_ids(*, shop_id: int, rows: Iterable[Mapping[str, Any]]) -> set[int]:
@@ -59,18 +65,26 @@ def own_history_ids(*, shop_id: int, rows: Iterable[Mapping[str, Any]]) -> set[i
     announcements to their rows, so later reads give the same answer."""
     rows = list(rows)
     ids = [int(r["id"]) for r in rows]
-    own = set(OwnHistory.objects.filter(shop_id=shop_id, history_id__in=ids)
-              .values_list("history_id", flat=True))
-    wanted = {(int(r["id_order"]), int(r["id_order_state"])) for r in rows
-              if int(r["id"]) not in own}
+    own = set(
+        OwnHistory.objects.filter(shop_id=shop_id, history_id__in=ids).values_list(
+            "history_id", flat=True
+        )
+    )
+    wanted = {
+        (int(r["id_order"]), int(r["id_order_state"])) for r in rows if int(r["id"]) not in own
+    }
     announced = {(a.ps_order_id, a.state_id) for a in _announcements(shop_id)}
     for row in rows:
         key = (int(row["id_order"]), int(row["id_order_state"]))
         if int(row["id"]) in own or key not in wanted & announced:
             continue
         with transaction.atomic():
-            pending = _announcements(shop_id).filter(
-                ps_order_id=key[0], state_id=key[1]).select_for_update().first()
+            pending = (
+                _announcements(shop_id)
+                .filter(ps_order_id=key[0], state_id=key[1])
+                .select_for_update()
+                .first()
+            )
             if pending is not None:
                 pending.history_id = int(row["id"])
                 pending.save(update_fields=["history_id"])
@@ -87,6 +101,7 @@ def own_history_prune() -> int:
 def _announcements(shop_id: int):
     """Unbound, still fresh announcements of a shop, oldest first."""
     return OwnHistory.objects.filter(
-        shop_id=shop_id, history_id__isnull=True,
+        shop_id=shop_id,
+        history_id__isnull=True,
         created_at__gte=timezone.now() - ANNOUNCE_TTL,
     ).order_by("id")

@@ -57,8 +57,9 @@ def orders_poll_due(*, now=None) -> list[int]:
     for shop in shops_active():
         last = last_polled.get(shop.pk)
         interval = shop.poll_interval_seconds
-        if (last is None or (now - last).total_seconds() >= interval - DUE_TICK_SECONDS) and \
-                orders_poll_enqueue(shop_id=shop.pk, interval=interval):
+        if (
+            last is None or (now - last).total_seconds() >= interval - DUE_TICK_SECONDS
+        ) and orders_poll_enqueue(shop_id=shop.pk, interval=interval):
             enqueued.append(shop.pk)
     return enqueued
 
@@ -189,8 +190,7 @@ def _orders_triggered(
             order_id = int(row["id_order"])
             newest, create = latest.get(order_id, (0, False))
             latest[order_id] = (max(newest, int(row["id"])), create or "create" in actions)
-            rule_rows.setdefault(order_id, []).append((int(row["id"]),
-                                                       int(row["id_order_state"])))
+            rule_rows.setdefault(order_id, []).append((int(row["id"]), int(row["id_order_state"])))
     if not latest:
         return []
     # Multistore: order_histories are not shop-restricted, orders are (id_shop on the call).
@@ -205,8 +205,15 @@ def _orders_triggered(
             and int(order.get("id_shop") or 0) not in (0, shop.prestashop_shop_id)
         ):
             continue
-        triggered.append(_Triggered(order_id, history_id, create, order.get("reference") or "",
-                                    tuple(rule_rows[order_id])))
+        triggered.append(
+            _Triggered(
+                order_id,
+                history_id,
+                create,
+                order.get("reference") or "",
+                tuple(rule_rows[order_id]),
+            )
+        )
     return triggered
 
 

@@ -43,8 +43,7 @@ def products_resolve(ctx: OrderContext, lines: list[OrderLine]) -> Resolution:
         found = exact_product(reference, candidates)
         if found:
             result.idproducts[reference] = int(found["idproduct"])
-    missing = [line for line in lines
-               if line.reference and line.reference not in result.idproducts]
+    missing = [line for line in lines if line.reference and line.reference not in result.idproducts]
     creating = ctx.shop.create_missing_products and missing
     if ctx.shop.use_shop_price or creating:
         result.vatgroups = ctx.picqer.vatgroups_list()
@@ -61,15 +60,22 @@ def _product_create(ctx: OrderContext, line: OrderLine, result: Resolution) -> N
     except ApiError as exc:
         if exc.retryable:
             raise
-        ctx.log("product_create_failed", f"Could not create product {line.reference} in "
-                f"Picqer: {exc}", level="warning", reference=line.reference)
+        ctx.log(
+            "product_create_failed",
+            f"Could not create product {line.reference} in Picqer: {exc}",
+            level="warning",
+            reference=line.reference,
+        )
         return
     result.idproducts[line.reference] = int(product["idproduct"])
     result.created.append(line.reference)
     product_index_record(account_id=ctx.shop.account_id, products=[product])
-    ctx.log("product_created", f"Created missing product {line.reference} in Picqer "
-            f"(idproduct {product['idproduct']}).", reference=line.reference,
-            idvatgroup=idvatgroup)
+    ctx.log(
+        "product_created",
+        f"Created missing product {line.reference} in Picqer (idproduct {product['idproduct']}).",
+        reference=line.reference,
+        idvatgroup=idvatgroup,
+    )
     _product_image_copy(ctx, line, int(product["idproduct"]))
 
 
@@ -82,5 +88,9 @@ def _product_image_copy(ctx: OrderContext, line: OrderLine, idproduct: int) -> N
             return
         ctx.picqer.product_image_add(idproduct, ctx.ps.product_image(line.product_id, id_image))
     except ApiError as exc:
-        ctx.log("product_image_failed", f"Product {line.reference} was created without an "
-                f"image: {exc}", level="warning", reference=line.reference)
+        ctx.log(
+            "product_image_failed",
+            f"Product {line.reference} was created without an image: {exc}",
+            level="warning",
+            reference=line.reference,
+        )

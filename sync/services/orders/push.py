@@ -54,8 +54,13 @@ def order_create(ctx: OrderContext) -> None:
 
 def order_process(ctx: OrderContext) -> None:
     """Rule "processing": concept → processing (Picqer then allocates and picks)."""
-    _transition(ctx, "processing", ctx.picqer.order_process, "order_processed",
-                "Picqer order set to processing.")
+    _transition(
+        ctx,
+        "processing",
+        ctx.picqer.order_process,
+        "order_processed",
+        "Picqer order set to processing.",
+    )
 
 
 def order_cancel(ctx: OrderContext) -> None:
@@ -63,14 +68,21 @@ def order_cancel(ctx: OrderContext) -> None:
     link = ctx.link
     if not link.picqer_idorder and not (link.attempts and _find_existing(ctx)):
         if link.state in (State.PENDING, State.PUSHING):  # PUSHING: searched, not found
-            link.state, link.last_error = State.SKIPPED, "Cancelled in PrestaShop before it " \
-                "was sent to Picqer."
+            link.state, link.last_error = (
+                State.SKIPPED,
+                "Cancelled in PrestaShop before it was sent to Picqer.",
+            )
             ctx.save("state", "last_error")
             ctx.log("order_not_sent", link.last_error)
             pending_order_cancelled(shop=ctx.shop, ps_order_id=link.ps_order_id)
         return
-    _transition(ctx, "cancelled", lambda idorder: ctx.picqer.order_cancel(idorder, force=True),
-                "order_cancelled", "Picqer order force-cancelled.")
+    _transition(
+        ctx,
+        "cancelled",
+        lambda idorder: ctx.picqer.order_cancel(idorder, force=True),
+        "order_cancelled",
+        "Picqer order force-cancelled.",
+    )
 
 
 def _transition(ctx: OrderContext, status: str, call, action: str, message: str) -> None:
@@ -81,8 +93,10 @@ def _transition(ctx: OrderContext, status: str, call, action: str, message: str)
         call(link.picqer_idorder)
     except ApiError as exc:
         # Picqer refuses e.g. processing an order that is already processing: re-read.
-        if exc.retryable or ctx.picqer.order_get(link.picqer_idorder).get("status") \
-                not in DONE_STATUSES[status]:
+        if (
+            exc.retryable
+            or ctx.picqer.order_get(link.picqer_idorder).get("status") not in DONE_STATUSES[status]
+        ):
             raise
     link.picqer_status = status
     ctx.save("picqer_status")
@@ -94,9 +108,13 @@ def _ps_order(ctx: OrderContext) -> dict[str, Any]:
     link, shop = ctx.link, ctx.shop
     order = ctx.ps.order_get(link.ps_order_id)
     if shop.prestashop_shop_id and int(order.get("id_shop") or 0) not in (
-            0, shop.prestashop_shop_id):
-        raise ForeignOrderError(f"order {link.ps_order_id} belongs to PrestaShop shop "
-                                f"{order.get('id_shop')}, not {shop.prestashop_shop_id}")
+        0,
+        shop.prestashop_shop_id,
+    ):
+        raise ForeignOrderError(
+            f"order {link.ps_order_id} belongs to PrestaShop shop "
+            f"{order.get('id_shop')}, not {shop.prestashop_shop_id}"
+        )
     if link.ps_reference != (order.get("reference") or "")[:32]:
         link.ps_reference = (order.get("reference") or "")[:32]
         ctx.save("ps_reference")
@@ -128,15 +146,24 @@ def _claim(ctx: OrderContext, content: OrderContent) -> bool:
     """Skip an order without products; else claim the create (committed before Picqer is
     called). False when skipped."""
     link = ctx.link
-    link.warning = mapper.missing_products_text(content.missing, created=content.has_products) \
-        if content.missing else ""
+    link.warning = (
+        mapper.missing_products_text(content.missing, created=content.has_products)
+        if content.missing
+        else ""
+    )
     if not content.has_products:
         order_message_add_once(ctx, link.warning or "PrestaPicqer: this order has no products.")
-        link.state, link.last_error = State.SKIPPED, "No product of this order was found in " \
-            "Picqer; nothing was sent."
+        link.state, link.last_error = (
+            State.SKIPPED,
+            "No product of this order was found in Picqer; nothing was sent.",
+        )
         ctx.save("state", "last_error", "warning")
-        ctx.log("order_skipped", link.last_error, level="warning",
-                missing=[line.reference for line in content.missing])
+        ctx.log(
+            "order_skipped",
+            link.last_error,
+            level="warning",
+            missing=[line.reference for line in content.missing],
+        )
         return False
     link.state, link.attempts = State.PUSHING, link.attempts + 1
     ctx.save("state", "attempts", "warning")
@@ -149,22 +176,37 @@ def _index_was_stale(ctx: OrderContext, content: OrderContent, exc: ApiError) ->
     if str(exc.code) != PRODUCT_UNKNOWN or not content.from_index:
         return False
     product_index_forget(account_id=ctx.shop.account_id, productcodes=content.from_index)
-    ctx.log("product_index_stale", f"Picqer does not know a product the product index had "
-            f"for {', '.join(sorted(content.from_index))}; reading them from Picqer and "
-            "trying once more.", level="warning", references=sorted(content.from_index))
+    ctx.log(
+        "product_index_stale",
+        f"Picqer does not know a product the product index had "
+        f"for {', '.join(sorted(content.from_index))}; reading them from Picqer and "
+        "trying once more.",
+        level="warning",
+        references=sorted(content.from_index),
+    )
     return True
 
 
 def _find_existing(ctx: OrderContext) -> dict | None:
     """The Picqer order an earlier attempt may have created, adopted into the link."""
     reference = ctx.link.picqer_reference
-    found = sorted((o for o in ctx.picqer.orders_find_by_reference(reference)
-                    if o.get("reference") == reference), key=lambda o: o["idorder"])
+    found = sorted(
+        (
+            o
+            for o in ctx.picqer.orders_find_by_reference(reference)
+            if o.get("reference") == reference
+        ),
+        key=lambda o: o["idorder"],
+    )
     if not found:
         return None
     if len(found) > 1:
-        ctx.log("order_duplicates", f"{len(found)} Picqer orders carry reference {reference}; "
-                f"using the oldest.", level="warning", idorders=[o["idorder"] for o in found])
+        ctx.log(
+            "order_duplicates",
+            f"{len(found)} Picqer orders carry reference {reference}; using the oldest.",
+            level="warning",
+            idorders=[o["idorder"] for o in found],
+        )
     _adopt(ctx, found[0], "order_adopted", "Found the Picqer order an earlier attempt created:")
     return found[0]
 
@@ -176,8 +218,7 @@ def _adopt(ctx: OrderContext, picqer_order: dict, action: str, message: str) -> 
     link.picqer_status = picqer_order.get("status") or "concept"
     link.state, link.last_error = State.CREATED, ""
     ctx.save("picqer_idorder", "picqer_orderid", "picqer_status", "state", "last_error")
-    url = mapper.picqer_order_url(subdomain=ctx.shop.account.subdomain,
-                                  idorder=link.picqer_idorder)
+    url = mapper.picqer_order_url(subdomain=ctx.shop.account.subdomain, idorder=link.picqer_idorder)
     ctx.log(action, f"{message} {link.picqer_orderid} ({link.picqer_reference}).", url=url)
 
 
@@ -234,5 +275,10 @@ def _backref(ctx: OrderContext, picqer_order: dict | None) -> None:
     order_backref_write(ctx)
 
 
-STEPS = (("tags", _tags), ("allocate", _allocate), ("comment", _comment),
-         ("message", _message), ("backref", _backref))
+STEPS = (
+    ("tags", _tags),
+    ("allocate", _allocate),
+    ("comment", _comment),
+    ("message", _message),
+    ("backref", _backref),
+)

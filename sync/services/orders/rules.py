@@ -34,8 +34,9 @@ def row_actions(shop: Shop, state_id: int) -> list[str]:
     return actions
 
 
-def plan_actions(*, shop: Shop, rows: Iterable[Mapping[str, Any]],
-                 in_picqer: bool) -> list[tuple[int, list[str]]]:
+def plan_actions(
+    *, shop: Shop, rows: Iterable[Mapping[str, Any]], in_picqer: bool
+) -> list[tuple[int, list[str]]]:
     """(history id, actions) per row. When the order is not in Picqer yet and a cancel comes
     after every create/process of the batch (typical after downtime), those are dropped:
     an order cancelled before it was sent must not reach the warehouse."""
@@ -43,10 +44,12 @@ def plan_actions(*, shop: Shop, rows: Iterable[Mapping[str, Any]],
     if in_picqer:
         return plan
     last_cancel = max((i for i, (_, acts) in enumerate(plan) if CANCEL in acts), default=-1)
-    later_work = any(CREATE in acts for _, acts in plan[last_cancel + 1:])
+    later_work = any(CREATE in acts for _, acts in plan[last_cancel + 1 :])
     if last_cancel >= 0 and not later_work:
-        plan = [(hid, [a for a in acts if a == CANCEL] if i <= last_cancel else acts)
-                for i, (hid, acts) in enumerate(plan)]
+        plan = [
+            (hid, [a for a in acts if a == CANCEL] if i <= last_cancel else acts)
+            for i, (hid, acts) in enumerate(plan)
+        ]
     return plan
 
 
@@ -84,8 +87,11 @@ def _apply_rows(ctx: OrderContext) -> None:
     after = max(link.last_history_id, (cursor.start_history_id or 0) if cursor else 0)
     rows = _rows_known(link, after)
     if rows is None:
-        rows = ctx.ps.list("order_histories", filters={"id_order": link.ps_order_id,
-                                                       "id": f">[{after}]"}, sort="[id_ASC]")
+        rows = ctx.ps.list(
+            "order_histories",
+            filters={"id_order": link.ps_order_id, "id": f">[{after}]"},
+            sort="[id_ASC]",
+        )
     own = own_history_ids(shop_id=ctx.shop.pk, rows=rows)
     foreign = [r for r in rows if int(r["id"]) not in own]
     plan = dict(plan_actions(shop=ctx.shop, rows=foreign, in_picqer=bool(link.picqer_idorder)))
@@ -106,8 +112,11 @@ def _rows_known(link: OrderLink, after: int) -> list[dict[str, str]] | None:
     known = [(int(i), int(state)) for i, state in link.history_rows or []]
     if not known or max(i for i, _ in known) < link.seen_history_id:
         return None
-    return [{"id": str(i), "id_order": str(link.ps_order_id), "id_order_state": str(state)}
-            for i, state in known if i > after]
+    return [
+        {"id": str(i), "id_order": str(link.ps_order_id), "id_order_state": str(state)}
+        for i, state in known
+        if i > after
+    ]
 
 
 ACTIONS = {CREATE: push.order_create, PROCESS: push.order_process, CANCEL: push.order_cancel}

@@ -60,7 +60,10 @@ def stock_sync_fail_stale(*, shop: Shop | None = None) -> int:
         if not SyncRun.objects.filter(
             pk=run.pk, state=State.RUNNING, heartbeat_at=run.heartbeat_at
         ).update(
-            state=State.FAILED, message=message, last_error=message, next_attempt_at=None,
+            state=State.FAILED,
+            message=message,
+            last_error=message,
+            next_attempt_at=None,
             finished_at=now,
         ):
             continue
@@ -152,13 +155,15 @@ def stock_sync_refusal(*, shop: Shop) -> str:
     in the operator's words; "" when it may. "Enabled" switches PrestaPicqer off for the
     whole shop (user guide §3), "Enable product stock updates" only its stock."""
     if not shop.enabled:
-        return _("The shop %(shop)s is switched off (\"Enabled\" is not ticked): "
-                 "PrestaPicqer does not sync it, so no full stock sync was started."
-                 ) % {"shop": shop.name}
+        return _(
+            'The shop %(shop)s is switched off ("Enabled" is not ticked): '
+            "PrestaPicqer does not sync it, so no full stock sync was started."
+        ) % {"shop": shop.name}
     if not shop.stock_enabled:
-        return _("Product stock updates are off for the shop %(shop)s (\"Enable product "
-                 "stock updates\" is not ticked), so no full stock sync was started."
-                 ) % {"shop": shop.name}
+        return _(
+            'Product stock updates are off for the shop %(shop)s ("Enable product '
+            'stock updates" is not ticked), so no full stock sync was started.'
+        ) % {"shop": shop.name}
     return ""
 
 
@@ -224,8 +229,16 @@ def _close(run: SyncRun, state: str, message: str) -> None:
     run.state, run.message, run.finished_at = state, message, timezone.now()
     # Done clears the reason of an earlier failed try; failed keeps its final one.
     run.last_error, run.next_attempt_at = ("" if state == State.DONE else message), None
-    run.save(update_fields=[*RUN_FIELDS, "state", "message", "last_error", "next_attempt_at",
-                            "finished_at"])
+    run.save(
+        update_fields=[
+            *RUN_FIELDS,
+            "state",
+            "message",
+            "last_error",
+            "next_attempt_at",
+            "finished_at",
+        ]
+    )
     _enqueue_queued(run.shop_id)
 
 
@@ -256,6 +269,9 @@ def stock_sync_full(
     with _heartbeat(run):
         stock_sync_reconcile(shop=shop, run=run, progress=progress)
     _close(run, State.DONE, f"{run.changed} of {run.checked} products changed")
-    activity_log(action="stock_sync_done", shop=shop,
-                 message=f"Full stock sync {run.pk}: {stock_sync_summary(run)}.")
+    activity_log(
+        action="stock_sync_done",
+        shop=shop,
+        message=f"Full stock sync {run.pk}: {stock_sync_summary(run)}.",
+    )
     return run

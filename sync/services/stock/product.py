@@ -62,11 +62,14 @@ def _product_task_publish(shop_id: int, idproduct: int) -> None:
 
 def _warn_once_a_day(shop: Shop, code: str, reason: str) -> None:
     digest = hashlib.sha256(code.encode()).hexdigest()[:24]
-    if cache.add(f"stock:layout-warned:{shop.pk}:{digest}", 1,
-                 timeout=LAYOUT_WARNING_SECONDS):
-        activity_log(action="stock_not_written", level="warning", shop=shop,
-                     product_reference=code[:64],
-                     message=f"Stock of {code} not written: {reason}.")
+    if cache.add(f"stock:layout-warned:{shop.pk}:{digest}", 1, timeout=LAYOUT_WARNING_SECONDS):
+        activity_log(
+            action="stock_not_written",
+            level="warning",
+            shop=shop,
+            product_reference=code[:64],
+            message=f"Stock of {code} not written: {reason}.",
+        )
 
 
 def stock_product_release(*, shop_id: int, idproduct: int) -> None:
@@ -79,24 +82,40 @@ def _product_subject(idproduct: int) -> str:
     return f"Stock of Picqer product {idproduct}"
 
 
-def stock_product_retry_record(*, shop: Shop, idproduct: int, exc: BaseException,
-                               countdown: float, attempt: int, max_attempts: int) -> None:
+def stock_product_retry_record(
+    *,
+    shop: Shop,
+    idproduct: int,
+    exc: BaseException,
+    countdown: float,
+    attempt: int,
+    max_attempts: int,
+) -> None:
     """Try `attempt` of one product's stock write failed and is retried in `countdown` s.
     The write has no record of its own: the activity log's warning is where it shows."""
-    retry_record(_product_subject(idproduct), reason=retry_reason(exc),
-                 next_attempt_at=retry_due(countdown), attempt=attempt,
-                 max_attempts=max_attempts, action="stock_update_retry", shop=shop,
-                 details={"idproduct": idproduct})
+    retry_record(
+        _product_subject(idproduct),
+        reason=retry_reason(exc),
+        next_attempt_at=retry_due(countdown),
+        attempt=attempt,
+        max_attempts=max_attempts,
+        action="stock_update_retry",
+        shop=shop,
+        details={"idproduct": idproduct},
+    )
 
 
-def stock_product_fail(*, shop: Shop, idproduct: int, exc: BaseException,
-                       attempts: int) -> str:
+def stock_product_fail(*, shop: Shop, idproduct: int, exc: BaseException, attempts: int) -> str:
     """The write failed for good (a refusal, or the retries ran out): say so and why."""
     reason = retry_reason(exc)
     retried = f" after {attempts} attempts" if attempts > 1 else ""
-    activity_log(action="stock_update_failed", level="error", shop=shop,
-                 message=f"{_product_subject(idproduct)} not updated{retried}: {reason}",
-                 details={"idproduct": idproduct, "reason": reason})
+    activity_log(
+        action="stock_update_failed",
+        level="error",
+        shop=shop,
+        message=f"{_product_subject(idproduct)} not updated{retried}: {reason}",
+        details={"idproduct": idproduct, "reason": reason},
+    )
     return f"failed: {reason}"
 
 
@@ -139,14 +158,14 @@ def stock_sync_product(*, shop: Shop, idproduct: int) -> str:
     # Read before Picqer: an order that reaches Picqer stops counting only after Picqer
     # counts it, so this order of reads never writes more than free - pending.
     pending = pending_units_by_reference(shop=shop)
-    code, free, reason = _picqer_quantity(PicqerClient.for_account(shop.account),
-                                          idproduct, shop)
+    code, free, reason = _picqer_quantity(PicqerClient.for_account(shop.account), idproduct, shop)
     if free is None:
         return f"ignored: {reason}"
     quantity = quantity_sellable(free=free, pending=pending.get(code, 0))
     prestashop = PrestaShopClient.for_shop(shop)
-    placement, reason = prestashop_placement_for_reference(prestashop, code,
-                                                           shop_id=shop.prestashop_shop_id)
+    placement, reason = prestashop_placement_for_reference(
+        prestashop, code, shop_id=shop.prestashop_shop_id
+    )
     if placement is None:
         return f"ignored: {reason}"
     if not placement.writable:
@@ -160,24 +179,35 @@ def stock_sync_product(*, shop: Shop, idproduct: int) -> str:
         if current != quantity:
             prestashop.stock_available_set_quantity(row_id, quantity)
             changed += 1
-    held = f" ({free} free in Picqer − {pending[code]} in orders not in Picqer yet)" \
-        if pending.get(code) else ""
+    held = (
+        f" ({free} free in Picqer − {pending[code]} in orders not in Picqer yet)"
+        if pending.get(code)
+        else ""
+    )
     if not changed:
         return f"{code}: already {quantity}{held}"
-    activity_log(action="stock_updated", shop=shop, product_reference=code,
-                 message=f"Stock of {code} set to {quantity}{held or ' (from Picqer)'}.")
+    activity_log(
+        action="stock_updated",
+        shop=shop,
+        product_reference=code,
+        message=f"Stock of {code} set to {quantity}{held or ' (from Picqer)'}.",
+    )
     return f"{code}: set to {quantity}{held}"
 
 
-def stock_pending_changed_fail(*, account_id: int, references: list[str],
-                               exc: BaseException) -> str:
+def stock_pending_changed_fail(
+    *, account_id: int, references: list[str], exc: BaseException
+) -> str:
     """The stock of `references` could not be written again after their held-back units
     changed: the shop keeps its current quantity until their next stock write."""
     reason = retry_reason(exc)
-    activity_log(action="stock_update_failed", level="error",
-                 account=PicqerAccount.objects.filter(pk=account_id).first(),
-                 message=f"Stock of {', '.join(references)[:300]} not written after an order "
-                 f"changed what is held back: {reason}. Run a full stock sync to catch up.")
+    activity_log(
+        action="stock_update_failed",
+        level="error",
+        account=PicqerAccount.objects.filter(pk=account_id).first(),
+        message=f"Stock of {', '.join(references)[:300]} not written after an order "
+        f"changed what is held back: {reason}. Run a full stock sync to catch up.",
+    )
     return f"failed: {reason}"
 
 
@@ -186,20 +216,32 @@ def stock_pending_changed(*, account_id: int, references: list[str]) -> str:
     Picqer): schedule their stock update in every shop of the account that holds them
     back. The Picqer product is found in the product index, else by its code."""
     account = PicqerAccount.objects.filter(pk=account_id).first()
-    shops = [s for s in account.shops.all()
-             if s.enabled and s.stock_enabled and s.stock_reserve_pending_orders] \
-        if account else []
+    shops = (
+        [
+            s
+            for s in account.shops.all()
+            if s.enabled and s.stock_enabled and s.stock_reserve_pending_orders
+        ]
+        if account
+        else []
+    )
     if not shops:
         return "ignored: no shop holds back stock of orders not in Picqer yet"
-    idproducts = {code: p.idproduct for code, p in
-                  product_index_lookup(account_id=account_id, productcodes=references).items()}
+    idproducts = {
+        code: p.idproduct
+        for code, p in product_index_lookup(account_id=account_id, productcodes=references).items()
+    }
     picqer = PicqerClient.for_account(account)
     for code in references:
         if code not in idproducts:
-            found = [p for p in picqer.products_by_productcode(code)
-                     if p.get("productcode") == code]
+            found = [
+                p for p in picqer.products_by_productcode(code) if p.get("productcode") == code
+            ]
             if found:
                 idproducts[code] = int(found[0]["idproduct"])
-    results = [f"{shop.prefix} {code}: {_schedule_product(shop, idproduct)}"
-               for shop in shops for code, idproduct in sorted(idproducts.items())]
+    results = [
+        f"{shop.prefix} {code}: {_schedule_product(shop, idproduct)}"
+        for shop in shops
+        for code, idproduct in sorted(idproducts.items())
+    ]
     return "; ".join(results) or f"ignored: {', '.join(references)} not in Picqer"
