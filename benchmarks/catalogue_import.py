@@ -98,11 +98,11 @@ def _progress(run_id: int):
 
 
 def _picqer_log_counts(paths: list[Path]) -> Counter:
-    """Picqer requests the workers logged (`sync.clients` logs one line per call)."""
+    """Picqer requests the workers logged (`sync.http` logs one line per call)."""
     counts: Counter = Counter()
     per_minute: Counter = Counter()  # the budget's windows are calendar minutes
     line = re.compile(
-        rb"(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+) \w+ sync.clients Picqer "
+        rb"(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+) \w+ sync.http Picqer "
         rb"(GET|POST|PUT) \S*?/api/v1/([^\s?]+)\S* -> (\d+) in (\d+) ms"
     )
     for path in paths:
@@ -123,8 +123,8 @@ def _picqer_log_counts(paths: list[Path]) -> Counter:
 
 def _run(args, tmp: Path) -> dict:
     env = _boot(tmp, args)
-    from sync.clients.picqer import PicqerClient
     from sync.models import CatalogueReport
+    from sync.picqer.client import PicqerClient
     from sync.services.catalogue_import import product_import_request, product_import_sweep
     from sync.services.stock.report import catalogue_report_build
 

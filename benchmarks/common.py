@@ -32,11 +32,11 @@ WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 class CallCounter(logging.Handler):
-    """Counts HTTP calls per (service, method) from the `sync.clients` log lines, which
+    """Counts HTTP calls per (service, method) from the `sync.http` log lines, which
     HttpClient writes once per request, whatever thread sends it. Use as a context
     manager; it raises the logger to INFO while installed and restores it after."""
 
-    def __init__(self, logger_name: str = "sync.clients") -> None:
+    def __init__(self, logger_name: str = "sync.http") -> None:
         super().__init__(level=logging.INFO)
         self.counts: Counter[tuple[str, str]] = Counter()
         # time.time() of the first and last call per (service, "read"/"write")

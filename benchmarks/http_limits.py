@@ -41,13 +41,13 @@ sys.path.insert(0, os.getcwd())
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 import django
 django.setup()
-from sync.clients import psxml
-from sync.clients.base import HttpClient
+from sync.prestashop import xml as psxml
+from sync.http.base import HttpClient
 url, path, budget = sys.argv[1], sys.argv[2], float(sys.argv[3])
 started = time.monotonic()
 try:
     if budget:
-        from sync.clients.base import http_deadline
+        from sync.http.base import http_deadline
         with http_deadline(budget):
             response = HttpClient(url).request("GET", path)
     else:

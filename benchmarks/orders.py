@@ -60,7 +60,7 @@ if {index!r} != "off":  # the products.changed webhook makes the product index t
     from sync.services.hooks import hook_ensure
     hook_ensure(account=account, kind="products_changed")
 if {index!r} == "warm":  # as a full stock sync leaves it (its product pages fill it)
-    from sync.clients.picqer import PicqerClient
+    from sync.picqer.client import PicqerClient
     from sync.services.product_index import product_index_record
     product_index_record(account_id=account.pk,
                          products=list(PicqerClient.for_account(account).products_iter()))
@@ -363,7 +363,7 @@ def findings(results: list[dict]) -> str:
             f"- {sum(r['limited']['Picqer'] for r in limited)} Picqer 429s although the "
             f"client budget ({CLIENT_RATE_LIMIT}) is below the emulator's limit "
             f"({SANDBOX_RATE_LIMIT}): the client counts per calendar minute "
-            "(`sync/clients/ratelimit.py`, window `int(now // 60)`), the emulator per 60 s "
+            "(`sync/http/ratelimit.py`, window `int(now // 60)`), the emulator per 60 s "
             "from the first call of its window, so the end of one client minute and the start "
             "of the next can land in one emulator window. After a 429 every worker pauses "
             "20 s (no `Retry-After`), then all resume at once and can hit the same window "
@@ -412,7 +412,7 @@ address, customer, country and checkout messages, resolves each line by productc
 the Picqer order, processes it and writes the Picqer order number back into the PrestaShop
 order note. The clock stops at the last OrderLink update once every link is final with all
 status rows applied. Calls are counted from the worker log (one line per HTTP call, written by
-`sync/clients/base.py`), so they include the poll and any retry. "Picqer orders" is what the
+`sync/http/base.py`), so they include the poll and any retry. "Picqer orders" is what the
 emulator holds afterwards (a duplicate would mean a double push).
 
 Calls by endpoint (first run):

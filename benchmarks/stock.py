@@ -68,7 +68,7 @@ is compared as it arrives and a differing row goes to a pool of 4 writer threads
 and the database stay on the calling thread. On PrestaShop < 8 a write is GET + PUT (PATCH
 from 8.0), so the GETs before PUTs appear under reads.
 
-The rate limiter (sync/clients/ratelimit.py) is a counter per wall-clock minute per Picqer
+The rate limiter (sync/http/ratelimit.py) is a counter per wall-clock minute per Picqer
 account in Django's cache (Redis in production, a file cache in embedded mode), shared by
 web, worker and beat: it lets a burst of up to the limit through at full speed and only
 then sleeps until the next minute (raising for Celery when that wait would exceed 75 s);
@@ -193,7 +193,7 @@ def _fresh_budget(server, rate_limit: int) -> None:
 def _picqer_pages(shop) -> int:
     """The unavoidable part: the same Picqer pages the sync reads, same client, nothing
     else. Returns the number of products."""
-    from sync.clients.picqer import PicqerClient
+    from sync.picqer.client import PicqerClient
 
     return sum(1 for _ in PicqerClient.for_account(shop.account).products_iter())
 

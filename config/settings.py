@@ -131,7 +131,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_6
 HTTP_CONNECT_TIMEOUT = env.float("HTTP_CONNECT_TIMEOUT", default=5.0)
 HTTP_READ_TIMEOUT = env.float("HTTP_READ_TIMEOUT", default=30.0)
 # The read timeout restarts with every byte; this bounds a whole call, connect to last byte,
-# so a server that drips its answer cannot hold a worker (sync/clients/base.py).
+# so a server that drips its answer cannot hold a worker (sync/http/base.py).
 HTTP_TOTAL_DEADLINE = env.float("HTTP_TOTAL_DEADLINE", default=60.0)
 # Body size after decompression. The largest legitimate page measured is ~1.6 MB
 # (benchmarks/http_limits.py); 16 MiB leaves room and bounds a gzip bomb.

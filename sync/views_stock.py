@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET
 
 from prestapicqer.models import Shop
 from prestapicqer.services.shops import shop_token_is_valid
-from sync.clients.errors import BrokerUnavailableError
+from sync.http.errors import BrokerUnavailableError
 from sync.models.stock import SyncRun, SyncRunItem
 from sync.services.retries import retry_waiting_text
 from sync.services.stock import stock_sync_refusal, stock_sync_request

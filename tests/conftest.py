@@ -79,7 +79,7 @@ class FakeClock:
 @pytest.fixture
 def clock(monkeypatch):
     """Replace the rate limiter's clock: no test really sleeps."""
-    from sync.clients import ratelimit
+    from sync.http import ratelimit
 
     fake = FakeClock()
     monkeypatch.setattr(ratelimit, "_now", fake.time)

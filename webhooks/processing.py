@@ -21,7 +21,7 @@ from django.utils import timezone
 from prestapicqer.models import PicqerAccount
 from sync.activity import activity_log
 from sync.backoff import BACKOFF_BASE_SECONDS, BACKOFF_MAX_SECONDS, retry_countdown  # noqa: F401
-from sync.clients.errors import ApiError
+from sync.http.errors import ApiError
 from sync.services.retries import retry_due, retry_reason, retry_record
 
 from .handlers import EventIgnored, handler_for

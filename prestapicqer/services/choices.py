@@ -135,7 +135,7 @@ def choices_forget(*, account: PicqerAccount | None = None, shop: Shop | None = 
 
 def _fetch_picqer(account: PicqerAccount, kind: str) -> Items:
     try:
-        from sync.clients.picqer import PicqerClient
+        from sync.picqer.client import PicqerClient
 
         with admin_remote_wait(remote=picqer_remote(account=account)):
             client = PicqerClient.for_account(account)
@@ -159,7 +159,7 @@ def _fetch_picqer(account: PicqerAccount, kind: str) -> Items:
 
 def _fetch_prestashop(shop: Shop, kind: str) -> Items:
     try:
-        from sync.clients.prestashop import PrestaShopClient
+        from sync.prestashop.client import PrestaShopClient
 
         with admin_remote_wait(remote=prestashop_remote(shop=shop)):
             rows = getattr(PrestaShopClient.for_shop(shop), kind)()

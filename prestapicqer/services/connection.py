@@ -1,7 +1,8 @@
 """Connection tests for the admin: call the remote once and explain the outcome in plain words.
 
-The clients (sync/clients/) translate every HTTP failure into one exception class; this module
-turns each class into the sentence an operator needs: which setting to check, and where.
+The clients (sync/http/, sync/picqer/, sync/prestashop/) translate every HTTP failure into one
+exception class; this module turns each class into the sentence an operator needs: which
+setting to check, and where.
 """
 
 from dataclasses import dataclass
@@ -53,7 +54,7 @@ def account_connection_test(*, account: PicqerAccount) -> ConnectionResult:
     remote = picqer_remote(account=account)
     remote_wait_forget(remote=remote)
     try:
-        from sync.clients.picqer import PicqerClient
+        from sync.picqer.client import PicqerClient
 
         with admin_remote_wait(remote=remote):
             PicqerClient.for_account(account).ping()
@@ -73,8 +74,8 @@ def shop_connection_test(*, shop: Shop) -> ConnectionResult:
     remote = prestashop_remote(shop=shop)
     remote_wait_forget(remote=remote)
     try:
-        from sync.clients import errors
-        from sync.clients.prestashop import PrestaShopClient
+        from sync.http import errors
+        from sync.prestashop.client import PrestaShopClient
 
         client = PrestaShopClient.for_shop(shop)
         with admin_remote_wait(remote=remote):
@@ -112,7 +113,7 @@ def prestashop_host(*, shop: Shop) -> str:
 
 def error_explain(*, exc: Exception, system: str, host: str) -> str:
     """One plain-language sentence (or two) for a failed call to `system` at `host`."""
-    from sync.clients import errors
+    from sync.http import errors
 
     status = getattr(exc, "status", None)
     if isinstance(exc, errors.ApiAuthError):
@@ -179,7 +180,7 @@ def error_explain(*, exc: Exception, system: str, host: str) -> str:
 
 
 def _auth_text(exc: Exception, system: str, host: str) -> str:
-    from sync.clients import errors
+    from sync.http import errors
 
     status = getattr(exc, "status", None)
     detail = _exc_message(exc)

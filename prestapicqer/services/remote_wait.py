@@ -33,8 +33,8 @@ def prestashop_remote(*, shop: Shop) -> str:
 def admin_remote_wait(*, remote: str) -> Iterator[None]:
     """Run remote calls with the admin's short deadline. Raises ApiTimeoutError at once,
     without a call, while `remote` is remembered as timed out."""
-    from sync.clients.base import http_deadline
-    from sync.clients.errors import ApiTimeoutError
+    from sync.http.base import http_deadline
+    from sync.http.errors import ApiTimeoutError
 
     remembered = cache.get(_TIMED_OUT + remote)
     if remembered:

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from prestapicqer.display import time_column
 from prestapicqer.models import Shop
-from sync.clients.errors import BrokerUnavailableError
+from sync.http.errors import BrokerUnavailableError
 from sync.models.stock import SyncRun
 from sync.services.retries import retry_due_text
 from sync.services.stock import stock_sync_refusal, stock_sync_request

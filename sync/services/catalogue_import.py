@@ -35,11 +35,9 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from sync.activity import activity_log
-from sync.clients import ratelimit
-from sync.clients.errors import ApiClientError, ApiError, ApiNotFoundError, ApiPermissionError
-from sync.clients.picqer import PicqerClient
-from sync.clients.prestashop import PrestaShopClient
-from sync.clients.ratelimit import WINDOW_SECONDS
+from sync.http import ratelimit
+from sync.http.errors import ApiClientError, ApiError, ApiNotFoundError, ApiPermissionError
+from sync.http.ratelimit import WINDOW_SECONDS
 from sync.mappers.catalogue import PROBLEM_LABELS, Problem
 from sync.mappers.catalogue_import import (
     UPDATABLE_FIELDS,
@@ -56,6 +54,8 @@ from sync.models.catalogue import (
     ProductImportItem,
     ProductImportRun,
 )
+from sync.picqer.client import PicqerClient
+from sync.prestashop.client import PrestaShopClient
 from sync.services.signs_of_life import signs_of_life
 
 logger = logging.getLogger(__name__)

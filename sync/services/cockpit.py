@@ -19,8 +19,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from prestapicqer.models import PicqerAccount, Shop
-from sync.clients import ratelimit
 from sync.health import health_report
+from sync.http import ratelimit
 from sync.models import ActivityEntry, Alert, OrderLink, PollCursor, SyncRun
 from sync.services.charts import Series, hourly_chart_svg
 from sync.services.hooks_seen import HooksSeen, hooks_seen

@@ -20,8 +20,8 @@ from dataclasses import dataclass
 
 from prestapicqer.models import PicqerAccount
 from sync.activity import activity_log
-from sync.clients.errors import ApiAuthError, ApiClientError, ApiError
-from sync.clients.picqer import PicqerClient
+from sync.http.errors import ApiAuthError, ApiClientError, ApiError
+from sync.picqer.client import PicqerClient
 from sync.services.hooks_seen import hooks_seen_mark_active, hooks_seen_record
 from sync.services.product_index import product_index_hooks_seen
 

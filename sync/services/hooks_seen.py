@@ -12,7 +12,7 @@ from datetime import datetime
 from django.core.cache import cache
 from django.utils import timezone
 
-from sync.clients.errors import ApiError
+from sync.http.errors import ApiError
 
 _KEY = "sync:hooks-seen:{}"
 # Kept well past the watchdog's 10-minute period; an older record is as good as none.

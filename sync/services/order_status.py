@@ -17,9 +17,7 @@ from django.utils import timezone
 
 from prestapicqer.models import PicqerAccount, Shop
 from sync.activity import activity_log
-from sync.clients.errors import ApiError, ApiNotFoundError
-from sync.clients.picqer import PicqerClient
-from sync.clients.prestashop import PrestaShopClient
+from sync.http.errors import ApiError, ApiNotFoundError
 from sync.mappers.status import (
     PicqerReference,
     picqer_reference_parse,
@@ -28,6 +26,8 @@ from sync.mappers.status import (
 )
 from sync.models import ActivityEntry, OrderLink
 from sync.models.stock import OrderStatusState
+from sync.picqer.client import PicqerClient
+from sync.prestashop.client import PrestaShopClient
 
 from .orders.loop_guard import own_history_record
 from .stock.pending import pending_order_in_picqer

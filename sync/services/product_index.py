@@ -22,9 +22,9 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from sync.clients.errors import ApiNotFoundError
-from sync.clients.picqer import PAGE_SIZE, PicqerClient
+from sync.http.errors import ApiNotFoundError
 from sync.models.products import ProductIndex, ProductIndexEntry
+from sync.picqer.client import PAGE_SIZE, PicqerClient
 
 logger = logging.getLogger(__name__)
 

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sync.activity import activity_log
-from sync.clients.errors import ApiError
+from sync.http.errors import ApiError
 
 REASON_MAX_CHARS = 1000
 

@@ -5,7 +5,7 @@ import contextlib
 
 from celery import shared_task
 
-from sync.clients.errors import ApiError
+from sync.http.errors import ApiError
 
 from .stock import FULL_HARD_LIMIT, FULL_SOFT_LIMIT
 

@@ -3,7 +3,7 @@
 from celery import shared_task
 
 from prestapicqer.models import PicqerAccount
-from sync.clients.errors import ApiError
+from sync.http.errors import ApiError
 from sync.services.hooks import hook_ensure, hooks_watchdog
 
 

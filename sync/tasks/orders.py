@@ -10,7 +10,7 @@ import random
 
 from celery import shared_task
 
-from sync.clients.errors import ApiRateLimitedError, ApiServerError, ApiTransportError
+from sync.http.errors import ApiRateLimitedError, ApiServerError, ApiTransportError
 from sync.services import orders as service
 
 MAX_RETRIES = 8

@@ -13,7 +13,7 @@ from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 
 from sync.backoff import retry_countdown
-from sync.clients.errors import ApiError
+from sync.http.errors import ApiError
 from sync.services.stock import (
     stock_pending_changed,
     stock_pending_changed_fail,

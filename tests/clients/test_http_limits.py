@@ -13,8 +13,8 @@ from collections.abc import Iterator
 import pytest
 
 from sandbox.misbehaving import MB, MisbehavingServer, misbehaving_server
-from sync.clients import errors
-from sync.clients.base import HttpClient, http_deadline
+from sync.http import errors
+from sync.http.base import HttpClient, http_deadline
 
 CAP = 1 * MB
 

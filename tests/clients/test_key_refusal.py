@@ -3,9 +3,9 @@
 import pytest
 import responses
 
-from sync.clients.errors import ApiAuthError
-from sync.clients.picqer import PicqerClient
-from sync.clients.prestashop import PrestaShopClient
+from sync.http.errors import ApiAuthError
+from sync.picqer.client import PicqerClient
+from sync.prestashop.client import PrestaShopClient
 
 
 @pytest.mark.django_db

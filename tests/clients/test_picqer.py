@@ -9,7 +9,8 @@ import requests
 import responses
 from responses import matchers
 
-from sync.clients import PicqerClient, errors, ratelimit
+from sync.http import errors, ratelimit
+from sync.picqer.client import PicqerClient
 
 from .conftest import PICQER, picqer_fixture
 

@@ -8,7 +8,9 @@ import pytest
 import responses
 from responses import matchers
 
-from sync.clients import PrestaShopClient, errors, psxml
+from sync.http import errors
+from sync.prestashop import xml as psxml
+from sync.prestashop.client import PrestaShopClient
 
 from .conftest import PS, ps_fixture
 

@@ -2,8 +2,8 @@
 
 import pytest
 
-from sync.clients import psxml
-from sync.clients.errors import ApiResponseError
+from sync.http.errors import ApiResponseError
+from sync.prestashop import xml as psxml
 
 from .conftest import ps_fixture
 

@@ -3,8 +3,8 @@
 import pytest
 import responses
 
-from sync.clients import ratelimit
-from sync.clients.errors import ApiRateLimitedError
+from sync.http import ratelimit
+from sync.http.errors import ApiRateLimitedError
 
 
 def test_acquire_counts_slots_per_minute_window(clock):
@@ -61,7 +61,7 @@ def test_it_works_on_the_file_cache_of_the_embedded_mode(settings, tmp_path, clo
 
 @responses.activate
 def test_a_nearly_spent_picqer_budget_pauses_every_process(account, clock):
-    from sync.clients.picqer import LOW_BUDGET_PAUSE_SECONDS, PicqerClient
+    from sync.picqer.client import LOW_BUDGET_PAUSE_SECONDS, PicqerClient
 
     responses.get(
         "https://example.picqer.com/api/v1/vatgroups",

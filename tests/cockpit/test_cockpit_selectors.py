@@ -9,7 +9,7 @@ import responses
 from django.utils import timezone
 from responses import matchers
 
-from sync.clients.errors import ApiAuthError
+from sync.http.errors import ApiAuthError
 from sync.models import ActivityEntry, OrderLink, PollCursor, SyncRun
 from sync.services.cockpit import health_strip, problems_list, shop_panels
 from sync.services.hooks import hooks_status

@@ -3,7 +3,8 @@
 import pytest
 import responses
 
-from sync.clients import PicqerClient, PrestaShopClient
+from sync.picqer.client import PicqerClient
+from sync.prestashop.client import PrestaShopClient
 
 from .backends import FixtureBackend, SandboxBackend
 

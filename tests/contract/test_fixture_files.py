@@ -6,7 +6,7 @@ tests/fixtures/{orders,stock}/ so no copy drifts unnoticed. Known drift is liste
 
 import pytest
 
-from sync.clients import psxml
+from sync.prestashop import xml as psxml
 
 from . import contracts as c
 from .backends import load_json, load_xml

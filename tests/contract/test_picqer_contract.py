@@ -2,7 +2,7 @@
 
 import pytest
 
-from sync.clients import errors
+from sync.http import errors
 
 from .contracts import (
     PICQER_COMMENT,

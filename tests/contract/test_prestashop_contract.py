@@ -4,7 +4,8 @@ import re
 
 import pytest
 
-from sync.clients import PrestaShopClient, errors
+from sync.http import errors
+from sync.prestashop.client import PrestaShopClient
 
 from .backends import SHIPPED_STATE
 from .contracts import (

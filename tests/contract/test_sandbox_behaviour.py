@@ -8,7 +8,10 @@ to the real receiver view, verified and stored.
 import pytest
 
 from sandbox.testing import wait_for
-from sync.clients import PicqerClient, PrestaShopClient, errors, psxml, ratelimit
+from sync.http import errors, ratelimit
+from sync.picqer.client import PicqerClient
+from sync.prestashop import xml as psxml
+from sync.prestashop.client import PrestaShopClient
 
 pytestmark = pytest.mark.e2e
 XML = {"Content-Type": "text/xml; charset=utf-8"}
@@ -85,7 +88,7 @@ def limited(sandbox, settings, clock):
 @pytest.fixture
 def no_low_budget_pause(monkeypatch):
     """Isolate the 429 path: the client normally pauses before Picqer's budget runs out."""
-    from sync.clients import picqer
+    from sync.picqer import client as picqer
 
     monkeypatch.setattr(picqer, "LOW_BUDGET_REMAINING", -1)
 

@@ -20,9 +20,9 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from sync.clients.picqer import PicqerClient
 from sync.health import heartbeat_record
 from sync.models import ActivityEntry, OrderLink
+from sync.picqer.client import PicqerClient
 from sync.services.alerts import alerts_evaluate
 from sync.services.cockpit import PUSHED_ACTIONS
 from sync.services.hooks import HOOK_KINDS, hook_ensure

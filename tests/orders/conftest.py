@@ -20,7 +20,7 @@ import pytest
 import requests
 import responses
 
-from sync.clients import psxml
+from sync.prestashop import xml as psxml
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "orders"
 PS = "https://shop.example.com/api/"

@@ -3,8 +3,8 @@
 import json
 from decimal import Decimal
 
-from sync.clients import psxml
 from sync.mappers import orders as mapper
+from sync.prestashop import xml as psxml
 
 from .conftest import FIXTURES, fixture_text
 

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from sync.clients.errors import ApiTimeoutError, ApiTransportError
+from sync.http.errors import ApiTimeoutError, ApiTransportError
 from sync.models import ActivityEntry
 from sync.models.orders import OrderLink
 from sync.services.orders import (

@@ -3,7 +3,7 @@
 import pytest
 from celery.exceptions import Retry
 
-from sync.clients.errors import ApiClientError, ApiRateLimitedError, ApiServerError
+from sync.http.errors import ApiClientError, ApiRateLimitedError, ApiServerError
 from sync.models.orders import OrderLink
 from sync.services import orders as service
 from sync.tasks.orders import MAX_RETRIES, order_sync_task

@@ -16,8 +16,9 @@ from prestapicqer.models import PicqerAccount, Shop
 from prestapicqer.services.config_io import ConfigImportError, config_export, config_import
 from prestapicqer.services.connection import account_connection_test, shop_connection_test
 from prestapicqer.services.webhooks import account_hook_ensure, account_hooks_status
-from sync.clients import PicqerClient, PrestaShopClient
-from sync.clients.errors import ApiAuthError
+from sync.http.errors import ApiAuthError
+from sync.picqer.client import PicqerClient
+from sync.prestashop.client import PrestaShopClient
 from sync.services.hooks import hook_ensure
 
 from .conftest import PICQER, PICQER_KEY, PS_KEY, account_post, shop_post, staff_login

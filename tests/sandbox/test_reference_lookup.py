@@ -3,7 +3,7 @@ values the way PrestaShop does (docs/prestashop-filters.md)."""
 
 import pytest
 
-from sync.clients import PrestaShopClient
+from sync.prestashop.client import PrestaShopClient
 
 pytestmark = pytest.mark.e2e
 

@@ -16,7 +16,6 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from sync.clients import psxml
 from sync.mappers.catalogue_import import (
     ShopFacts,
     picqer_changes,
@@ -31,6 +30,7 @@ from sync.models import (
     ProductImportItem,
     ProductImportRun,
 )
+from sync.prestashop import xml as psxml
 from sync.services import catalogue_import
 from sync.services.catalogue_import import (
     ImportRefused,
@@ -574,7 +574,7 @@ def test_a_plan_interrupted_halfway_is_made_again_without_twins(report, ps_shop,
 def test_an_import_spreads_its_calls_over_its_share_of_the_budget(
     shop, clock, settings, monkeypatch
 ):
-    from sync.clients.picqer import PicqerClient
+    from sync.picqer.client import PicqerClient
     from sync.services.catalogue_import import PacedPicqerClient
 
     settings.PICQER_RATE_LIMIT_PER_MINUTE, settings.PRODUCT_IMPORT_BUDGET_SHARE = 480, 0.5

@@ -5,7 +5,6 @@ from pathlib import Path
 
 import pytest
 
-from sync.clients import psxml
 from sync.mappers.catalogue import (
     PACK_BOTH,
     PACK_DEFAULT,
@@ -18,6 +17,7 @@ from sync.mappers.catalogue import (
     catalogue_layout,
     near_miss_key,
 )
+from sync.prestashop import xml as psxml
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "prestashop" / "catalogue_16"
 

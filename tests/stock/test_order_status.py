@@ -4,7 +4,7 @@ import pytest
 import requests
 
 from prestapicqer.models import StatusMapping
-from sync.clients.errors import ApiTimeoutError
+from sync.http.errors import ApiTimeoutError
 from sync.mappers.status import picqer_reference_parse, status_skip_reason
 from sync.models import OrderLink
 from sync.models.orders import OwnHistory

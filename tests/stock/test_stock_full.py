@@ -8,7 +8,7 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from sync.clients.errors import ApiTransportError
+from sync.http.errors import ApiTransportError
 from sync.models import ActivityEntry
 from sync.models.stock import SyncRun
 from sync.services.stock import (
@@ -310,7 +310,7 @@ def test_more_differing_rows_than_writes_in_flight_are_all_written_and_counted(
 
 
 def test_a_retryable_write_error_is_raised_so_the_task_retries_the_run(shop, catalogue):
-    from sync.clients.errors import ApiServerError
+    from sync.http.errors import ApiServerError
 
     catalogue.refuse[("stock_availables", 3)] = ("2", "[PHP Warning #2] database gone")
     run = run_for(shop)

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from sync.clients import psxml
 from sync.models import ActivityEntry, SyncRunItem
+from sync.prestashop import xml as psxml
 from sync.services.stock import (
     stock_product_changed,
     stock_sync_full,

@@ -5,7 +5,7 @@ from unittest import mock
 import pytest
 from celery.exceptions import Retry
 
-from sync.clients.errors import ApiRateLimitedError
+from sync.http.errors import ApiRateLimitedError
 from sync.mappers.stock import free_stock_total
 from sync.models.stock import SyncRun
 from sync.services.stock import stock_product_changed, stock_sync_product
@@ -148,7 +148,7 @@ def test_a_broker_failure_is_retryable_and_does_not_swallow_the_next_change(
 ):
     from kombu.exceptions import OperationalError
 
-    from sync.clients.errors import BrokerUnavailableError
+    from sync.http.errors import BrokerUnavailableError
 
     with (
         mock.patch.object(

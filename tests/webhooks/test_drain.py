@@ -6,7 +6,7 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
-from sync.clients.errors import ApiServerError
+from sync.http.errors import ApiServerError
 from webhooks.models import WebhookEvent
 from webhooks.processing import webhook_events_drain
 from webhooks.services import DRAIN_SCHEDULED_KEY

@@ -3,7 +3,7 @@
 import pytest
 from celery.exceptions import Retry
 
-from sync.clients.errors import ApiAuthError, ApiRateLimitedError
+from sync.http.errors import ApiAuthError, ApiRateLimitedError
 from sync.tasks import hooks as hook_tasks
 
 pytestmark = pytest.mark.django_db

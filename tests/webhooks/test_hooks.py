@@ -8,7 +8,7 @@ import responses
 from responses import matchers
 
 from prestapicqer.models import PicqerAccount, Shop
-from sync.clients.errors import ApiAuthError
+from sync.http.errors import ApiAuthError
 from sync.models import ActivityEntry
 from sync.services.hooks import hook_ensure, hooks_status, hooks_watchdog
 

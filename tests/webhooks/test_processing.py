@@ -7,7 +7,7 @@ import pytest
 from celery.exceptions import Retry
 from django.utils import timezone
 
-from sync.clients.errors import ApiAuthError, ApiRateLimitedError, ApiServerError
+from sync.http.errors import ApiAuthError, ApiRateLimitedError, ApiServerError
 from sync.models import ActivityEntry
 from webhooks import handlers, processing
 from webhooks.handlers import EventIgnored

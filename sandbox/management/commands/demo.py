@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from prestapicqer.models import Shop
 from sandbox.client import SandboxServer
 from sandbox.setup import SANDBOX_ACCOUNT_NAME, sandbox_configure
-from sync.clients.errors import ApiError
+from sync.http.errors import ApiError
 from sync.models import OrderLink
 from sync.services.hooks import HOOK_KINDS, hook_ensure
 from sync.services.orders import orders_poll

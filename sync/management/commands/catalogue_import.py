@@ -9,7 +9,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from sync.clients.errors import ApiError
+from sync.http.errors import ApiError
 from sync.models.catalogue import CatalogueReport, ProductImportRun
 from sync.services.catalogue_import import (
     ImportRefused,

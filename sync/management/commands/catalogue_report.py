@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from prestapicqer.models import Shop
-from sync.clients.errors import ApiError
+from sync.http.errors import ApiError
 from sync.models.catalogue import CatalogueReport
 from sync.services.stock.report import catalogue_report_build, catalogue_report_csv
 

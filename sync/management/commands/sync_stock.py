@@ -5,7 +5,7 @@ from django.utils.translation import gettext as _
 from tqdm import tqdm
 
 from prestapicqer.models import Shop
-from sync.clients.errors import ApiError
+from sync.http.errors import ApiError
 from sync.services.stock import (
     stock_sync_fail,
     stock_sync_full,

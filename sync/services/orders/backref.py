@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.core.cache import cache
 
-from sync.clients.errors import ApiError
+from sync.http.errors import ApiError
 from sync.mappers import orders as mapper
 
 from .links import OrderContext

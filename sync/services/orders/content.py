@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 from django.core.cache import cache
 
-from sync.clients.errors import ApiError, ApiNotFoundError
+from sync.http.errors import ApiError, ApiNotFoundError
 from sync.mappers import orders as mapper
 
 from .links import OrderContext

@@ -15,9 +15,9 @@ from django.utils import timezone
 
 from prestapicqer.models import Shop
 from sync.activity import activity_log
-from sync.clients.picqer import PicqerClient
-from sync.clients.prestashop import PrestaShopClient
 from sync.models.orders import OrderLink
+from sync.picqer.client import PicqerClient
+from sync.prestashop.client import PrestaShopClient
 from sync.services.retries import retry_due, retry_reason, retry_record
 
 logger = logging.getLogger(__name__)

@@ -20,9 +20,9 @@ from django.utils import timezone
 from prestapicqer.models import Shop
 from prestapicqer.services.shops import shop_token_is_valid
 from sync.activity import activity_log
-from sync.clients.errors import ApiError, ApiResponseError
-from sync.clients.prestashop import PrestaShopClient
+from sync.http.errors import ApiError, ApiResponseError
 from sync.models.orders import PollCursor
+from sync.prestashop.client import PrestaShopClient
 from sync.services.stock.pending import (
     pending_cursor_start,
     pending_orders_apply,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sync.clients.errors import ApiError
+from sync.http.errors import ApiError
 from sync.mappers.orders import OrderLine, exact_product, product_body, vatgroup_for_rate
 from sync.services.product_index import product_index_lookup, product_index_record
 

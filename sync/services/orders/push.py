@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sync.clients.errors import ApiError
+from sync.http.errors import ApiError
 from sync.mappers import orders as mapper
 from sync.models.orders import OrderLink
 from sync.services.product_index import product_index_forget

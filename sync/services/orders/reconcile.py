@@ -24,9 +24,9 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from prestapicqer.models import Shop
-from sync.clients.errors import ApiError
-from sync.clients.prestashop import PrestaShopClient
+from sync.http.errors import ApiError
 from sync.models.orders import OrderLink, PollCursor
+from sync.prestashop.client import PrestaShopClient
 
 from .links import order_sync_enqueue
 from .loop_guard import own_history_prune

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from prestapicqer.models import Shop
-from sync.clients.errors import ApiError
+from sync.http.errors import ApiError
 from sync.models.orders import OrderLink, PollCursor
 
 from . import push

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from prestapicqer.models import Shop
 from sync.activity import activity_log
-from sync.clients.errors import BrokerUnavailableError
+from sync.http.errors import BrokerUnavailableError
 from sync.models.stock import SyncRun
 from sync.services.retries import retry_due, retry_reason, retry_record
 from sync.services.signs_of_life import signs_of_life

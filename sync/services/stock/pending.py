@@ -24,7 +24,7 @@ from django.db import transaction
 from django.db.models import Sum
 
 from prestapicqer.models import Shop
-from sync.clients.errors import ApiError
+from sync.http.errors import ApiError
 from sync.models.orders import PollCursor
 from sync.models.reservations import PendingOrder, PendingOrderLine
 

@@ -9,10 +9,10 @@ from django.db import transaction
 
 from prestapicqer.models import PicqerAccount, Shop
 from sync.activity import activity_log
-from sync.clients.errors import ApiNotFoundError, BrokerUnavailableError
-from sync.clients.picqer import PicqerClient
-from sync.clients.prestashop import PrestaShopClient
+from sync.http.errors import ApiNotFoundError, BrokerUnavailableError
 from sync.mappers.stock import free_stock_total, product_is_unlimited, quantity_sellable
+from sync.picqer.client import PicqerClient
+from sync.prestashop.client import PrestaShopClient
 from sync.services.product_index import product_index_lookup
 from sync.services.retries import retry_due, retry_reason, retry_record
 

@@ -10,12 +10,12 @@ from functools import partial
 from django.utils.translation import gettext
 
 from sync.activity import activity_log
-from sync.clients.errors import ApiError
-from sync.clients.picqer import PicqerClient
-from sync.clients.prestashop import PrestaShopClient
+from sync.http.errors import ApiError
 from sync.mappers.catalogue import PROBLEM_LABELS
 from sync.mappers.stock import quantity_sellable
 from sync.models.stock import SyncRun, SyncRunItem
+from sync.picqer.client import PicqerClient
+from sync.prestashop.client import PrestaShopClient
 from sync.services.product_index import product_index_feeding
 
 from .matching import Match, MatchStatus, catalogue_matches

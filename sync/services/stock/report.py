@@ -14,10 +14,10 @@ from django.utils import timezone
 
 from prestapicqer.models import Shop
 from sync.activity import activity_log
-from sync.clients.picqer import PicqerClient
-from sync.clients.prestashop import PrestaShopClient
 from sync.mappers.stock import quantity_sellable
 from sync.models.catalogue import CatalogueReport, CatalogueReportRow
+from sync.picqer.client import PicqerClient
+from sync.prestashop.client import PrestaShopClient
 
 from .matching import Match, MatchStatus, catalogue_matches
 from .pending import pending_units_by_reference

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
-from sync.clients.errors import ApiClientError, ApiError
+from sync.http.errors import ApiClientError, ApiError
 from sync.mappers.catalogue import (
     PACK_DEFAULT,
     CatalogueLayout,

@@ -13,7 +13,7 @@ from collections import deque
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 
-from sync.clients.errors import ApiError
+from sync.http.errors import ApiError
 
 # Four writers keep a 20-100 ms shop busy without looking like a flood to its web server.
 WORKERS = 4

@@ -13,10 +13,12 @@ from typing import Any
 
 import requests
 
-from . import errors, psxml
-from .base import HttpClient
-from .prestashop_resources import PrestaShopResources
-from .psquery import list_params
+from sync.http import errors
+from sync.http.base import HttpClient
+from sync.prestashop import xml as psxml
+
+from .query import list_params
+from .resources import PrestaShopResources
 
 XML_HEADERS = {"Content-Type": "text/xml; charset=utf-8"}
 # Fields the webservice outputs but refuses on PUT ("parameter … not writable", code 93).

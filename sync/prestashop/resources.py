@@ -7,7 +7,7 @@ import secrets
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from .psquery import text_equals_filter
+from .query import text_equals_filter
 
 STOCK_FIELDS = [
     "id",

@@ -18,7 +18,7 @@ from typing import Any
 import defusedxml
 import defusedxml.ElementTree as SafeET
 
-from .errors import ApiResponseError
+from sync.http.errors import ApiResponseError
 
 XLINK_NS = "http://www.w3.org/1999/xlink"
 XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>'

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from . import errors
+from sync.http import errors
 
 DATE_FIELDS = ("date_add", "date_upd")
 # Characters a filter value cannot carry as plain text (docs/prestashop-filters.md):

@@ -38,7 +38,7 @@ from requests.adapters import HTTPAdapter
 
 from . import errors
 
-logger = logging.getLogger("sync.clients")
+logger = logging.getLogger("sync.http")
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # Query parameters whose value is a credential; redacted in logs even if a caller adds them.

@@ -17,8 +17,8 @@ from typing import Any
 import requests
 from django.conf import settings
 
-from . import errors, ratelimit
-from .base import HttpClient, deadline_remaining, looks_like_html
+from sync.http import errors, ratelimit
+from sync.http.base import HttpClient, deadline_remaining, looks_like_html
 
 PAGE_SIZE = 100  # fixed by Picqer; a shorter page is the last one
 MAX_INLINE_RETRY_AFTER = 30.0  # longer pauses go back to Celery instead of holding a worker

@@ -1,0 +1,1 @@
+"""Everything Picqer-specific: the client, its resource methods and records."""
