@@ -123,11 +123,8 @@ class CacheFlag:
         return cache.add(self.key, token, timeout=self.seconds)
 
     def keep(self) -> None:
-        """Keep the flag up for another `seconds` (the work is still going)."""
+        """Raise the flag, or keep it up for another `seconds`, whoever raised it."""
         cache.set(self.key, 1, timeout=self.seconds)
-
-    def is_up(self) -> bool:
-        return cache.get(self.key) is not None
 
     def lower(self, token: Any = None) -> bool:
         """Lower the flag (with `token`: only when it is ours). True when it was up."""
