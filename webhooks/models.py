@@ -1,10 +1,17 @@
 """The inbox: every Picqer delivery that passed the guards, stored before it is acknowledged."""
 
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
 from django.db import models
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from prestapicqer.models import PicqerAccount
+from sync.leases import RowLease
 
 from .payloads import Delivery, delivery_read
 
@@ -15,7 +22,17 @@ class WebhookEvent(models.Model):
     The row is the unit of work: the view stores it, a task claims it with a conditional UPDATE,
     the sweeper re-publishes what the broker lost. `dedupe_key` is unique, so Picqer's retries
     of the same delivery never become a second row.
+
+    Only a PENDING event is claimed; the claim is a lease that keeps its start in
+    `claimed_at` (shared by the events of one batch), and only its holder records an outcome.
     """
+
+    # A claim is never older than its task, which the hard time limit ends; a minute more, so
+    # a live worker never loses it, and a dead worker's events run again within ~7 minutes
+    # (the sweeper puts expired claims back to PENDING).
+    LEASE = RowLease(
+        timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60), token="claimed_at", until=None
+    )
 
     class State(models.TextChoices):
         PENDING = "pending", _("Pending")
@@ -55,6 +72,51 @@ class WebhookEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event} #{self.pk} ({self.state})"
+
+    # State transitions of claimed events, written only while the claim holds them. The
+    # class methods take events of one claim (a batch), in one UPDATE.
+
+    @classmethod
+    def held(cls, events: list[WebhookEvent]) -> models.QuerySet:
+        """The rows of `events` while their claim still holds them (a lease that expired and
+        was taken over by another worker is not ours to close or describe)."""
+        processing = cls.objects.filter(
+            pk__in=[event.pk for event in events], state=cls.State.PROCESSING
+        )
+        return cls.LEASE.held(processing, events[0].claimed_at)
+
+    @classmethod
+    def finished(cls, events: list[WebhookEvent], *, state: str, result: str) -> int:
+        """Done or ignored, with the handler's `result`. Returns how many were recorded."""
+        return cls.held(events).update(
+            state=state,
+            result=result,
+            last_error="",
+            next_attempt_at=None,
+            processed_at=timezone.now(),
+        )
+
+    @classmethod
+    def handed_back(cls, events: list[WebhookEvent]) -> int:
+        """Claimed but never started: pending again, due now, without using an attempt."""
+        return cls.LEASE.release(
+            cls.objects.filter(pk__in=[event.pk for event in events], state=cls.State.PROCESSING),
+            events[0].claimed_at,
+            state=cls.State.PENDING,
+            attempts=F("attempts") - 1,
+            available_at=timezone.now(),
+        )
+
+    def failed(self, reason: str) -> bool:
+        """Failed for good (the operator can process it again). False when the claim is lost."""
+        return bool(
+            WebhookEvent.held([self]).update(
+                state=self.State.FAILED,
+                last_error=reason,
+                next_attempt_at=None,
+                processed_at=timezone.now(),
+            )
+        )
 
     @property
     def delivery(self) -> Delivery:

@@ -13,8 +13,6 @@ from datetime import datetime, timedelta
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.core.cache import cache
-from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -26,20 +24,12 @@ from sync.services.retries import retry_due, retry_reason, retry_record
 
 from .handlers import EventIgnored, handler_for
 from .models import WebhookEvent
-from .services import (
-    DRAIN_SCHEDULED_KEY,
-    DRAIN_SCHEDULED_SECONDS,
-    webhook_event_publish,
-    webhook_events_wake,
-)
+from .services import DRAIN_SCHEDULED, webhook_event_publish, webhook_events_wake
 
 logger = logging.getLogger("webhooks.processing")
 
 State = WebhookEvent.State
 MAX_ATTEMPTS = 8
-# A claim is never older than its task, which the hard time limit ends; a minute more, so a
-# live worker never loses it, and a dead worker's events run again within ~7 minutes.
-LEASE = timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60)
 PENDING_GRACE = timedelta(seconds=60)
 # After a re-publish, wait this long before publishing the same row again: a long broker
 # backlog must not fill up with one more copy of every pending event each minute.
@@ -60,36 +50,20 @@ ERROR_MAX_CHARS = 1000
 def _claim(*, event_id: int, now: datetime) -> WebhookEvent | None:
     # Only PENDING is claimable: a stray duplicate message must not re-run a FAILED event
     # (and log its failure again); "process again" in the admin moves FAILED back to PENDING.
-    claimed = WebhookEvent.objects.filter(pk=event_id, state=State.PENDING).update(
-        state=State.PROCESSING, claimed_at=now, attempts=F("attempts") + 1
+    claimed = WebhookEvent.LEASE.take(
+        WebhookEvent.objects.filter(pk=event_id, state=State.PENDING),
+        now=now,
+        state=State.PROCESSING,
+        attempts=F("attempts") + 1,
     )
-    if not claimed:
+    if claimed is None:
         return None
     return WebhookEvent.objects.select_related("account").get(pk=event_id)
 
 
-def _held(event: WebhookEvent):
-    """The event's row while we still hold its claim (a lease that expired and was taken
-    over by another worker is not ours to close or describe)."""
-    return WebhookEvent.objects.filter(
-        pk=event.pk, state=State.PROCESSING, claimed_at=event.claimed_at
-    )
-
-
-def _record(event: WebhookEvent, **fields) -> bool:
-    """Write the outcome, but only while we still hold the claim."""
-    return bool(_held(event).update(**fields))
-
-
 def _fail(event: WebhookEvent, reason: str) -> None:
     reason = reason[:ERROR_MAX_CHARS]
-    if not _record(
-        event,
-        state=State.FAILED,
-        last_error=reason,
-        next_attempt_at=None,
-        processed_at=timezone.now(),
-    ):
+    if not event.failed(reason):
         return
     logger.error("webhooks.event.failed event_id=%s event=%s", event.pk, event.event)
     activity_log(
@@ -121,7 +95,7 @@ def _retry_later(event: WebhookEvent, exc: BaseException) -> float | None:
         attempt=event.attempts,
         max_attempts=MAX_ATTEMPTS,
         action="webhook_retry",
-        rows=_held(event),
+        rows=WebhookEvent.held([event]),
         update={"state": State.PENDING, "claimed_at": None, "available_at": due},
         account=event.account,
         details={"webhook_event_id": event.pk},
@@ -199,11 +173,11 @@ def webhook_events_drain(
     slots): each event is still claimed by exactly one of them. An event put back for a
     retry is scheduled on its own with its countdown."""
     deadline, processed, idle = time.monotonic() + budget_seconds, 0, 0.0
-    cache.delete(DRAIN_SCHEDULED_KEY)  # before reading: see webhook_events_wake
+    DRAIN_SCHEDULED.lower()  # before reading: see webhook_events_wake
     while time.monotonic() < deadline:
         batch = _claim_due()
         if not batch and idle >= linger_seconds:
-            cache.delete(DRAIN_SCHEDULED_KEY)  # then one last read: nothing can slip past
+            DRAIN_SCHEDULED.lower()  # then one last read: nothing can slip past
             batch = _claim_due()
             if not batch:
                 return processed
@@ -213,7 +187,7 @@ def webhook_events_drain(
         processed += _run_batch(batch, deadline=deadline)
         if len(batch) < DRAIN_BATCH:
             # Let deliveries gather: one claim per batch of them, not one per event.
-            cache.set(DRAIN_SCHEDULED_KEY, 1, DRAIN_SCHEDULED_SECONDS)  # we are still here
+            DRAIN_SCHEDULED.keep()  # we are still here
             time.sleep(DRAIN_IDLE_POLL_SECONDS)
     _drain_publish()  # out of time: hand over to a fresh task
     return processed
@@ -222,33 +196,31 @@ def webhook_events_drain(
 def _drain_publish() -> None:
     """Publish another drain now. The flag this drain holds would make the wake-up a no-op,
     so it is cleared first (a spare drain is harmless; a missing one delays deliveries)."""
-    cache.delete(DRAIN_SCHEDULED_KEY)
+    DRAIN_SCHEDULED.lower()
     webhook_events_wake()
 
 
 def _claim_due() -> list[WebhookEvent]:
-    """Claim up to DRAIN_BATCH due events, oldest first, in one transaction. SKIP LOCKED lets
+    """Claim up to DRAIN_BATCH due events, oldest first, under one claim. SKIP LOCKED lets
     concurrent drains take different rows without waiting for each other (SQLite has no row
     locks; its write lock serializes the claims instead)."""
     now = timezone.now()
-    with transaction.atomic():
-        events = list(
-            WebhookEvent.objects.select_for_update(skip_locked=True)
-            .filter(state=State.PENDING, available_at__lte=now)
-            .order_by("pk")[:DRAIN_BATCH]
-        )
-        if not events:
-            return []
-        WebhookEvent.objects.filter(pk__in=[event.pk for event in events]).update(
-            state=State.PROCESSING, claimed_at=now, attempts=F("attempts") + 1
-        )
+    events = WebhookEvent.LEASE.take_batch(
+        WebhookEvent.objects.filter(state=State.PENDING, available_at__lte=now).order_by("pk"),
+        limit=DRAIN_BATCH,
+        now=now,
+        state=State.PROCESSING,
+        attempts=F("attempts") + 1,
+    )
+    if not events:
+        return []
     # Each batch reads its accounts afresh, with their shops (which the handlers look at):
     # two queries per batch instead of two per event, and never older than the batch.
     accounts = PicqerAccount.objects.prefetch_related("shops").in_bulk(
         {event.account_id for event in events}
     )
     for event in events:
-        event.state, event.claimed_at, event.attempts = State.PROCESSING, now, event.attempts + 1
+        event.state, event.attempts = State.PROCESSING, event.attempts + 1
         event.account = accounts.get(event.account_id)
     # An account deleted since the claim takes its events with it (cascade): skip them.
     return [event for event in events if event.account is not None]
@@ -280,16 +252,7 @@ def _run_batch(batch: list[WebhookEvent], *, deadline: float) -> int:
 def _release(events: list[WebhookEvent]) -> None:
     """Hand claimed but unstarted events of one batch back (they used no attempt)."""
     if events:
-        WebhookEvent.objects.filter(
-            pk__in=[event.pk for event in events],
-            state=State.PROCESSING,
-            claimed_at=events[0].claimed_at,
-        ).update(
-            state=State.PENDING,
-            claimed_at=None,
-            attempts=F("attempts") - 1,
-            available_at=timezone.now(),
-        )
+        WebhookEvent.handed_back(events)
 
 
 class _FinishedBatch:
@@ -304,16 +267,9 @@ class _FinishedBatch:
         self._groups[(state, result[:ERROR_MAX_CHARS])].append(event)
 
     def record(self) -> None:
-        now = timezone.now()
         for (state, result), events in self._groups.items():
-            # The batch shares one claim time; rows whose lease was taken over are skipped.
-            recorded = WebhookEvent.objects.filter(
-                pk__in=[event.pk for event in events],
-                state=State.PROCESSING,
-                claimed_at=events[0].claimed_at,
-            ).update(
-                state=state, result=result, last_error="", next_attempt_at=None, processed_at=now
-            )
+            # The batch shares one claim; rows whose lease was taken over are skipped.
+            recorded = WebhookEvent.finished(events, state=state, result=result)
             for event in events:
                 logger.info("webhooks.event.%s event_id=%s event=%s", state, event.pk, event.event)
             if recorded < len(events):
@@ -330,7 +286,7 @@ def webhook_events_sweep(*, now: datetime | None = None) -> dict[str, int]:
     events pending past the grace period, purge old finished rows. Returns the counts."""
     now = now or timezone.now()
     released = WebhookEvent.objects.filter(
-        state=State.PROCESSING, claimed_at__lt=now - LEASE
+        WebhookEvent.LEASE.expired(now), state=State.PROCESSING
     ).update(state=State.PENDING, claimed_at=None, available_at=now - PENDING_GRACE)
     due = list(
         WebhookEvent.objects.filter(state=State.PENDING, available_at__lte=now - PENDING_GRACE)

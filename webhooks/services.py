@@ -17,9 +17,10 @@ from typing import Any
 from uuid import UUID
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
+
+from sync.leases import CacheFlag
 
 from .accounts import WebhookAccount, webhook_account_get, webhook_accounts_forget
 from .models import WebhookEvent
@@ -53,6 +54,7 @@ def _declared_length(content_length: str | None) -> int:
 # A burst of deliveries shares one broker message (see webhook_events_wake).
 DRAIN_SCHEDULED_KEY = "webhooks:drain-scheduled"
 DRAIN_SCHEDULED_SECONDS = 10
+DRAIN_SCHEDULED = CacheFlag(DRAIN_SCHEDULED_KEY, DRAIN_SCHEDULED_SECONDS)
 
 
 def _publish(send: Callable[[], object], what: str) -> bool:
@@ -88,7 +90,7 @@ def webhook_events_wake() -> bool:
     from .tasks import webhook_events_drain as webhook_events_drain_task
 
     try:
-        if not cache.add(DRAIN_SCHEDULED_KEY, 1, DRAIN_SCHEDULED_SECONDS):
+        if not DRAIN_SCHEDULED.raise_():
             return True
     except Exception as exc:  # noqa: BLE001 - cache down: publish anyway, a spare drain is harmless
         logger.warning("webhooks.picqer.wake_flag_unavailable error=%s", type(exc).__name__)
@@ -97,7 +99,7 @@ def webhook_events_wake() -> bool:
     # Nothing is on its way: the next delivery must try again, not trust the flag. (With the
     # cache down as well, no flag was set.)
     with suppress(Exception):
-        cache.delete(DRAIN_SCHEDULED_KEY)
+        DRAIN_SCHEDULED.lower()
     return False
 
 

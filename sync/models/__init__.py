@@ -6,7 +6,7 @@ from .catalogue import CatalogueReport, CatalogueReportRow, ProductImportItem, P
 from .orders import OrderLink, OwnHistory, PollCursor
 from .products import ProductIndex, ProductIndexEntry
 from .reservations import PendingOrder, PendingOrderLine
-from .stock import OrderStatusState, SyncRun, SyncRunItem
+from .stock import SyncRun, SyncRunItem
 
 __all__ = [
     "ActivityEntry",
@@ -15,7 +15,6 @@ __all__ = [
     "CatalogueReportRow",
     "Heartbeat",
     "OrderLink",
-    "OrderStatusState",
     "OwnHistory",
     "PendingOrder",
     "PendingOrderLine",

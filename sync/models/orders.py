@@ -1,9 +1,14 @@
 """Order links, poll cursors and the loop guard: PrestaShop → Picqer order state."""
 
+from datetime import timedelta
+
+from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from prestapicqer.models import Shop
+from sync.leases import RowLease
 
 
 class OrderLink(models.Model):
@@ -13,7 +18,23 @@ class OrderLink(models.Model):
     is the create lifecycle; it becomes `pushing` *before* Picqer is called, so a worker that
     finds `pushing` knows an earlier create may have reached Picqer and looks it up by
     reference before creating again.
+
+    The `applied_*` fields record which Picqer status has been applied to the PrestaShop
+    order. Posting an order history is not idempotent (it re-sends e-mails and re-runs stock
+    side effects), so duplicate or out-of-order webhooks are stopped here: a status is applied
+    at most once, never one of a lower rank, and only by the worker holding the status lease
+    (`claimed_status`, `status_claimed_until`, `status_claim_token`). It is a lease of its
+    own: applying a status never waits for the order's push, nor the push for it.
     """
+
+    # Longer than a task may run (hard time limit), so a live worker never loses its lease;
+    # a crashed worker's lease expires and the next one takes over.
+    LEASE = RowLease(timedelta(seconds=settings.ORDER_LEASE_SECONDS))
+    # Longer than one status apply takes (a few HTTP calls with timeouts); a crashed worker's
+    # lease runs out after this and the next delivery re-reads PrestaShop before posting.
+    STATUS_LEASE = RowLease(
+        timedelta(seconds=300), token="status_claim_token", until="status_claimed_until"
+    )
 
     class State(models.TextChoices):
         PENDING = "pending", _("Waiting to be pushed")
@@ -58,6 +79,14 @@ class OrderLink(models.Model):
     # failed in a row (`attempts` above counts creates only). Cleared when the work succeeds.
     next_attempt_at = models.DateTimeField(_("next try at"), null=True, blank=True)
     retries = models.PositiveIntegerField(_("failed tries"), default=0)
+    applied_status = models.CharField(_("applied Picqer status"), max_length=20, blank=True)
+    applied_state_id = models.PositiveIntegerField(
+        _("applied PrestaShop status"), null=True, blank=True
+    )
+    applied_at = models.DateTimeField(_("applied at"), null=True, blank=True)
+    claimed_status = models.CharField(_("claimed status"), max_length=20, blank=True)
+    status_claimed_until = models.DateTimeField(_("status claimed until"), null=True, blank=True)
+    status_claim_token = models.CharField(_("status claim token"), max_length=32, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -80,6 +109,94 @@ class OrderLink(models.Model):
         return picqer_reference(
             prefix=self.shop.prefix, ps_order_id=self.ps_order_id, ps_reference=self.ps_reference
         )
+
+    # State transitions. Each saves only the fields it changes (and `updated_at`).
+
+    def _save(self, *fields: str) -> None:
+        self.save(update_fields=[*fields, "updated_at"])
+
+    def push_started(self, *, warning: str) -> None:
+        """The create is claimed and counted, committed before Picqer is called: any later
+        attempt looks the order up by reference first."""
+        self.state, self.attempts, self.warning = self.State.PUSHING, self.attempts + 1, warning
+        self._save("state", "attempts", "warning")
+
+    def created(self, *, idorder: int, orderid: str, status: str) -> None:
+        """The Picqer order exists (created now, or found from an earlier attempt)."""
+        self.picqer_idorder, self.picqer_orderid, self.picqer_status = idorder, orderid, status
+        self.state, self.last_error = self.State.CREATED, ""
+        self._save("picqer_idorder", "picqer_orderid", "picqer_status", "state", "last_error")
+
+    def skipped(self, reason: str, *, warning: str | None = None) -> None:
+        """Nothing was, or will be, sent to Picqer (until the operator pushes it again)."""
+        self.state, self.last_error = self.State.SKIPPED, reason
+        if warning is None:
+            self._save("state", "last_error")
+        else:
+            self.warning = warning
+            self._save("state", "last_error", "warning")
+
+    def failed(self, reason: str) -> None:
+        """Work stops until the operator pushes the order again."""
+        self.state, self.last_error = self.State.FAILED, reason
+        self._save("state", "last_error")
+
+    def gave_up(self, reason: str, *, attempts: int) -> None:
+        """The retries ran out: failed, with no retry pending."""
+        self.state, self.last_error = self.State.FAILED, reason
+        self.next_attempt_at, self.retries = None, attempts
+        self._save("state", "last_error", "next_attempt_at", "retries")
+
+    def pushed_again(self) -> None:
+        """The operator's "Push again" of a failed or skipped link: back to work. A link
+        whose Picqer order exists keeps it; a skipped one runs its rules from the first row
+        (nothing reached Picqer); a failed row was never marked applied, so it is read
+        again by itself. A pending link with earlier attempts looks itself up in Picqer
+        before creating."""
+        if self.state == self.State.SKIPPED:
+            self.last_history_id = 0
+        self.state = self.State.CREATED if self.picqer_idorder else self.State.PENDING
+        self.last_error, self.next_attempt_at, self.retries = "", None, 0
+        self._save("state", "last_error", "next_attempt_at", "retries", "last_history_id")
+
+    def retry_cleared(self) -> None:
+        """The order's work went through: a retry reason it showed is history now. A reason
+        of a final state (failed, not sent) stays: it is what the operator has to act on."""
+        if self.next_attempt_at is None and not self.retries:
+            return
+        if self.state not in (self.State.FAILED, self.State.SKIPPED):
+            self.last_error = ""
+        self.next_attempt_at, self.retries = None, 0
+        self._save("last_error", "next_attempt_at", "retries")
+
+    def status_claim(self, status: str) -> str | None:
+        """Take the status lease for applying Picqer `status`; its token, or None when
+        another worker holds it. Reloads the applied and claimed fields either way."""
+        token = self.STATUS_LEASE.take(OrderLink.objects.filter(pk=self.pk), claimed_status=status)
+        self.refresh_from_db(
+            fields=[
+                "applied_status",
+                "applied_state_id",
+                "applied_at",
+                "claimed_status",
+                "status_claimed_until",
+                "status_claim_token",
+            ]
+        )
+        return token
+
+    def status_released(self, token: str, *, applied: tuple[str, int] | None = None) -> None:
+        """Give the status lease back; with `applied`, record (Picqer status, PrestaShop
+        state) as applied in the same UPDATE. A lease that ran out and was taken over is not
+        ours: nothing is written."""
+        fields = {"claimed_status": ""}
+        if applied:
+            fields |= {
+                "applied_status": applied[0],
+                "applied_state_id": applied[1],
+                "applied_at": timezone.now(),
+            }
+        self.STATUS_LEASE.release(OrderLink.objects.filter(pk=self.pk), token, **fields)
 
 
 class PollCursor(models.Model):

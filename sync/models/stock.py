@@ -1,4 +1,4 @@
-"""Picqer → PrestaShop state: full stock sync runs and applied order statuses."""
+"""Full stock sync runs and the references they list."""
 
 from django.db import models
 from django.db.models import Q
@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from prestapicqer.models import Shop
+from sync.leases import rows_claim_unique
 
 
 class SyncRun(models.Model):
@@ -77,6 +78,65 @@ class SyncRun(models.Model):
     def __str__(self) -> str:
         return f"Stock sync {self.pk} of {self.shop} ({self.state})"
 
+    # State transitions: queued → running → done or failed. Each saves only what it changes.
+
+    def _mine(self, state: str) -> models.QuerySet:
+        return SyncRun.objects.filter(pk=self.pk, state=state)
+
+    def start(self) -> bool:
+        """Queued → running. False when it is not queued any more, or another run of the shop
+        is running (the partial unique constraint refuses: the finishing run starts it)."""
+        now = timezone.now()
+        if not rows_claim_unique(
+            self._mine(self.State.QUEUED),
+            state=self.State.RUNNING,
+            started_at=now,
+            heartbeat_at=now,
+        ):
+            return False
+        self.state, self.started_at, self.heartbeat_at = self.State.RUNNING, now, now
+        return True
+
+    def beat(self) -> bool:
+        """A sign of life of the worker running it. False when it is not running any more."""
+        return bool(self._mine(self.State.RUNNING).update(heartbeat_at=timezone.now()))
+
+    def went_stale(self, message: str) -> bool:
+        """Running → failed, as its worker showed no sign of life; conditional on the beat it
+        was judged by, so a beat that arrived meanwhile keeps it alive."""
+        now = timezone.now()
+        if (
+            not self._mine(self.State.RUNNING)
+            .filter(heartbeat_at=self.heartbeat_at)
+            .update(
+                state=self.State.FAILED,
+                message=message,
+                last_error=message,
+                next_attempt_at=None,
+                finished_at=now,
+            )
+        ):
+            return False
+        self.state, self.message, self.last_error = self.State.FAILED, message, message
+        self.next_attempt_at, self.finished_at = None, now
+        return True
+
+    def finished(self, state: str, message: str, *, counts: tuple[str, ...] = ()) -> None:
+        """Running → done or failed, saving `counts` (the fields the sync counted into) with
+        it. Done clears the reason of an earlier failed try; failed keeps its final one."""
+        self.state, self.message, self.finished_at = state, message, timezone.now()
+        self.last_error, self.next_attempt_at = ("" if state == self.State.DONE else message), None
+        self.save(
+            update_fields=[
+                *counts,
+                "state",
+                "message",
+                "last_error",
+                "next_attempt_at",
+                "finished_at",
+            ]
+        )
+
     @property
     def is_active(self) -> bool:
         return self.state in (self.State.QUEUED, self.State.RUNNING)
@@ -121,35 +181,3 @@ class SyncRunItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind}: {self.reference}"
-
-
-class OrderStatusState(models.Model):
-    """Which Picqer status has been applied to one PrestaShop order (keyed like OrderLink).
-
-    Posting an order history is not idempotent (it re-sends e-mails and re-runs stock side
-    effects), so duplicate or out-of-order webhooks are stopped here: a status is applied at
-    most once, never one of a lower rank, and only by the worker holding the claim."""
-
-    shop = models.ForeignKey(
-        Shop, on_delete=models.CASCADE, related_name="order_statuses", verbose_name=_("shop")
-    )
-    ps_order_id = models.PositiveIntegerField(_("PrestaShop order id"))
-    picqer_idorder = models.PositiveIntegerField(_("Picqer order id"), null=True, blank=True)
-    applied_status = models.CharField(_("applied Picqer status"), max_length=20, blank=True)
-    applied_state_id = models.PositiveIntegerField(
-        _("applied PrestaShop status"), null=True, blank=True
-    )
-    applied_at = models.DateTimeField(_("applied at"), null=True, blank=True)
-    claimed_status = models.CharField(_("claimed status"), max_length=20, blank=True)
-    claimed_until = models.DateTimeField(_("claimed until"), null=True, blank=True)
-    updated_at = models.DateTimeField(_("updated"), auto_now=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["shop", "ps_order_id"], name="order_status_state_unique"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.shop.prefix} #{self.ps_order_id}: {self.applied_status or '-'}"

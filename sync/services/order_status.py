@@ -2,9 +2,10 @@
 
 Posting an order history is the most dangerous call of the system: it is not idempotent
 (each POST adds a row, re-sends the customer e-mail, re-runs stock side effects). So the
-Picqer order is re-read (never the webhook's copy), the applied status is recorded per order
-(`OrderStatusState`) and claimed before the POST, and PrestaShop's current state is re-read
-right before posting. Duplicate, concurrent and out-of-order deliveries post at most once.
+Picqer order is re-read (never the webhook's copy), the applied status is recorded on the
+order's link and claimed with its status lease (`OrderLink.STATUS_LEASE`) before the POST,
+and PrestaShop's current state is re-read right before posting. Duplicate, concurrent and
+out-of-order deliveries post at most once.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db import transaction
 from django.utils import timezone
 
 from prestapicqer.models import PicqerAccount, Shop
@@ -25,7 +25,6 @@ from sync.mappers.status import (
     status_skip_reason,
 )
 from sync.models import ActivityEntry, OrderLink
-from sync.models.stock import OrderStatusState
 from sync.picqer.client import PicqerClient
 from sync.prestashop.client import PrestaShopClient
 
@@ -33,9 +32,6 @@ from .orders.loop_guard import own_history_record
 from .stock.pending import pending_order_in_picqer
 from .tracking import order_tracking_sync
 
-# Longer than one apply takes (a few HTTP calls with timeouts); a crashed worker's claim
-# expires after this and the next delivery re-reads PrestaShop before posting anything.
-CLAIM_SECONDS = 300
 # A refused Picqer order is reported in the activity log at most this often per reason.
 REPORT_AGAIN_AFTER = timedelta(days=1)
 
@@ -171,39 +167,24 @@ def _report_ignored(account: PicqerAccount, order: dict, target: _Target) -> Non
         )
 
 
-def _claim(*, shop: Shop, ps_order_id: int, idorder: int, status: str):
-    """Claim the order for applying `status`; returns (row, None) or (None, ignore reason)."""
-    now = timezone.now()
-    with transaction.atomic():
-        row, _ = OrderStatusState.objects.select_for_update().get_or_create(
-            shop=shop, ps_order_id=ps_order_id, defaults={"picqer_idorder": idorder}
-        )
-        reason = status_skip_reason(applied=row.applied_status, incoming=status)
+def _claim(link: OrderLink, *, status: str) -> tuple[str | None, str]:
+    """Take the order's status lease for applying `status`: (token, "") or (None, ignore
+    reason). Raises OrderStatusBusyError while another worker applies another status."""
+    token = link.status_claim(status)
+    # Only a holder of the lease records a status, so what the link says applied is settled.
+    reason = status_skip_reason(applied=link.applied_status, incoming=status)
+    if token is None:
         if reason:
             return None, reason
-        if row.claimed_until and row.claimed_until > now:
-            if row.claimed_status == status:
-                return None, f"Picqer status {status} is being applied by another worker"
-            raise OrderStatusBusyError(
-                f"order {ps_order_id} is busy applying Picqer status {row.claimed_status}"
-            )
-        row.claimed_status = status
-        row.claimed_until = now + timedelta(seconds=CLAIM_SECONDS)
-        row.picqer_idorder = idorder
-        row.save(update_fields=["claimed_status", "claimed_until", "picqer_idorder", "updated_at"])
-    return row, None
-
-
-def _finish(row: OrderStatusState, *, applied: tuple[str, int] | None) -> None:
-    """Release the claim; with `applied` also record (picqer status, PrestaShop state)."""
-    fields = {"claimed_status": "", "claimed_until": None}
-    if applied:
-        fields |= {
-            "applied_status": applied[0],
-            "applied_state_id": applied[1],
-            "applied_at": timezone.now(),
-        }
-    OrderStatusState.objects.filter(pk=row.pk, claimed_status=row.claimed_status).update(**fields)
+        if link.claimed_status == status:
+            return None, f"Picqer status {status} is being applied by another worker"
+        raise OrderStatusBusyError(
+            f"order {link.ps_order_id} is busy applying Picqer status {link.claimed_status}"
+        )
+    if reason:
+        link.status_released(token)
+        return None, reason
+    return token, ""
 
 
 def _current_state(prestashop, ps_order_id: int) -> int:
@@ -234,17 +215,16 @@ def _post_history(
     return f"status {current} → {target}", target
 
 
-def order_status_apply(*, shop: Shop, picqer, prestashop, order: dict, ps_order_id: int) -> str:
-    """Apply the Picqer `order`'s status to PrestaShop order `ps_order_id` by the shop's
+def order_status_apply(*, shop: Shop, link: OrderLink, picqer, prestashop, order: dict) -> str:
+    """Apply the Picqer `order`'s status to the PrestaShop order of `link` by the shop's
     mapping table (first matching row wins)."""
+    ps_order_id = link.ps_order_id
     status = order.get("status") or ""
     mappings = list(shop.status_mappings.all())
     if not any(m.picqer_status == status for m in mappings):
         return f"ignored: no mapping for Picqer status {status}"
-    row, reason = _claim(
-        shop=shop, ps_order_id=ps_order_id, idorder=order["idorder"], status=status
-    )
-    if row is None:
+    token, reason = _claim(link, status=status)
+    if token is None:
         return f"ignored: {reason}"
     reached = None
     try:
@@ -258,7 +238,7 @@ def order_status_apply(*, shop: Shop, picqer, prestashop, order: dict, ps_order_
     finally:
         # On an error the claim is released without recording: the retry re-reads
         # PrestaShop's current state, so a POST that did land is not repeated.
-        _finish(row, applied=(status, reached) if reached is not None else None)
+        link.status_released(token, applied=(status, reached) if reached is not None else None)
     if not result.startswith("ignored"):
         activity_log(
             action="order_status_set",
@@ -285,7 +265,7 @@ def order_status_sync(*, account: PicqerAccount, idorder: int) -> str:
     shop, ps_order_id = target.shop, target.link.ps_order_id
 
     # What the admin shows as the Picqer status of the link (display; the rules of
-    # order_status_apply use their own record, OrderStatusState).
+    # order_status_apply use their own record, the link's applied_status).
     OrderLink.objects.filter(pk=target.link.pk).update(
         picqer_status=str(order.get("status") or "")[:20]
     )
@@ -300,7 +280,7 @@ def order_status_sync(*, account: PicqerAccount, idorder: int) -> str:
             shop=shop, picqer=picqer, prestashop=prestashop, order=order, ps_order_id=ps_order_id
         )
         return order_status_apply(
-            shop=shop, picqer=picqer, prestashop=prestashop, order=order, ps_order_id=ps_order_id
+            shop=shop, link=target.link, picqer=picqer, prestashop=prestashop, order=order
         )
     except ApiNotFoundError as exc:
         activity_log(

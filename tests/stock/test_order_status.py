@@ -8,7 +8,6 @@ from sync.http.errors import ApiTimeoutError
 from sync.mappers.status import picqer_reference_parse, status_skip_reason
 from sync.models import OrderLink
 from sync.models.orders import OwnHistory
-from sync.models.stock import OrderStatusState
 from sync.services.order_status import OrderStatusBusyError, order_status_sync
 
 from .conftest import seed_order
@@ -138,8 +137,8 @@ def test_lost_answer_of_the_post_is_not_posted_again(shop, ps, picqer_orders):
     ps.fail_after_write["order_histories"] = requests.exceptions.ReadTimeout()
     with pytest.raises(ApiTimeoutError):
         sync(shop.account)
-    state = OrderStatusState.objects.get(shop=shop, ps_order_id=73)
-    assert state.claimed_until is None and state.applied_status == ""
+    link = OrderLink.objects.get(shop=shop, ps_order_id=73)
+    assert link.status_claimed_until is None and link.applied_status == ""
     assert sync(shop.account) == "ignored: already in status 5"
     assert len(history_posts(ps)) == 1
 
@@ -157,16 +156,15 @@ def test_a_claim_held_for_another_status_is_retryable(shop, ps, picqer_orders):
 
     seed_order(ps, state=3)
     rules(shop, (None, "completed", 5))
-    OrderStatusState.objects.create(
-        shop=shop,
-        ps_order_id=73,
+    OrderLink.objects.filter(shop=shop, ps_order_id=73).update(
         claimed_status="processing",
-        claimed_until=timezone.now() + timezone.timedelta(minutes=5),
+        status_claimed_until=timezone.now() + timezone.timedelta(minutes=5),
+        status_claim_token="other-worker",
     )
     with pytest.raises(OrderStatusBusyError) as caught:
         sync(shop.account)
     assert caught.value.retryable and caught.value.retry_after > 0
-    OrderStatusState.objects.update(claimed_status="completed")
+    OrderLink.objects.update(claimed_status="completed")
     assert "being applied by another worker" in sync(shop.account)
     assert history_posts(ps) == []
 

@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import timedelta
 
-from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from prestapicqer.models import Shop
@@ -21,10 +17,6 @@ from sync.prestashop.client import PrestaShopClient
 from sync.services.retries import retry_due, retry_reason, retry_record
 
 logger = logging.getLogger(__name__)
-
-# Longer than a task may run (hard time limit), so a live worker never loses its lease;
-# a crashed worker's lease expires and the next one takes over.
-LEASE = timedelta(seconds=settings.ORDER_LEASE_SECONDS)
 
 
 class OrderBusyError(Exception):
@@ -79,15 +71,9 @@ def order_log(
 
 
 def lease_acquire(link: OrderLink) -> str | None:
-    """Take the order's lease with one conditional UPDATE (atomic on every database);
-    None when another worker holds it."""
-    now = timezone.now()
-    token = uuid.uuid4().hex
-    taken = OrderLink.objects.filter(
-        Q(claimed_until__isnull=True) | Q(claimed_until__lt=now),
-        pk=link.pk,
-    ).update(claimed_until=now + LEASE, claim_token=token)
-    if not taken:
+    """Take the order's lease (OrderLink.LEASE); None when another worker holds it."""
+    token = OrderLink.LEASE.take(OrderLink.objects.filter(pk=link.pk))
+    if token is None:
         return None
     link.refresh_from_db()
     return token
@@ -95,9 +81,7 @@ def lease_acquire(link: OrderLink) -> str | None:
 
 def lease_release(link: OrderLink, token: str) -> None:
     """Give the lease back (only our own: an expired lease may have been taken over)."""
-    OrderLink.objects.filter(pk=link.pk, claim_token=token).update(
-        claimed_until=None, claim_token=""
-    )
+    OrderLink.LEASE.release(OrderLink.objects.filter(pk=link.pk), token)
 
 
 def order_link_mark_seen(
@@ -151,9 +135,8 @@ def order_links_retry(*, link_ids: list[int]) -> int:
     retry that no worker holds is tried at once (after a create was sent, the push looks the
     order up in Picqer before creating; the scheduled retry then finds nothing left to do).
     Returns how many were enqueued."""
-    now = timezone.now()
     waiting = OrderLink.objects.select_related("shop__account").filter(
-        Q(claimed_until__isnull=True) | Q(claimed_until__lt=now),
+        OrderLink.LEASE.free(),
         pk__in=link_ids,
         state__in=[OrderLink.State.PENDING, OrderLink.State.PUSHING],
         next_attempt_at__isnull=False,
@@ -166,23 +149,7 @@ def order_links_retry(*, link_ids: list[int]) -> int:
     for link in OrderLink.objects.filter(
         pk__in=link_ids, state__in=[OrderLink.State.FAILED, OrderLink.State.SKIPPED]
     ):
-        if link.state == OrderLink.State.SKIPPED:
-            # Nothing reached Picqer: run this order's rules again from its first row.
-            link.last_history_id = 0
-        # A pending link with earlier attempts looks itself up in Picqer before creating.
-        link.state = OrderLink.State.CREATED if link.picqer_idorder else OrderLink.State.PENDING
-        link.last_error, link.next_attempt_at, link.retries = "", None, 0
-        # A failed row was never marked applied, so it is read again by itself.
-        link.save(
-            update_fields=[
-                "state",
-                "last_error",
-                "next_attempt_at",
-                "retries",
-                "last_history_id",
-                "updated_at",
-            ]
-        )
+        link.pushed_again()
         order_log(link, "order_retry", "Push again requested by the operator.")
         order_sync_enqueue(shop_id=link.shop_id, ps_order_id=link.ps_order_id)
         count += 1
@@ -227,14 +194,8 @@ def order_retry_record(
 
 
 def order_retry_clear(link: OrderLink) -> None:
-    """The order's work went through: a retry reason it showed is history now. A reason of
-    a final state (failed, not sent) stays: it is what the operator has to act on."""
-    if link.next_attempt_at is None and not link.retries:
-        return
-    if link.state not in (OrderLink.State.FAILED, OrderLink.State.SKIPPED):
-        link.last_error = ""
-    link.next_attempt_at, link.retries = None, 0
-    link.save(update_fields=["last_error", "next_attempt_at", "retries", "updated_at"])
+    """The order's work went through: a retry reason it showed is history now."""
+    link.retry_cleared()
 
 
 def order_give_up(*, shop_id: int, ps_order_id: int, reason: str, attempts: int) -> None:
@@ -244,19 +205,15 @@ def order_give_up(*, shop_id: int, ps_order_id: int, reason: str, attempts: int)
     link = OrderLink.objects.filter(shop_id=shop_id, ps_order_id=ps_order_id).first()
     if link is None or link.state == OrderLink.State.FAILED:
         return
-    link.state = OrderLink.State.FAILED
-    link.last_error = f"Gave up after {attempts} attempts: {reason}"
-    link.next_attempt_at, link.retries = None, attempts
-    link.save(update_fields=["state", "last_error", "next_attempt_at", "retries", "updated_at"])
+    link.gave_up(f"Gave up after {attempts} attempts: {reason}", attempts=attempts)
     order_log(link, "order_failed", link.last_error, level="error")
 
 
 def order_links_give_up(*, link_ids: list[int]) -> int:
     """Cockpit/admin "Give up": orders waiting or in progress that no worker holds right now
     are marked failed (the operator can push them again later). Returns how many."""
-    now = timezone.now()
     reason = "The operator gave up on this order."
-    unheld = Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
+    unheld = OrderLink.LEASE.free()
     open_states = [OrderLink.State.PENDING, OrderLink.State.PUSHING]
     count = 0
     for link in OrderLink.objects.select_related("shop__account").filter(

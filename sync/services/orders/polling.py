@@ -13,7 +13,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
@@ -21,6 +20,7 @@ from prestapicqer.models import Shop
 from prestapicqer.services.shops import shop_token_is_valid
 from sync.activity import activity_log
 from sync.http.errors import ApiError, ApiResponseError
+from sync.leases import CacheFlag
 from sync.models.orders import PollCursor
 from sync.prestashop.client import PrestaShopClient
 from sync.services.stock.pending import (
@@ -69,10 +69,14 @@ def orders_poll_enqueue(*, shop_id: int, interval: int) -> bool:
     collect a backlog of identical polls). True when enqueued."""
     from sync.tasks.orders import orders_poll_task
 
-    if not cache.add(f"orders:poll:queued:{shop_id}", 1, timeout=max(interval, 5)):
+    if not _poll_queued(shop_id, interval=interval).raise_():
         return False
     transaction.on_commit(lambda: orders_poll_task.delay(shop_id), robust=True)
     return True
+
+
+def _poll_queued(shop_id: int, *, interval: int = 0) -> CacheFlag:
+    return CacheFlag(f"orders:poll:queued:{shop_id}", max(interval, 5))
 
 
 def orders_poll_now(*, shop_id: int, token: str) -> str:
@@ -92,15 +96,15 @@ def orders_poll(*, shop_id: int) -> int:
     """Read the shop's new order_histories rows and enqueue the orders they concern.
     Overlapping polls of one shop are prevented by an atomic cache lock. Returns the number
     of rows read (-1 when another poll was running or the shop is off)."""
-    cache.delete(f"orders:poll:queued:{shop_id}")
+    _poll_queued(shop_id).lower()
     shop = shops_active().filter(pk=shop_id).first()
-    lock, token = f"orders:poll:lock:{shop_id}", uuid.uuid4().hex
-    again = f"orders:poll:again:{shop_id}"
+    lock, token = CacheFlag(f"orders:poll:lock:{shop_id}", LOCK_SECONDS), uuid.uuid4().hex
+    again = CacheFlag(f"orders:poll:again:{shop_id}", LOCK_SECONDS)
     if shop is None:
         return -1
-    if not cache.add(lock, token, timeout=LOCK_SECONDS):
+    if not lock.raise_(token):
         # The running poll may have read its last page already: it polls once more.
-        cache.set(again, 1, timeout=LOCK_SECONDS)
+        again.keep()
         return -1
     try:
         cursor, _ = PollCursor.objects.get_or_create(shop=shop)
@@ -108,7 +112,7 @@ def orders_poll(*, shop_id: int) -> int:
         read = 0
         try:
             read += _poll_pages(shop, cursor, ps)
-            while cache.delete(again):  # asked for (poll now) while this poll ran
+            while again.lower():  # asked for (poll now) while this poll ran
                 read += _poll_pages(shop, cursor, ps)
         except Exception as exc:  # noqa: BLE001 - every failure must reach the activity log
             _poll_failed(shop, cursor, exc)
@@ -116,8 +120,7 @@ def orders_poll(*, shop_id: int) -> int:
         _poll_succeeded(shop, cursor)
         return read
     finally:
-        if cache.get(lock) == token:
-            cache.delete(lock)
+        lock.lower(token)
 
 
 def _poll_pages(shop: Shop, cursor: PollCursor, ps: PrestaShopClient) -> int:

@@ -3,7 +3,7 @@
 Exactly once: the link goes to `pushing` and counts the attempt *before* POST /orders;
 any later attempt (after a timeout, a 5xx, a crashed worker) first searches Picqer by the
 reference, which is unique per PrestaShop order (`PREFIX #id_order / REF`), and adopts what
-it finds. The order's lease (links.lease_acquire) keeps two workers apart meanwhile.
+it finds. The order's lease (OrderLink.LEASE) keeps two workers apart meanwhile.
 """
 
 from __future__ import annotations
@@ -31,9 +31,7 @@ class ForeignOrderError(ApiError):
 
 def order_fail(ctx: OrderContext, reason: str) -> None:
     """Stop work on the order until the operator pushes it again (admin action)."""
-    ctx.link.state = State.FAILED
-    ctx.link.last_error = reason
-    ctx.save("state", "last_error")
+    ctx.link.failed(reason)
     ctx.log("order_failed", reason, level="error")
 
 
@@ -68,11 +66,7 @@ def order_cancel(ctx: OrderContext) -> None:
     link = ctx.link
     if not link.picqer_idorder and not (link.attempts and _find_existing(ctx)):
         if link.state in (State.PENDING, State.PUSHING):  # PUSHING: searched, not found
-            link.state, link.last_error = (
-                State.SKIPPED,
-                "Cancelled in PrestaShop before it was sent to Picqer.",
-            )
-            ctx.save("state", "last_error")
+            link.skipped("Cancelled in PrestaShop before it was sent to Picqer.")
             ctx.log("order_not_sent", link.last_error)
             pending_order_cancelled(shop=ctx.shop, ps_order_id=link.ps_order_id)
         return
@@ -146,18 +140,16 @@ def _claim(ctx: OrderContext, content: OrderContent) -> bool:
     """Skip an order without products; else claim the create (committed before Picqer is
     called). False when skipped."""
     link = ctx.link
-    link.warning = (
+    warning = (
         mapper.missing_products_text(content.missing, created=content.has_products)
         if content.missing
         else ""
     )
     if not content.has_products:
-        order_message_add_once(ctx, link.warning or "PrestaPicqer: this order has no products.")
-        link.state, link.last_error = (
-            State.SKIPPED,
-            "No product of this order was found in Picqer; nothing was sent.",
+        order_message_add_once(ctx, warning or "PrestaPicqer: this order has no products.")
+        link.skipped(
+            "No product of this order was found in Picqer; nothing was sent.", warning=warning
         )
-        ctx.save("state", "last_error", "warning")
         ctx.log(
             "order_skipped",
             link.last_error,
@@ -165,8 +157,7 @@ def _claim(ctx: OrderContext, content: OrderContent) -> bool:
             missing=[line.reference for line in content.missing],
         )
         return False
-    link.state, link.attempts = State.PUSHING, link.attempts + 1
-    ctx.save("state", "attempts", "warning")
+    link.push_started(warning=warning)
     return True
 
 
@@ -213,11 +204,11 @@ def _find_existing(ctx: OrderContext) -> dict | None:
 
 def _adopt(ctx: OrderContext, picqer_order: dict, action: str, message: str) -> None:
     link = ctx.link
-    link.picqer_idorder = int(picqer_order["idorder"])
-    link.picqer_orderid = str(picqer_order.get("orderid") or "")
-    link.picqer_status = picqer_order.get("status") or "concept"
-    link.state, link.last_error = State.CREATED, ""
-    ctx.save("picqer_idorder", "picqer_orderid", "picqer_status", "state", "last_error")
+    link.created(
+        idorder=int(picqer_order["idorder"]),
+        orderid=str(picqer_order.get("orderid") or ""),
+        status=picqer_order.get("status") or "concept",
+    )
     url = mapper.picqer_order_url(subdomain=ctx.shop.account.subdomain, idorder=link.picqer_idorder)
     ctx.log(action, f"{message} {link.picqer_orderid} ({link.picqer_reference}).", url=url)
 

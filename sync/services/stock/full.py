@@ -56,16 +56,7 @@ def stock_sync_fail_stale(*, shop: Shop | None = None) -> int:
             f"the worker running it stopped (no progress since "
             f"{timezone.localtime(last_sign):%H:%M:%S})"
         )
-        # Conditional on the beat we judged by: a beat that arrived meanwhile keeps it alive.
-        if not SyncRun.objects.filter(
-            pk=run.pk, state=State.RUNNING, heartbeat_at=run.heartbeat_at
-        ).update(
-            state=State.FAILED,
-            message=message,
-            last_error=message,
-            next_attempt_at=None,
-            finished_at=now,
-        ):
+        if not run.went_stale(message):
             continue
         failed += 1
         activity_log(
@@ -128,9 +119,7 @@ def _heartbeat(run: SyncRun):
     """Signs of life on `run` from this process while it works (sync.services.signs_of_life):
     when the process dies the beats stop and the run goes stale."""
     return signs_of_life(
-        lambda: SyncRun.objects.filter(pk=run.pk, state=State.RUNNING).update(
-            heartbeat_at=timezone.now()
-        ),
+        run.beat,
         every=_stale_after().total_seconds() / BEATS_PER_STALE_PERIOD,
         name=f"stock-sync-{run.pk}-heartbeat",
     )
@@ -209,36 +198,13 @@ def stock_sync_claim(*, run_id: int, resume: bool = False) -> SyncRun | None:
     if run is None:
         return None
     if resume and run.state == State.RUNNING:
-        SyncRun.objects.filter(pk=run_id).update(heartbeat_at=timezone.now())
+        run.beat()
         return run
-    try:
-        with transaction.atomic():
-            now = timezone.now()
-            claimed = SyncRun.objects.filter(pk=run_id, state=State.QUEUED).update(
-                state=State.RUNNING, started_at=now, heartbeat_at=now
-            )
-    except IntegrityError:
-        return None
-    if not claimed:
-        return None
-    run.refresh_from_db()
-    return run
+    return run if run.start() else None
 
 
 def _close(run: SyncRun, state: str, message: str) -> None:
-    run.state, run.message, run.finished_at = state, message, timezone.now()
-    # Done clears the reason of an earlier failed try; failed keeps its final one.
-    run.last_error, run.next_attempt_at = ("" if state == State.DONE else message), None
-    run.save(
-        update_fields=[
-            *RUN_FIELDS,
-            "state",
-            "message",
-            "last_error",
-            "next_attempt_at",
-            "finished_at",
-        ]
-    )
+    run.finished(state, message, counts=RUN_FIELDS)
     _enqueue_queued(run.shop_id)
 
 

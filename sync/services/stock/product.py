@@ -10,6 +10,7 @@ from django.db import transaction
 from prestapicqer.models import PicqerAccount, Shop
 from sync.activity import activity_log
 from sync.http.errors import ApiNotFoundError, BrokerUnavailableError
+from sync.leases import CacheFlag
 from sync.mappers.stock import free_stock_total, product_is_unlimited, quantity_sellable
 from sync.picqer.client import PicqerClient
 from sync.prestashop.client import PrestaShopClient
@@ -30,8 +31,9 @@ LAYOUT_WARNING_SECONDS = 24 * 3600
 PENDING_TTL_SECONDS = 120
 
 
-def _pending_key(shop_id: int, idproduct: int) -> str:
-    return f"stock:pending:{shop_id}:{idproduct}"
+def _pending(shop_id: int, idproduct: int) -> CacheFlag:
+    """An update of the product is on its way: the stock webhooks of a burst coalesce."""
+    return CacheFlag(f"stock:pending:{shop_id}:{idproduct}", PENDING_TTL_SECONDS)
 
 
 def _ignored_key(shop_id: int, idproduct: int) -> str:
@@ -43,7 +45,7 @@ def _schedule_product(shop: Shop, idproduct: int) -> str:
     # event's row, so the inbox shows why the product's stock does not move.
     ignored = cache.get(_ignored_key(shop.pk, idproduct))
     last = f" (last update ignored: {ignored})" if ignored else ""
-    if not cache.add(_pending_key(shop.pk, idproduct), 1, timeout=PENDING_TTL_SECONDS):
+    if not _pending(shop.pk, idproduct).raise_():
         return f"update already pending{last}"
     transaction.on_commit(lambda: _product_task_publish(shop.pk, idproduct))
     return f"update in {COALESCE_SECONDS} s{last}"
@@ -75,7 +77,7 @@ def _warn_once_a_day(shop: Shop, code: str, reason: str) -> None:
 def stock_product_release(*, shop_id: int, idproduct: int) -> None:
     """Drop the pending marker; called before Picqer is read, so a change arriving after
     that read schedules a new update instead of being swallowed."""
-    cache.delete(_pending_key(shop_id, idproduct))
+    _pending(shop_id, idproduct).lower()
 
 
 def _product_subject(idproduct: int) -> str:
