@@ -50,6 +50,8 @@ class _Fields:
         value = self.record.get(name)
         if value is None:
             return None
+        if isinstance(value, int) and not isinstance(value, bool):
+            return str(value)  # a record built by hand (the XML only ever holds text)
         if not isinstance(value, str):
             self._wrong(name, value, "is not a single value")
         return value.strip()
@@ -62,6 +64,7 @@ class _Fields:
     def id(self) -> int:
         """The record's id, which every record has: without one it cannot be placed."""
         value = self.record.get("id")
+        value = str(value) if isinstance(value, int) and not isinstance(value, bool) else value
         if not isinstance(value, str) or not value.strip().isdigit():
             _refuse(f"a {self.what} without a readable id ({_shown(dict(self.record))})")
         return int(value)
