@@ -8,9 +8,9 @@ import pytest
 from prestapicqer.models import PicqerAccount, Shop
 from sync.mappers.stock import quantity_sellable
 from sync.models import CatalogueReport, PendingOrder, PendingOrderLine
+from sync.prestashop.records import Order, OrderRow
 from sync.services.stock import stock_pending_changed, stock_sync_full, stock_sync_product
 from sync.services.stock.full import stock_sync_start
-from sync.prestashop.records import Order, OrderRow
 from sync.services.stock.pending import order_units, pending_units_by_reference
 from sync.services.stock.report import catalogue_report_build
 from sync.tasks.stock import stock_sync_product_task
