@@ -171,11 +171,7 @@ def _fetch_prestashop(shop: Shop, kind: str) -> Items:
             gettext("PrestaShop %(list)s could not be loaded: %(error)s")
             % {"list": label, "error": text}
         ) from exc
-    items = [
-        (int(row["id"]), _text(row.get("name")) or f"#{row['id']}")
-        for row in rows
-        if str(row.get("deleted", "0")) != "1"
-    ]
+    items = [(row.id, row.name or f"#{row.id}") for row in rows if not row.deleted]
     return sorted(items, key=lambda item: item[0])
 
 
@@ -189,15 +185,6 @@ def _picqer_item(kind: str, row: dict) -> tuple[int, str]:
         # The name the merchant gave the provider: what shipments carry as `providername`.
         return int(row["idshippingprovider"]), str(row.get("name") or row["idshippingprovider"])
     return int(row["idvatgroup"]), f"{row.get('name')} ({row.get('percentage')}%)"
-
-
-def _text(value: object) -> str:
-    # The client collapses multilingual fields to the first language; be lenient if it did not.
-    if isinstance(value, dict):
-        value = next(iter(value.values()), "")
-    if isinstance(value, list):
-        value = _text(value[0]) if value else ""
-    return str(value or "")
 
 
 def _pairs(items: list) -> Items:

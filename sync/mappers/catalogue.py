@@ -16,17 +16,18 @@ built, and some layouts have no single row to write (prestashop-ws.md §2.8, §2
 - the same reference on several stock targets: *duplicate*, nothing is written.
 
 Every consumer (the per-product update, the full sync, the match report) calls
-`catalogue_layout` on typed records parsed once from the client's dicts.
+`catalogue_layout` on the typed records the client returns (`sync.prestashop.records`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from enum import StrEnum
-from typing import Any
 
 from django.utils.translation import gettext_noop
+
+from sync.prestashop.records import Combination, Product, StockAvailable
 
 # Pack stock types (Pack::STOCK_TYPE_*): 0 pack only, 1 products only, 2 both, 3 shop default.
 PACK_ONLY, PACK_PRODUCTS_ONLY, PACK_BOTH, PACK_DEFAULT = 0, 1, 2, 3
@@ -56,73 +57,6 @@ PROBLEM_LABELS = {
     Problem.NO_STOCK_ROW: gettext_noop("no stock row in this shop"),
     Problem.DUPLICATE: gettext_noop("same reference on several products or combinations"),
 }
-
-
-def _int(value: Any, default: int = 0) -> int:
-    try:
-        return int(str(value).strip())
-    except (TypeError, ValueError):
-        return default
-
-
-def _text(value: Any) -> str:
-    if isinstance(value, list):  # a multilang field that was not collapsed
-        value = value[0].get("value", "") if value else ""
-    return "" if value is None else str(value)
-
-
-@dataclass(frozen=True, slots=True)
-class PsProduct:
-    id: int
-    reference: str
-    name: str = ""
-    is_pack: bool = False
-    pack_stock_type: int | None = None  # None: the shop has no such field (< 1.6.1)
-
-    @classmethod
-    def from_ws(cls, record: Mapping[str, Any]) -> PsProduct:
-        stock_type = record.get("pack_stock_type")
-        return cls(
-            id=_int(record.get("id")),
-            reference=_text(record.get("reference")),
-            name=_text(record.get("name")),
-            is_pack=record.get("type") == "pack" or _text(record.get("cache_is_pack")) == "1",
-            pack_stock_type=None if stock_type in (None, "") else _int(stock_type),
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class PsCombination:
-    id: int
-    id_product: int
-    reference: str
-
-    @classmethod
-    def from_ws(cls, record: Mapping[str, Any]) -> PsCombination:
-        return cls(
-            id=_int(record.get("id")),
-            id_product=_int(record.get("id_product")),
-            reference=_text(record.get("reference")),
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class PsStockRow:
-    id: int
-    id_product: int
-    id_product_attribute: int
-    quantity: int
-    depends_on_stock: bool = False
-
-    @classmethod
-    def from_ws(cls, record: Mapping[str, Any]) -> PsStockRow:
-        return cls(
-            id=_int(record.get("id")),
-            id_product=_int(record.get("id_product")),
-            id_product_attribute=_int(record.get("id_product_attribute")),
-            quantity=_int(record.get("quantity")),
-            depends_on_stock=_text(record.get("depends_on_stock")) == "1",
-        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,7 +100,7 @@ class CatalogueLayout:
     unreferenced: list[Placement]
 
 
-def _pack_problem(product: PsProduct, default_type: int | None) -> str:
+def _pack_problem(product: Product, default_type: int | None) -> str:
     """Why PrestaShop computes the pack's stock itself ("" when its own row is used)."""
     stock_type = product.pack_stock_type
     if stock_type is None or stock_type == PACK_ONLY:
@@ -193,11 +127,11 @@ def _pack_problem(product: PsProduct, default_type: int | None) -> str:
 
 
 def _placement(
-    product: PsProduct,
+    product: Product,
     reference: str,
     id_attribute: int,
     name: str,
-    rows: list[PsStockRow],
+    rows: list[StockAvailable],
     *,
     pack_problem: str = "",
 ) -> Placement:
@@ -228,7 +162,7 @@ def _placement(
     return replace(base, rows=writable)
 
 
-def _parent_placement(product: PsProduct, combos: list[PsCombination]) -> Placement:
+def _parent_placement(product: Product, combos: list[Combination]) -> Placement:
     without = sum(1 for c in combos if not c.reference)
     base = Placement(reference=product.reference, id_product=product.id, name=product.name)
     if without:
@@ -270,19 +204,19 @@ def _duplicate(reference: str, claims: list[Placement]) -> Placement:
 
 
 def catalogue_layout(
-    products: Iterable[PsProduct],
-    combinations: Iterable[PsCombination],
-    stock_rows: Iterable[PsStockRow],
+    products: Iterable[Product],
+    combinations: Iterable[Combination],
+    stock_rows: Iterable[StockAvailable],
     *,
     default_pack_stock_type: int | None = None,
 ) -> CatalogueLayout:
     """Each reference's stock target or problem, from the shop's products, combinations and
     stock rows (rows already limited to the shop). Case and spaces count: references are
     compared exactly, as the sync matches them."""
-    rows: dict[tuple[int, int], list[PsStockRow]] = {}
+    rows: dict[tuple[int, int], list[StockAvailable]] = {}
     for row in stock_rows:
         rows.setdefault((row.id_product, row.id_product_attribute), []).append(row)
-    combos: dict[int, list[PsCombination]] = {}
+    combos: dict[int, list[Combination]] = {}
     for combo in combinations:
         combos.setdefault(combo.id_product, []).append(combo)
 

@@ -1,7 +1,7 @@
 """Pure PrestaShop → Picqer product mapping for the bulk import: no HTTP, no database.
 
-Inputs are PrestaShop records as the client returns them (dicts of strings: a product, a
-combination, tax rules, taxes, option values) and Picqer JSON (VAT groups, products); outputs
+Inputs are PrestaShop records as the client returns them (typed, `sync.prestashop.records`:
+a product, a combination, tax rules, taxes) and Picqer JSON (VAT groups, products); outputs
 are the POST /products body (picqer-api.md §4.2) and, for matched products, the fields that
 differ.
 
@@ -23,6 +23,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
+
+from sync.prestashop.records import Combination, Product, Tax, TaxRule
 
 from .orders import clean, vatgroup_for_rate
 
@@ -50,13 +52,6 @@ def _decimal(value: Any) -> Decimal | None:
         return None
 
 
-def _int(value: Any) -> int:
-    try:
-        return int(str(value or "0").strip() or 0)
-    except ValueError:
-        return 0
-
-
 @dataclass(frozen=True)
 class ShopFacts:
     """What the mapping needs from the shop besides the product: tax rate per tax rules
@@ -79,57 +74,49 @@ class MappedProduct:
     id_image: int = 0  # the product's cover image in PrestaShop (0: none)
 
 
-def tax_rates_by_group(
-    tax_rules: Iterable[Mapping[str, Any]], taxes: Iterable[Mapping[str, Any]]
-) -> dict[int, Decimal]:
+def tax_rates_by_group(tax_rules: Iterable[TaxRule], taxes: Iterable[Tax]) -> dict[int, Decimal]:
     """{id_tax_rules_group: rate} from the tax rules of one country (the caller filters by
     id_country) and the taxes they point at. A rule for the whole country (id_state 0, no
     zip range) wins over a rule for a state; a deleted or inactive tax counts as 0 %, as
     PrestaShop's TaxCalculator does not apply it. Group 0 ("no tax") is 0 %."""
     rate_of = {}
     for tax in taxes:
-        rate = _decimal(tax.get("rate")) or Decimal(0)
-        usable = str(tax.get("active", "1")) != "0" and str(tax.get("deleted", "0")) != "1"
-        rate_of[_int(tax.get("id"))] = rate if usable else Decimal(0)
+        rate_of[tax.id] = tax.rate if tax.active and not tax.deleted else Decimal(0)
     rates: dict[int, Decimal] = {0: Decimal(0)}
     country_wide: set[int] = set()
     for rule in tax_rules:
-        group = _int(rule.get("id_tax_rules_group"))
-        whole = not _int(rule.get("id_state")) and not clean(rule.get("zipcode_from")).strip("0")
+        group = rule.id_tax_rules_group
+        whole = not rule.id_state and not clean(rule.zipcode_from).strip("0")
         if group in country_wide or (group in rates and not whole):
             continue  # keep the country-wide rule, else the first one
-        rates[group] = rate_of.get(_int(rule.get("id_tax")), Decimal(0))
+        rates[group] = rate_of.get(rule.id_tax, Decimal(0))
         if whole:
             country_wide.add(group)
     return rates
 
 
-def weight_grams(value: Any, unit: str) -> int | None:
+def weight_grams(weight: Decimal, unit: str) -> int | None:
     """Weight in whole grams; None when the shop's unit is not one we know (not guessed)."""
     per_unit = GRAMS_PER_UNIT.get(clean(unit).lower())
-    weight = _decimal(value)
-    if per_unit is None or weight is None:
+    if per_unit is None:
         return None
     return int((weight * per_unit).to_integral_value())
 
 
-def _barcode(value: Any) -> str:
+def _barcode(value: str) -> str:
     text = clean(value)
     return "" if text.strip("0") == "" else text
 
 
 def combination_name(
-    product_name: str, combination: Mapping[str, Any], option_values: Mapping[int, str]
+    product_name: str, combination: Combination, option_values: Mapping[int, str]
 ) -> tuple[str, str]:
     """("Product — S, Blue", "") or, without option value names, ("Product — REF", note)."""
-    ids = [
-        _int(v.get("id"))
-        for v in (combination.get("associations") or {}).get("product_option_values") or []
-    ]
+    ids = combination.product_option_values
     names = [option_values[i] for i in ids if option_values.get(i)]
     if ids and len(names) == len(ids):
         return f"{product_name}{NAME_SEPARATOR}{', '.join(names)}", ""
-    reference = clean(combination.get("reference"))
+    reference = clean(combination.reference)
     return (
         f"{product_name}{NAME_SEPARATOR}{reference}",
         "attribute names could not be read; named after the combination's reference",
@@ -137,30 +124,29 @@ def combination_name(
 
 
 def picqer_product_body(
-    product: Mapping[str, Any],
-    combination: Mapping[str, Any] | None,
+    product: Product,
+    combination: Combination | None,
     *,
     facts: ShopFacts,
     vatgroups: Iterable[Mapping[str, Any]],
 ) -> MappedProduct:
     """The POST /products body of one PrestaShop product or combination."""
     source = combination if combination is not None else product
-    code = clean(source.get("reference"))
-    mapped = MappedProduct(productcode=code, id_image=_int(product.get("id_default_image")))
+    code = clean(source.reference)
+    mapped = MappedProduct(productcode=code, id_image=product.id_default_image)
     if not code:
         mapped.problem = "no reference: it cannot be matched, so it is not created"
         return mapped
-    name = clean(product.get("name")) or code
-    price = _decimal(product.get("price")) or Decimal(0)
-    weight = _decimal(product.get("weight")) or Decimal(0)
-    barcode = _barcode(product.get("ean13"))
+    name = clean(product.name) or code
+    price, weight = product.price, product.weight
+    barcode = _barcode(product.ean13)
     if combination is not None:
         name, note = combination_name(name, combination, facts.option_values)
         if note:
             mapped.notes.append(note)
-        price += _decimal(combination.get("price")) or Decimal(0)
-        weight += _decimal(combination.get("weight")) or Decimal(0)
-        barcode = _barcode(combination.get("ean13"))
+        price += combination.price
+        weight += combination.weight
+        barcode = _barcode(combination.ean13)
     body: dict[str, Any] = {
         "productcode": code,
         "name": name[:255],
@@ -176,7 +162,7 @@ def picqer_product_body(
     mapped.body = body
     # Without a VAT group the body is still filled (an update of names or prices needs
     # none), but it is not created: Picqer would apply its default group, maybe wrongly.
-    group = _int(product.get("id_tax_rules_group"))
+    group = product.id_tax_rules_group
     rate = facts.tax_rates.get(group)
     idvatgroup = None if rate is None else vatgroup_for_rate(rate, vatgroups)
     if rate is None:

@@ -1,7 +1,7 @@
 """Pure PrestaShop → Picqer order mapping: no HTTP, no database.
 
-Inputs are PrestaShop records as the client returns them (dicts of strings, see
-docs/architecture.md) and Picqer JSON; outputs are Picqer request bodies and texts.
+Inputs are PrestaShop records as the client returns them (typed, `sync.prestashop.records`)
+and Picqer JSON; outputs are Picqer request bodies and texts.
 """
 
 from __future__ import annotations
@@ -11,6 +11,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
+
+from sync.prestashop.records import Address, Message, Order
 
 # A line's tax rate is derived from its two unit prices, which PrestaShop rounds; rates
 # within this many percentage points of a Picqer VAT group are taken as that group.
@@ -45,13 +47,6 @@ def clean(value: Any) -> str:
     return html.unescape(str(value or "")).strip()
 
 
-def _int(value: Any) -> int:
-    try:
-        return int(str(value or "0").strip() or 0)
-    except ValueError:
-        return 0
-
-
 def _decimal(value: Any) -> Decimal:
     try:
         return Decimal(str(value or "0").strip() or "0")
@@ -67,22 +62,21 @@ def picqer_reference(*, prefix: str, ps_order_id: int, ps_reference: str) -> str
     return f"{base} / {reference}" if reference else base
 
 
-def order_lines(order: Mapping[str, Any]) -> list[OrderLine]:
+def order_lines(order: Order) -> list[OrderLine]:
     """The order rows. `product_reference` is PrestaShop's snapshot of the combination's
     reference, falling back to the product's (Cart::getProducts), so it is the match key."""
-    rows = (order.get("associations") or {}).get("order_rows") or []
     return [
         OrderLine(
-            reference=str(row.get("product_reference") or "").strip(),
-            name=clean(row.get("product_name")),
-            quantity=_int(row.get("product_quantity")),
-            unit_price_excl=_decimal(row.get("unit_price_tax_excl")),
-            unit_price_incl=_decimal(row.get("unit_price_tax_incl")),
-            product_id=_int(row.get("product_id")),
-            attribute_id=_int(row.get("product_attribute_id")),
+            reference=row.product_reference.strip(),
+            name=clean(row.product_name),
+            quantity=row.product_quantity,
+            unit_price_excl=row.unit_price_tax_excl,
+            unit_price_incl=row.unit_price_tax_incl,
+            product_id=row.product_id,
+            attribute_id=row.product_attribute_id,
         )
-        for row in rows
-        if _int(row.get("product_quantity")) > 0
+        for row in order.order_rows
+        if row.product_quantity > 0
     ]
 
 
@@ -134,45 +128,43 @@ def order_product(
     return item
 
 
-def person_name(address: Mapping[str, Any]) -> str:
-    return " ".join(
-        p for p in (clean(address.get("firstname")), clean(address.get("lastname"))) if p
-    )
+def person_name(address: Address) -> str:
+    return " ".join(p for p in (clean(address.firstname), clean(address.lastname)) if p)
 
 
 def address_fields(
-    kind: str, address: Mapping[str, Any], *, country_iso: str, region: str = ""
+    kind: str, address: Address, *, country_iso: str, region: str = ""
 ) -> dict[str, Any]:
     """`delivery…`/`invoice…` fields. With a company, the company is the name and the person
     the contact name; without one, the person is the name (picqer-api.md §3.2)."""
-    company, person = clean(address.get("company")), person_name(address)
+    company, person = clean(address.company), person_name(address)
     return {
         f"{kind}name": company or person,
         f"{kind}contactname": person if company else None,
-        f"{kind}address": clean(address.get("address1")),
-        f"{kind}address2": clean(address.get("address2")) or None,
-        f"{kind}zipcode": clean(address.get("postcode")),
-        f"{kind}city": clean(address.get("city")),
+        f"{kind}address": clean(address.address1),
+        f"{kind}address2": clean(address.address2) or None,
+        f"{kind}zipcode": clean(address.postcode),
+        f"{kind}city": clean(address.city),
         f"{kind}region": clean(region) or None,
         f"{kind}country": country_iso.strip().upper(),
     }
 
 
-def phone_of(*addresses: Mapping[str, Any]) -> str | None:
+def phone_of(*addresses: Address) -> str | None:
     """First phone number of the given addresses (landline, then mobile)."""
     for address in addresses:
-        for key in ("phone", "phone_mobile"):
-            if clean(address.get(key)):
-                return clean(address.get(key))
+        for number in (address.phone, address.phone_mobile):
+            if clean(number):
+                return clean(number)
     return None
 
 
-def customer_remarks(messages: Iterable[Mapping[str, Any]]) -> str | None:
+def customer_remarks(messages: Iterable[Message]) -> str | None:
     """The customer's own order messages (not private staff notes), oldest first."""
     texts = [
-        clean(m.get("message"))
-        for m in sorted(messages, key=lambda m: _int(m.get("id")))
-        if str(m.get("private") or "0") != "1" and not _int(m.get("id_employee"))
+        clean(m.message)
+        for m in sorted(messages, key=lambda m: m.id)
+        if not m.private and not m.id_employee
     ]
     text = "\n".join(t for t in texts if t)
     return text or None

@@ -27,24 +27,6 @@ def free_stock_total(
     return max(total, 0)
 
 
-def stock_row_applies(row: Mapping[str, Any], *, shop_id: int | None) -> bool:
-    """Whether a stock_availables row is this shop's stock.
-
-    Single store (no shop id configured): every row. Multistore: the shop's own row, or the
-    shop group's shared row (id_shop 0) when the group shares quantities."""
-    if shop_id is None:
-        return True
-    return int(row.get("id_shop") or 0) in (shop_id, 0)
-
-
-def quantity_of(row: Mapping[str, Any]) -> int:
-    """Current quantity of a stock_availables row (strings as PrestaShop sends them)."""
-    try:
-        return int(str(row.get("quantity") or "0").strip())
-    except ValueError:
-        return 0
-
-
 def quantity_sellable(*, free: int, pending: int) -> int:
     """What the shop may sell: Picqer's free stock less the units of orders PrestaShop has
     taken and Picqer does not count yet, never below zero."""

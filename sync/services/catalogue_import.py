@@ -56,6 +56,7 @@ from sync.models.catalogue import (
 )
 from sync.picqer.client import PicqerClient
 from sync.prestashop.client import PrestaShopClient
+from sync.prestashop.records import Combination
 from sync.services.signs_of_life import signs_of_life
 
 logger = logging.getLogger(__name__)
@@ -65,17 +66,6 @@ Kind = ProductImportRun.Kind
 Item = ProductImportItem.State
 Image = ProductImportItem.Image
 PS_BATCH = 100  # ids per PrestaShop list call (the address grows with them)
-PRODUCT_FIELDS = [
-    "id",
-    "reference",
-    "name",
-    "price",
-    "id_tax_rules_group",
-    "ean13",
-    "weight",
-    "id_default_image",
-]
-COMBINATION_FIELDS = "full"  # the option values are an association: only `full` shows them
 ROW_STATUS = {
     Kind.CREATE: CatalogueReportRow.Status.ONLY_IN_PRESTASHOP,
     Kind.UPDATE: CatalogueReportRow.Status.MATCHED,
@@ -325,41 +315,29 @@ def _batches(items: list, size: int) -> Iterator[list]:
 def _shop_facts(prestashop: PrestaShopClient) -> ShopFacts:
     """The tax rate of each tax rules group in the shop's country and the weight unit."""
     config = prestashop.configurations(["PS_COUNTRY_DEFAULT", "PS_WEIGHT_UNIT"])
-    unit = config.get("PS_WEIGHT_UNIT") or "kg"
+    unit = config.text("PS_WEIGHT_UNIT", "kg")
     try:
-        rules = prestashop.tax_rules_for_country(int(config.get("PS_COUNTRY_DEFAULT") or 0))
-        ids = sorted({int(r.get("id_tax") or 0) for r in rules} - {0})
-        taxes = [
-            t
-            for batch in _batches(ids, PS_BATCH)
-            for t in prestashop.records_by_ids(
-                "taxes", batch, display=["id", "rate", "active", "deleted"]
-            )
-        ]
+        rules = prestashop.tax_rules_for_country(config.number("PS_COUNTRY_DEFAULT") or 0)
+        ids = sorted({r.id_tax for r in rules} - {0})
+        taxes = [t for batch in _batches(ids, PS_BATCH) for t in prestashop.taxes_by_ids(batch)]
     except NOT_READABLE:  # a key without tax_rules/taxes: said on every item
         return ShopFacts(weight_unit=unit, tax_readable=False)
     return ShopFacts(tax_rates=tax_rates_by_group(rules, taxes), weight_unit=unit)
 
 
-def _option_value_names(prestashop: PrestaShopClient, combinations: Iterable[dict]) -> dict:
-    ids = sorted(
-        {
-            int(v.get("id") or 0)
-            for c in combinations
-            for v in (c.get("associations") or {}).get("product_option_values") or []
-        }
-    )
+def _option_value_names(
+    prestashop: PrestaShopClient, combinations: Iterable[Combination]
+) -> dict[int, str]:
+    ids = sorted({i for c in combinations for i in c.product_option_values})
     try:
         rows = [
             r
             for batch in _batches(ids, PS_BATCH)
-            for r in prestashop.records_by_ids(
-                "product_option_values", batch, display=["id", "name"]
-            )
+            for r in prestashop.product_option_values_by_ids(batch)
         ]
     except NOT_READABLE:  # not granted: combinations are named by reference
         return {}
-    return {int(r["id"]): str(r.get("name") or "") for r in rows}
+    return {r.id: r.name for r in rows}
 
 
 def _beat(run: ProductImportRun) -> bool:
@@ -398,19 +376,15 @@ def _plan(ctx: _Context) -> None:
     )
     for batch in _batches(rows, PS_BATCH):
         products = {
-            int(p["id"]): p
-            for p in ctx.prestashop.records_by_ids(
-                "products",
-                {r.ps_id_product for r in batch if r.ps_id_product},
-                display=PRODUCT_FIELDS,
+            p.id: p
+            for p in ctx.prestashop.products_for_import(
+                {r.ps_id_product for r in batch if r.ps_id_product}
             )
         }
         combinations = {
-            int(c["id"]): c
-            for c in ctx.prestashop.records_by_ids(
-                "combinations",
-                {r.ps_id_product_attribute for r in batch if r.ps_id_product_attribute},
-                display=COMBINATION_FIELDS,
+            c.id: c
+            for c in ctx.prestashop.combinations_by_ids(
+                {r.ps_id_product_attribute for r in batch if r.ps_id_product_attribute}
             )
         }
         batch_facts = replace(

@@ -188,7 +188,7 @@ def _claim(link: OrderLink, *, status: str) -> tuple[str | None, str]:
 
 
 def _current_state(prestashop, ps_order_id: int) -> int:
-    return int(prestashop.order_get(ps_order_id)["current_state"])
+    return prestashop.order_get(ps_order_id).current_state
 
 
 def _post_history(
@@ -208,10 +208,9 @@ def _post_history(
     # and the PrestaShop → Picqer rules do not fire on it (loop_guard docstring).
     own_history_record(shop_id=shop.pk, ps_order_id=ps_order_id, state_id=target)
     history = prestashop.order_history_create(ps_order_id, target, send_email=True)
-    if history.get("id"):
-        own_history_record(
-            shop_id=shop.pk, ps_order_id=ps_order_id, state_id=target, history_id=int(history["id"])
-        )
+    own_history_record(
+        shop_id=shop.pk, ps_order_id=ps_order_id, state_id=target, history_id=history.id
+    )
     return f"status {current} → {target}", target
 
 

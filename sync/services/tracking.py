@@ -13,6 +13,7 @@ from sync.mappers.status import (
     shipment_tracking_codes,
     tracking_number_join,
 )
+from sync.prestashop.records import OrderCarrier
 
 
 def _live_shipments(*, picqer, order: dict) -> list[dict]:
@@ -38,7 +39,7 @@ def _codes_for_carrier(name: str, shipments: list[dict], matched: set[int]) -> l
 
 
 def _write_tracking(
-    *, shop, prestashop, order_carrier: dict, codes: list[str], ps_order_id: int
+    *, shop, prestashop, order_carrier: OrderCarrier, codes: list[str], ps_order_id: int
 ) -> bool:
     value, dropped = tracking_number_join(codes)
     if dropped:
@@ -50,9 +51,9 @@ def _write_tracking(
             message=f"Tracking codes {', '.join(dropped)} do not fit PrestaShop's 64-character "
             "tracking number and were left out.",
         )
-    if not value or (order_carrier.get("tracking_number") or "") == value:
+    if not value or order_carrier.tracking_number == value:
         return False
-    prestashop.order_carrier_set_tracking(int(order_carrier["id"]), value)
+    prestashop.order_carrier_set_tracking(order_carrier.id, value)
     activity_log(
         action="tracking_written",
         shop=shop,
@@ -77,8 +78,8 @@ def order_tracking_sync(*, shop, picqer, prestashop, order: dict, ps_order_id: i
     matched: set[int] = set()
     written = 0
     for row in rows:
-        carrier = prestashop.carrier_get(int(row["id_carrier"]))
-        codes = _codes_for_carrier(carrier.get("name") or "", shipments, matched)
+        carrier = prestashop.carrier_get(row.id_carrier)
+        codes = _codes_for_carrier(carrier.name, shipments, matched)
         if codes and _write_tracking(
             shop=shop,
             prestashop=prestashop,

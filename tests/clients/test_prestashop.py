@@ -2,6 +2,7 @@
 
 import base64
 import logging
+from datetime import datetime
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -67,10 +68,28 @@ def test_it_sends_the_key_as_basic_username_and_never_in_the_url(client):
 def test_get_returns_a_plain_dict_with_order_rows(client):
     responses.add(_xml("order_5", url=PS + "orders/5"))
 
-    order = client.order_get(5)
+    order = client.get("orders", 5)
 
     assert order["reference"] == "KHWLILZLL"
     assert len(order["associations"]["order_rows"]) == 2
+
+
+@responses.activate
+def test_order_get_returns_a_typed_order_with_its_rows(client):
+    responses.add(_xml("order_5", url=PS + "orders/5"))
+
+    order = client.order_get(5)
+
+    assert (order.id, order.reference, order.current_state, order.id_customer) == (
+        5,
+        "KHWLILZLL",
+        10,
+        1,
+    )
+    assert [(r.product_reference, r.product_quantity) for r in order.order_rows] == [
+        ("demo_1", 1),
+        ("demo_2", 2),
+    ]
 
 
 @responses.activate
@@ -101,7 +120,7 @@ def test_list_encodes_display_filters_sort_and_limit(client):
 def test_date_filter_or_sort_adds_date_1(client):
     responses.add(_xml("order_histories_empty", url=PS + "orders"))
 
-    client.orders_updated_since("2024-05-01 10:14:00", limit=100)
+    client.orders_updated_since(datetime(2024, 5, 1, 10, 14), limit=100)
     client.list("orders", sort="[date_add_DESC]")
     client.list("orders")
 
@@ -171,7 +190,7 @@ def test_update_on_8x_patches_only_the_given_fields(client):
 
     record = client.stock_available_set_quantity(1, 7)
 
-    assert record["quantity"] == "7"
+    assert record.quantity == 7
     patch = responses.calls[1].request
     assert patch.method == "PATCH"
     sent = psxml.record_to_dict(psxml.record_element(psxml.parse(patch.body)))
@@ -233,7 +252,7 @@ def test_order_history_create_posts_with_sendemail(client):
 
     created = client.order_history_create(5, 4)
 
-    assert created["id"] == "13"
+    assert created.id == 13
     assert (
         b"<order_history><id_order>5</id_order><id_order_state>4</id_order_state>"
         b"</order_history>" in responses.calls[0].request.body
@@ -400,7 +419,7 @@ def test_private_message_add_creates_thread_and_private_message(client):
 
     message = client.private_message_add(5, "Picqer: picklist P2026-1 shipped")
 
-    assert message["private"] == "1"
+    assert message.private is True
     thread_sent = psxml.record_to_dict(
         psxml.record_element(psxml.parse(responses.calls[3].request.body))
     )
@@ -463,7 +482,7 @@ def test_references_with_any_character_are_looked_up_exactly(client, reference, 
 
     found = client.products_by_reference(reference)
 
-    assert [row["id"] for row in found] == ["7"]
+    assert [row.id for row in found] == [7]
     assert _query(responses.calls[0])["filter[reference]"] == [sent]
 
 
@@ -481,7 +500,7 @@ def test_a_reference_without_any_plain_run_reads_every_product_page_by_page(clie
 
     found = client.products_by_reference("[]|")
 
-    assert [row["id"] for row in found] == ["1001"]
+    assert [row.id for row in found] == [1001]
     first, second = (_query(call) for call in responses.calls)
     assert "filter[reference]" not in first
     assert (first["filter[id]"], second["filter[id]"]) == ([">[0]"], [">[1000]"])

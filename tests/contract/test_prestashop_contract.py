@@ -6,6 +6,7 @@ import pytest
 
 from sync.http import errors
 from sync.prestashop.client import PrestaShopClient
+from sync.prestashop.resources import STOCK_FIELDS
 
 from .backends import SHIPPED_STATE
 from .contracts import (
@@ -32,11 +33,13 @@ from .shapes import ListOf, assert_contract
 def test_order_with_order_rows(backend, prestashop):
     id_order = backend.arrange_ps_order()
 
-    order = prestashop.order_get(id_order)
+    order = prestashop.get("orders", id_order)
 
     assert_contract(order, PS_ORDER)
     assert order["id"] == str(id_order)
     assert order["associations"]["order_rows"]
+    parsed = prestashop.order_get(id_order)
+    assert parsed.id == id_order and parsed.order_rows
 
 
 def test_order_history_create_changes_the_state(backend, prestashop):
@@ -45,65 +48,80 @@ def test_order_history_create_changes_the_state(backend, prestashop):
 
     history = prestashop.order_history_create(id_order, SHIPPED_STATE)
     after = prestashop.order_get(id_order)
-    histories = prestashop.order_histories_after(0)
+    histories = prestashop.list("order_histories", filters={"id": ">[0]"}, sort="[id_ASC]")
+    page = prestashop.order_histories_after(0)
 
-    assert before["current_state"] != str(SHIPPED_STATE)
-    assert_contract(history, PS_ORDER_HISTORY)
-    assert (history["id_order"], history["id_order_state"]) == (str(id_order), str(SHIPPED_STATE))
-    assert after["current_state"] == str(SHIPPED_STATE)
+    assert before.current_state != SHIPPED_STATE
+    assert (history.id_order, history.id_order_state) == (id_order, SHIPPED_STATE)
+    assert after.current_state == SHIPPED_STATE
     assert_contract(histories, ListOf(PS_ORDER_HISTORY))
     assert histories
+    assert page.rows and not page.unreadable
 
 
 def test_order_states_carriers_and_order_carriers(backend, prestashop):
     id_order = backend.arrange_ps_order_states_and_carriers()
 
-    states = prestashop.order_states()
-    carriers = prestashop.carriers()
-    order_carriers = prestashop.order_carriers_for_order(id_order)
+    states = prestashop.list("order_states", sort="[id_ASC]")
+    carriers = prestashop.list("carriers", sort="[id_ASC]")
+    order_carriers = prestashop.list(
+        "order_carriers", filters={"id_order": id_order}, sort="[id_ASC]"
+    )
 
     assert_contract(states, ListOf(PS_ORDER_STATE))
-    shipped = {s["id"]: s for s in states}[str(SHIPPED_STATE)]
-    assert shipped["shipped"] == "1"
+    shipped = {s.id: s for s in prestashop.order_states()}[SHIPPED_STATE]
+    assert shipped.shipped is True
     assert_contract(carriers, ListOf(PS_CARRIER))
-    assert carriers
+    assert prestashop.carriers()
     assert_contract(order_carriers, ListOf(PS_ORDER_CARRIER))
-    assert [oc["id_order"] for oc in order_carriers] == [str(id_order)]
+    assert [oc.id_order for oc in prestashop.order_carriers_for_order(id_order)] == [id_order]
 
 
 def test_addresses_countries_and_customers(backend, prestashop):
     id_order = backend.arrange_ps_customer_data()
     order = prestashop.order_get(id_order)
 
-    address = prestashop.address_get(int(order["id_address_delivery"]))
-    country = prestashop.country_get(int(address["id_country"]))
+    address = prestashop.address_get(order.id_address_delivery)
+    country = prestashop.country_get(address.id_country)
     countries = prestashop.countries()
-    customer = prestashop.customer_get(int(order["id_customer"]))
+    customer = prestashop.customer_get(order.id_customer)
 
-    assert_contract(address, PS_ADDRESS)
-    assert_contract(country, PS_COUNTRY)
-    assert re.fullmatch(r"[A-Z]{2}", country["iso_code"])
-    assert_contract(countries, ListOf(PS_COUNTRY_ROW))
-    assert country["iso_code"] in {c["iso_code"] for c in countries}
-    assert_contract(customer, PS_CUSTOMER)
-    assert "@" in customer["email"]
+    assert_contract(prestashop.get("addresses", address.id), PS_ADDRESS)
+    assert_contract(prestashop.get("countries", country.id), PS_COUNTRY)
+    assert re.fullmatch(r"[A-Z]{2}", country.iso_code)
+    raw_countries = prestashop.list("countries", display=["id", "iso_code"], sort="[id_ASC]")
+    assert_contract(raw_countries, ListOf(PS_COUNTRY_ROW))
+    assert country.iso_code in {c.iso_code for c in countries}
+    assert_contract(prestashop.get("customers", customer.id), PS_CUSTOMER)
+    assert "@" in customer.email
 
 
 def test_products_combinations_and_stock_availables(backend, prestashop):
     product_ref, combination_ref = backend.arrange_ps_catalog()
 
     rows = prestashop.products_by_reference(product_ref)
-    product = prestashop.product_get(int(rows[0]["id"]))
+    product = prestashop.product_get(rows[0].id)
     combinations = prestashop.combinations_by_reference(combination_ref)
-    stock_rows = prestashop.stock_availables_for_product(int(product["id"]))
-    stock = prestashop.get("stock_availables", stock_rows[0]["id"])
+    stock_rows = prestashop.stock_availables_for_product(product.id)
+    stock = prestashop.get("stock_availables", stock_rows[0].id)
 
-    assert_contract(rows, ListOf(PS_PRODUCT_REF_ROW))
-    assert rows[0]["reference"] == product_ref
-    assert_contract(product, PS_PRODUCT)
-    assert_contract(combinations, ListOf(PS_COMBINATION_REF_ROW))
-    assert combinations[0]["id_product"] == product["id"]
-    assert_contract(stock_rows, ListOf(PS_STOCK_ROW))
+    raw_rows = prestashop.list(
+        "products", display=["id", "reference", "ean13", "active"], filters={"id": rows[0].id}
+    )
+    assert_contract(raw_rows, ListOf(PS_PRODUCT_REF_ROW))
+    assert rows[0].reference == product_ref
+    assert_contract(prestashop.get("products", product.id), PS_PRODUCT)
+    raw_combinations = prestashop.list(
+        "combinations",
+        display=["id", "id_product", "reference"],
+        filters={"id": combinations[0].id},
+    )
+    assert_contract(raw_combinations, ListOf(PS_COMBINATION_REF_ROW))
+    assert combinations[0].id_product == product.id
+    raw_stock_rows = prestashop.list(
+        "stock_availables", display=STOCK_FIELDS, filters={"id_product": product.id}
+    )
+    assert_contract(raw_stock_rows, ListOf(PS_STOCK_ROW))
     assert_contract(stock, PS_STOCK_AVAILABLE)
     assert int(stock["quantity"]) >= 0
 
@@ -112,14 +130,19 @@ def test_customer_threads_messages_and_checkout_messages(backend, prestashop):
     id_order = backend.arrange_ps_messages()
 
     created = prestashop.private_message_add(id_order, "Picqer: picklist P2026-1 shipped")
-    thread_messages = prestashop.customer_messages_for_thread(int(created["id_customer_thread"]))
+    thread_messages = prestashop.customer_messages_for_thread(created.id_customer_thread)
     checkout = prestashop.messages_for_order(id_order)
 
-    assert_contract(created, PS_CUSTOMER_MESSAGE)
-    assert created["private"] == "1"
-    assert_contract(thread_messages, ListOf(PS_CUSTOMER_MESSAGE))
-    assert created["id"] in {m["id"] for m in thread_messages}
-    assert_contract(checkout, ListOf(PS_MESSAGE))
+    assert created.private is True
+    raw_thread_messages = prestashop.list(
+        "customer_messages",
+        filters={"id_customer_thread": created.id_customer_thread},
+        sort="[id_ASC]",
+    )
+    assert_contract(raw_thread_messages, ListOf(PS_CUSTOMER_MESSAGE))
+    assert created.id in {m.id for m in thread_messages}
+    raw_checkout = prestashop.list("messages", filters={"id_order": id_order}, sort="[id_ASC]")
+    assert_contract(raw_checkout, ListOf(PS_MESSAGE))
     assert checkout
 
 

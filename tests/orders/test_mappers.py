@@ -5,13 +5,16 @@ from decimal import Decimal
 
 from sync.mappers import orders as mapper
 from sync.prestashop import xml as psxml
+from sync.prestashop.records import Address, Message, Order
 
 from .conftest import FIXTURES, fixture_text
 
 
-def ps_record(name: str) -> dict:
-    return psxml.record_to_dict(
-        psxml.record_element(psxml.parse((FIXTURES / f"{name}.xml").read_bytes()))
+def ps_record(name: str, record=Order):
+    return record.from_xml(
+        psxml.record_to_dict(
+            psxml.record_element(psxml.parse((FIXTURES / f"{name}.xml").read_bytes()))
+        )
     )
 
 
@@ -61,7 +64,9 @@ def test_product_match_is_exact_and_case_sensitive():
 
 
 def test_company_address_puts_the_company_first_and_the_person_as_contact():
-    fields = mapper.address_fields("delivery", ps_record("ps_address_10"), country_iso="nl")
+    fields = mapper.address_fields(
+        "delivery", ps_record("ps_address_10", Address), country_iso="nl"
+    )
     assert fields == {
         "deliveryname": "Geest & Zonen B.V.",
         "deliverycontactname": "Amelia van Geest",
@@ -76,7 +81,7 @@ def test_company_address_puts_the_company_first_and_the_person_as_contact():
 
 def test_private_address_is_the_persons_name_with_region():
     fields = mapper.address_fields(
-        "invoice", ps_record("ps_address_11"), country_iso="US", region="Florida"
+        "invoice", ps_record("ps_address_11", Address), country_iso="US", region="Florida"
     )
     assert fields["invoicename"] == "Amelia van Geest"
     assert fields["invoicecontactname"] is None
@@ -85,7 +90,8 @@ def test_private_address_is_the_persons_name_with_region():
 
 
 def test_customer_remarks_leave_out_private_staff_messages():
-    messages = psxml.list_to_dicts(psxml.parse((FIXTURES / "ps_messages_73.xml").read_bytes()))
+    rows = psxml.list_to_dicts(psxml.parse((FIXTURES / "ps_messages_73.xml").read_bytes()))
+    messages = [Message.from_xml(row) for row in rows]
     assert mapper.customer_remarks(messages) == "Please ring twice & leave it at the back door"
     assert mapper.customer_remarks([]) is None
 

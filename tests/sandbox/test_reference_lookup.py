@@ -41,5 +41,5 @@ def test_references_with_any_character_are_found_exactly(sandbox_server, prestas
 
     found = prestashop.products_by_reference(reference)
 
-    assert [row["reference"] for row in found] == [reference]
-    assert int(found[0]["id"]) == products[3]
+    assert [row.reference for row in found] == [reference]
+    assert found[0].id == products[3]

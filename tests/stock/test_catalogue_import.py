@@ -10,6 +10,7 @@ import re
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
@@ -31,6 +32,7 @@ from sync.models import (
     ProductImportRun,
 )
 from sync.prestashop import xml as psxml
+from sync.prestashop.records import Combination, Product, ProductOptionValue, Tax, TaxRule
 from sync.services import catalogue_import
 from sync.services.catalogue_import import (
     ImportRefused,
@@ -53,16 +55,29 @@ JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00cover"
 Item = ProductImportItem.State
 
 
-def records(name: str) -> list[dict]:
-    return psxml.list_to_dicts(psxml.parse((FIXTURES / name).read_bytes()))
+RECORD_OF = {
+    "products": Product,
+    "combinations": Combination,
+    "product_option_values": ProductOptionValue,
+    "tax_rules": TaxRule,
+    "taxes": Tax,
+}
 
 
-def by_id(name: str) -> dict[int, dict]:
-    return {int(r["id"]): r for r in records(name)}
+def records(name: str) -> list:
+    """The fixture's records, parsed as the client parses them."""
+    record = RECORD_OF[re.sub(r"(_nl|_\d+)?\.xml$", "", name)]
+    return [
+        record.from_xml(r) for r in psxml.list_to_dicts(psxml.parse((FIXTURES / name).read_bytes()))
+    ]
+
+
+def by_id(name: str) -> dict[int, Any]:
+    return {r.id: r for r in records(name)}
 
 
 def option_names() -> dict[int, str]:
-    return {int(r["id"]): r["name"] for r in records("product_option_values_17.xml")}
+    return {r.id: r.name for r in records("product_option_values_17.xml")}
 
 
 NL = ShopFacts(tax_rates={1: Decimal(21), 9: Decimal(21), 2: Decimal(9), 4: Decimal("5.5")})
@@ -144,17 +159,17 @@ def test_the_vat_group_is_the_rate_of_the_tax_rules_group_in_the_shops_country()
 
 def test_a_state_rule_never_overrides_the_country_wide_rate():
     rules = [
-        {"id_tax_rules_group": "1", "id_state": "5", "zipcode_from": "0", "id_tax": "2"},
-        {"id_tax_rules_group": "1", "id_state": "0", "zipcode_from": "0", "id_tax": "1"},
-        {"id_tax_rules_group": "1", "id_state": "7", "zipcode_from": "0", "id_tax": "2"},
+        TaxRule(1, id_tax_rules_group=1, id_state=5, zipcode_from="0", id_tax=2),
+        TaxRule(2, id_tax_rules_group=1, id_state=0, zipcode_from="0", id_tax=1),
+        TaxRule(3, id_tax_rules_group=1, id_state=7, zipcode_from="0", id_tax=2),
     ]
-    taxes = [{"id": "1", "rate": "21.000"}, {"id": "2", "rate": "8.000"}]
+    taxes = [Tax(1, rate=Decimal("21.000")), Tax(2, rate=Decimal("8.000"))]
     assert tax_rates_by_group(rules, taxes)[1] == 21
 
 
 @pytest.mark.parametrize(("unit", "grams"), [("kg", 1250), ("g", 1), ("lb", 567), ("KG ", 1250)])
 def test_weights_are_sent_in_grams(unit, grams):
-    assert weight_grams("1.25", unit) == grams
+    assert weight_grams(Decimal("1.25"), unit) == grams
 
 
 def test_an_unknown_weight_unit_leaves_the_weight_out_and_says_so():

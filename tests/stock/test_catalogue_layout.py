@@ -11,13 +11,11 @@ from sync.mappers.catalogue import (
     PACK_ONLY,
     PACK_PRODUCTS_ONLY,
     Problem,
-    PsCombination,
-    PsProduct,
-    PsStockRow,
     catalogue_layout,
     near_miss_key,
 )
 from sync.prestashop import xml as psxml
+from sync.prestashop.records import Combination, Product, StockAvailable
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "prestashop" / "catalogue_16"
 
@@ -29,26 +27,28 @@ def records(name: str) -> list[dict]:
 @pytest.fixture
 def layout():
     return catalogue_layout(
-        map(PsProduct.from_ws, records("products")),
-        map(PsCombination.from_ws, records("combinations")),
-        map(PsStockRow.from_ws, records("stock_availables")),
+        map(Product.from_xml, records("products")),
+        map(Combination.from_xml, records("combinations")),
+        map(StockAvailable.from_xml, records("stock_availables")),
         default_pack_stock_type=PACK_ONLY,
     )
 
 
 def test_records_are_parsed_from_the_16_list_shapes():
-    product = PsProduct.from_ws(records("products")[4])
-    assert product == PsProduct(
+    product = Product.from_xml(records("products")[4])
+    assert product == Product(
         id=5,
         reference="demo_5",
         name="Summer Pack",
-        is_pack=True,
+        type="pack",
+        cache_is_pack=True,
         pack_stock_type=PACK_PRODUCTS_ONLY,
     )
-    assert PsCombination.from_ws(records("combinations")[0]) == PsCombination(1, 1, "")
-    assert PsStockRow.from_ws(records("stock_availables")[11]) == PsStockRow(
-        12, 6, 0, 8, depends_on_stock=True
-    )
+    assert product.is_pack
+    assert Combination.from_xml(records("combinations")[0]) == Combination(1, 1, "")
+    row = StockAvailable.from_xml(records("stock_availables")[11])
+    assert (row.id, row.id_product, row.id_product_attribute, row.quantity) == (12, 6, 0, 8)
+    assert row.depends_on_stock is True
 
 
 def test_a_product_without_combinations_is_its_own_row(layout):
@@ -91,9 +91,9 @@ def test_the_same_reference_on_two_products_is_a_duplicate(layout):
 
 def test_a_reference_on_a_product_and_a_combination_elsewhere_is_a_duplicate():
     layout = catalogue_layout(
-        [PsProduct(1, "A"), PsProduct(2, "SHIRT")],
-        [PsCombination(5, 2, "A")],
-        [PsStockRow(1, 1, 0, 3), PsStockRow(2, 2, 5, 4), PsStockRow(3, 2, 0, 4)],
+        [Product(1, "A"), Product(2, "SHIRT")],
+        [Combination(5, 2, "A")],
+        [StockAvailable(1, 1, 0, 3), StockAvailable(2, 2, 5, 4), StockAvailable(3, 2, 0, 4)],
     )
     assert layout.by_reference["A"].problem is Problem.DUPLICATE
     assert "combination 5 of product 2" in layout.by_reference["A"].label
@@ -101,18 +101,18 @@ def test_a_reference_on_a_product_and_a_combination_elsewhere_is_a_duplicate():
 
 def test_an_ambiguous_parent_and_a_combination_with_its_code_are_a_duplicate():
     layout = catalogue_layout(
-        [PsProduct(1, "A"), PsProduct(2, "SHIRT")],
-        [PsCombination(4, 1, ""), PsCombination(5, 2, "A")],
-        [PsStockRow(1, 1, 4, 3), PsStockRow(2, 2, 5, 4)],
+        [Product(1, "A"), Product(2, "SHIRT")],
+        [Combination(4, 1, ""), Combination(5, 2, "A")],
+        [StockAvailable(1, 1, 4, 3), StockAvailable(2, 2, 5, 4)],
     )
     assert layout.by_reference["A"].problem is Problem.DUPLICATE
 
 
 def test_a_quiet_parent_gives_way_to_a_combination_elsewhere_with_its_code():
     layout = catalogue_layout(
-        [PsProduct(1, "A"), PsProduct(2, "SHIRT")],
-        [PsCombination(4, 1, "A-S"), PsCombination(5, 2, "A")],
-        [PsStockRow(1, 1, 4, 3), PsStockRow(2, 2, 5, 4)],
+        [Product(1, "A"), Product(2, "SHIRT")],
+        [Combination(4, 1, "A-S"), Combination(5, 2, "A")],
+        [StockAvailable(1, 1, 4, 3), StockAvailable(2, 2, 5, 4)],
     )
     assert layout.by_reference["A"].rows == ((2, 4),)
 
@@ -124,7 +124,7 @@ def test_a_row_computed_by_advanced_stock_management_is_flagged(layout):
 
 
 def test_a_product_without_a_stock_row_in_the_shop_is_flagged():
-    layout = catalogue_layout([PsProduct(1, "A")], [], [])
+    layout = catalogue_layout([Product(1, "A")], [], [])
     assert layout.by_reference["A"].problem is Problem.NO_STOCK_ROW
 
 
@@ -142,9 +142,9 @@ def test_a_product_without_a_stock_row_in_the_shop_is_flagged():
 )
 def test_a_pack_is_written_only_when_it_decrements_its_own_stock(stock_type, default, writable):
     layout = catalogue_layout(
-        [PsProduct(1, "P", is_pack=True, pack_stock_type=stock_type)],
+        [Product(1, "P", type="pack", pack_stock_type=stock_type)],
         [],
-        [PsStockRow(1, 1, 0, 3)],
+        [StockAvailable(1, 1, 0, 3)],
         default_pack_stock_type=default,
     )
     placement = layout.by_reference["P"]
@@ -166,9 +166,9 @@ def test_stock_targets_without_a_reference_are_listed_apart(layout):
 
 def test_references_are_compared_exactly_and_near_misses_share_a_key():
     layout = catalogue_layout(
-        [PsProduct(1, "Abc"), PsProduct(2, "abc ")],
+        [Product(1, "Abc"), Product(2, "abc ")],
         [],
-        [PsStockRow(1, 1, 0, 1), PsStockRow(2, 2, 0, 1)],
+        [StockAvailable(1, 1, 0, 1), StockAvailable(2, 2, 0, 1)],
     )
     assert set(layout.by_reference) == {"Abc", "abc "}
     assert near_miss_key("Abc") == near_miss_key(" abc ")
@@ -176,7 +176,7 @@ def test_references_are_compared_exactly_and_near_misses_share_a_key():
 
 def test_17_records_with_product_type_and_integer_ids():
     # 1.7.8+ adds product_type; JSON-ish ints and a multilang list must parse the same way.
-    product = PsProduct.from_ws(
+    product = Product.from_xml(
         {
             "id": 19,
             "reference": "PACK-1",

@@ -8,6 +8,7 @@ import pytest
 from prestapicqer.models import PicqerAccount, Shop
 from sync.mappers.stock import quantity_sellable
 from sync.models import CatalogueReport, PendingOrder, PendingOrderLine
+from sync.prestashop.records import Order, OrderRow
 from sync.services.stock import stock_pending_changed, stock_sync_full, stock_sync_product
 from sync.services.stock.full import stock_sync_start
 from sync.services.stock.pending import order_units, pending_units_by_reference
@@ -46,16 +47,15 @@ def test_the_sellable_quantity_is_free_less_pending_never_below_zero(free, pendi
 
 
 def test_order_units_sum_the_rows_of_one_reference():
-    order = {
-        "associations": {
-            "order_rows": [
-                {"product_reference": "A", "product_quantity": "2"},
-                {"product_reference": "A", "product_quantity": "1"},
-                {"product_reference": "", "product_quantity": "4"},
-                {"product_reference": "B", "product_quantity": "x"},
-            ]
-        }
-    }
+    order = Order(
+        id=1,
+        order_rows=(
+            OrderRow(product_reference="A", product_quantity=2),
+            OrderRow(product_reference="A", product_quantity=1),
+            OrderRow(product_reference="", product_quantity=4),
+            OrderRow(product_reference="B", product_quantity=0),
+        ),
+    )
     assert order_units(order) == {"A": 3}
 
 

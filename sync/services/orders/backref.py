@@ -26,23 +26,21 @@ def order_backref_write(ctx: OrderContext) -> str:
         # The order read by this push (if any) says whether a note exists and holds the
         # number already; the update itself reads the order again before its full PUT.
         order = ctx.ps_order or ctx.ps.order_get(link.ps_order_id)
-        if "note" not in order:
+        if order.note is None:
             # Before 1.7.8 orders have no note: writing one would PUT the whole order back
             # for nothing (and be refused), so go straight to the private message.
             return _backref_as_message(ctx, "this PrestaShop version has no order note")
-        if not mapper.note_has_orderid(order.get("note"), link.picqer_orderid):
-            order = ctx.ps.update(
-                "orders",
-                link.ps_order_id,
-                {"note": mapper.note_with_orderid(order.get("note"), link.picqer_orderid)},
+        if not mapper.note_has_orderid(order.note, link.picqer_orderid):
+            order = ctx.ps.order_note_set(
+                link.ps_order_id, mapper.note_with_orderid(order.note, link.picqer_orderid)
             )
             if not _shop_keeps_notes(ctx):
                 # Some versions answer with the note yet do not store it: read back until
                 # this shop has shown once that it keeps the note.
                 order = ctx.ps.order_get(link.ps_order_id)
-                if mapper.note_has_orderid(order.get("note"), link.picqer_orderid):
+                if mapper.note_has_orderid(order.note, link.picqer_orderid):
                     cache.set(_NOTES_KEPT.format(ctx.shop.pk), True, NOTES_KEPT_SECONDS)
-        if mapper.note_has_orderid(order.get("note"), link.picqer_orderid):
+        if mapper.note_has_orderid(order.note, link.picqer_orderid):
             ctx.log(
                 "backref_note",
                 f"Picqer order {link.picqer_orderid} written to the PrestaShop order note.",
@@ -76,8 +74,8 @@ def order_message_add_once(ctx: OrderContext, text: str) -> bool:
     ps, id_order = ctx.ps, ctx.link.ps_order_id
     threads = ps.customer_threads_for_order(id_order)  # also the thread the message joins
     for thread in threads:
-        for message in ps.customer_messages_for_thread(int(thread["id"])):
-            if mapper.clean(message.get("message")) == text:
+        for message in ps.customer_messages_for_thread(thread.id):
+            if mapper.clean(message.message) == text:
                 return False
     ps.private_message_add(
         id_order, text, order=ctx.ps_order, customer=ctx.ps_customer, threads=threads

@@ -11,6 +11,7 @@ from django.core.cache import cache
 
 from sync.http.errors import ApiError, ApiNotFoundError
 from sync.mappers import orders as mapper
+from sync.prestashop.records import Address, Order
 
 from .links import OrderContext
 from .products import products_resolve
@@ -36,31 +37,31 @@ class OrderContent:
         return bool(self.body["products"])
 
 
-def order_content_build(ctx: OrderContext, order: dict[str, Any]) -> OrderContent:
+def order_content_build(ctx: OrderContext, order: Order) -> OrderContent:
     """The POST /orders body for a PrestaShop order (addresses, contact, remarks, lines)."""
     ps = ctx.ps
-    delivery = ps.address_get(int(order["id_address_delivery"]))
+    delivery = ps.address_get(order.id_address_delivery)
     invoice = (
         delivery
-        if order.get("id_address_invoice") == order["id_address_delivery"]
-        else ps.address_get(int(order["id_address_invoice"]))
+        if order.id_address_invoice == order.id_address_delivery
+        else ps.address_get(order.id_address_invoice)
     )
     customer = (
         _optional(
             ctx,
-            f"Customer {order['id_customer']}",
-            lambda: ps.customer_get(int(order["id_customer"])),
-            {},
+            f"Customer {order.id_customer}",
+            lambda: ps.customer_get(order.id_customer),
+            None,
         )
-        if order.get("id_customer")
-        else {}
+        if order.id_customer
+        else None
     )
-    ctx.ps_customer = customer or None
+    ctx.ps_customer = customer
     body = mapper.order_body(
         reference=ctx.link.picqer_reference,
         delivery=_address(ctx, "delivery", delivery),
         invoice=_address(ctx, "invoice", invoice),
-        email=customer.get("email"),
+        email=customer.email if customer else None,
         phone=mapper.phone_of(delivery, invoice),
         remarks=_remarks(ctx),
         products=[],
@@ -125,19 +126,19 @@ def _country_iso(ctx: OrderContext, id_country: int) -> str:
     key = f"ps:{ctx.shop.pk}:country-iso:{id_country}"
     iso = cache.get(key)
     if iso is None:
-        iso = ctx.ps.country_get(id_country).get("iso_code", "")
+        iso = ctx.ps.country_get(id_country).iso_code
         cache.set(key, iso, COUNTRY_CACHE_SECONDS)
     return iso
 
 
-def _address(ctx: OrderContext, kind: str, address: dict[str, Any]) -> dict[str, Any]:
-    iso = _country_iso(ctx, int(address["id_country"])) if address.get("id_country") else ""
+def _address(ctx: OrderContext, kind: str, address: Address) -> dict[str, Any]:
+    iso = _country_iso(ctx, address.id_country) if address.id_country else ""
     region = ""
-    if id_state := int(address.get("id_state") or 0):
+    if id_state := address.id_state:
         region = _optional(
             ctx,
             f"State {id_state} of the {kind} address",
-            lambda: ctx.ps.get("states", id_state).get("name", ""),
+            lambda: ctx.ps.state_get(id_state).name,
             "",
         )
     return mapper.address_fields(kind, address, country_iso=iso, region=region)

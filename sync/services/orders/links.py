@@ -14,6 +14,7 @@ from sync.activity import activity_log
 from sync.models.orders import OrderLink
 from sync.picqer.client import PicqerClient
 from sync.prestashop.client import PrestaShopClient
+from sync.prestashop.records import Customer, Order
 from sync.services.retries import retry_due, retry_reason, retry_record
 
 logger = logging.getLogger(__name__)
@@ -33,8 +34,8 @@ class OrderContext:
     picqer: PicqerClient = field(repr=False)
     # PrestaShop records read during this unit of work, so each is read once. A write is
     # never based on them: `update` reads the record itself just before its PUT.
-    ps_order: dict | None = field(default=None, repr=False)
-    ps_customer: dict | None = field(default=None, repr=False)
+    ps_order: Order | None = field(default=None, repr=False)
+    ps_customer: Customer | None = field(default=None, repr=False)
 
     @classmethod
     def for_link(cls, link: OrderLink) -> OrderContext:

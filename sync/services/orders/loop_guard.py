@@ -7,7 +7,7 @@ Contract for code that posts an order_history (the Picqer → PrestaShop status 
     own_history_record(shop_id=shop.pk, ps_order_id=73, state_id=4)            # 1. before POST
     row = client.order_history_create(73, 4)
     own_history_record(shop_id=shop.pk, ps_order_id=73, state_id=4,
-                       history_id=int(row["id"]))                              # 2. after POST
+                       history_id=row.id)                                      # 2. after POST
 
     own_history_record(*, shop_id: int, ps_order_id: int, state_id: int,
                        history_id: int | None = None) -> None
@@ -21,14 +21,14 @@ idempotent; if the POST fails the announcement simply expires.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from datetime import timedelta
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
 from sync.models.orders import OwnHistory
+from sync.prestashop.records import OrderHistory
 
 ANNOUNCE_TTL = timedelta(minutes=30)
 KEEP_FOR = timedelta(days=30)
@@ -60,23 +60,21 @@ def own_history_record(
             )
 
 
-def own_history_ids(*, shop_id: int, rows: Iterable[Mapping[str, Any]]) -> set[int]:
+def own_history_ids(*, shop_id: int, rows: Iterable[OrderHistory]) -> set[int]:
     """Ids of the order_histories `rows` that the middleware made itself. Binds matching
     announcements to their rows, so later reads give the same answer."""
     rows = list(rows)
-    ids = [int(r["id"]) for r in rows]
+    ids = [r.id for r in rows]
     own = set(
         OwnHistory.objects.filter(shop_id=shop_id, history_id__in=ids).values_list(
             "history_id", flat=True
         )
     )
-    wanted = {
-        (int(r["id_order"]), int(r["id_order_state"])) for r in rows if int(r["id"]) not in own
-    }
+    wanted = {(r.id_order, r.id_order_state) for r in rows if r.id not in own}
     announced = {(a.ps_order_id, a.state_id) for a in _announcements(shop_id)}
     for row in rows:
-        key = (int(row["id_order"]), int(row["id_order_state"]))
-        if int(row["id"]) in own or key not in wanted & announced:
+        key = (row.id_order, row.id_order_state)
+        if row.id in own or key not in wanted & announced:
             continue
         with transaction.atomic():
             pending = (
@@ -86,9 +84,9 @@ def own_history_ids(*, shop_id: int, rows: Iterable[Mapping[str, Any]]) -> set[i
                 .first()
             )
             if pending is not None:
-                pending.history_id = int(row["id"])
+                pending.history_id = row.id
                 pending.save(update_fields=["history_id"])
-                own.add(int(row["id"]))
+                own.add(row.id)
     return own
 
 

@@ -11,7 +11,6 @@ import logging
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -19,10 +18,11 @@ from django.utils import timezone
 from prestapicqer.models import Shop
 from prestapicqer.services.shops import shop_token_is_valid
 from sync.activity import activity_log
-from sync.http.errors import ApiError, ApiResponseError
+from sync.http.errors import ApiError
 from sync.leases import CacheFlag
 from sync.models.orders import PollCursor
 from sync.prestashop.client import PrestaShopClient
+from sync.prestashop.records import OrderHistory, UnreadableRow
 from sync.services.stock.pending import (
     pending_cursor_start,
     pending_orders_apply,
@@ -129,19 +129,22 @@ def _poll_pages(shop: Shop, cursor: PollCursor, ps: PrestaShopClient) -> int:
         return 0
     read = 0
     for _ in range(MAX_PAGES):
-        rows = ps.order_histories_after(cursor.last_history_id, limit=PAGE_SIZE)
-        if not rows:
+        # A row without a readable id fails the read: the page cannot be placed in the id
+        # order the cursor relies on, so the poll fails (visibly) rather than guess.
+        page = ps.order_histories_after(cursor.last_history_id, limit=PAGE_SIZE)
+        if not page.size:
             break
-        newest = max(_history_id(row) for row in rows)
-        triggered = _orders_triggered(shop=shop, ps=ps, rows=rows)
-        pending = pending_orders_read(shop=shop, ps=ps, cursor=cursor, rows=rows)
+        for row in page.unreadable:
+            _row_skipped(shop, row)
+        triggered = _orders_triggered(shop=shop, ps=ps, rows=page.rows)
+        pending = pending_orders_read(shop=shop, ps=ps, cursor=cursor, rows=page.rows)
         with transaction.atomic():  # the marks, the pending units and the cursor move together
             pending_orders_apply(shop=shop, read=pending)
             _orders_mark(shop, triggered)
-            cursor.last_history_id = newest
+            cursor.last_history_id = page.newest_id
             cursor.save(update_fields=["last_history_id"])
-        read += len(rows)
-        if len(rows) < PAGE_SIZE:
+        read += page.size
+        if page.size < PAGE_SIZE:
             break
     return read
 
@@ -151,8 +154,7 @@ def _cursor_start(shop: Shop, cursor: PollCursor, ps: PrestaShopClient) -> None:
     was switched on are not sent (they may long be shipped), and their units are not held
     back (the newest order is read first: any later one has a later history row)."""
     pending_cursor_start(cursor=cursor, ps=ps)
-    newest = ps.list("order_histories", display=["id"], sort="[id_DESC]", limit=1)
-    cursor.start_history_id = cursor.last_history_id = int(newest[0]["id"]) if newest else 0
+    cursor.start_history_id = cursor.last_history_id = ps.order_history_newest_id()
     cursor.save(update_fields=["start_history_id", "last_history_id"])
     activity_log(
         action="orders_poll_start",
@@ -163,7 +165,7 @@ def _cursor_start(shop: Shop, cursor: PollCursor, ps: PrestaShopClient) -> None:
     )
 
 
-def orders_mark_rows(*, shop: Shop, ps: PrestaShopClient, rows: Iterable[dict[str, Any]]) -> int:
+def orders_mark_rows(*, shop: Shop, ps: PrestaShopClient, rows: Iterable[OrderHistory]) -> int:
     """Record on their OrderLinks the rows that trigger a rule (not our own changes, only
     orders of this shop) and enqueue those orders. Returns how many orders were marked."""
     return _orders_mark(shop, _orders_triggered(shop=shop, ps=ps, rows=rows))
@@ -179,80 +181,49 @@ class _Triggered:
 
 
 def _orders_triggered(
-    *, shop: Shop, ps: PrestaShopClient, rows: Iterable[dict[str, Any]]
+    *, shop: Shop, ps: PrestaShopClient, rows: Iterable[OrderHistory]
 ) -> list[_Triggered]:
     """The orders of this shop that `rows` trigger a rule for. Reads PrestaShop, so it runs
     outside any transaction (SQLite's write lock must not wait on a remote shop)."""
-    rows = _readable_rows(shop, rows)
+    rows = list(rows)
     own = own_history_ids(shop_id=shop.pk, rows=rows)
     latest: dict[int, tuple[int, bool]] = {}  # order id -> (newest row id, may create)
     rule_rows: dict[int, list[tuple[int, int]]] = {}
     for row in rows:
-        actions = row_actions(shop, int(row["id_order_state"]))
-        if actions and int(row["id"]) not in own:
-            order_id = int(row["id_order"])
+        actions = row_actions(shop, row.id_order_state)
+        if actions and row.id not in own:
+            order_id = row.id_order
             newest, create = latest.get(order_id, (0, False))
-            latest[order_id] = (max(newest, int(row["id"])), create or "create" in actions)
-            rule_rows.setdefault(order_id, []).append((int(row["id"]), int(row["id_order_state"])))
+            latest[order_id] = (max(newest, row.id), create or "create" in actions)
+            rule_rows.setdefault(order_id, []).append((row.id, row.id_order_state))
     if not latest:
         return []
     # Multistore: order_histories are not shop-restricted, orders are (id_shop on the call).
-    orders = {
-        int(o["id"]): o for o in ps.orders_by_ids(latest, display=["id", "reference", "id_shop"])
-    }
+    orders = {o.id: o for o in ps.orders_brief(latest)}
     triggered = []
     for order_id, (history_id, create) in latest.items():
         order = orders.get(order_id)
-        if order is None or (
-            shop.prestashop_shop_id
-            and int(order.get("id_shop") or 0) not in (0, shop.prestashop_shop_id)
-        ):
+        if order is None or not order.in_shop(shop.prestashop_shop_id):
             continue
         triggered.append(
-            _Triggered(
-                order_id,
-                history_id,
-                create,
-                order.get("reference") or "",
-                tuple(rule_rows[order_id]),
-            )
+            _Triggered(order_id, history_id, create, order.reference, tuple(rule_rows[order_id]))
         )
     return triggered
 
 
-def _history_id(row: dict[str, Any]) -> int:
-    """The id of an order_histories row. Without one the page cannot be placed in the id
-    order the cursor relies on, so the poll fails (visibly) rather than guess."""
-    try:
-        return int(row["id"])
-    except (KeyError, TypeError, ValueError):
-        raise ApiResponseError(
-            f"answered with an order_histories row without a readable id ({str(row)[:200]})",
-            service="PrestaShop",
-        ) from None
-
-
-def _readable_rows(shop: Shop, rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The rows whose id, order and state are numbers. Any other row is skipped with a
-    warning, and the cursor still moves past it: one broken row must not stop the shop's
-    order sync for good, and the reconciliation re-reads the histories of recent orders."""
-    readable = []
-    for row in rows:
-        try:
-            int(row["id"]), int(row["id_order"]), int(row["id_order_state"])
-        except (KeyError, TypeError, ValueError):
-            activity_log(
-                action="orders_poll_row_skipped",
-                level="warning",
-                shop=shop,
-                account=shop.account,
-                message=f"Skipped status change #{row.get('id') or '?'} from {shop.name}: "
-                f"PrestaShop sent it without a readable order or status ({str(row)[:200]}). "
-                "Check that order in PrestaShop; it is not sent to Picqer by this change.",
-            )
-            continue
-        readable.append(row)
-    return readable
+def _row_skipped(shop: Shop, row: UnreadableRow) -> None:
+    """A row without a readable order or state is skipped with a warning, and the cursor
+    still moves past it: one broken row must not stop the shop's order sync for good, and
+    the reconciliation re-reads the histories of recent orders."""
+    activity_log(
+        action="orders_poll_row_skipped",
+        level="warning",
+        shop=shop,
+        account=shop.account,
+        message=f"Skipped status change #{row.id} from {shop.name}: "
+        f"PrestaShop sent it without a readable order or status ({row.raw}). "
+        "Check that order in PrestaShop; it is not sent to Picqer by this change.",
+    )
 
 
 def _orders_mark(shop: Shop, triggered: list[_Triggered]) -> int:

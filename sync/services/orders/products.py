@@ -82,8 +82,7 @@ def _product_create(ctx: OrderContext, line: OrderLine, result: Resolution) -> N
 def _product_image_copy(ctx: OrderContext, line: OrderLine, idproduct: int) -> None:
     """Best effort: the PrestaShop product's cover image to the new Picqer product."""
     try:
-        ps_product = ctx.ps.product_get(line.product_id)
-        id_image = int(ps_product.get("id_default_image") or 0)
+        id_image = ctx.ps.product_get(line.product_id).id_default_image
         if not id_image:
             return
         ctx.picqer.product_image_add(idproduct, ctx.ps.product_image(line.product_id, id_image))

@@ -8,11 +8,10 @@ it finds. The order's lease (OrderLink.LEASE) keeps two workers apart meanwhile.
 
 from __future__ import annotations
 
-from typing import Any
-
 from sync.http.errors import ApiError
 from sync.mappers import orders as mapper
 from sync.models.orders import OrderLink
+from sync.prestashop.records import Order
 from sync.services.product_index import product_index_forget
 from sync.services.stock.pending import pending_order_cancelled, pending_order_in_picqer
 
@@ -98,19 +97,16 @@ def _transition(ctx: OrderContext, status: str, call, action: str, message: str)
     pending_order_in_picqer(shop=ctx.shop, ps_order_id=link.ps_order_id)
 
 
-def _ps_order(ctx: OrderContext) -> dict[str, Any]:
+def _ps_order(ctx: OrderContext) -> Order:
     link, shop = ctx.link, ctx.shop
     order = ctx.ps.order_get(link.ps_order_id)
-    if shop.prestashop_shop_id and int(order.get("id_shop") or 0) not in (
-        0,
-        shop.prestashop_shop_id,
-    ):
+    if not order.in_shop(shop.prestashop_shop_id):
         raise ForeignOrderError(
             f"order {link.ps_order_id} belongs to PrestaShop shop "
-            f"{order.get('id_shop')}, not {shop.prestashop_shop_id}"
+            f"{order.id_shop}, not {shop.prestashop_shop_id}"
         )
-    if link.ps_reference != (order.get("reference") or "")[:32]:
-        link.ps_reference = (order.get("reference") or "")[:32]
+    if link.ps_reference != order.reference[:32]:
+        link.ps_reference = order.reference[:32]
         ctx.save("ps_reference")
     ctx.ps_order = order
     return order

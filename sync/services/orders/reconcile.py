@@ -15,7 +15,7 @@ orders whose lease expired unreleased (the worker holding it died), so an order 
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
@@ -27,6 +27,7 @@ from prestapicqer.models import Shop
 from sync.http.errors import ApiError
 from sync.models.orders import OrderLink, PollCursor
 from sync.prestashop.client import PrestaShopClient
+from sync.prestashop.records import OrderHistory
 
 from .links import order_sync_enqueue
 from .loop_guard import own_history_prune
@@ -58,15 +59,10 @@ def orders_reconcile(*, shop_id: int, hours: int | None = None) -> int:
     since = _shop_local(shop, ps, timezone.now() - timedelta(hours=hours))
     offset = 0
     while True:
-        orders = ps.orders_updated_since(
-            since, offset=offset, limit=BATCH, display=["id", "reference", "date_upd"]
-        )
+        orders = ps.orders_updated_since(since, offset=offset, limit=BATCH)
         if orders:
-            wanted = "|".join(str(int(o["id"])) for o in orders)
-            rows = ps.list(
-                "order_histories",
-                sort="[id_ASC]",
-                filters={"id_order": f"[{wanted}]", "id": f">[{cursor.start_history_id}]"},
+            rows = ps.order_histories_for_orders(
+                [o.id for o in orders], after=cursor.start_history_id
             )
             enqueued += orders_mark_rows(shop=shop, ps=ps, rows=_unapplied(shop, rows))
         if len(orders) < BATCH:
@@ -110,24 +106,24 @@ def order_leases_expired_sweep() -> int:
     return count
 
 
-def _unapplied(shop: Shop, rows: list[dict]) -> list[dict]:
+def _unapplied(shop: Shop, rows: list[OrderHistory]) -> list[OrderHistory]:
     """Rows newer than what their order's link has applied (all rows without a link)."""
     applied = dict(
         OrderLink.objects.filter(
             shop=shop,
-            ps_order_id__in={int(r["id_order"]) for r in rows},
+            ps_order_id__in={r.id_order for r in rows},
         ).values_list("ps_order_id", "last_history_id")
     )
-    return [r for r in rows if int(r["id"]) > applied.get(int(r["id_order"]), 0)]
+    return [r for r in rows if r.id > applied.get(r.id_order, 0)]
 
 
-def _shop_local(shop: Shop, ps: PrestaShopClient, moment) -> str:
+def _shop_local(shop: Shop, ps: PrestaShopClient, moment: datetime) -> datetime:
     """`moment` as PrestaShop writes date_upd: shop-local wall time (PS_TIMEZONE)."""
     key = f"orders:ps_timezone:{shop.pk}"
     name = cache.get(key)
     if name is None:
         try:
-            name = ps.configurations(["PS_TIMEZONE"]).get("PS_TIMEZONE", "")
+            name = ps.configurations(["PS_TIMEZONE"]).text("PS_TIMEZONE")
         except ApiError:
             name = ""
         cache.set(key, name, timeout=6 * 3600)
@@ -135,4 +131,4 @@ def _shop_local(shop: Shop, ps: PrestaShopClient, moment) -> str:
         local = moment.astimezone(ZoneInfo(name))
     except (ZoneInfoNotFoundError, ValueError):
         local = moment.astimezone(ZoneInfo("UTC")) - UNKNOWN_TZ_MARGIN
-    return local.strftime("%Y-%m-%d %H:%M:%S")
+    return local.replace(tzinfo=None)

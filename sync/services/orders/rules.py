@@ -7,12 +7,12 @@ applied in id order and `OrderLink.last_history_id` records how far, so each row
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Iterable
 
 from prestapicqer.models import Shop
 from sync.http.errors import ApiError
 from sync.models.orders import OrderLink, PollCursor
+from sync.prestashop.records import OrderHistory
 
 from . import push
 from .links import OrderBusyError, OrderContext, lease_acquire, lease_release, order_retry_clear
@@ -35,12 +35,12 @@ def row_actions(shop: Shop, state_id: int) -> list[str]:
 
 
 def plan_actions(
-    *, shop: Shop, rows: Iterable[Mapping[str, Any]], in_picqer: bool
+    *, shop: Shop, rows: Iterable[OrderHistory], in_picqer: bool
 ) -> list[tuple[int, list[str]]]:
     """(history id, actions) per row. When the order is not in Picqer yet and a cancel comes
     after every create/process of the batch (typical after downtime), those are dropped:
     an order cancelled before it was sent must not reach the warehouse."""
-    plan = [(int(r["id"]), row_actions(shop, int(r["id_order_state"]))) for r in rows]
+    plan = [(r.id, row_actions(shop, r.id_order_state)) for r in rows]
     if in_picqer:
         return plan
     last_cancel = max((i for i, (_, acts) in enumerate(plan) if CANCEL in acts), default=-1)
@@ -87,16 +87,12 @@ def _apply_rows(ctx: OrderContext) -> None:
     after = max(link.last_history_id, (cursor.start_history_id or 0) if cursor else 0)
     rows = _rows_known(link, after)
     if rows is None:
-        rows = ctx.ps.list(
-            "order_histories",
-            filters={"id_order": link.ps_order_id, "id": f">[{after}]"},
-            sort="[id_ASC]",
-        )
+        rows = ctx.ps.order_histories_for_order(link.ps_order_id, after=after)
     own = own_history_ids(shop_id=ctx.shop.pk, rows=rows)
-    foreign = [r for r in rows if int(r["id"]) not in own]
+    foreign = [r for r in rows if r.id not in own]
     plan = dict(plan_actions(shop=ctx.shop, rows=foreign, in_picqer=bool(link.picqer_idorder)))
     for row in rows:
-        history_id = int(row["id"])
+        history_id = row.id
         for action in plan.get(history_id, []):
             ACTIONS[action](ctx)
             if link.state == OrderLink.State.FAILED:
@@ -105,7 +101,7 @@ def _apply_rows(ctx: OrderContext) -> None:
         ctx.save("last_history_id")
 
 
-def _rows_known(link: OrderLink, after: int) -> list[dict[str, str]] | None:
+def _rows_known(link: OrderLink, after: int) -> list[OrderHistory] | None:
     """The rule rows after `after` as the poller read them, when they reach as far as it saw
     (the poller's cursor is gap-free, so it recorded every rule row of the order); None when
     they do not (a link from before rows were kept): then PrestaShop is read."""
@@ -113,7 +109,7 @@ def _rows_known(link: OrderLink, after: int) -> list[dict[str, str]] | None:
     if not known or max(i for i, _ in known) < link.seen_history_id:
         return None
     return [
-        {"id": str(i), "id_order": str(link.ps_order_id), "id_order_state": str(state)}
+        OrderHistory(id=i, id_order=link.ps_order_id, id_order_state=state)
         for i, state in known
         if i > after
     ]

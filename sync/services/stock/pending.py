@@ -15,9 +15,8 @@ written again (`stock_pending_changed_task`).
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
 
 from django.core.cache import cache
 from django.db import transaction
@@ -27,6 +26,7 @@ from prestapicqer.models import Shop
 from sync.http.errors import ApiError
 from sync.models.orders import PollCursor
 from sync.models.reservations import PendingOrder, PendingOrderLine
+from sync.prestashop.records import Order, OrderHistory
 
 logger = logging.getLogger(__name__)
 
@@ -34,22 +34,17 @@ State = PendingOrder.State
 # PrestaShop's own "gives the stock back" states (OrderHistory::changeIdOrderState).
 CANCEL_KEYS = ("PS_OS_CANCELED", "PS_OS_ERROR")
 CANCEL_STATES_SECONDS = 3600
-ORDER_FIELDS = ["id", "id_shop", "current_state", "order_rows[product_reference,product_quantity]"]
 ORDERS_PER_CALL = 100
 
 
-def order_units(order: Mapping[str, Any]) -> dict[str, int]:
+def order_units(order: Order) -> dict[str, int]:
     """Units per reference of a PrestaShop order's rows (rows of one reference summed;
-    rows without a reference or a readable quantity cannot take Picqer stock)."""
+    rows without a reference or a quantity cannot take Picqer stock)."""
     units: dict[str, int] = {}
-    for row in (order.get("associations") or {}).get("order_rows") or []:
-        reference = str(row.get("product_reference") or "")[:128]
-        try:
-            quantity = int(row.get("product_quantity") or 0)
-        except (TypeError, ValueError):
-            continue
-        if reference and quantity > 0:
-            units[reference] = units.get(reference, 0) + quantity
+    for row in order.order_rows:
+        reference = row.product_reference[:128]
+        if reference and row.product_quantity > 0:
+            units[reference] = units.get(reference, 0) + row.product_quantity
     return units
 
 
@@ -63,18 +58,10 @@ class PendingRead:
     changes: dict[int, bool] = field(default_factory=dict)
 
 
-def _row_ints(row: Mapping[str, Any]) -> tuple[int, int, int] | None:
-    try:
-        return int(row["id"]), int(row["id_order"]), int(row["id_order_state"])
-    except (KeyError, TypeError, ValueError):
-        return None  # skipped (and reported) by the poll itself
-
-
 def pending_cursor_start(*, cursor: PollCursor, ps) -> None:
     """Orders above the newest one now are new; the ones before are not counted (they may
     long be in Picqer, and no poll saw them placed)."""
-    newest = ps.list("orders", display=["id"], sort="[id_DESC]", limit=1)
-    cursor.start_order_id = int(newest[0]["id"]) if newest else 0
+    cursor.start_order_id = ps.order_newest_id()
     cursor.save(update_fields=["start_order_id"])
 
 
@@ -86,8 +73,8 @@ def cancel_states(*, shop: Shop, ps) -> set[int]:
     known = cache.get(key)
     if known is None:
         try:
-            values = ps.configurations(CANCEL_KEYS)
-            known = [int(v) for v in values.values() if str(v).isdigit()]
+            config = ps.configurations(CANCEL_KEYS)
+            known = [state for key in CANCEL_KEYS if (state := config.number(key)) is not None]
         except ApiError as exc:
             if exc.retryable:
                 raise
@@ -98,7 +85,7 @@ def cancel_states(*, shop: Shop, ps) -> set[int]:
 
 
 def pending_orders_read(
-    *, shop: Shop, ps, cursor: PollCursor, rows: Iterable[Mapping[str, Any]]
+    *, shop: Shop, ps, cursor: PollCursor, rows: Iterable[OrderHistory]
 ) -> PendingRead:
     """The orders of `rows` placed since the poll began watching (read with their rows and
     current status, one call per 100 orders), and the status changes of orders recorded
@@ -107,9 +94,8 @@ def pending_orders_read(
         pending_cursor_start(cursor=cursor, ps=ps)
     last_state: dict[int, tuple[int, int]] = {}  # order id -> (newest row id, its state)
     for row in rows:
-        ints = _row_ints(row)
-        if ints and ints[0] > last_state.get(ints[1], (0, 0))[0]:
-            last_state[ints[1]] = (ints[0], ints[2])
+        if row.id > last_state.get(row.id_order, (0, 0))[0]:
+            last_state[row.id_order] = (row.id, row.id_order_state)
     recorded = dict(
         PendingOrder.objects.filter(shop=shop, ps_order_id__in=last_state).values_list(
             "ps_order_id", "state"
@@ -123,14 +109,10 @@ def pending_orders_read(
     cancel = cancel_states(shop=shop, ps=ps)
     read.changes = {i: last_state[i][1] in cancel for i in live}
     for start in range(0, len(new), ORDERS_PER_CALL):
-        for order in ps.orders_by_ids(new[start : start + ORDERS_PER_CALL], display=ORDER_FIELDS):
-            if shop.prestashop_shop_id and int(order.get("id_shop") or 0) not in (
-                0,
-                shop.prestashop_shop_id,
-            ):
+        for order in ps.orders_with_rows(new[start : start + ORDERS_PER_CALL]):
+            if not order.in_shop(shop.prestashop_shop_id):
                 continue  # multistore: another shop's order
-            state = int(order.get("current_state") or 0)
-            read.placed.append((int(order["id"]), state in cancel, order_units(order)))
+            read.placed.append((order.id, order.current_state in cancel, order_units(order)))
     return read
 
 

@@ -5,26 +5,13 @@ never full JSON."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from sync.http.errors import ApiClientError, ApiError
-from sync.mappers.catalogue import (
-    PACK_DEFAULT,
-    CatalogueLayout,
-    Placement,
-    PsCombination,
-    PsProduct,
-    PsStockRow,
-    catalogue_layout,
-)
-from sync.mappers.stock import free_stock_total, product_is_unlimited, stock_row_applies
-
-PS_PAGE = 1000  # narrow display lists: prestashop-ws.md §4.4
-# `pack_stock_type` exists from PrestaShop 1.6.1; older shops refuse to display it.
-PRODUCT_FIELDS = ["id", "reference", "name", "type", "cache_is_pack", "pack_stock_type"]
-PRODUCT_FIELDS_OLD = PRODUCT_FIELDS[:-1]
-COMBINATION_FIELDS = ["id", "id_product", "reference"]
+from sync.mappers.catalogue import PACK_DEFAULT, CatalogueLayout, Placement, catalogue_layout
+from sync.mappers.stock import free_stock_total, product_is_unlimited
+from sync.prestashop.records import Product, StockAvailable
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,53 +72,31 @@ def _fill_from_warehouses(picqer, stock: dict[int, int], *, warehouse_ids) -> No
                 stock[idproduct] += int((item.get("stock") or {}).get("freestock") or 0)
 
 
-def _shop_filter(shop_id: int | None) -> dict[str, str] | None:
-    # The shop's own rows and shared shop-group rows (id_shop 0), prestashop-ws.md §2.9.
-    return {"id_shop": f"[{shop_id}|0]"} if shop_id else None
-
-
-def _products(fetch: Callable[[list[str]], Iterable[dict]]) -> list[PsProduct]:
-    """Products read with the pack fields, or without them where the shop lacks them."""
-    try:
-        return [PsProduct.from_ws(p) for p in fetch(PRODUCT_FIELDS)]
-    except ApiClientError as exc:
-        if "pack_stock_type" not in (exc.message or ""):
-            raise
-        return [PsProduct.from_ws(p) for p in fetch(PRODUCT_FIELDS_OLD)]
-
-
-def _default_pack_stock_type(prestashop, products: list[PsProduct]) -> int | None:
+def _default_pack_stock_type(prestashop, products: list[Product]) -> int | None:
     """PS_PACK_STOCK_TYPE, read only when a pack follows the shop default; None when the
     key may not read configurations (those packs are then flagged, not guessed)."""
     if not any(p.is_pack and p.pack_stock_type == PACK_DEFAULT for p in products):
         return None
     try:
-        value = prestashop.configurations(["PS_PACK_STOCK_TYPE"]).get("PS_PACK_STOCK_TYPE")
+        config = prestashop.configurations(["PS_PACK_STOCK_TYPE"])
     except ApiError as exc:
         if exc.retryable:
             raise
         return None
-    return int(value) if value not in (None, "") and str(value).isdigit() else None
+    return config.number("PS_PACK_STOCK_TYPE")
 
 
-def _stock_rows(rows: Iterable[dict], shop_id: int | None) -> list[PsStockRow]:
-    return [PsStockRow.from_ws(r) for r in rows if stock_row_applies(r, shop_id=shop_id)]
+def _stock_rows(rows: Iterable[StockAvailable], shop_id: int | None) -> list[StockAvailable]:
+    return [r for r in rows if r.in_shop(shop_id)]
 
 
 def prestashop_catalogue_read(prestashop, *, shop_id: int | None) -> CatalogueLayout:
     """The whole catalogue of the shop, laid out by reference: three narrow id-paged lists
     (products, combinations, the shop's stock rows), plus PS_PACK_STOCK_TYPE when a pack
     follows the shop default."""
-    products = _products(
-        lambda fields: prestashop.iter_ids("products", display=fields, page_size=PS_PAGE)
-    )
-    combinations = [
-        PsCombination.from_ws(c)
-        for c in prestashop.iter_ids("combinations", display=COMBINATION_FIELDS, page_size=PS_PAGE)
-    ]
-    rows = _stock_rows(
-        prestashop.stock_availables_iter(filters=_shop_filter(shop_id), page_size=PS_PAGE), shop_id
-    )
+    products = prestashop.products_for_stock()
+    combinations = list(prestashop.combinations_for_stock())
+    rows = _stock_rows(prestashop.stock_availables_iter(shop_id=shop_id), shop_id)
     return catalogue_layout(
         products,
         combinations,
@@ -149,22 +114,16 @@ def prestashop_placement_for_reference(
     (None, reason) when PrestaShop has no such reference or cannot be asked."""
     try:
         combos = [
-            c
-            for c in map(PsCombination.from_ws, prestashop.combinations_by_reference(reference))
-            if c.reference == reference
+            c for c in prestashop.combinations_by_reference(reference) if c.reference == reference
         ]
         products = [
-            p
-            for p in _products(
-                lambda fields: prestashop.products_by_reference(reference, display=fields)
-            )
-            if p.reference == reference
+            p for p in prestashop.products_by_reference(reference) if p.reference == reference
         ]
     except ApiClientError as exc:
         return None, f"reference {reference} cannot be looked up: {exc.message}"
     if not combos and not products:
         return None, f"reference {reference} not found in PrestaShop"
-    rows: list[PsStockRow] = []
+    rows: list[StockAvailable] = []
     for id_product in {p.id for p in products} | {c.id_product for c in combos}:
         rows += _stock_rows(prestashop.stock_availables_for_product(id_product), shop_id)
     for product in products:
@@ -172,22 +131,12 @@ def prestashop_placement_for_reference(
         if has_combinations or not any(r.id_product == product.id for r in rows):
             seen = {c.id for c in combos}
             combos += [
-                c
-                for c in map(
-                    PsCombination.from_ws,
-                    prestashop.list(
-                        "combinations",
-                        display=COMBINATION_FIELDS,
-                        filters={"id_product": product.id},
-                        sort="[id_ASC]",
-                    ),
-                )
-                if c.id not in seen
+                c for c in prestashop.combinations_for_product(product.id) if c.id not in seen
             ]
     # A combination's product matters here only through its reference, and a product with
     # this reference is in `products` already; the others stand in with an empty one.
     known = {p.id for p in products}
-    parents = [PsProduct(id=i, reference="") for i in {c.id_product for c in combos} - known]
+    parents = [Product(id=i, reference="") for i in {c.id_product for c in combos} - known]
     layout = catalogue_layout(
         [*products, *parents],
         combos,
