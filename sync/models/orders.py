@@ -65,7 +65,8 @@ class OrderLink(models.Model):
     # reading the order's order_histories again (see rules._rows_known).
     history_rows = models.JSONField(_("status changes found by the poll"), default=list, blank=True)
     # Follow-up steps after the create that are done (tags, allocate, comment, message,
-    # backref), so a retry repeats only what is missing.
+    # backref), so a retry repeats only what is missing; "message:<hash>" marks a private
+    # PrestaShop message as sent or on its way (backref.order_message_add_once).
     done_steps = models.JSONField(_("done steps"), default=list, blank=True)
     claimed_until = models.DateTimeField(_("claimed until"), null=True, blank=True)
     claim_token = models.CharField(_("claim token"), max_length=32, blank=True)

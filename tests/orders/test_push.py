@@ -14,6 +14,8 @@ from sync.services.orders import (
     order_sync,
     own_history_record,
 )
+from sync.services.orders.backref import order_message_add_once
+from sync.services.orders.links import OrderContext
 
 pytestmark = pytest.mark.django_db
 
@@ -251,7 +253,9 @@ def test_without_an_order_note_field_it_writes_a_private_message_and_no_put(shop
     assert "no order note" in entry.message
 
 
-def test_on_16_the_push_asks_for_no_messages_and_lists_the_threads_once(shop, rsps, picqer):
+def test_on_16_the_push_asks_for_no_messages_and_reads_no_threads_on_its_first_try(
+    shop, rsps, picqer
+):
     from .conftest import FakePrestaShop
 
     ps = FakePrestaShop(rsps, version="1.6.1.23")
@@ -263,7 +267,33 @@ def test_on_16_the_push_asks_for_no_messages_and_lists_the_threads_once(shop, rs
     paths = [call.request.url.split("/api/")[-1] for call in rsps.calls]
     assert ps.private_messages() == [f"Picqer order: {picqer.created[0]['orderid']}"]
     assert not [p for p in paths if p.startswith("messages")]  # no such resource on 1.6
-    assert len([p for p in paths if p.startswith("customer_threads?")]) == 1
+    # No earlier attempt got as far as the message, so there is nothing to look for.
+    assert not [p for p in paths if p.startswith("customer_threads?")]
+
+
+def test_a_retry_after_the_message_went_out_looks_for_it_and_never_writes_it_twice(
+    shop, rsps, picqer
+):
+    from .conftest import FakePrestaShop
+
+    ps = FakePrestaShop(rsps, version="1.6.1.23")
+    del ps.order["note"]
+    ps.add_history(100, 73, 2)
+    run(shop)
+    orderid = picqer.created[0]["orderid"]
+    link = OrderLink.objects.get(shop=shop)
+    # The attempt crashed after the message was posted, before the step was recorded done.
+    link.done_steps = [s for s in link.done_steps if s == "process" or s.startswith("message:")]
+    link.save(update_fields=["done_steps"])
+    rsps.calls.reset()
+
+    link.refresh_from_db()
+    ctx = OrderContext.for_link(link)
+    order_message_add_once(ctx, f"Picqer order: {orderid}")
+
+    paths = [call.request.url.split("/api/")[-1] for call in rsps.calls]
+    assert ps.private_messages() == [f"Picqer order: {orderid}"]
+    assert [p for p in paths if p.startswith("customer_threads?")]  # it looked, then kept still
 
 
 def test_a_note_the_shop_does_not_keep_falls_back_to_a_private_message(shop, ps, picqer):

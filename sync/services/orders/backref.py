@@ -6,6 +6,8 @@ re-reads the remote side first and only writes what is not there yet.
 
 from __future__ import annotations
 
+import hashlib
+
 from django.core.cache import cache
 
 from sync.http.errors import ApiError
@@ -70,15 +72,28 @@ def _backref_as_message(ctx: OrderContext, reason: str) -> str:
 
 def order_message_add_once(ctx: OrderContext, text: str) -> bool:
     """Add a private message to the PrestaShop order unless an identical one is there.
-    Returns True when it was added."""
-    ps, id_order = ctx.ps, ctx.link.ps_order_id
-    threads = ps.customer_threads_for_order(id_order)  # also the thread the message joins
+    Returns True when it was added.
+
+    A private message is not idempotent, so the link records that this message is on its way
+    before it is posted. Only when an earlier attempt got that far (a timeout, a crash) is
+    the order's thread read to see whether it arrived; the first attempt writes at once, in a
+    thread of its own (the back office shows every thread of the order on its page)."""
+    ps, link = ctx.ps, ctx.link
+    started = f"message:{hashlib.sha256(text.encode()).hexdigest()[:16]}"
+    if started not in link.done_steps:
+        link.done_steps = [*link.done_steps, started]
+        ctx.save("done_steps")
+        ps.private_message_add(
+            link.ps_order_id, text, order=ctx.ps_order, customer=ctx.ps_customer, threads=[]
+        )
+        return True
+    threads = ps.customer_threads_for_order(link.ps_order_id)  # also the thread it joins
     for thread in threads:
         for message in ps.customer_messages_for_thread(thread.id):
             if mapper.clean(message.message) == text:
                 return False
     ps.private_message_add(
-        id_order, text, order=ctx.ps_order, customer=ctx.ps_customer, threads=threads
+        link.ps_order_id, text, order=ctx.ps_order, customer=ctx.ps_customer, threads=threads
     )
     return True
 
