@@ -19,7 +19,8 @@ import requests
 import responses
 
 BASE = "https://example.picqer.com/api/v1/"
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+TESTS = Path(__file__).resolve().parent.parent
+FIXTURES = TESTS / "fixtures"
 PAGE_SIZE = 100
 NOT_FOUND = {"error": True, "error_code": 20, "error_message": "Item not found"}
 WRONG_STATUS = {
@@ -43,6 +44,9 @@ class FakePicqer:
         self.comments: dict[int, list[dict]] = defaultdict(list)
         self.shipments: list[dict] = []  # of every picklist; GET filters by idpicklist
         self.vatgroups = self._load("orders/picqer_vatgroups.json")
+        self.warehouses: list[dict] = self._load("contract/fixtures/picqer_warehouses.json")
+        self.tags: list[dict] = []
+        self.hooks: list[dict] = []
         self.timeouts_after_create = 0  # POST /orders creates the order, then times out
         self.drops_before_create = 0  # POST /orders fails to connect (nothing created)
         self.server_errors_before_create = 0  # POST /orders answers 500 (nothing created)
@@ -53,7 +57,9 @@ class FakePicqer:
             rsps.add_callback(method, re.compile(re.escape(BASE) + r".*"), callback=self._handle)
 
     def _load(self, relative: str):
-        return json.loads((FIXTURES / relative).read_text())
+        """A recorded payload: tests/fixtures/<relative>, or tests/<relative> for contract/."""
+        base = TESTS if relative.startswith("contract/") else FIXTURES
+        return json.loads((base / relative).read_text())
 
     # -- set-up ----------------------------------------------------------------------------
 
@@ -104,6 +110,22 @@ class FakePicqer:
 
     # -- the API ---------------------------------------------------------------------------
 
+    def _view(self, order: dict) -> dict:
+        """An order as Picqer answers it: each line as sent, completed like a recorded line
+        from the product it names (the stored order keeps the lines as the code sent them)."""
+        template = self._load("orders/picqer_order_created.json")["products"][0]
+        products = {p["idproduct"]: p for p in self.products}
+        lines = []
+        for number, line in enumerate(order.get("products") or [], start=1):
+            product = products.get(line.get("idproduct"), {})
+            known = {
+                k: product[k]
+                for k in ("productcode", "name", "price", "idvatgroup")
+                if k in product
+            }
+            lines.append({**template, "idorder_product": number, **known, **line})
+        return {**order, "products": lines}
+
     def _handle(self, request: requests.PreparedRequest):
         url = urlsplit(request.url)
         path = url.path[len("/api/v1/") :].strip("/")
@@ -116,6 +138,8 @@ class FakePicqer:
         if handler is None:
             return 404, {}, json.dumps(NOT_FOUND)
         status, payload = handler(ids, params, body)
+        if status == 204:
+            return status, {}, b""
         return status, {"Content-Type": "application/json"}, json.dumps(payload)
 
     def _get_products(self, ids, params, body):
@@ -144,6 +168,55 @@ class FakePicqer:
         product.update(body)
         return 201, product
 
+    def _get_products_id_stock(self, ids, params, body):
+        status, product = self._get_products_id(ids, params, body)
+        return (200, product["stock"]) if status == 200 else (status, product)
+
+    def _get_warehouses(self, ids, params, body):
+        return 200, self.warehouses
+
+    def _get_warehouses_id_stock(self, ids, params, body):
+        rows = [
+            {"idproduct": p["idproduct"], "productcode": p["productcode"], "stock": row}
+            for p in self.products
+            for row in p["stock"]
+            if row["idwarehouse"] == ids[0]
+        ]
+        offset = int(params.get("offset") or 0)
+        return 200, rows[offset : offset + PAGE_SIZE]
+
+    def _get_tags(self, ids, params, body):
+        return 200, self.tags
+
+    def _post_tags(self, ids, params, body):
+        tag = {"idtag": 1075 + len(self.tags), "color": "#823882", "inherit": False, **body}
+        tag["textColor"] = "#ffffff"
+        self.tags.append(tag)
+        return 201, tag
+
+    def _get_hooks(self, ids, params, body):
+        return 200, self.hooks
+
+    def _post_hooks(self, ids, params, body):
+        if any((h["event"], h["address"]) == (body["event"], body["address"]) for h in self.hooks):
+            return 400, self._load("contract/fixtures/picqer_error_hook_exists.json")
+        hook = {**self._load("picqer/hook.json"), **body, "active": True}
+        hook["idhook"] = hook["idhook"] + len(self.hooks)
+        self.hooks.append(hook)
+        return 201, hook
+
+    def _hook(self, idhook: int) -> dict:
+        return next(h for h in self.hooks if h["idhook"] == idhook)
+
+    def _delete_hooks_id(self, ids, params, body):
+        self._hook(ids[0])["active"] = False
+        return 204, None
+
+    def _post_hooks_id_reactivate(self, ids, params, body):
+        hook = self._hook(ids[0])
+        hook["active"] = True
+        return 200, hook
+
     def _post_products_id_images(self, ids, params, body):
         return 201, {"idproduct_image": 1, "url": "/files/2/x/original.jpg"}
 
@@ -171,36 +244,39 @@ class FakePicqer:
         if self.timeouts_after_create:
             self.timeouts_after_create -= 1
             raise requests.exceptions.ReadTimeout("read timed out")
-        return 201, order
+        return 201, self._view(order)
 
     def _get_orders(self, ids, params, body):
-        return 200, [o for o in self.orders.values() if o["reference"] == params["reference"]]
+        found = [o for o in self.orders.values() if o["reference"] == params["reference"]]
+        return 200, [self._view(o) for o in found]
 
     def _get_orders_id(self, ids, params, body):
         if ids[0] not in self.orders:
             return 404, NOT_FOUND
-        return 200, self.orders[ids[0]]
+        return 200, self._view(self.orders[ids[0]])
 
     def _post_orders_id_process(self, ids, params, body):
         order = self.orders[ids[0]]
         if order["status"] != "concept":
             return 400, WRONG_STATUS
         order["status"] = "processing"
-        return 200, order
+        picklist = {"idpicklist": 439 + len(self.orders), "idorder": ids[0], "status": "new"}
+        order["picklists"] = [{**picklist, "picklistid": f"P2026-{picklist['idpicklist']}"}]
+        return 200, self._view(order)
 
     def _post_orders_id_allocate(self, ids, params, body):
         self.orders[ids[0]]["allocated"] = True
-        return 200, self.orders[ids[0]]
+        return 200, self._view(self.orders[ids[0]])
 
     def _delete_orders_id(self, ids, params, body):
         order = self.orders[ids[0]]
         if order["status"] not in ("concept", "expected") and params.get("force") != "true":
             return 400, WRONG_STATUS
         order["status"] = "cancelled"
-        return 200, order
+        return 204, None
 
     def _post_orders_id_tags(self, ids, params, body):
-        tag = {
+        tag = next((t for t in self.tags if t["idtag"] == body["idtag"]), None) or {
             "idtag": body["idtag"],
             "title": f"Tag {body['idtag']}",
             "color": "#823882",
@@ -208,7 +284,10 @@ class FakePicqer:
             "textColor": "#ffffff",
         }
         self.orders[ids[0]]["tags"][tag["title"]] = tag
-        return 201, tag
+        return 201, list(self.orders[ids[0]]["tags"].values())
+
+    def _get_orders_id_tags(self, ids, params, body):
+        return 200, list(self.orders[ids[0]]["tags"].values())
 
     def _get_orders_id_comments(self, ids, params, body):
         return 200, self.comments[ids[0]]

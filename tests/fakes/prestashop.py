@@ -10,9 +10,11 @@ exists from 8.0 and a full PUT empties the fields it does not send, as PrestaSho
 
 from __future__ import annotations
 
+import base64
 import copy
 import re
 from collections import defaultdict
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 from xml.sax.saxutils import escape
@@ -26,6 +28,9 @@ from sync.prestashop import xml as psxml
 BASE = "https://shop.example.com/api/"
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 DEFAULT_VERSION = "8.1.5"
+KEY = "ABCDEFGHIJKLMNOPQRSTUVWXYZ123456"  # tests/conftest.py `shop`
+REALM = 'Basic realm="Welcome to PrestaShop Webservice"'
+DATE_FIELDS = ("date_add", "date_upd")
 _PATH = re.compile(r"^/api/?([a-z_]*)/?(\d*)$")
 _IMAGE = re.compile(re.escape(BASE) + r"images/products/\d+/\d+")
 # Fields PrestaShop renders with an xlink:href to the record they name.
@@ -37,6 +42,19 @@ LINKS = {
 }
 # Orders answer in the shop context the request names (multistore, prestashop-ws.md §2.1).
 SHOP_SCOPED = ("orders",)
+# Fields a shop fills itself when a record is created without them (dates: now).
+CREATE_DEFAULTS = {
+    "order_histories": {"id_employee": "0"},
+    "customer_messages": {
+        "id_employee": "0",
+        "ip_address": "",
+        "file_name": "",
+        "user_agent": "",
+        "read": "0",
+        "date_upd": "",
+    },
+    "customer_threads": {"date_upd": ""},
+}
 # What tests/fixtures/orders holds of order 73: its addresses, customer, countries, state and
 # checkout messages.
 ORDER_73_FILES = [
@@ -151,15 +169,18 @@ class FakePrestaShop:
     def get(self, resource: str, id_: int | str) -> dict:
         return self.records[resource][str(id_)]
 
+    def load(self, resource: str, path: Path) -> list[dict]:
+        """Add the records of a recorded answer (one record or a list) to `resource`."""
+        root = psxml.parse(path.read_bytes())
+        if root[0].tag == resource:
+            return [self.add(resource, record) for record in psxml.list_to_dicts(root)]
+        return [self.add(resource, psxml.record_to_dict(psxml.record_element(root)))]
+
     def load_order_73(self) -> FakePrestaShop:
         """Order 73 with its addresses, customer, countries, state and checkout messages, as
         recorded in tests/fixtures/orders."""
-        for resource, name in ORDER_73_FILES:
-            root = psxml.parse((FIXTURES / "orders" / f"{name}.xml").read_bytes())
-            self.add(resource, psxml.record_to_dict(psxml.record_element(root)))
-        messages = (FIXTURES / "orders" / "ps_messages_73.xml").read_bytes()
-        for message in psxml.list_to_dicts(psxml.parse(messages)):
-            self.add("messages", message)
+        for resource, name in [*ORDER_73_FILES, ("messages", "ps_messages_73")]:
+            self.load(resource, FIXTURES / "orders" / f"{name}.xml")
         return self
 
     @property
@@ -212,6 +233,9 @@ class FakePrestaShop:
         params = dict(parse_qsl(url.query, keep_blank_values=True))
         if (request.method, resource) in self.errors:
             return self.errors[(request.method, resource)]
+        if self._key(request) != KEY:
+            status, headers, body = self._error(401, 20, "Authentification key is not active")
+            return status, {**headers, "WWW-Authenticate": REALM}, body
         if not resource:
             return self._reply(200, b"" if request.method == "HEAD" else ps_document("<api/>"))
         if request.method == "GET":
@@ -228,6 +252,13 @@ class FakePrestaShop:
                 raise self.fail_after_write.pop(resource)
             return self._reply(201, ps_document(render_record(psxml.singular(resource), created)))
         return self._update(request.method, resource, id_, fields)
+
+    @staticmethod
+    def _key(request: requests.PreparedRequest) -> str:
+        scheme, _, encoded = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() != "basic":
+            return ""
+        return base64.b64decode(encoded).decode().partition(":")[0]
 
     def _error(self, status: int, code: int | str, message: str):
         return self._reply(status, ps_error(status, code, message)[2])
@@ -258,9 +289,15 @@ class FakePrestaShop:
             )
         rows = [r for r in self.records[resource].values() if self._visible(resource, r, params)]
         for key, expression in params.items():
-            if key.startswith("filter["):
-                matches = value_matcher(expression)
-                rows = [r for r in rows if matches(str(r.get(key[7:-1], "")))]
+            if not key.startswith("filter["):
+                continue
+            field = key[7:-1]
+            if field in DATE_FIELDS and params.get("date") != "1":
+                return self._error(
+                    400, 32, f'The field "{field}" is a date: add date=1 to filter on it'
+                )
+            matches = value_matcher(expression)
+            rows = [r for r in rows if matches(str(r.get(field, "")))]
         field, _, direction = (
             params.get("sort", "[id_ASC]").strip("[]").split(",")[-1].rpartition("_")
         )
@@ -279,7 +316,19 @@ class FakePrestaShop:
 
     def _create(self, resource: str, fields: dict) -> dict:
         new_id = max((int(i) for i in self.records[resource]), default=0) + 1
-        record = self.add(resource, {**fields, "id": new_id})
+        now = datetime.now().strftime("%Y-%m-%d %H:%M:%S")
+        record = self.add(
+            resource,
+            {
+                **{
+                    k: now if k in DATE_FIELDS else v
+                    for k, v in CREATE_DEFAULTS.get(resource, {}).items()
+                },
+                "date_add": now,
+                **fields,
+                "id": new_id,
+            },
+        )
         if resource == "order_histories" and fields["id_order"] in self.records["orders"]:
             self.records["orders"][fields["id_order"]]["current_state"] = fields["id_order_state"]
         return record

@@ -3,8 +3,11 @@ records starting from tests/fixtures/stock."""
 
 import pytest
 
+from tests.fakes import picqer as picqer_fake
 from tests.fakes.picqer import FakePicqer
 from tests.fakes.prestashop import FakePrestaShop
+
+PICQER = picqer_fake.BASE
 
 
 @pytest.fixture
