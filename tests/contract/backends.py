@@ -1,9 +1,10 @@
-"""The two backends a contract case runs against.
+"""The three backends a contract case runs against.
 
 `FixtureBackend` answers with the `responses` fixture files the client unit tests use
 (tests/fixtures/...), plus tests/contract/fixtures/ for resources no unit test had a file for.
-`SandboxBackend` seeds the emulator through its control plane. Each `arrange_*` method
-prepares one case and returns what the test body needs (a product code, an order id...).
+`FakeBackend` is the one fake per vendor the unit tests use (tests/fakes), seeded from the same
+recorded files. `SandboxBackend` seeds the emulator through its control plane. Each `arrange_*`
+method prepares one case and returns what the test body needs (a product code, an order id...).
 """
 
 from __future__ import annotations
@@ -14,6 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import responses
+
+from tests.fakes.picqer import FakePicqer
+from tests.fakes.prestashop import FakePrestaShop
 
 TESTS = Path(__file__).resolve().parent.parent
 FIXTURES = TESTS / "fixtures"
@@ -225,6 +229,90 @@ class FixtureBackend:
             status=401,
             headers={"WWW-Authenticate": 'Basic realm="Welcome to PrestaShop Webservice"'},
         )
+
+
+class FakeBackend:
+    """The unit tests' fakes, seeded from the recorded fixture files; they keep state, so
+    writes show up in later reads as on a real server."""
+
+    name = "fake"
+
+    def __init__(self, mock: responses.RequestsMock) -> None:
+        self.ps = FakePrestaShop(mock, version=PS_VERSION)
+        self.picqer = FakePicqer(mock)
+
+    def configure(self, account, shop) -> None:
+        """The default account and shop already point at the fakes' URLs."""
+
+    # -- Picqer ---------------------------------------------------------------------------
+
+    def arrange_picqer_product(self) -> tuple[str, int]:
+        product = load_json("picqer/product.json")
+        self.picqer.add_product(
+            product["productcode"], product["idproduct"], stock=product["stock"]
+        )
+        return product["productcode"], product["stock"][0]["idwarehouse"]
+
+    def arrange_picqer_order(self) -> str:
+        line = load_json("picqer/order.json")["products"][0]
+        self.picqer.add_product(line["productcode"], line["idproduct"])
+        return line["productcode"]
+
+    def arrange_picqer_shipped(self, idorder: int, idpicklist: int) -> None:
+        shipments = load_json("picqer/picklist_shipments.json")
+        self.picqer.shipments = [
+            {**s, "idorder": idorder, "idpicklist": idpicklist} for s in shipments
+        ]
+
+    def arrange_picqer_cancelled(self, idorder: int) -> None:
+        """Nothing to arrange: the fake cancelled the order itself."""
+
+    def arrange_picqer_reference_data(self, client) -> None:
+        self.picqer.tags = list(load_json("picqer/order.json")["tags"].values())
+
+    def arrange_picqer_hooks(self) -> None:
+        """Nothing to seed: the fake starts without hooks."""
+
+    def arrange_picqer_unknown_product(self) -> None:
+        """Nothing to seed: the product id used does not exist."""
+
+    # -- PrestaShop -----------------------------------------------------------------------
+
+    def _load(self, resource: str, relative: str) -> None:
+        self.ps.load(resource, _path(relative))
+
+    def arrange_ps_order(self) -> int:
+        self.ps.load_order_73()
+        return 73
+
+    arrange_ps_state_change = arrange_ps_order
+    arrange_ps_customer_data = arrange_ps_order
+
+    def arrange_ps_order_states_and_carriers(self) -> int:
+        self._load("order_states", "contract/ps_order_states.xml")
+        self._load("carriers", "contract/ps_carriers.xml")
+        self._load("order_carriers", "prestashop/order_carrier_2.xml")
+        self.ps.get("order_carriers", 2)["id_order"] = "73"
+        return 73
+
+    def arrange_ps_catalog(self) -> tuple[str, str]:
+        # The recorded product is trimmed; its reference-list row holds the rest (ean13).
+        (row,) = self.ps.load("products", _path("contract/ps_products_by_reference.xml"))
+        self._load("products", "prestashop/product_1.xml")
+        product = self.ps.get("products", row["id"])
+        product.update({k: v for k, v in row.items() if k not in product})
+        self._load("combinations", "contract/ps_combinations_by_reference.xml")
+        self._load("stock_availables", "prestashop/stock_available_1.xml")
+        return "demo_1", "demo_1-S"
+
+    def arrange_ps_messages(self) -> int:
+        return self.arrange_ps_order()
+
+    def arrange_ps_version(self) -> None:
+        """Nothing to arrange: the fake announces PS_VERSION."""
+
+    def arrange_ps_errors(self) -> None:
+        """Nothing to seed: the fake answers bad filters and keys itself."""
 
 
 class SandboxBackend:

@@ -1,4 +1,5 @@
-"""`backend` runs each contract case twice: against the `responses` fixtures and the sandbox."""
+"""`backend` runs each contract case three times: against the `responses` fixtures, the unit
+tests' fakes and the sandbox."""
 
 import pytest
 import responses
@@ -6,14 +7,14 @@ import responses
 from sync.picqer.client import PicqerClient
 from sync.prestashop.client import PrestaShopClient
 
-from .backends import FixtureBackend, SandboxBackend
+from .backends import FakeBackend, FixtureBackend, SandboxBackend
 
 
-@pytest.fixture(params=["fixtures", pytest.param("sandbox", marks=pytest.mark.e2e)])
+@pytest.fixture(params=["fixtures", "fake", pytest.param("sandbox", marks=pytest.mark.e2e)])
 def backend(request, account, shop):
-    if request.param == "fixtures":
+    if request.param in ("fixtures", "fake"):
         with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-            chosen = FixtureBackend(mock)
+            chosen = (FixtureBackend if request.param == "fixtures" else FakeBackend)(mock)
             chosen.configure(account, shop)
             yield chosen
         return

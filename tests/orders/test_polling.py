@@ -18,8 +18,7 @@ from sync.services.orders import (
     own_history_record,
     polling,
 )
-
-from .conftest import ps_document, ps_error
+from tests.fakes.prestashop import ps_document, ps_error
 
 pytestmark = pytest.mark.django_db
 

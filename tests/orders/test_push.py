@@ -227,9 +227,9 @@ def test_picqer_order_number_goes_into_the_prestashop_note(shop, ps, picqer):
 
 
 def test_note_is_written_by_full_put_before_prestashop_8(shop, rsps, picqer):
-    from .conftest import FakePrestaShop
+    from .conftest import shop_with_order_73
 
-    ps = FakePrestaShop(rsps, version="1.7.8.11")
+    ps = shop_with_order_73(rsps, version="1.7.8.11")
     ps.add_history(100, 73, 2)
 
     run(shop)
@@ -239,9 +239,9 @@ def test_note_is_written_by_full_put_before_prestashop_8(shop, rsps, picqer):
 
 
 def test_without_an_order_note_field_it_writes_a_private_message_and_no_put(shop, rsps, picqer):
-    from .conftest import FakePrestaShop
+    from .conftest import shop_with_order_73
 
-    ps = FakePrestaShop(rsps, version="1.7.6.9")
+    ps = shop_with_order_73(rsps, version="1.7.6.9")
     del ps.order["note"]  # orders have no note before 1.7.8
     ps.add_history(100, 73, 2)
 
@@ -256,9 +256,9 @@ def test_without_an_order_note_field_it_writes_a_private_message_and_no_put(shop
 def test_on_16_the_push_asks_for_no_messages_and_reads_no_threads_on_its_first_try(
     shop, rsps, picqer
 ):
-    from .conftest import FakePrestaShop
+    from .conftest import shop_with_order_73
 
-    ps = FakePrestaShop(rsps, version="1.6.1.23")
+    ps = shop_with_order_73(rsps, version="1.6.1.23")
     del ps.order["note"]  # orders have no note before 1.7.8
     ps.add_history(100, 73, 2)
 
@@ -274,9 +274,9 @@ def test_on_16_the_push_asks_for_no_messages_and_reads_no_threads_on_its_first_t
 def test_a_retry_after_the_message_went_out_looks_for_it_and_never_writes_it_twice(
     shop, rsps, picqer
 ):
-    from .conftest import FakePrestaShop
+    from .conftest import shop_with_order_73
 
-    ps = FakePrestaShop(rsps, version="1.6.1.23")
+    ps = shop_with_order_73(rsps, version="1.6.1.23")
     del ps.order["note"]
     ps.add_history(100, 73, 2)
     run(shop)

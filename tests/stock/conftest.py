@@ -1,25 +1,18 @@
-"""Fixtures for the Picqer → PrestaShop tests: HTTP mocked with `responses`, a fake shop."""
-
-import copy
-import json
-import re
-from pathlib import Path
+"""Fixtures for the Picqer → PrestaShop tests: the one fake per vendor (tests/fakes), Picqer's
+records starting from tests/fixtures/stock."""
 
 import pytest
 
-from .fake_prestashop import FakePrestaShop
+from tests.fakes import picqer as picqer_fake
+from tests.fakes.picqer import FakePicqer
+from tests.fakes.prestashop import FakePrestaShop
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "stock"
-PICQER = "https://example.picqer.com/api/v1/"
-
-
-def load(name: str):
-    return json.loads((FIXTURES / name).read_text())
+PICQER = picqer_fake.BASE
 
 
 @pytest.fixture
 def ps(rsps):
-    return FakePrestaShop(rsps)
+    return FakePrestaShop(rsps, version="8.1.2")
 
 
 @pytest.fixture
@@ -27,37 +20,16 @@ def ps17(rsps):
     return FakePrestaShop(rsps, version="1.7.8.11")
 
 
-class PicqerOrders:
-    """Picqer's order 240350427 whose status and shipments a test changes between calls."""
-
-    def __init__(self, rsps):
-        self.order = load("picqer_order.json")
-        self.shipments = load("picqer_shipments.json")
-        rsps.add_callback(
-            "GET", f"{PICQER}orders/240350427", callback=lambda r: (200, {}, json.dumps(self.order))
-        )
-        rsps.add_callback(
-            "GET",
-            re.compile(rf"{re.escape(PICQER)}picklists/\d+/shipments"),
-            callback=self._shipments,
-        )
-
-    def _shipments(self, request):
-        idpicklist = int(request.url.rsplit("/", 2)[-2])
-        return 200, {}, json.dumps([s for s in self.shipments if s["idpicklist"] == idpicklist])
-
-    def set(self, status: str) -> None:
-        self.order["status"] = status
-
-    def shipment(self, **changes) -> dict:
-        shipment = copy.deepcopy(load("picqer_shipments.json")[0])
-        shipment.update(changes)
-        return shipment
+@pytest.fixture
+def picqer(rsps):
+    return FakePicqer(rsps, fixtures="stock")
 
 
 @pytest.fixture
-def picqer_orders(rsps):
-    return PicqerOrders(rsps)
+def picqer_orders(picqer):
+    """Picqer's order 240350427 (and its picklist's shipments), which a test changes."""
+    picqer.add_order()
+    return picqer
 
 
 def seed_order(
@@ -128,52 +100,6 @@ def link(shop):
         picqer_status="concept",
         attempts=1,
     )
-
-
-class PicqerProducts:
-    """Picqer's products (GET /products paged by offset, GET /products/{id})."""
-
-    def __init__(self, rsps):
-        self.products: list[dict] = []
-        rsps.add_callback(
-            "GET", re.compile(rf"{re.escape(PICQER)}products/\d+$"), callback=self._one
-        )
-        rsps.add_callback(
-            "GET", re.compile(rf"{re.escape(PICQER)}products(\?.*)?$"), callback=self._page
-        )
-
-    def add(self, idproduct: int, productcode: str, *freestock: int, **changes) -> dict:
-        product = copy.deepcopy(load("picqer_product.json"))
-        stock_rows = product["stock"]
-        product.update(idproduct=idproduct, productcode=productcode, **changes)
-        product["stock"] = [
-            {**stock_rows[i % 2], "idwarehouse": 18 + i, "freestock": free, "stock": max(free, 0)}
-            for i, free in enumerate(freestock)
-        ]
-        self.products.append(product)
-        return product
-
-    def _one(self, request):
-        idproduct = int(request.url.rsplit("/", 1)[-1])
-        for product in self.products:
-            if product["idproduct"] == idproduct:
-                return 200, {}, json.dumps(product)
-        return (
-            404,
-            {},
-            json.dumps({"error": True, "error_code": 20, "error_message": "Item not found"}),
-        )
-
-    def _page(self, request):
-        from urllib.parse import parse_qs, urlsplit
-
-        offset = int(parse_qs(urlsplit(request.url).query).get("offset", ["0"])[0])
-        return 200, {}, json.dumps(self.products[offset : offset + 100])
-
-
-@pytest.fixture
-def picqer_products(rsps):
-    return PicqerProducts(rsps)
 
 
 def seed_simple(

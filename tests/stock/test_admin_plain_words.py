@@ -38,7 +38,7 @@ def engine_log(shop, link, ps, picqer_orders, sandbox_lists):
     StatusMapping.objects.create(
         shop=shop, position=0, from_state_id=None, picqer_status="completed", to_state_id=4
     )
-    picqer_orders.set("completed")
+    picqer_orders.set_status("completed")
     assert order_status_sync(account=shop.account, idorder=240350427) == "status 3 → 4"
     for action in ("backref_note", "order_created", "tracking_written"):
         activity_log(action=action, shop=shop, ps_order_id=73, message="done.")

@@ -15,7 +15,7 @@ from .test_stock_layouts import ps16  # noqa: F401 - the 1.6.1 demo catalogue fi
 
 
 @pytest.fixture
-def demo(shop, ps16, picqer_products):  # noqa: F811
+def demo(shop, ps16, picqer):  # noqa: F811
     for idproduct, code, free in [
         (1, "demo_1", 5),
         (2, "demo_4", 9),
@@ -24,7 +24,7 @@ def demo(shop, ps16, picqer_products):  # noqa: F811
         (5, "ONLY-PICQER", 2),
         (6, "demo_5", 3),
     ]:
-        picqer_products.add(idproduct, code, free, name=f"Picqer {code}")
+        picqer.add_product(code, idproduct, free, name=f"Picqer {code}")
     return ps16
 
 
@@ -78,9 +78,9 @@ def test_the_command_writes_the_csv(shop, demo, tmp_path, capsys):
     assert "demo_1,ambiguous_combinations" in out.read_text()
 
 
-def test_picqer_calls_are_those_of_a_full_sync(shop, ps, picqer_products, rsps):
+def test_picqer_calls_are_those_of_a_full_sync(shop, ps, picqer, rsps):
     for i in range(250):
-        picqer_products.add(1000 + i, f"SKU-{i}", i % 4)
+        picqer.add_product(f"SKU-{i}", 1000 + i, i % 4)
     catalogue_report_build(report=CatalogueReport.objects.create(shop=shop))
     picqer_calls = [c for c in rsps.calls if c.request.url.startswith(PICQER)]
     assert len(picqer_calls) <= math.ceil(250 / 100) + 1

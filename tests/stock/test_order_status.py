@@ -82,7 +82,7 @@ def test_no_matching_row_changes_nothing(shop, ps, picqer_orders):
     rules(shop, (4, "completed", 5), (None, "processing", 9))
     assert sync(shop.account).startswith("ignored: no mapping for status 3 + Picqer completed")
     assert history_posts(ps) == []
-    picqer_orders.set("paused")
+    picqer_orders.set_status("paused")
     assert sync(shop.account) == "ignored: no mapping for Picqer status paused"
 
 
@@ -110,7 +110,7 @@ def test_out_of_order_processing_after_completed_never_moves_back(shop, ps, picq
     seed_order(ps, state=2)
     rules(shop, (None, "processing", 3), (None, "completed", 5))
     assert sync(shop.account) == "status 2 → 5"
-    picqer_orders.set("processing")  # a worker that read Picqer earlier, finishing late
+    picqer_orders.set_status("processing")  # a worker that read Picqer earlier, finishing late
     assert "older than the applied completed" in sync(shop.account)
     assert len(history_posts(ps)) == 1
     assert ps.get("orders", 73)["current_state"] == "5"
@@ -120,7 +120,7 @@ def test_cancelled_applies_after_completed(shop, ps, picqer_orders):
     seed_order(ps, state=2)
     rules(shop, (None, "completed", 5), (None, "cancelled", 6))
     sync(shop.account)
-    picqer_orders.set("cancelled")
+    picqer_orders.set_status("cancelled")
     assert sync(shop.account) == "status 5 → 6"
 
 

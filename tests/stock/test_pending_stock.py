@@ -85,8 +85,8 @@ def test_the_setting_off_writes_free_stock(shop):
     assert pending_units_by_reference(shop=shop) == {}
 
 
-def test_the_per_product_update_holds_back_the_pending_units(shop, ps, picqer_products):
-    picqer_products.add(138, "6531-RB-7-9", 5)
+def test_the_per_product_update_holds_back_the_pending_units(shop, ps, picqer):
+    picqer.add_product("6531-RB-7-9", 138, 5)
     seed_simple(ps, 1, "6531-RB-7-9", 10)
     hold(shop, 73, **{"6531-RB-7-9": 2})
 
@@ -96,17 +96,17 @@ def test_the_per_product_update_holds_back_the_pending_units(shop, ps, picqer_pr
     assert result == "6531-RB-7-9: set to 3 (5 free in Picqer − 2 in orders not in Picqer yet)"
 
 
-def test_more_pending_than_free_writes_zero(shop, ps, picqer_products):
-    picqer_products.add(138, "6531-RB-7-9", 1)
+def test_more_pending_than_free_writes_zero(shop, ps, picqer):
+    picqer.add_product("6531-RB-7-9", 138, 1)
     seed_simple(ps, 1, "6531-RB-7-9", 10)
     hold(shop, 73, **{"6531-RB-7-9": 2})
     stock_sync_product(shop=shop, idproduct=138)
     assert ps.get("stock_availables", 1)["quantity"] == "0"
 
 
-def test_the_full_sync_holds_back_the_pending_units(shop, ps, picqer_products):
-    picqer_products.add(1, "A", 5)
-    picqer_products.add(2, "B", 7)
+def test_the_full_sync_holds_back_the_pending_units(shop, ps, picqer):
+    picqer.add_product("A", 1, 5)
+    picqer.add_product("B", 2, 7)
     seed_simple(ps, 1, "A", 5)
     seed_simple(ps, 2, "B", 7)
     hold(shop, 73, A=2)
@@ -117,9 +117,9 @@ def test_the_full_sync_holds_back_the_pending_units(shop, ps, picqer_products):
 
 
 def test_a_change_during_the_full_sync_is_written_again_at_its_end(
-    shop, ps, picqer_products, django_capture_on_commit_callbacks
+    shop, ps, picqer, django_capture_on_commit_callbacks
 ):
-    picqer_products.add(1, "A", 5)
+    picqer.add_product("A", 1, 5)
     seed_simple(ps, 1, "A", 5)
     original = pending_units_by_reference
     reads = []
@@ -140,10 +140,8 @@ def test_a_change_during_the_full_sync_is_written_again_at_its_end(
     rewrite.assert_called_once_with(shop.account_id, ["A"])
 
 
-def test_the_match_report_shows_the_pending_units_and_what_would_be_written(
-    shop, ps, picqer_products
-):
-    picqer_products.add(1, "A", 5)
+def test_the_match_report_shows_the_pending_units_and_what_would_be_written(shop, ps, picqer):
+    picqer.add_product("A", 1, 5)
     seed_simple(ps, 1, "A", 5)
     hold(shop, 73, A=2)
 
@@ -154,9 +152,9 @@ def test_the_match_report_shows_the_pending_units_and_what_would_be_written(
 
 
 def test_a_pending_change_schedules_the_update_in_each_shop_that_holds_back(
-    shop, account, picqer_products, django_capture_on_commit_callbacks
+    shop, account, picqer, django_capture_on_commit_callbacks
 ):
-    picqer_products.add(138, "6531-RB-7-9", 5)
+    picqer.add_product("6531-RB-7-9", 138, 5)
     second = other_shop(account, "TWO")
     other_shop(account, "FRE", stock_reserve_pending_orders=False)
     with (

@@ -39,10 +39,8 @@ def product_try(shop, retries: int):
         stock_sync_product_task.pop_request()
 
 
-def test_a_stock_write_answered_500_warns_once_per_retry_with_the_next_try(
-    shop, ps, picqer_products
-):
-    picqer_products.add(138, "6531-RB-7-9", 35, 7)
+def test_a_stock_write_answered_500_warns_once_per_retry_with_the_next_try(shop, ps, picqer):
+    picqer.add_product("6531-RB-7-9", 138, 35, 7)
     seed_simple(ps, 1, "6531-RB-7-9", 10)
     ps.refuse[("stock_availables", 1)] = ("2", "[PHP Warning #2] database gone")
 
@@ -136,11 +134,9 @@ def test_the_run_admin_shows_the_reason_and_next_try(admin_client, waiting_run):
     assert f"{UNREACHABLE}; next try at {local_clock(waiting_run.next_attempt_at)}" in page
 
 
-def test_a_retry_that_succeeds_clears_the_reason(
-    client, shop, waiting_run, rsps, ps, picqer_products
-):
+def test_a_retry_that_succeeds_clears_the_reason(client, shop, waiting_run, rsps, ps, picqer):
     rsps.remove("GET", f"{PICQER}products")  # Picqer is reachable again
-    picqer_products.add(1, "A", 5)
+    picqer.add_product("A", 1, 5)
     seed_simple(ps, 1, "A", 1)
 
     stock_sync_full_task.apply(args=(waiting_run.pk,), retries=1)

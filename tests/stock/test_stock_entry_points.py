@@ -104,8 +104,8 @@ def test_command_queues_by_default(shop, _no_broker, django_capture_on_commit_ca
     _no_broker.assert_called_once_with(SyncRun.objects.get(shop=shop).pk)
 
 
-def test_command_sync_runs_here_and_now(shop, ps, picqer_products, capsys):
-    picqer_products.add(1, "A", 5)
+def test_command_sync_runs_here_and_now(shop, ps, picqer, capsys):
+    picqer.add_product("A", 1, 5)
     seed_simple(ps, 1, "A", 0)
     call_command("sync_stock", "--shop", str(shop.pk), "--sync")
     run = SyncRun.objects.get(shop=shop)

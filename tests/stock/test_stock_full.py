@@ -26,7 +26,7 @@ from .conftest import PICQER, seed_simple, seed_stock
 
 
 @pytest.fixture
-def catalogue(ps, picqer_products):
+def catalogue(ps, picqer):
     """Picqer: A=5, B=7, C=0 (-2), D=3 (not in the shop), TSHIRT-M=4, TSHIRT-L=1.
     PrestaShop: A=5 (same), B=1, C=4, X (not in Picqer), T-shirt with M=4 (same), L=9."""
     for idproduct, code, free in [
@@ -37,8 +37,8 @@ def catalogue(ps, picqer_products):
         (5, "TSHIRT-M", 4),
         (6, "TSHIRT-L", 1),
     ]:
-        picqer_products.add(idproduct, code, free)
-    picqer_products.add(7, "SERVICE", 0, type="unlimited_stock")
+        picqer.add_product(code, idproduct, free)
+    picqer.add_product("SERVICE", 7, 0, type="unlimited_stock")
     seed_simple(ps, 1, "A", 5)
     seed_simple(ps, 2, "B", 1)
     seed_simple(ps, 3, "C", 4)
@@ -88,20 +88,18 @@ def test_a_refused_row_is_counted_and_the_run_goes_on(shop, catalogue):
     assert (run.errors, run.changed, run.state) == (1, 2, "done")
 
 
-def test_picqer_calls_stay_within_one_per_hundred_products(shop, ps, picqer_products, rsps):
+def test_picqer_calls_stay_within_one_per_hundred_products(shop, ps, picqer, rsps):
     for i in range(250):
-        picqer_products.add(1000 + i, f"SKU-{i}", i % 4)
+        picqer.add_product(f"SKU-{i}", 1000 + i, i % 4)
     seed_simple(ps, 1, "SKU-1", 0)
     stock_sync_full(shop=shop, run=run_for(shop))
     picqer_calls = [c for c in rsps.calls if c.request.url.startswith(PICQER)]
     assert len(picqer_calls) <= math.ceil(250 / 100) + 5
 
 
-def test_warehouse_stock_is_the_fallback_when_products_carry_no_stock(
-    shop, ps, picqer_products, rsps
-):
+def test_warehouse_stock_is_the_fallback_when_products_carry_no_stock(shop, ps, picqer, rsps):
     shop.warehouse_ids = [18]
-    product = picqer_products.add(1, "A", 99)
+    product = picqer.add_product("A", 1, 99)
     del product["stock"]
     rsps.add(
         "GET",
@@ -295,14 +293,12 @@ def test_the_task_fails_the_run_on_a_permission_error(shop, rsps):
     assert run.state == SyncRun.State.FAILED and "Unauthorized" in run.message
 
 
-def test_more_differing_rows_than_writes_in_flight_are_all_written_and_counted(
-    shop, ps, picqer_products
-):
+def test_more_differing_rows_than_writes_in_flight_are_all_written_and_counted(shop, ps, picqer):
     from sync.services.stock.writes import MAX_IN_FLIGHT
 
     count = MAX_IN_FLIGHT * 2 + 3
     for i in range(1, count + 1):
-        picqer_products.add(i, f"SKU-{i}", 7)
+        picqer.add_product(f"SKU-{i}", i, 7)
         seed_simple(ps, i, f"SKU-{i}", 0)
     run = stock_sync_full(shop=shop, run=run_for(shop))
     assert (run.checked, run.changed, run.errors) == (count, count, 0)

@@ -13,9 +13,9 @@ from sync.services.stock import (
     stock_sync_product,
     stock_sync_start,
 )
+from tests.fakes.prestashop import FakePrestaShop
 
 from .conftest import seed_simple, seed_stock
-from .fake_prestashop import FakePrestaShop
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "prestashop" / "catalogue_16"
 
@@ -37,9 +37,9 @@ def stock_writes(ps):
 
 
 def test_a_product_whose_combinations_have_no_reference_is_ignored_in_plain_words(
-    shop, ps16, picqer_products
+    shop, ps16, picqer
 ):
-    picqer_products.add(201, "demo_1", 7)
+    picqer.add_product("demo_1", 201, 7)
     result = stock_sync_product(shop=shop, idproduct=201)
     assert result.startswith(
         "ignored: reference demo_1: ambiguous: product with 3 "
@@ -52,10 +52,8 @@ def test_a_product_whose_combinations_have_no_reference_is_ignored_in_plain_word
     assert "give each combination its own reference" in warning.message
 
 
-def test_the_warning_is_logged_once_a_day_and_the_next_event_shows_the_reason(
-    shop, ps16, picqer_products
-):
-    picqer_products.add(201, "demo_1", 7)
+def test_the_warning_is_logged_once_a_day_and_the_next_event_shows_the_reason(shop, ps16, picqer):
+    picqer.add_product("demo_1", 201, 7)
     stock_sync_product(shop=shop, idproduct=201)
     stock_sync_product(shop=shop, idproduct=201)
     assert ActivityEntry.objects.filter(action="stock_not_written").count() == 1
@@ -72,8 +70,8 @@ def test_the_warning_is_logged_once_a_day_and_the_next_event_shows_the_reason(
         ("TSHIRT", "each with its own reference"),
     ],
 )
-def test_each_problem_is_ignored_with_its_reason(shop, ps16, picqer_products, code, words):
-    picqer_products.add(300, code, 7)
+def test_each_problem_is_ignored_with_its_reason(shop, ps16, picqer, code, words):
+    picqer.add_product(code, 300, 7)
     assert words in stock_sync_product(shop=shop, idproduct=300)
     assert stock_writes(ps16) == []
 
@@ -87,23 +85,23 @@ def test_each_problem_is_ignored_with_its_reason(shop, ps16, picqer_products, co
         ("demo_11", "21"),  # a pack that decrements its own stock
     ],
 )
-def test_writable_layouts_write_their_one_row(shop, ps16, picqer_products, code, row_id):
-    picqer_products.add(300, code, 77)
+def test_writable_layouts_write_their_one_row(shop, ps16, picqer, code, row_id):
+    picqer.add_product(code, 300, 77)
     assert stock_sync_product(shop=shop, idproduct=300) == f"{code}: set to 77"
     assert [w[2]["id"] for w in stock_writes(ps16)] == [row_id]
 
 
-def test_an_older_shop_without_pack_stock_type_is_read_without_it(shop, rsps, picqer_products):
+def test_an_older_shop_without_pack_stock_type_is_read_without_it(shop, rsps, picqer):
     ps = FakePrestaShop(rsps, version="1.6.0.14")
     ps.absent_fields["products"] = {"pack_stock_type"}
     seed_simple(ps, 1, "A", 3)
-    picqer_products.add(1, "A", 5)
+    picqer.add_product("A", 1, 5)
     assert stock_sync_product(shop=shop, idproduct=1) == "A: set to 5"
     run = stock_sync_full(shop=shop, run=stock_sync_start(shop=shop, trigger="test"))
     assert (run.checked, run.changed) == (1, 0)
 
 
-def test_full_sync_counts_the_demo_catalogue_truthfully(shop, ps16, picqer_products):
+def test_full_sync_counts_the_demo_catalogue_truthfully(shop, ps16, picqer):
     """demo_1 and demo_2 in Picqer are ambiguous, not missing; demo_3 (only in PrestaShop)
     is missing in Picqer; a near miss and a duplicate are counted in their own kinds."""
     for idproduct, code, free in [
@@ -115,7 +113,7 @@ def test_full_sync_counts_the_demo_catalogue_truthfully(shop, ps16, picqer_produ
         (6, "TSHIRT-L", 9),
         (7, "NOT-IN-SHOP", 2),
     ]:
-        picqer_products.add(idproduct, code, free)
+        picqer.add_product(code, idproduct, free)
     run = stock_sync_full(shop=shop, run=stock_sync_start(shop=shop, trigger="test"))
     run.refresh_from_db()
     counts = (
@@ -145,8 +143,8 @@ def test_full_sync_counts_the_demo_catalogue_truthfully(shop, ps16, picqer_produ
     assert [w[2]["id"] for w in stock_writes(ps16)] == ["17"]
 
 
-def test_a_retried_run_lists_its_references_once(shop, ps, picqer_products):
-    picqer_products.add(1, "ONLY-PICQER", 1)
+def test_a_retried_run_lists_its_references_once(shop, ps, picqer):
+    picqer.add_product("ONLY-PICQER", 1, 1)
     seed_stock(ps, 1, 1, 0, 1)
     run = stock_sync_start(shop=shop, trigger="test")
     stock_sync_full(shop=shop, run=run)
@@ -155,11 +153,9 @@ def test_a_retried_run_lists_its_references_once(shop, ps, picqer_products):
     assert SyncRunItem.objects.filter(run=run, kind="missing_in_prestashop").count() == 1
 
 
-def test_the_status_json_and_page_link_each_count_to_its_references(
-    client, shop, ps16, picqer_products
-):
-    picqer_products.add(1, "demo_1", 5)
-    picqer_products.add(2, "demo_7", 5)
+def test_the_status_json_and_page_link_each_count_to_its_references(client, shop, ps16, picqer):
+    picqer.add_product("demo_1", 1, 5)
+    picqer.add_product("demo_7", 2, 5)
     run = stock_sync_full(shop=shop, run=stock_sync_start(shop=shop, trigger="test"))
     token = f"?token={shop.full_sync_token}"
     body = client.get(
@@ -179,11 +175,11 @@ def test_the_status_json_and_page_link_each_count_to_its_references(
 
 
 def test_a_run_lists_at_most_max_items_and_says_how_many_more(
-    client, shop, ps, picqer_products, monkeypatch
+    client, shop, ps, picqer, monkeypatch
 ):
     monkeypatch.setattr(SyncRunItem, "MAX_ITEMS", 3)
     for i in range(5):
-        picqer_products.add(i + 1, f"ONLY-{i}", 1)
+        picqer.add_product(f"ONLY-{i}", i + 1, 1)
     run = stock_sync_full(shop=shop, run=stock_sync_start(shop=shop, trigger="test"))
     url = f"/stock-sync/{shop.pk}/runs/{run.pk}/items/missing_in_prestashop/"
     listed = client.get(

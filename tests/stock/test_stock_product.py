@@ -18,31 +18,31 @@ def stock_writes(ps):
     return [w for w in ps.writes if w[1] == "stock_availables"]
 
 
-def test_free_stock_is_summed_over_all_warehouses_when_none_are_chosen(shop, ps, picqer_products):
-    picqer_products.add(138, "6531-RB-7-9", 35, 7)
+def test_free_stock_is_summed_over_all_warehouses_when_none_are_chosen(shop, ps, picqer):
+    picqer.add_product("6531-RB-7-9", 138, 35, 7)
     seed_simple(ps, 1, "6531-RB-7-9", 10)
     assert stock_sync_product(shop=shop, idproduct=138) == "6531-RB-7-9: set to 42"
     assert stock_writes(ps) == [("PATCH", "stock_availables", {"id": "1", "quantity": "42"})]
 
 
-def test_only_the_chosen_warehouses_count(shop, ps, picqer_products):
+def test_only_the_chosen_warehouses_count(shop, ps, picqer):
     shop.warehouse_ids = [19]
-    picqer_products.add(138, "6531-RB-7-9", 35, 7)
+    picqer.add_product("6531-RB-7-9", 138, 35, 7)
     seed_simple(ps, 1, "6531-RB-7-9", 10)
     stock_sync_product(shop=shop, idproduct=138)
     assert ps.get("stock_availables", 1)["quantity"] == "7"
 
 
-def test_negative_free_stock_becomes_zero(shop, ps, picqer_products):
-    picqer_products.add(138, "6531-RB-7-9", -5, 2)
+def test_negative_free_stock_becomes_zero(shop, ps, picqer):
+    picqer.add_product("6531-RB-7-9", 138, -5, 2)
     seed_simple(ps, 1, "6531-RB-7-9", 10)
     stock_sync_product(shop=shop, idproduct=138)
     assert ps.get("stock_availables", 1)["quantity"] == "0"
     assert free_stock_total([{"idwarehouse": 1, "freestock": -3}]) == 0
 
 
-def test_a_combination_is_written_on_its_own_row_not_the_aggregate(shop, ps, picqer_products):
-    picqer_products.add(140, "TSHIRT-M", 4)
+def test_a_combination_is_written_on_its_own_row_not_the_aggregate(shop, ps, picqer):
+    picqer.add_product("TSHIRT-M", 140, 4)
     ps.add("products", {"id": 2, "reference": "TSHIRT", "active": 1, "type": "combinations"})
     ps.add("combinations", {"id": 7, "id_product": 2, "reference": "TSHIRT-M"})
     ps.add("combinations", {"id": 8, "id_product": 2, "reference": "TSHIRT-L"})
@@ -53,8 +53,8 @@ def test_a_combination_is_written_on_its_own_row_not_the_aggregate(shop, ps, pic
     assert [w[2]["id"] for w in stock_writes(ps)] == ["21"]
 
 
-def test_the_parent_of_combinations_is_never_written(shop, ps, picqer_products):
-    picqer_products.add(141, "TSHIRT", 4)
+def test_the_parent_of_combinations_is_never_written(shop, ps, picqer):
+    picqer.add_product("TSHIRT", 141, 4)
     ps.add("products", {"id": 2, "reference": "TSHIRT", "active": 1, "type": "combinations"})
     ps.add("combinations", {"id": 7, "id_product": 2, "reference": "TSHIRT-M"})
     seed_stock(ps, 20, 2, 0, 9)
@@ -63,15 +63,15 @@ def test_the_parent_of_combinations_is_never_written(shop, ps, picqer_products):
     assert stock_writes(ps) == []
 
 
-def test_equal_stock_is_not_written(shop, ps, picqer_products):
-    picqer_products.add(138, "6531-RB-7-9", 35, 7)
+def test_equal_stock_is_not_written(shop, ps, picqer):
+    picqer.add_product("6531-RB-7-9", 138, 35, 7)
     seed_simple(ps, 1, "6531-RB-7-9", 42)
     assert stock_sync_product(shop=shop, idproduct=138) == "6531-RB-7-9: already 42"
     assert stock_writes(ps) == []
 
 
-def test_prestashop_17_gets_get_and_full_put_keeping_other_fields(shop, ps17, picqer_products):
-    picqer_products.add(138, "6531-RB-7-9", 35, 7)
+def test_prestashop_17_gets_get_and_full_put_keeping_other_fields(shop, ps17, picqer):
+    picqer.add_product("6531-RB-7-9", 138, 35, 7)
     seed_simple(ps17, 1, "6531-RB-7-9", 10)
     stock_sync_product(shop=shop, idproduct=138)
     method, _, sent = stock_writes(ps17)[0]
@@ -81,8 +81,8 @@ def test_prestashop_17_gets_get_and_full_put_keeping_other_fields(shop, ps17, pi
     assert ps17.get("stock_availables", 1)["location"] == "A-01-03"
 
 
-def test_product_missing_in_prestashop_is_ignored_with_a_reason(shop, ps, picqer_products):
-    picqer_products.add(138, "6531-RB-7-9", 35)
+def test_product_missing_in_prestashop_is_ignored_with_a_reason(shop, ps, picqer):
+    picqer.add_product("6531-RB-7-9", 138, 35)
     seed_simple(ps, 1, "6531-rb-7-9", 10)  # PrestaShop's filter ignores case; we do not
     result = stock_sync_product(shop=shop, idproduct=138)
     assert result == "ignored: reference 6531-RB-7-9 not found in PrestaShop"
@@ -105,12 +105,10 @@ def test_product_missing_in_prestashop_is_ignored_with_a_reason(shop, ps, picqer
         " lead",
     ],
 )
-def test_references_with_filter_characters_reach_their_stock_row(
-    shop, ps, picqer_products, reference
-):
+def test_references_with_filter_characters_reach_their_stock_row(shop, ps, picqer, reference):
     # The fake shop reads filter values as PrestaShop does: `[A[1]]` adds no condition,
     # `[A|B]` is an OR, `[12,5]` a BETWEEN, and `=` ignores case and trailing spaces.
-    picqer_products.add(138, reference, 35)
+    picqer.add_product(reference, 138, 35)
     seed_simple(ps, 1, reference.upper() + " ", 10)  # what MySQL's `=` would also return
     seed_simple(ps, 2, reference, 10)
     seed_simple(ps, 3, "X" + reference, 10)
@@ -118,13 +116,13 @@ def test_references_with_filter_characters_reach_their_stock_row(
     assert stock_writes(ps) == [("PATCH", "stock_availables", {"id": "2", "quantity": "35"})]
 
 
-def test_unknown_picqer_product_is_ignored(shop, ps, picqer_products):
+def test_unknown_picqer_product_is_ignored(shop, ps, picqer):
     assert stock_sync_product(shop=shop, idproduct=999) == "ignored: Picqer product 999 not found"
 
 
-def test_multistore_writes_only_this_shops_row(shop, ps, picqer_products, rsps):
+def test_multistore_writes_only_this_shops_row(shop, ps, picqer, rsps):
     shop.prestashop_shop_id = 2
-    picqer_products.add(138, "6531-RB-7-9", 35, 7)
+    picqer.add_product("6531-RB-7-9", 138, 35, 7)
     seed_simple(ps, 1, "6531-RB-7-9", 10, stock_id=1, id_shop=1)
     seed_stock(ps, 2, 1, 0, 10, id_shop=2)
     stock_sync_product(shop=shop, idproduct=138)
@@ -171,9 +169,9 @@ def test_a_broker_failure_is_retryable_and_does_not_swallow_the_next_change(
 
 
 def test_the_task_releases_the_burst_before_reading_picqer(
-    shop, ps, picqer_products, django_capture_on_commit_callbacks
+    shop, ps, picqer, django_capture_on_commit_callbacks
 ):
-    picqer_products.add(138, "6531-RB-7-9", 3)
+    picqer.add_product("6531-RB-7-9", 138, 3)
     seed_simple(ps, 1, "6531-RB-7-9", 10)
     with (
         mock.patch.object(stock_sync_product_task, "apply_async") as apply_async,
