@@ -167,7 +167,7 @@ def _run(args, tmp: Path) -> dict:
         wall = time.monotonic() - started
         final = _progress(run.pk)
         codes = Counter(
-            p["productcode"] for p in PicqerClient.for_account(shop.account).products_iter()
+            p.productcode for p in PicqerClient.for_account(shop.account).products_iter()
         )
         return {
             "args": args,

@@ -1,16 +1,16 @@
 """Which sync service a Picqer event leads to (picqer-api.md §6.2, §6.3).
 
-Each handler pulls an id out of the payload and calls one sync service, which re-reads the
-current object from Picqer: payload values are never trusted beyond the id, so a replayed or
-out-of-order delivery cannot push stale data. The sync services are imported inside the
-handlers so this module loads (and the view stays fast) without the engine's imports.
+Each handler takes the ids of the delivery's `data` (`sync.picqer.records.DeliveryData`)
+and calls one sync service, which re-reads the current object from Picqer: payload values
+are never trusted beyond the id, so a replayed or out-of-order delivery cannot push stale
+data. The sync services are imported inside the handlers so this module loads (and the view
+stays fast) without the engine's imports.
 """
 
-import re
 from collections.abc import Callable
-from typing import Any
 
 from prestapicqer.models import PicqerAccount
+from sync.picqer.records import delivery_data_parse
 
 Handler = Callable[..., str]
 
@@ -19,93 +19,35 @@ class EventIgnored(Exception):
     """Raised by a handler when a valid delivery needs no work; the message is the reason."""
 
 
-# Picqer ids are stored in 32-bit id columns (PositiveIntegerField); a larger number is junk.
-PICQER_ID_MAX = 2**31 - 1
-_ASCII_DIGITS = re.compile(r"[0-9]{1,10}")
-
-
-def picqer_id_parse(value: Any) -> int | None:
-    """A Picqer id from a payload value: a positive int, or text of ASCII digits only ("123").
-    Anything else is refused: bools, floats, "1e3", "-3", " 7", "²" (a digit to
-    str.isdigit that int() rejects), and numbers above PICQER_ID_MAX."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, str):
-        if not _ASCII_DIGITS.fullmatch(value):
-            return None
-        value = int(value)
-    if isinstance(value, int) and 0 < value <= PICQER_ID_MAX:
-        return value
-    return None
-
-
-def _no_id_reason(key: str, raw: Any) -> str:
-    """Why a payload without a usable `key` is ignored, naming what it carried instead."""
-    if raw is None:
-        return f"payload has no {key}"
-    shown = repr(raw)
-    shown = shown if len(shown) <= 40 else shown[:37] + "..."
-    return (
-        f"payload {key} {shown} is not a Picqer id (a whole number from 1 to "
-        f"{PICQER_ID_MAX}) — nothing done"
-    )
-
-
-def _data(payload: dict) -> dict:
-    data = payload.get("data") if isinstance(payload, dict) else None
-    return data if isinstance(data, dict) else {}
-
-
-def _raw_idorder(payload: dict) -> Any:
-    """The idorder value of an orders.* payload (data is the order) or of a picklist or
-    shipment payload (data carries idorder; the shipment shape is unconfirmed, so a nested
-    `picklist` object is accepted as well)."""
-    data = _data(payload)
-    raw = data.get("idorder")
-    if raw is None and isinstance(data.get("picklist"), dict):
-        raw = data["picklist"].get("idorder")
-    return raw
-
-
-def idorder_from_payload(payload: dict) -> int | None:
-    """The Picqer order id of an order, picklist or shipment payload, or None."""
-    return picqer_id_parse(_raw_idorder(payload))
-
-
-def idproduct_from_payload(payload: dict) -> int | None:
-    """The Picqer product id of a products.* payload (data is the product)."""
-    return picqer_id_parse(_data(payload).get("idproduct"))
-
-
 def order_changed(*, account: PicqerAccount, payload: dict) -> str:
     """An order's status (or shipments) changed: let the order status sync decide."""
-    idorder = idorder_from_payload(payload)
-    if idorder is None:
-        raise EventIgnored(_no_id_reason("idorder", _raw_idorder(payload)))
+    data = delivery_data_parse(payload)
+    if data.idorder is None:
+        raise EventIgnored(data.idorder_problem)
     from sync.services.order_status import order_status_sync
 
-    return order_status_sync(account=account, idorder=idorder)
+    return order_status_sync(account=account, idorder=data.idorder)
 
 
 def product_stock_changed(*, account: PicqerAccount, payload: dict) -> str:
     """A product's stock changed in Picqer: sync that product (or the catalogue) to the shops."""
-    idproduct = idproduct_from_payload(payload)
-    if idproduct is None:
-        raise EventIgnored(_no_id_reason("idproduct", _data(payload).get("idproduct")))
+    data = delivery_data_parse(payload)
+    if data.idproduct is None:
+        raise EventIgnored(data.idproduct_problem)
     from sync.services.stock import stock_product_changed
 
-    return stock_product_changed(account=account, idproduct=idproduct)
+    return stock_product_changed(account=account, idproduct=data.idproduct)
 
 
 def product_changed(*, account: PicqerAccount, payload: dict) -> str:
     """A product was created or edited in Picqer (its code may have changed): refresh the
     account's product index, which the order push resolves its lines from."""
-    idproduct = idproduct_from_payload(payload)
-    if idproduct is None:
-        raise EventIgnored(_no_id_reason("idproduct", _data(payload).get("idproduct")))
+    data = delivery_data_parse(payload)
+    if data.idproduct is None:
+        raise EventIgnored(data.idproduct_problem)
     from sync.services.product_index import product_index_product_changed
 
-    return product_index_product_changed(account=account, idproduct=idproduct)
+    return product_index_product_changed(account=account, idproduct=data.idproduct)
 
 
 # Every order event that can mean "the Picqer status is different now". They all lead to the

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
 
 from prestapicqer.models import PicqerAccount, RemoteChoices, Shop
+from sync.picqer.records import ShippingProvider, Tag, VatGroup, Warehouse
 
 from .connection import PICQER, PRESTASHOP, error_explain, picqer_host, prestashop_host
 from .masking import secrets_scrub
@@ -138,14 +139,9 @@ def _fetch_picqer(account: PicqerAccount, kind: str) -> Items:
         from sync.picqer.client import PicqerClient
 
         with admin_remote_wait(remote=picqer_remote(account=account)):
-            client = PicqerClient.for_account(account)
+            rows = getattr(PicqerClient.for_account(account), f"{kind}_list")()
             if kind == "shipping_providers":
-                # GET /shippingproviders → [{idshippingprovider, name, provider, active, profiles}]
-                rows = [
-                    row for row in client.iter_list("shippingproviders") if row.get("active", True)
-                ]
-            else:
-                rows = getattr(client, f"{kind}_list")()
+                rows = [row for row in rows if row.active]
     except Exception as exc:
         text = error_explain(exc=exc, system=PICQER, host=picqer_host(account=account))
         text = secrets_scrub(text=text, secrets=[account.api_key])
@@ -154,7 +150,7 @@ def _fetch_picqer(account: PicqerAccount, kind: str) -> Items:
             gettext("Picqer %(list)s could not be loaded: %(error)s")
             % {"list": label, "error": text}
         ) from exc
-    return sorted((_picqer_item(kind, row) for row in rows), key=lambda item: item[1].lower())
+    return sorted((_picqer_item(row) for row in rows), key=lambda item: item[1].lower())
 
 
 def _fetch_prestashop(shop: Shop, kind: str) -> Items:
@@ -175,16 +171,16 @@ def _fetch_prestashop(shop: Shop, kind: str) -> Items:
     return sorted(items, key=lambda item: item[0])
 
 
-def _picqer_item(kind: str, row: dict) -> tuple[int, str]:
-    if kind == "tags":
-        return int(row["idtag"]), str(row.get("title") or row["idtag"])
-    if kind == "warehouses":
-        label = str(row.get("name") or row["idwarehouse"])
-        return int(row["idwarehouse"]), label if row.get("active", True) else f"{label} (inactive)"
-    if kind == "shipping_providers":
+def _picqer_item(row: Tag | Warehouse | ShippingProvider | VatGroup) -> tuple[int, str]:
+    if isinstance(row, Tag):
+        return row.idtag, row.title or f"{row.idtag}"
+    if isinstance(row, Warehouse):
+        label = row.name or f"{row.idwarehouse}"
+        return row.idwarehouse, label if row.active else f"{label} (inactive)"
+    if isinstance(row, ShippingProvider):
         # The name the merchant gave the provider: what shipments carry as `providername`.
-        return int(row["idshippingprovider"]), str(row.get("name") or row["idshippingprovider"])
-    return int(row["idvatgroup"]), f"{row.get('name')} ({row.get('percentage')}%)"
+        return row.idshippingprovider, row.name or f"{row.idshippingprovider}"
+    return row.idvatgroup, f"{row.name} ({row.percentage}%)"
 
 
 def _pairs(items: list) -> Items:

@@ -1,9 +1,9 @@
 """Pure PrestaShop → Picqer product mapping for the bulk import: no HTTP, no database.
 
 Inputs are PrestaShop records as the client returns them (typed, `sync.prestashop.records`:
-a product, a combination, tax rules, taxes) and Picqer JSON (VAT groups, products); outputs
-are the POST /products body (picqer-api.md §4.2) and, for matched products, the fields that
-differ.
+a product, a combination, tax rules, taxes) and Picqer records (`sync.picqer.records`: VAT
+groups, products); outputs are the POST /products body (picqer-api.md §4.2) and, for matched
+products, the fields that differ.
 
 - productcode = the reference (a combination's own reference for a combination);
 - name = the product name; a combination is "Product — S, Blue" (its option values) when
@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from sync.picqer.records import Product as PicqerProduct
+from sync.picqer.records import VatGroup
 from sync.prestashop.records import Combination, Product, Tax, TaxRule
 
 from .orders import clean, vatgroup_for_rate
@@ -128,7 +130,7 @@ def picqer_product_body(
     combination: Combination | None,
     *,
     facts: ShopFacts,
-    vatgroups: Iterable[Mapping[str, Any]],
+    vatgroups: Iterable[VatGroup],
 ) -> MappedProduct:
     """The POST /products body of one PrestaShop product or combination."""
     source = combination if combination is not None else product
@@ -182,8 +184,16 @@ def picqer_product_body(
     return mapped
 
 
+def _picqer_value(product: PicqerProduct, name: str) -> Any:
+    """A Picqer product's field as the item keeps it (JSON): the price as a number, an
+    empty text as null, as Picqer sends it."""
+    if name == "price":
+        return None if product.price is None else float(product.price)
+    return getattr(product, name) or None
+
+
 def picqer_changes(
-    current: Mapping[str, Any], wanted: Mapping[str, Any], fields: Iterable[str]
+    current: PicqerProduct, wanted: Mapping[str, Any], fields: Iterable[str]
 ) -> dict[str, list[Any]]:
     """{field: [Picqer's value, the shop's value]} for the chosen `fields` that differ; a
     field the shop has no value for (an empty EAN) is never cleared in Picqer."""
@@ -194,13 +204,12 @@ def picqer_changes(
         new = wanted.get(name)
         if new in (None, ""):
             continue
-        old = current.get(name)
         if name == "price":
-            same = _decimal(old) is not None and _decimal(old).quantize(PRICE_STEP) == Decimal(
+            same = current.price is not None and current.price.quantize(PRICE_STEP) == Decimal(
                 str(new)
             ).quantize(PRICE_STEP)
         else:
-            same = clean(old) == clean(new)
+            same = clean(getattr(current, name)) == clean(new)
         if not same:
-            changes[name] = [old, new]
+            changes[name] = [_picqer_value(current, name), new]
     return changes

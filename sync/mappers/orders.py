@@ -1,7 +1,7 @@
 """Pure PrestaShop → Picqer order mapping: no HTTP, no database.
 
 Inputs are PrestaShop records as the client returns them (typed, `sync.prestashop.records`)
-and Picqer JSON; outputs are Picqer request bodies and texts.
+and Picqer records (`sync.picqer.records`); outputs are Picqer request bodies and texts.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from sync.picqer.records import Product, VatGroup
 from sync.prestashop.records import Address, Message, Order
 
 # A line's tax rate is derived from its two unit prices, which PrestaShop rounds; rates
@@ -80,24 +81,24 @@ def order_lines(order: Order) -> list[OrderLine]:
     ]
 
 
-def vatgroup_for_rate(rate: Decimal | None, vatgroups: Iterable[Mapping[str, Any]]) -> int | None:
+def vatgroup_for_rate(rate: Decimal | None, vatgroups: Iterable[VatGroup]) -> int | None:
     """The Picqer VAT group whose percentage is nearest to `rate`, within VAT_TOLERANCE."""
     if rate is None:
         return None
     best: tuple[Decimal, int] | None = None
     for group in vatgroups:
-        distance = abs(_decimal(group.get("percentage")) - rate)
+        distance = abs(group.percentage - rate)
         if distance <= VAT_TOLERANCE and (best is None or distance < best[0]):
-            best = (distance, int(group["idvatgroup"]))
+            best = (distance, group.idvatgroup)
     return best[1] if best else None
 
 
-def exact_product(productcode: str, products: Iterable[Mapping[str, Any]]) -> dict | None:
+def exact_product(productcode: str, products: Iterable[Product]) -> Product | None:
     """The product whose productcode equals `productcode` exactly, case included (the guide's
     rule; Picqer's own search may match case-insensitively or partially)."""
     for product in products:
-        if productcode and product.get("productcode") == productcode:
-            return dict(product)
+        if productcode and product.productcode == productcode:
+            return product
     return None
 
 

@@ -6,6 +6,8 @@ import re
 from collections.abc import Iterable
 from typing import NamedTuple, Protocol
 
+from sync.picqer.records import Shipment
+
 # `PREFIX #id_order / PSREFERENCE` (user guide, Order Synchronization), e.g. "DEV #73 / ITQRFWVHT".
 # ASCII digits only, at most 10 (the id columns are 32-bit): "DEV #²" or a 40-digit id is
 # not a reference this service wrote.
@@ -85,29 +87,28 @@ def status_skip_reason(*, applied: str, incoming: str) -> str | None:
 # -- tracking ---------------------------------------------------------------------------
 
 
-def shipment_tracking_codes(shipment: dict) -> list[str]:
+def shipment_tracking_codes(shipment: Shipment) -> list[str]:
     """Tracking codes of one Picqer shipment: the top-level `trackingcode`, else those of its
     `parcels` (multi-parcel shipments carry one code per parcel, picqer-api.md §7)."""
-    top = str(shipment.get("trackingcode") or "").strip()
+    top = shipment.trackingcode.strip()
     if top:
         return [top]
     codes = []
-    for parcel in shipment.get("parcels") or ():
-        code = str((parcel or {}).get("tracking_code") or "").strip()
+    for parcel in shipment.parcels:
+        code = parcel.tracking_code.strip()
         if code and code not in codes:
             codes.append(code)
     return codes
 
 
-def shipment_provider_names(shipment: dict) -> list[str]:
+def shipment_provider_names(shipment: Shipment) -> list[str]:
     """Names a PrestaShop carrier may carry for this shipment, best first.
 
     `providername` is the name the merchant gave the shipping provider in Picqer (its "Name"
     field, the one the user guide tells to match); `public_providername` is the carrier's
     public name, a fallback for shops that named their PrestaShop carrier after it."""
     names = []
-    for key in ("providername", "public_providername"):
-        name = str(shipment.get(key) or "")
+    for name in (shipment.providername, shipment.public_providername):
         if name and name not in names:
             names.append(name)
     return names

@@ -2,28 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Iterable
+
+from sync.picqer.records import Product, StockRow
 
 UNLIMITED_TYPES = frozenset({"unlimited_stock"})
 
 
-def product_is_unlimited(product: Mapping[str, Any]) -> bool:
+def product_is_unlimited(product: Product) -> bool:
     """Products with unlimited stock have no meaningful quantity (picqer-api.md §4.1)."""
-    return bool(product.get("unlimitedstock")) or product.get("type") in UNLIMITED_TYPES
+    return product.unlimitedstock or product.type in UNLIMITED_TYPES
 
 
-def free_stock_total(
-    stock_rows: Iterable[Mapping[str, Any]], *, warehouse_ids: Iterable[int] = ()
-) -> int:
+def free_stock_total(stock_rows: Iterable[StockRow], *, warehouse_ids: Iterable[int] = ()) -> int:
     """Sellable quantity: `freestock` summed over the chosen warehouses (all when none are
     chosen), never below zero — Picqer's free stock goes negative on backorders."""
     chosen = {int(w) for w in warehouse_ids or ()}
     total = 0
     for row in stock_rows or ():
-        if chosen and int(row.get("idwarehouse") or 0) not in chosen:
+        if chosen and row.idwarehouse not in chosen:
             continue
-        total += int(row.get("freestock") or 0)
+        total += row.freestock
     return max(total, 0)
 
 

@@ -20,6 +20,9 @@ from django.conf import settings
 from sync.http import errors, ratelimit
 from sync.http.base import HttpClient, deadline_remaining, looks_like_html
 
+from . import records
+from .errors import UNKNOWN_PRODUCT_CODE, PicqerHookExistsError, PicqerUnknownProductError
+
 PAGE_SIZE = 100  # fixed by Picqer; a shorter page is the last one
 MAX_INLINE_RETRY_AFTER = 30.0  # longer pauses go back to Celery instead of holding a worker
 # When Picqer reports this few requests left, pause everyone this long (then re-check).
@@ -113,6 +116,16 @@ class PicqerClient(HttpClient):
         if not isinstance(body, dict):
             return None, ""
         return body.get("error_code"), str(body.get("error_message") or "")
+
+    def _error_class(self, status: int, code: Any = None) -> type[errors.ApiError]:
+        cls = super()._error_class(status, code)
+        # Picqer writes its codes as numbers; text is taken as well.
+        if cls is errors.ApiClientError and code in (
+            UNKNOWN_PRODUCT_CODE,
+            f"{UNKNOWN_PRODUCT_CODE}",
+        ):
+            return PicqerUnknownProductError
+        return cls
 
     def _decode(self, response: requests.Response) -> Any:
         """The JSON body of a 2xx response (None for 204/empty)."""
@@ -209,46 +222,49 @@ class PicqerClient(HttpClient):
 
     # -- orders ---------------------------------------------------------------------------
 
-    def order_create(self, fields: Mapping[str, Any]) -> dict:
+    def order_create(self, fields: Mapping[str, Any]) -> records.Order:
         """POST /orders; Picqer creates it as "concept". A guest order has no `idcustomer`
         and must carry `deliveryname`/`deliverycountry` (ISO-2) itself. Not idempotent:
-        callers claim locally and search by reference before re-posting."""
-        return self.post("orders", dict(fields))
+        callers claim locally and search by reference before re-posting. An idproduct
+        Picqer does not know raises PicqerUnknownProductError (nothing was created)."""
+        return records.order_parse(self.post("orders", dict(fields)))
 
-    def order_get(self, idorder: int) -> dict:
+    def order_get(self, idorder: int) -> records.Order:
         """GET /orders/{idorder}."""
-        return self.get(f"orders/{idorder}")
+        return records.order_parse(self.get(f"orders/{idorder}"))
 
-    def orders_find_by_reference(self, reference: str) -> list[dict]:
+    def orders_find_by_reference(self, reference: str) -> list[records.Order]:
         """GET /orders?reference=… → every order with exactly this reference (0..n)."""
-        return list(self.iter_list("orders", {"reference": reference}))
+        return [records.order_parse(o) for o in self.iter_list("orders", {"reference": reference})]
 
-    def order_process(self, idorder: int) -> dict:
+    def order_process(self, idorder: int) -> records.Order:
         """POST /orders/{idorder}/process: concept → processing (creates picklists).
         Error 32 (order already closed) means it was processed before."""
-        return self.post(f"orders/{idorder}/process")
+        return records.order_parse(self.post(f"orders/{idorder}/process"))
 
-    def order_allocate(self, idorder: int) -> dict:
+    def order_allocate(self, idorder: int) -> None:
         """POST /orders/{idorder}/allocate: reserve stock for a concept order."""
-        return self.post(f"orders/{idorder}/allocate")
+        self.post(f"orders/{idorder}/allocate")
 
-    def order_deallocate(self, idorder: int) -> dict:
+    def order_deallocate(self, idorder: int) -> None:
         """POST /orders/{idorder}/deallocate: release the reservation again."""
-        return self.post(f"orders/{idorder}/deallocate")
+        self.post(f"orders/{idorder}/deallocate")
 
-    def order_cancel(self, idorder: int, *, force: bool = False) -> Any:
+    def order_cancel(self, idorder: int, *, force: bool = False) -> None:
         """DELETE /orders/{idorder}: cancels concept/expected orders only. `force=True`
         cancels regardless and removes picklists even if picked — audit it."""
-        return self.delete(f"orders/{idorder}", {"force": "true"} if force else None)
+        self.delete(f"orders/{idorder}", {"force": "true"} if force else None)
 
     def order_tags_add(self, idorder: int, idtags: Iterable[int]) -> None:
         """POST /orders/{idorder}/tags {"idtag": N}, once per tag (no bulk endpoint)."""
         for idtag in idtags:
-            self.post(f"orders/{idorder}/tags", {"idtag": int(idtag)})
+            self.post(f"orders/{idorder}/tags", {"idtag": idtag})
 
-    def order_tags_list(self, idorder: int) -> list[dict]:
+    def order_tags_list(self, idorder: int) -> list[records.Tag]:
         """GET /orders/{idorder}/tags."""
-        return self.get(f"orders/{idorder}/tags") or []
+        return records.records_parse(
+            self.get(f"orders/{idorder}/tags"), records.tag_parse, what="tags"
+        )
 
     def order_comment_add(
         self,
@@ -257,129 +273,159 @@ class PicqerClient(HttpClient):
         *,
         show_at_related: bool = False,
         is_visible_fulfilment: bool = False,
-    ) -> dict:
+    ) -> records.Comment:
         """POST /orders/{idorder}/comments {"body": …}. Not idempotent: check
         `order_comments_list` first when retrying."""
-        return self.post(
-            f"orders/{idorder}/comments",
-            {
-                "body": body,
-                "show_at_related": show_at_related,
-                "is_visible_fulfilment": is_visible_fulfilment,
-            },
+        return records.comment_parse(
+            self.post(
+                f"orders/{idorder}/comments",
+                {
+                    "body": body,
+                    "show_at_related": show_at_related,
+                    "is_visible_fulfilment": is_visible_fulfilment,
+                },
+            )
         )
 
-    def order_comments_list(self, idorder: int) -> list[dict]:
+    def order_comments_list(self, idorder: int) -> list[records.Comment]:
         """GET /orders/{idorder}/comments."""
-        return self.get(f"orders/{idorder}/comments") or []
+        return records.records_parse(
+            self.get(f"orders/{idorder}/comments"), records.comment_parse, what="comments"
+        )
 
-    def order_picklists(self, idorder: int, *, order: Mapping | None = None) -> list[dict]:
+    def order_picklists(
+        self, idorder: int, *, order: records.Order | None = None
+    ) -> list[records.Picklist]:
         """Picklists of an order. UNCONFIRMED in the research: the order object embeds
         `picklists` (seen in one integration only). When absent we ask
         GET /picklists?idorder=… (filter also unconfirmed) and keep only the items whose
         `idorder` matches, so an ignored filter cannot return other orders' picklists."""
         order = order if order is not None else self.order_get(idorder)
-        if isinstance(order.get("picklists"), list):
-            return list(order["picklists"])
-        page = self.get("picklists", {"idorder": idorder}) or []
-        return [p for p in page if p.get("idorder") == idorder]
+        if order.picklists is not None:
+            return list(order.picklists)
+        page = self.get("picklists", {"idorder": idorder})
+        picklists = records.records_parse(page, records.picklist_parse, what="picklists")
+        return [p for p in picklists if p.idorder == idorder]
 
     # -- picklists and shipments ----------------------------------------------------------
 
-    def picklist_shipments(self, idpicklist: int) -> list[dict]:
+    def picklist_shipments(self, idpicklist: int) -> list[records.Shipment]:
         """GET /picklists/{idpicklist}/shipments. Tracking is `trackingcode`/`tracktraceurl`
         (newer: `parcels[].tracking_code`); skip entries with `cancelled: true`."""
-        return self.get(f"picklists/{idpicklist}/shipments") or []
+        return records.records_parse(
+            self.get(f"picklists/{idpicklist}/shipments"), records.shipment_parse, what="shipments"
+        )
 
     # -- products and stock ---------------------------------------------------------------
 
-    def product_get(self, idproduct: int) -> dict:
+    def product_get(self, idproduct: int) -> records.Product:
         """GET /products/{idproduct} (includes `stock` per warehouse)."""
-        return self.get(f"products/{idproduct}")
+        return records.product_parse(self.get(f"products/{idproduct}"))
 
     def products_by_productcode(
         self, productcode: str, *, include_inactive: bool = False
-    ) -> list[dict]:
+    ) -> list[records.Product]:
         """GET /products?productcode=… → list (active products only by default).
 
         With `include_inactive` also asks `&inactive` (Pinelab queries active and inactive
         separately; the exact semantics of `inactive` are not documented) and merges."""
-        found = self.get("products", {"productcode": productcode}) or []
+        found = self._products("products", {"productcode": productcode})
         if include_inactive:
-            seen = {p.get("idproduct") for p in found}
-            extra = self.get("products", {"productcode": productcode, "inactive": "1"}) or []
-            found += [p for p in extra if p.get("idproduct") not in seen]
+            seen = {p.idproduct for p in found}
+            extra = self._products("products", {"productcode": productcode, "inactive": "1"})
+            found += [p for p in extra if p.idproduct not in seen]
         return found
 
-    def product_create(self, fields: Mapping[str, Any]) -> dict:
+    def _products(self, path: str, params: Mapping[str, Any]) -> list[records.Product]:
+        return records.records_parse(self.get(path, params), records.product_parse, what="products")
+
+    def product_create(self, fields: Mapping[str, Any]) -> records.Product:
         """POST /products; needs productcode (unique), name, price (excl. VAT), idvatgroup."""
-        return self.post("products", dict(fields))
+        return records.product_parse(self.post("products", dict(fields)))
 
-    def product_update(self, idproduct: int, fields: Mapping[str, Any]) -> dict:
+    def product_update(self, idproduct: int, fields: Mapping[str, Any]) -> None:
         """PUT /products/{idproduct} with only the fields to change (idempotent)."""
-        return self.put(f"products/{int(idproduct)}", dict(fields))
+        self.put(f"products/{idproduct}", dict(fields))
 
-    def product_image_add(self, idproduct: int, image: bytes) -> Any:
+    def product_image_add(self, idproduct: int, image: bytes) -> None:
         """POST /products/{idproduct}/images {"image": <base64>} (picqer-api.md §4.2: the PHP
         client's addImageToProduct, Pinelab sends png/jpeg). Not idempotent: check the
         product's `images` before sending again."""
-        return self.post(
-            f"products/{int(idproduct)}/images", {"image": base64.b64encode(image).decode("ascii")}
+        self.post(
+            f"products/{idproduct}/images", {"image": base64.b64encode(image).decode("ascii")}
         )
 
     def products_iter(
         self, params: Mapping[str, Any] | None = None, *, read_ahead: bool = False
-    ) -> Iterator[dict]:
+    ) -> Iterator[records.Product]:
         """Every product (paginated), filtered by e.g. {"tag": "X"}; `read_ahead` as for
         `iter_list`."""
-        return self.iter_list("products", params, read_ahead=read_ahead)
+        return map(records.product_parse, self.iter_list("products", params, read_ahead=read_ahead))
 
-    def product_stock(self, idproduct: int) -> list[dict]:
-        """GET /products/{idproduct}/stock → [{idwarehouse, stock, reserved…, freestock}]."""
-        return self.get(f"products/{idproduct}/stock") or []
+    def product_stock(self, idproduct: int) -> list[records.StockRow]:
+        """GET /products/{idproduct}/stock → one row per warehouse, with `freestock`."""
+        return records.records_parse(
+            self.get(f"products/{idproduct}/stock"), records.stock_row_parse, what="stock rows"
+        )
 
-    def warehouse_stock_iter(self, idwarehouse: int) -> Iterator[dict]:
+    def warehouse_stock_iter(self, idwarehouse: int) -> Iterator[records.WarehouseStockItem]:
         """GET /warehouses/{id}/stock (paginated): every product with stock or reservations
         there — items `{idproduct, productcode, stock: {…, freestock}}`. For full syncs."""
-        return self.iter_list(f"warehouses/{idwarehouse}/stock")
+        return map(
+            records.warehouse_stock_item_parse, self.iter_list(f"warehouses/{idwarehouse}/stock")
+        )
 
-    def warehouses_list(self) -> list[dict]:
+    def warehouses_list(self) -> list[records.Warehouse]:
         """GET /warehouses → [{idwarehouse, name, accept_orders, counts_for_general_stock…}]."""
-        return list(self.iter_list("warehouses"))
+        return [records.warehouse_parse(w) for w in self.iter_list("warehouses")]
 
     # -- reference data -------------------------------------------------------------------
 
-    def tags_list(self) -> list[dict]:
+    def tags_list(self) -> list[records.Tag]:
         """GET /tags → [{idtag, title, color, inherit, textColor}] (key is `title`)."""
-        return list(self.iter_list("tags"))
+        return [records.tag_parse(t) for t in self.iter_list("tags")]
 
     def tag_create(
         self, title: str, *, color: str = DEFAULT_TAG_COLOR, inherit: bool = False
-    ) -> dict:
+    ) -> records.Tag:
         """POST /tags."""
-        return self.post("tags", {"title": title, "color": color, "inherit": inherit})
+        return records.tag_parse(
+            self.post("tags", {"title": title, "color": color, "inherit": inherit})
+        )
 
-    def vatgroups_list(self) -> list[dict]:
+    def vatgroups_list(self) -> list[records.VatGroup]:
         """GET /vatgroups → [{idvatgroup, name, percentage}]."""
-        return list(self.iter_list("vatgroups"))
+        return [records.vatgroup_parse(v) for v in self.iter_list("vatgroups")]
+
+    def shipping_providers_list(self) -> list[records.ShippingProvider]:
+        """GET /shippingproviders → [{idshippingprovider, name, provider, active, profiles}]."""
+        return [records.shipping_provider_parse(p) for p in self.iter_list("shippingproviders")]
 
     # -- webhooks -------------------------------------------------------------------------
 
-    def hooks_list(self) -> list[dict]:
+    def hooks_list(self) -> list[records.Hook]:
         """GET /hooks (paginated) → [{idhook, name, event, address, active, secret}]."""
-        return list(self.iter_list("hooks"))
+        return [records.hook_parse(h) for h in self.iter_list("hooks")]
 
-    def hook_create(self, *, name: str, event: str, address: str, secret: str) -> dict:
+    def hook_create(self, *, name: str, event: str, address: str, secret: str) -> records.Hook:
         """POST /hooks, one event per hook. A duplicate address+event answers 400
-        "Error: Hook already exists" (ApiClientError)."""
-        return self.post(
-            "hooks", {"name": name, "event": event, "address": address, "secret": secret}
-        )
+        "Error: Hook already exists": PicqerHookExistsError."""
+        try:
+            created = self.post(
+                "hooks", {"name": name, "event": event, "address": address, "secret": secret}
+            )
+        except errors.ApiClientError as exc:
+            if type(exc) is errors.ApiClientError and "already exists" in exc.message.lower():
+                raise self._error(
+                    PicqerHookExistsError, exc.message, status=exc.status, code=exc.code
+                ) from exc
+            raise
+        return records.hook_parse(created)
 
-    def hook_deactivate(self, idhook: int) -> Any:
+    def hook_deactivate(self, idhook: int) -> None:
         """DELETE /hooks/{idhook}: deactivates (Picqer keeps the hook)."""
-        return self.delete(f"hooks/{idhook}")
+        self.delete(f"hooks/{idhook}")
 
-    def hook_reactivate(self, idhook: int) -> dict:
+    def hook_reactivate(self, idhook: int) -> records.Hook:
         """POST /hooks/{idhook}/reactivate (changelog 2026-02-17)."""
-        return self.post(f"hooks/{idhook}/reactivate")
+        return records.hook_parse(self.post(f"hooks/{idhook}/reactivate"))

@@ -55,6 +55,7 @@ from sync.models.catalogue import (
     ProductImportRun,
 )
 from sync.picqer.client import PicqerClient
+from sync.picqer.records import Product
 from sync.prestashop.client import PrestaShopClient
 from sync.prestashop.records import Combination
 from sync.services.signs_of_life import signs_of_life
@@ -349,15 +350,10 @@ def _beat(run: ProductImportRun) -> bool:
     )
 
 
-def _picqer_current(ctx: _Context, wanted: set[int]) -> dict[int, dict]:
-    """The matched Picqer products (the fields an update compares), from the product list:
-    ceil(products / 100) calls, as the report itself."""
-    keep = ("idproduct", "productcode", *UPDATABLE_FIELDS)
-    return {
-        int(p["idproduct"]): {k: p.get(k) for k in keep}
-        for p in ctx.picqer.products_iter()
-        if int(p.get("idproduct") or 0) in wanted
-    }
+def _picqer_current(ctx: _Context, wanted: set[int]) -> dict[int, Product]:
+    """The matched Picqer products (an update compares their fields), from the product
+    list: ceil(products / 100) calls, as the report itself."""
+    return {p.idproduct: p for p in ctx.picqer.products_iter() if p.idproduct in wanted}
 
 
 def _plan(ctx: _Context) -> None:
@@ -509,9 +505,9 @@ def _outcome(
     )
 
 
-def _adopt(ctx: _Context, item: ProductImportItem, found: dict) -> None:
-    item.picqer_idproduct = int(found["idproduct"])
-    if found.get("images") and item.image == Image.TO_SEND:
+def _adopt(ctx: _Context, item: ProductImportItem, found: Product) -> None:
+    item.picqer_idproduct = found.idproduct
+    if found.images and item.image == Image.TO_SEND:
         item.image = Image.SENT  # it has one already: never a second copy
     _outcome(
         ctx,
@@ -545,7 +541,7 @@ def _create_one(ctx: _Context, item: ProductImportItem) -> None:
             message=f"{code} could not be created in Picqer: "
             f"{exc}. Correct it in PrestaShop and start the import again.",
         )
-    item.picqer_idproduct = int(product["idproduct"])
+    item.picqer_idproduct = product.idproduct
     _outcome(
         ctx,
         item,
@@ -585,7 +581,7 @@ def _update_one(ctx: _Context, item: ProductImportItem) -> None:
 def _image_copy(ctx: _Context, item: ProductImportItem) -> None:
     """The PrestaShop cover image to the Picqer product, at most once: an image whose
     sending was interrupted is only sent again when the product still has none."""
-    if item.image == Image.SENDING and ctx.picqer.product_get(item.picqer_idproduct).get("images"):
+    if item.image == Image.SENDING and ctx.picqer.product_get(item.picqer_idproduct).images:
         item.image = Image.SENT
         item.save(update_fields=["image"])
         return

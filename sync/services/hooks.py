@@ -16,12 +16,14 @@ Picqer deactivates a hook after 5 failed deliveries in 24 h; `hooks_watchdog` re
 """
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from prestapicqer.models import PicqerAccount
 from sync.activity import activity_log
 from sync.http.errors import ApiAuthError, ApiClientError, ApiError
 from sync.picqer.client import PicqerClient
+from sync.picqer.errors import PicqerHookExistsError
+from sync.picqer.records import Hook
 from sync.services.hooks_seen import hooks_seen_mark_active, hooks_seen_record
 from sync.services.product_index import product_index_hooks_seen
 
@@ -48,34 +50,33 @@ INDEX_TRUST_KIND = "products_changed"
 ACTIVE, INACTIVE, MISSING = "active", "inactive", "missing"
 
 
-def _same_address(left: str | None, right: str) -> bool:
-    return (left or "").rstrip("/") == right.rstrip("/")
+def _same_address(left: str, right: str) -> bool:
+    return left.rstrip("/") == right.rstrip("/")
 
 
-def _hook_match(*, hooks: list[dict], account: PicqerAccount, kind: HookKind) -> dict | None:
+def _hook_match(*, hooks: list[Hook], account: PicqerAccount, kind: HookKind) -> Hook | None:
     """Our hook for `kind` among Picqer's: the one with the stored id, else one with our
     address and event (an active one first). A stored id whose hook now points elsewhere
     does not count: it would not deliver here."""
     ours = [
         hook
         for hook in hooks
-        if hook.get("event") == kind.event
-        and _same_address(hook.get("address"), account.webhook_url)
+        if hook.event == kind.event and _same_address(hook.address, account.webhook_url)
     ]
     stored_id = getattr(account, kind.id_field) if kind.id_field else None
     for hook in ours:
-        if stored_id and hook.get("idhook") == stored_id:
+        if stored_id and hook.idhook == stored_id:
             return hook
-    ours.sort(key=lambda hook: not hook.get("active"))
+    ours.sort(key=lambda hook: not hook.active)
     return ours[0] if ours else None
 
 
-def _describe(hook: dict | None, kind: HookKind) -> dict:
+def _describe(hook: Hook | None, kind: HookKind) -> dict:
     if hook is None:
         return {"state": MISSING, "idhook": None, "event": kind.event}
     return {
-        "state": ACTIVE if hook.get("active") else INACTIVE,
-        "idhook": hook.get("idhook"),
+        "state": ACTIVE if hook.active else INACTIVE,
+        "idhook": hook.idhook,
         "event": kind.event,
     }
 
@@ -115,7 +116,7 @@ def _remember(account: PicqerAccount, kind: HookKind, idhook: int) -> None:
         setattr(account, kind.id_field, idhook)
 
 
-def _create_or_adopt(client: PicqerClient, account: PicqerAccount, kind: HookKind) -> dict:
+def _create_or_adopt(client: PicqerClient, account: PicqerAccount, kind: HookKind) -> Hook:
     try:
         return client.hook_create(
             name=kind.name,
@@ -123,10 +124,8 @@ def _create_or_adopt(client: PicqerClient, account: PicqerAccount, kind: HookKin
             address=account.webhook_url,
             secret=account.webhook_secret,
         )
-    except ApiClientError as exc:
-        # Created meanwhile (by another click, or before we stored its id): adopt it.
-        if "already exists" not in exc.message.lower():
-            raise
+    except PicqerHookExistsError:
+        pass  # created meanwhile (by another click, or before we stored its id): adopt it
     hook = _hook_match(hooks=client.hooks_list(), account=account, kind=kind)
     if hook is None:
         raise ApiClientError(
@@ -152,8 +151,8 @@ def hook_ensure(*, account: PicqerAccount, kind: str) -> dict:
         action = "unchanged"
         if hook is None:
             hook, action = _create_or_adopt(client, account, hook_kind), "created"
-        if not hook.get("active", True):
-            client.hook_reactivate(hook["idhook"])
+        if not hook.active:
+            client.hook_reactivate(hook.idhook)
             action = "reactivated"
     except ApiError as exc:
         if not exc.retryable:
@@ -164,15 +163,15 @@ def hook_ensure(*, account: PicqerAccount, kind: str) -> dict:
                 message=f"Could not set up the Picqer {kind} webhook: {exc}",
             )
         raise
-    _remember(account, hook_kind, hook["idhook"])
+    _remember(account, hook_kind, hook.idhook)
     hooks_seen_mark_active(account_id=account.pk, kind=kind)
     if action != "unchanged":
         activity_log(
             action=f"hook_{action}",
             account=account,
-            message=f"Picqer {kind} webhook {action} (hook {hook['idhook']}).",
+            message=f"Picqer {kind} webhook {action} (hook {hook.idhook}).",
         )
-    return {**_describe({**hook, "active": True}, hook_kind), "action": action}
+    return {**_describe(replace(hook, active=True), hook_kind), "action": action}
 
 
 def _kinds_needed(account: PicqerAccount) -> list[str]:

@@ -26,6 +26,7 @@ from sync.mappers.status import (
 )
 from sync.models import ActivityEntry, OrderLink
 from sync.picqer.client import PicqerClient
+from sync.picqer.records import Order
 from sync.prestashop.client import PrestaShopClient
 
 from .orders.loop_guard import own_history_record
@@ -71,20 +72,17 @@ class _Target:
     report: bool = False
 
 
-def _target_for(account: PicqerAccount, order: dict) -> _Target:
+def _target_for(account: PicqerAccount, order: Order) -> _Target:
     """The OrderLink that ties this Picqer order to a PrestaShop order, found by the reference
     prefix and id and confirmed by the stored Picqer idorder and the full reference.
 
     Prefix and id alone are not proof: an order typed into Picqer by hand, or one of a shop
     re-created with the same prefix, carries them too."""
-    reference = order.get("reference")
+    reference = order.reference
     parsed = picqer_reference_parse(reference)
     if parsed is None:
         return _Target(reason=f"reference {reference!r} is not a PrestaPicqer one")
-    about = (
-        f"Picqer order {order.get('orderid') or order['idorder']} "
-        f"(reference {str(reference).strip()})"
-    )
+    about = f"Picqer order {order.number} (reference {reference.strip()})"
     # .all(), searched here: the inbox drain has the account's shops loaded already.
     shop = next((shop for shop in account.shops.all() if shop.prefix == parsed.prefix), None)
     if shop is None:
@@ -110,7 +108,7 @@ def _target_for(account: PicqerAccount, order: dict) -> _Target:
     return _Target(link=link, shop=shop)
 
 
-def _link_problem(link: OrderLink | None, *, order: dict, parsed: PicqerReference) -> str:
+def _link_problem(link: OrderLink | None, *, order: Order, parsed: PicqerReference) -> str:
     """Why `link` does not tie PrestaShop order `parsed.ps_order_id` to this Picqer order."""
     ps_order = f"PrestaShop order {parsed.ps_order_id}"
     if link is None:
@@ -122,7 +120,7 @@ def _link_problem(link: OrderLink | None, *, order: dict, parsed: PicqerReferenc
         if link.attempts and link.state in (OrderLink.State.PENDING, OrderLink.State.PUSHING):
             raise OrderNotLinkedYetError(
                 f"{ps_order} is still being sent to Picqer; its Picqer order is not recorded "
-                f"yet (order {order.get('orderid') or order['idorder']} is checked again)"
+                f"yet (order {order.number} is checked again)"
             )
         if link.attempts and link.state == OrderLink.State.FAILED:
             return (
@@ -130,7 +128,7 @@ def _link_problem(link: OrderLink | None, *, order: dict, parsed: PicqerReferenc
                 'again" on its order link finds it by reference'
             )
         return f"{ps_order} was not sent to Picqer (order link: {link.get_state_display()})"
-    if link.picqer_idorder != order["idorder"]:
+    if link.picqer_idorder != order.idorder:
         return (
             f"{ps_order} is linked to Picqer order "
             f"{link.picqer_orderid or link.picqer_idorder}, not this one"
@@ -140,10 +138,10 @@ def _link_problem(link: OrderLink | None, *, order: dict, parsed: PicqerReferenc
     return ""
 
 
-def _report_ignored(account: PicqerAccount, order: dict, target: _Target) -> None:
+def _report_ignored(account: PicqerAccount, order: Order, target: _Target) -> None:
     """Put a refusal in the activity log once a day per Picqer order and reason: one change
     in Picqer arrives as several events (status changed, completed, closed, shipment)."""
-    orderid = str(order.get("orderid") or order["idorder"])[:32]
+    orderid = order.number[:32]
     recent = ActivityEntry.objects.filter(
         action="order_status_ignored",
         account=account,
@@ -161,8 +159,8 @@ def _report_ignored(account: PicqerAccount, order: dict, target: _Target) -> Non
             picqer_orderid=orderid,
             message=target.reason,
             details={
-                "idorder": order["idorder"],
-                "reference": str(order.get("reference") or "")[:100],
+                "idorder": order.idorder,
+                "reference": (order.reference or "")[:100],
             },
         )
 
@@ -214,11 +212,11 @@ def _post_history(
     return f"status {current} → {target}", target
 
 
-def order_status_apply(*, shop: Shop, link: OrderLink, picqer, prestashop, order: dict) -> str:
+def order_status_apply(*, shop: Shop, link: OrderLink, picqer, prestashop, order: Order) -> str:
     """Apply the Picqer `order`'s status to the PrestaShop order of `link` by the shop's
     mapping table (first matching row wins)."""
     ps_order_id = link.ps_order_id
-    status = order.get("status") or ""
+    status = order.status
     mappings = list(shop.status_mappings.all())
     if not any(m.picqer_status == status for m in mappings):
         return f"ignored: no mapping for Picqer status {status}"
@@ -243,7 +241,7 @@ def order_status_apply(*, shop: Shop, link: OrderLink, picqer, prestashop, order
             action="order_status_set",
             shop=shop,
             ps_order_id=ps_order_id,
-            picqer_orderid=str(order.get("orderid") or ""),
+            picqer_orderid=order.orderid,
             message=f"Picqer status {status}: PrestaShop {result}.",
         )
     return result
@@ -265,10 +263,8 @@ def order_status_sync(*, account: PicqerAccount, idorder: int) -> str:
 
     # What the admin shows as the Picqer status of the link (display; the rules of
     # order_status_apply use their own record, the link's applied_status).
-    OrderLink.objects.filter(pk=target.link.pk).update(
-        picqer_status=str(order.get("status") or "")[:20]
-    )
-    if order.get("status") not in (None, "", "concept"):  # Picqer counts its stock now
+    OrderLink.objects.filter(pk=target.link.pk).update(picqer_status=order.status[:20])
+    if order.status not in ("", "concept"):  # Picqer counts its stock now
         pending_order_in_picqer(shop=shop, ps_order_id=ps_order_id)
     prestashop = PrestaShopClient.for_shop(shop)
     try:
@@ -287,7 +283,7 @@ def order_status_sync(*, account: PicqerAccount, idorder: int) -> str:
             level="warning",
             shop=shop,
             ps_order_id=ps_order_id,
-            picqer_orderid=str(order.get("orderid") or ""),
+            picqer_orderid=order.orderid,
             message=f"PrestaShop order {ps_order_id} or its carrier was not found: {exc}",
         )
         return f"ignored: PrestaShop order {ps_order_id} not found"

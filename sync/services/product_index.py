@@ -16,7 +16,7 @@ import logging
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
@@ -25,6 +25,7 @@ from django.utils import timezone
 from sync.http.errors import ApiNotFoundError
 from sync.models.products import ProductIndex, ProductIndexEntry
 from sync.picqer.client import PAGE_SIZE, PicqerClient
+from sync.picqer.records import Product
 
 logger = logging.getLogger(__name__)
 
@@ -40,35 +41,26 @@ class IndexedProduct:
     active: bool
 
 
-def _price(value: Any) -> Decimal | None:
-    try:
-        return Decimal(str(value)).quantize(Decimal("0.0001")) if value is not None else None
-    except InvalidOperation:
-        return None
-
-
-def _entry(account_id: int, product: Mapping[str, Any], now: datetime) -> ProductIndexEntry:
+def _entry(account_id: int, product: Product, now: datetime) -> ProductIndexEntry:
     return ProductIndexEntry(
         account_id=account_id,
-        productcode=str(product["productcode"]),
-        idproduct=int(product["idproduct"]),
-        idvatgroup=int(product["idvatgroup"]) if product.get("idvatgroup") else None,
-        price=_price(product.get("price")),
-        active=bool(product.get("active", True)),
+        productcode=product.productcode,
+        idproduct=product.idproduct,
+        idvatgroup=product.idvatgroup,
+        price=None if product.price is None else product.price.quantize(Decimal("0.0001")),
+        active=product.active,
         refreshed_at=now,
     )
 
 
 def product_index_record(
-    *, account_id: int, products: Iterable[Mapping[str, Any]], now: datetime | None = None
+    *, account_id: int, products: Iterable[Product], now: datetime | None = None
 ) -> int:
-    """Record Picqer products (as Picqer returns them) in the account's index: each code
-    points at its product, and codes their idproducts no longer carry are removed. Returns
-    how many entries were written."""
+    """Record Picqer products in the account's index: each code points at its product,
+    and codes their idproducts no longer carry are removed. Returns how many entries were
+    written."""
     now = now or timezone.now()
-    by_code = {
-        str(p["productcode"]): p for p in products if p.get("productcode") and p.get("idproduct")
-    }
+    by_code = {p.productcode: p for p in products if p.productcode}
     if not by_code:
         return 0
     entries = [_entry(account_id, p, now) for p in by_code.values()]
@@ -158,12 +150,12 @@ def product_index_product_changed(*, account, idproduct: int) -> str:
     return "recorded"
 
 
-def product_index_feed(*, account_id: int, products: Iterator[dict]) -> Iterator[dict]:
+def product_index_feed(*, account_id: int, products: Iterator[Product]) -> Iterator[Product]:
     """Yield `products` (a complete product listing) unchanged, recording them a page at a
     time. When the listing ends, entries it did not contain and nothing refreshed meanwhile
     are dropped and the index is marked filled. A listing abandoned half-way drops nothing."""
     started = timezone.now()
-    batch: list[dict] = []
+    batch: list[Product] = []
     for product in products:
         batch.append(product)
         yield product
@@ -189,7 +181,7 @@ class ProductIndexFeed:
 
     def products_iter(
         self, params: Mapping[str, Any] | None = None, *, read_ahead: bool = False
-    ) -> Iterator[dict]:
+    ) -> Iterator[Product]:
         products = self._client.products_iter(params, read_ahead=read_ahead)
         if params:  # a filtered listing is not the whole catalogue
             return products

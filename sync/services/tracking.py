@@ -13,23 +13,24 @@ from sync.mappers.status import (
     shipment_tracking_codes,
     tracking_number_join,
 )
+from sync.picqer.records import Order, Shipment
 from sync.prestashop.records import OrderCarrier
 
 
-def _live_shipments(*, picqer, order: dict) -> list[dict]:
+def _live_shipments(*, picqer, order: Order) -> list[Shipment]:
     """Shipments of every picklist of the order, cancelled ones left out (a label can be
     cancelled within minutes of its creation; its code will never move)."""
     shipments = []
-    for picklist in picqer.order_picklists(order["idorder"], order=order):
-        if picklist.get("status") == "cancelled":
+    for picklist in picqer.order_picklists(order.idorder, order=order):
+        if picklist.status == "cancelled":
             continue
-        for shipment in picqer.picklist_shipments(picklist["idpicklist"]):
-            if not shipment.get("cancelled"):
+        for shipment in picqer.picklist_shipments(picklist.idpicklist):
+            if not shipment.cancelled:
                 shipments.append(shipment)
     return shipments
 
 
-def _codes_for_carrier(name: str, shipments: list[dict], matched: set[int]) -> list[str]:
+def _codes_for_carrier(name: str, shipments: list[Shipment], matched: set[int]) -> list[str]:
     codes: list[str] = []
     for index, shipment in enumerate(shipments):
         if name in shipment_provider_names(shipment):
@@ -63,7 +64,7 @@ def _write_tracking(
     return True
 
 
-def order_tracking_sync(*, shop, picqer, prestashop, order: dict, ps_order_id: int) -> str:
+def order_tracking_sync(*, shop, picqer, prestashop, order: Order, ps_order_id: int) -> str:
     """Write the tracking codes of the Picqer `order`'s shipments to the PrestaShop order's
     order_carrier rows whose carrier name equals the shipment's provider name exactly.
 
@@ -101,7 +102,7 @@ def order_tracking_sync(*, shop, picqer, prestashop, order: dict, ps_order_id: i
             level="warning",
             shop=shop,
             ps_order_id=ps_order_id,
-            picqer_orderid=str(order.get("orderid") or ""),
+            picqer_orderid=order.orderid,
             message=f"No PrestaShop carrier on this order is named {', '.join(unmatched)} "
             "(names must match exactly, case-sensitive); tracking code not written.",
         )

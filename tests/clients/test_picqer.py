@@ -11,6 +11,7 @@ from responses import matchers
 
 from sync.http import errors, ratelimit
 from sync.picqer.client import PicqerClient
+from sync.picqer.records import Comment, order_parse
 
 from .conftest import PICQER, picqer_fixture
 
@@ -25,7 +26,8 @@ def client(account, clock):
 def _products(start: int, count: int) -> list[dict]:
     template = picqer_fixture("product")
     return [
-        {**template, "idproduct": i, "productcode": f"SKU-{i}"} for i in range(start, start + count)
+        {**template, "idproduct": i + 1, "productcode": f"SKU-{i}"}
+        for i in range(start, start + count)
     ]
 
 
@@ -54,8 +56,8 @@ def test_iter_list_pages_by_100_until_a_short_page(client):
     items = list(client.products_iter({"tag": "Sale"}))
 
     assert len(items) == 250
-    assert [p["idproduct"] for p in items[:2]] == [0, 1]
-    assert items[-1]["idproduct"] == 249
+    assert [p.idproduct for p in items[:2]] == [1, 2]
+    assert items[-1].idproduct == 250
     assert len(responses.calls) == 3
 
 
@@ -86,9 +88,9 @@ def test_reading_ahead_asks_for_the_next_page_while_the_caller_works_on_this_one
     asked_before_page_one_was_used = second_page_asked.wait(timeout=30)  # deadlock guard
     rest = list(products)
 
-    assert first["idproduct"] == 0
+    assert first.idproduct == 1
     assert asked_before_page_one_was_used
-    assert [p["idproduct"] for p in rest] == list(range(1, 130))
+    assert [p.idproduct for p in rest] == list(range(2, 131))
     assert len(responses.calls) == 2
 
 
@@ -114,7 +116,7 @@ def test_429_with_retry_after_waits_and_resends_the_identical_request(client, cl
         {"reference": "DEV-5", "products": [{"idproduct": 633, "amount": 1}]}
     )
 
-    assert order["idorder"] == 240350427
+    assert order.idorder == 240350427
     first, second = responses.calls
     assert first.request.url == second.request.url
     assert first.request.body == second.request.body
@@ -327,7 +329,7 @@ def test_order_actions_use_documented_paths(client):
     client.order_deallocate(7)
     assert client.order_cancel(7, force=True) is None
     client.order_tags_add(7, [1, 2])
-    assert client.order_comment_add(7, "Paid") == {"idcomment": 3}
+    assert client.order_comment_add(7, "Paid") == Comment(idcomment=3, body="")
 
     assert len(responses.calls) == 7
     assert responses.calls[0].request.body is None  # process has no body
@@ -343,7 +345,7 @@ def test_orders_find_by_reference_returns_a_list(client):
 
     found = client.orders_find_by_reference("DEV-5")
 
-    assert [o["orderid"] for o in found] == ["O2026-1002"]
+    assert [o.orderid for o in found] == ["O2026-1002"]
 
 
 @responses.activate
@@ -352,12 +354,12 @@ def test_order_picklists_reads_the_embedded_list(client):
 
     picklists = client.order_picklists(240350427)
 
-    assert [p["idpicklist"] for p in picklists] == [439]
+    assert [p.idpicklist for p in picklists] == [439]
 
 
 @responses.activate
 def test_order_picklists_falls_back_to_filtering_picklists(client):
-    order = {k: v for k, v in picqer_fixture("order").items() if k != "picklists"}
+    order = order_parse({k: v for k, v in picqer_fixture("order").items() if k != "picklists"})
     responses.get(
         PICQER + "picklists",
         json=[{"idpicklist": 439, "idorder": 240350427}, {"idpicklist": 440, "idorder": 99}],
@@ -365,7 +367,7 @@ def test_order_picklists_falls_back_to_filtering_picklists(client):
 
     picklists = client.order_picklists(240350427, order=order)
 
-    assert [p["idpicklist"] for p in picklists] == [439]
+    assert [p.idpicklist for p in picklists] == [439]
 
 
 @responses.activate
@@ -374,9 +376,9 @@ def test_stock_and_shipment_reads(client):
     responses.get(PICQER + "warehouses/18/stock", json=picqer_fixture("warehouse_stock"))
     responses.get(PICQER + "picklists/439/shipments", json=picqer_fixture("picklist_shipments"))
 
-    assert client.product_stock(138)[0]["freestock"] == 35
-    assert [i["stock"]["freestock"] for i in client.warehouse_stock_iter(18)] == [35, 3]
-    assert client.picklist_shipments(439)[0]["trackingcode"] == "3SDEVC931341234"
+    assert client.product_stock(138)[0].freestock == 35
+    assert [i.freestock for i in client.warehouse_stock_iter(18)] == [35, 3]
+    assert client.picklist_shipments(439)[0].trackingcode == "3SDEVC931341234"
 
 
 @responses.activate
@@ -395,7 +397,7 @@ def test_products_by_productcode_can_include_inactive(client):
 
     found = client.products_by_productcode("6531-RB-7-9", include_inactive=True)
 
-    assert [p["idproduct"] for p in found] == [138, 200]
+    assert [p.idproduct for p in found] == [138, 200]
 
 
 @responses.activate
@@ -422,10 +424,10 @@ def test_hook_management(client):
     assert (
         client.hook_create(
             name="n", event="orders.status_changed", address=hook["address"], secret="s3cret"
-        )["idhook"]
+        ).idhook
         == 30088
     )
-    assert client.hook_reactivate(30088)["active"] is True
+    assert client.hook_reactivate(30088).active is True
     assert client.hook_deactivate(30088) is None
 
 

@@ -29,5 +29,22 @@ def picqer(backend, account):
 
 
 @pytest.fixture
+def answers(picqer, monkeypatch) -> list:
+    """Every JSON body `picqer` decoded, in order. The contract is about what Picqer
+    answers; the records the named methods parse those answers into are checked by the
+    same calls."""
+    seen: list = []
+    decode = picqer._decode
+
+    def spy(response):
+        body = decode(response)
+        seen.append(body)
+        return body
+
+    monkeypatch.setattr(picqer, "_decode", spy)
+    return seen
+
+
+@pytest.fixture
 def prestashop(backend, shop):
     return PrestaShopClient.for_shop(shop)

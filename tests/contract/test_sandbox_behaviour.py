@@ -62,7 +62,7 @@ def test_iter_list_pages_over_more_than_100_products(sandbox, account):
     products = list(client.products_iter())
 
     assert len(products) == 150
-    assert len({p["idproduct"] for p in products}) == 150
+    assert len({p.idproduct for p in products}) == 150
     assert offsets == [0, 100]
 
 
@@ -264,7 +264,7 @@ def test_signed_webhook_from_the_sandbox_verifies_and_is_stored(
     )
     code = sandbox.seed(products=1, seed=2)["references"][0]
     sandbox.set_stock(productcode=code, amount=5)
-    idproduct = client.products_by_productcode(code)[0]["idproduct"]
+    idproduct = client.products_by_productcode(code)[0].idproduct
 
     order = client.order_create(
         {
@@ -274,7 +274,7 @@ def test_signed_webhook_from_the_sandbox_verifies_and_is_stored(
             "products": [{"idproduct": idproduct, "amount": 1}],
         }
     )
-    client.order_allocate(order["idorder"])
+    client.order_allocate(order.idorder)
     deliveries = wait_for(
         lambda: len(sandbox.state("picqer.deliveries")) >= 2 and sandbox.state("picqer.deliveries")
     )
@@ -284,5 +284,5 @@ def test_signed_webhook_from_the_sandbox_verifies_and_is_stored(
     assert by_event["orders.allocated"]["status"] == 401  # signature did not verify
     stored = WebhookEvent.objects.get(account=account)
     assert stored.event == "orders.created"
-    assert stored.payload["data"]["idorder"] == order["idorder"]
+    assert stored.payload["data"]["idorder"] == order.idorder
     assert woken == [True]

@@ -4,6 +4,7 @@ import json
 from decimal import Decimal
 
 from sync.mappers import orders as mapper
+from sync.picqer.records import Product, vatgroup_parse
 from sync.prestashop import xml as psxml
 from sync.prestashop.records import Address, Message, Order
 
@@ -47,7 +48,7 @@ def test_tax_rate_is_derived_from_the_unit_prices():
 
 
 def test_vat_group_matches_by_percentage_or_not_at_all():
-    groups = json.loads(fixture_text("picqer_vatgroups.json"))
+    groups = [vatgroup_parse(g) for g in json.loads(fixture_text("picqer_vatgroups.json"))]
     assert mapper.vatgroup_for_rate(Decimal("20.9999"), groups) == 1464
     assert mapper.vatgroup_for_rate(Decimal("9"), groups) == 1465
     assert mapper.vatgroup_for_rate(Decimal("19"), groups) is None
@@ -56,10 +57,10 @@ def test_vat_group_matches_by_percentage_or_not_at_all():
 
 def test_product_match_is_exact_and_case_sensitive():
     candidates = [
-        {"idproduct": 1, "productcode": "mug-9"},
-        {"idproduct": 2, "productcode": "MUG-9"},
+        Product(idproduct=1, productcode="mug-9"),
+        Product(idproduct=2, productcode="MUG-9"),
     ]
-    assert mapper.exact_product("MUG-9", candidates)["idproduct"] == 2
+    assert mapper.exact_product("MUG-9", candidates).idproduct == 2
     assert mapper.exact_product("Mug-9", candidates) is None
 
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 from sync.models import ActivityEntry
 from sync.models.orders import OrderLink
 from sync.models.products import ProductIndex, ProductIndexEntry
+from sync.picqer.records import product_parse
 from sync.services.orders import order_sync
 from sync.services.product_index import (
     product_index_feed,
@@ -29,6 +30,10 @@ pytestmark = pytest.mark.django_db
 def trusted(account):
     """The products.changed webhook is active: the index may be used."""
     product_index_hooks_seen(account_id=account.pk, active=True)
+
+
+def as_products(rows) -> list:
+    return [product_parse(row) for row in rows]
 
 
 def run(shop, ps, order=73, history=100):
@@ -72,7 +77,7 @@ def index_of(account) -> dict[str, int]:
 def test_a_warm_index_resolves_every_line_without_reading_picqer(
     shop, account, ps, picqer, rsps, trusted
 ):
-    product_index_record(account_id=account.pk, products=picqer.products)
+    product_index_record(account_id=account.pk, products=as_products(picqer.products))
 
     assert run(shop, ps) == OrderLink.State.CREATED
 
@@ -98,7 +103,9 @@ def test_without_an_active_products_webhook_the_index_is_not_used(shop, account,
     # A stale entry (e.g. renamed while no webhook told us): must not be sent.
     product_index_record(
         account_id=account.pk,
-        products=[{"productcode": "demo_1", "idproduct": ids_by_code(picqer)["MUG-9"]}],
+        products=as_products(
+            [{"productcode": "demo_1", "idproduct": ids_by_code(picqer)["MUG-9"]}]
+        ),
     )
 
     run(shop, ps)
@@ -111,7 +118,9 @@ def test_entries_older_than_the_webhook_reactivation_are_not_used(shop, account,
     product_index_hooks_seen(account_id=account.pk, active=True)
     product_index_record(
         account_id=account.pk,
-        products=[{"productcode": "demo_1", "idproduct": ids_by_code(picqer)["MUG-9"]}],
+        products=as_products(
+            [{"productcode": "demo_1", "idproduct": ids_by_code(picqer)["MUG-9"]}]
+        ),
         now=timezone.now() - timedelta(minutes=5),
     )
     product_index_hooks_seen(account_id=account.pk, active=False)  # Picqer deactivated it
@@ -125,7 +134,7 @@ def test_entries_older_than_the_webhook_reactivation_are_not_used(shop, account,
 def test_deleted_and_recreated_product_costs_one_refused_attempt(
     shop, account, ps, picqer, rsps, trusted
 ):
-    product_index_record(account_id=account.pk, products=picqer.products)
+    product_index_record(account_id=account.pk, products=as_products(picqer.products))
     old = next(p for p in picqer.products if p["productcode"] == "MUG-9")
     picqer.products.remove(old)  # deleted in Picqer, created again under a new id
     new = picqer.add_product("MUG-9")
@@ -149,7 +158,7 @@ def test_an_unknown_product_answer_is_retried_at_most_once(
 ):
     if from_index:
         product_index_hooks_seen(account_id=account.pk, active=True)
-        product_index_record(account_id=account.pk, products=picqer.products)
+        product_index_record(account_id=account.pk, products=as_products(picqer.products))
     picqer.refuse_create = json.loads(fixture_text("picqer_error_product_missing.json"))
 
     assert run(shop, ps) == OrderLink.State.FAILED
@@ -159,7 +168,7 @@ def test_an_unknown_product_answer_is_retried_at_most_once(
 def test_recreated_product_webhook_updates_the_index_before_any_order(
     shop, account, ps, picqer, rsps, trusted
 ):
-    product_index_record(account_id=account.pk, products=picqer.products)
+    product_index_record(account_id=account.pk, products=as_products(picqer.products))
     old = next(p for p in picqer.products if p["productcode"] == "MUG-9")
     picqer.products.remove(old)
     new = picqer.add_product("MUG-9")
@@ -175,7 +184,7 @@ def test_recreated_product_webhook_updates_the_index_before_any_order(
 def test_a_changed_code_leaves_the_index_and_is_never_sent_for_the_old_code(
     shop, account, ps, picqer, rsps, trusted, new_code
 ):
-    product_index_record(account_id=account.pk, products=picqer.products)
+    product_index_record(account_id=account.pk, products=as_products(picqer.products))
     product = next(p for p in picqer.products if p["productcode"] == "MUG-9")
     product["productcode"] = new_code  # edited in Picqer; the products.changed webhook comes
 
@@ -190,7 +199,7 @@ def test_a_changed_code_leaves_the_index_and_is_never_sent_for_the_old_code(
 
 
 def test_a_product_gone_from_picqer_leaves_the_index_on_its_webhook(account, picqer, trusted):
-    product_index_record(account_id=account.pk, products=picqer.products)
+    product_index_record(account_id=account.pk, products=as_products(picqer.products))
     gone = picqer.products.pop()
 
     assert (
@@ -201,7 +210,8 @@ def test_a_product_gone_from_picqer_leaves_the_index_on_its_webhook(account, pic
 
 def test_inactive_products_are_not_resolved_from_the_index(account, trusted):
     product_index_record(
-        account_id=account.pk, products=[{"productcode": "OLD", "idproduct": 5, "active": False}]
+        account_id=account.pk,
+        products=as_products([{"productcode": "OLD", "idproduct": 5, "active": False}]),
     )
 
     assert product_index_lookup(account_id=account.pk, productcodes=["OLD"]) == {}
@@ -210,7 +220,9 @@ def test_inactive_products_are_not_resolved_from_the_index(account, trusted):
 def test_lookup_is_exact_and_case_sensitive(account, trusted):
     product_index_record(
         account_id=account.pk,
-        products=[{"productcode": "Abc", "idproduct": 5}, {"productcode": "abc ", "idproduct": 6}],
+        products=as_products(
+            [{"productcode": "Abc", "idproduct": 5}, {"productcode": "abc ", "idproduct": 6}]
+        ),
     )
 
     found = product_index_lookup(account_id=account.pk, productcodes=["abc", "ABC", "Abc"])
@@ -221,10 +233,10 @@ def test_lookup_is_exact_and_case_sensitive(account, trusted):
 def test_a_complete_listing_fills_the_index_and_drops_codes_it_no_longer_has(account):
     product_index_record(
         account_id=account.pk,
-        products=[{"productcode": "GONE", "idproduct": 1}],
+        products=as_products([{"productcode": "GONE", "idproduct": 1}]),
         now=timezone.now() - timedelta(minutes=1),
     )
-    products = [
+    products = as_products(
         {
             "productcode": f"P{i}",
             "idproduct": 100 + i,
@@ -233,7 +245,7 @@ def test_a_complete_listing_fills_the_index_and_drops_codes_it_no_longer_has(acc
             "active": True,
         }
         for i in range(250)
-    ]
+    )
 
     assert list(product_index_feed(account_id=account.pk, products=iter(products))) == products
 
@@ -245,10 +257,10 @@ def test_a_complete_listing_fills_the_index_and_drops_codes_it_no_longer_has(acc
 def test_an_abandoned_listing_drops_nothing(account):
     product_index_record(
         account_id=account.pk,
-        products=[{"productcode": "KEEP", "idproduct": 1}],
+        products=as_products([{"productcode": "KEEP", "idproduct": 1}]),
         now=timezone.now() - timedelta(minutes=1),
     )
-    products = iter([{"productcode": f"P{i}", "idproduct": 100 + i} for i in range(150)])
+    products = iter(as_products({"productcode": f"P{i}", "idproduct": 100 + i} for i in range(150)))
     feed = product_index_feed(account_id=account.pk, products=products)
 
     for _ in range(120):
@@ -262,7 +274,7 @@ def test_an_abandoned_listing_drops_nothing(account):
 def test_the_admin_shows_the_index_size_and_age(admin_client, account, trusted):
     product_index_record(
         account_id=account.pk,
-        products=[{"productcode": f"P{i}", "idproduct": i} for i in range(1, 8)],
+        products=as_products({"productcode": f"P{i}", "idproduct": i} for i in range(1, 8)),
     )
     ProductIndex.objects.filter(account=account).update(
         filled_at=timezone.now() - timedelta(hours=3)

@@ -31,6 +31,8 @@ from sync.models import (
     ProductImportItem,
     ProductImportRun,
 )
+from sync.picqer.records import Product as PicqerProduct
+from sync.picqer.records import vatgroup_parse
 from sync.prestashop import xml as psxml
 from sync.prestashop.records import Combination, Product, ProductOptionValue, Tax, TaxRule
 from sync.services import catalogue_import
@@ -51,6 +53,7 @@ VATGROUPS = [
     {"idvatgroup": 1465, "name": "BTW Laag", "percentage": 9},
     {"idvatgroup": 1466, "name": "Nultarief", "percentage": 0},
 ]
+VATGROUP_RECORDS = [vatgroup_parse(v) for v in VATGROUPS]
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00cover"
 Item = ProductImportItem.State
 
@@ -88,7 +91,7 @@ NL = ShopFacts(tax_rates={1: Decimal(21), 9: Decimal(21), 2: Decimal(9), 4: Deci
 
 def test_a_16_product_maps_to_the_documented_picqer_body():
     products = by_id("products_16.xml")
-    plain = picqer_product_body(products[1], None, facts=NL, vatgroups=VATGROUPS)
+    plain = picqer_product_body(products[1], None, facts=NL, vatgroups=VATGROUP_RECORDS)
     assert plain.problem == "" and plain.id_image == 1
     # EAN13 "0" is PrestaShop 1.6's empty value and weight 0 is no weight: both left out.
     assert plain.body == {
@@ -97,7 +100,7 @@ def test_a_16_product_maps_to_the_documented_picqer_body():
         "price": 16.51,
         "idvatgroup": 1464,
     }
-    dress = picqer_product_body(products[3], None, facts=NL, vatgroups=VATGROUPS)
+    dress = picqer_product_body(products[3], None, facts=NL, vatgroups=VATGROUP_RECORDS)
     assert dress.body == {
         "productcode": "demo_3",
         "name": "Printed Dress",
@@ -112,7 +115,7 @@ def test_a_17_combination_is_its_own_product_named_after_its_attribute_values():
     product = by_id("products_17.xml")[1]
     combinations = by_id("combinations_17.xml")
     facts = ShopFacts(tax_rates=NL.tax_rates, option_values=option_names())
-    small = picqer_product_body(product, combinations[1], facts=facts, vatgroups=VATGROUPS)
+    small = picqer_product_body(product, combinations[1], facts=facts, vatgroups=VATGROUP_RECORDS)
     assert small.body == {
         "productcode": "demo_1-S-WHITE",
         "name": "Hummingbird printed t-shirt — S, White",
@@ -121,7 +124,7 @@ def test_a_17_combination_is_its_own_product_named_after_its_attribute_values():
         "barcode": "4006381333931",
         "weight": 300,
     }
-    medium = picqer_product_body(product, combinations[2], facts=facts, vatgroups=VATGROUPS)
+    medium = picqer_product_body(product, combinations[2], facts=facts, vatgroups=VATGROUP_RECORDS)
     # Price and weight impacts are added; the product's own EAN is never the combination's.
     assert medium.body == {
         "productcode": "demo_1-M-BLACK",
@@ -135,7 +138,7 @@ def test_a_17_combination_is_its_own_product_named_after_its_attribute_values():
 
 def test_without_attribute_names_a_combination_is_named_after_its_reference_and_says_so():
     product, combination = by_id("products_17.xml")[1], by_id("combinations_17.xml")[1]
-    mapped = picqer_product_body(product, combination, facts=NL, vatgroups=VATGROUPS)
+    mapped = picqer_product_body(product, combination, facts=NL, vatgroups=VATGROUP_RECORDS)
     assert mapped.body["name"] == "Hummingbird printed t-shirt — demo_1-S-WHITE"
     assert "attribute names could not be read" in mapped.notes[0]
 
@@ -146,13 +149,15 @@ def test_the_vat_group_is_the_rate_of_the_tax_rules_group_in_the_shops_country()
     products = by_id("products_17.xml")
     facts = ShopFacts(tax_rates=rates)
     assert (
-        picqer_product_body(products[7], None, facts=facts, vatgroups=VATGROUPS).body["idvatgroup"]
+        picqer_product_body(products[7], None, facts=facts, vatgroups=VATGROUP_RECORDS).body[
+            "idvatgroup"
+        ]
         == 1465
     )
-    mug = picqer_product_body(products[19], None, facts=facts, vatgroups=VATGROUPS)
+    mug = picqer_product_body(products[19], None, facts=facts, vatgroups=VATGROUP_RECORDS)
     assert "no Picqer VAT group has 5.5 %" in mug.problem
     unknown = picqer_product_body(
-        products[19], None, facts=ShopFacts(tax_readable=False), vatgroups=VATGROUPS
+        products[19], None, facts=ShopFacts(tax_readable=False), vatgroups=VATGROUP_RECORDS
     )
     assert "read access to tax_rules and taxes" in unknown.problem
 
@@ -178,13 +183,15 @@ def test_an_unknown_weight_unit_leaves_the_weight_out_and_says_so():
         product,
         None,
         facts=ShopFacts(tax_rates=NL.tax_rates, weight_unit="stone"),
-        vatgroups=VATGROUPS,
+        vatgroups=VATGROUP_RECORDS,
     )
     assert "weight" not in mapped.body and "'stone' unknown" in mapped.notes[0]
 
 
 def test_changes_cover_only_the_chosen_fields_and_never_clear_a_barcode():
-    current = {"name": "Old", "price": 23.9, "barcode": "123"}
+    current = PicqerProduct(
+        idproduct=1, productcode="P", name="Old", price=Decimal("23.9"), barcode="123"
+    )
     wanted = {"name": "New", "price": 23.90001, "barcode": ""}
     assert picqer_changes(current, wanted, ["price", "barcode"]) == {}
     assert picqer_changes(current, wanted, ["name"]) == {"name": ["Old", "New"]}

@@ -8,6 +8,7 @@ from celery.exceptions import Retry
 from sync.http.errors import ApiRateLimitedError
 from sync.mappers.stock import free_stock_total
 from sync.models.stock import SyncRun
+from sync.picqer.records import StockRow
 from sync.services.stock import stock_product_changed, stock_sync_product
 from sync.tasks.stock import stock_sync_product_task
 
@@ -38,7 +39,7 @@ def test_negative_free_stock_becomes_zero(shop, ps, picqer):
     seed_simple(ps, 1, "6531-RB-7-9", 10)
     stock_sync_product(shop=shop, idproduct=138)
     assert ps.get("stock_availables", 1)["quantity"] == "0"
-    assert free_stock_total([{"idwarehouse": 1, "freestock": -3}]) == 0
+    assert free_stock_total([StockRow(idwarehouse=1, stock=0, freestock=-3)]) == 0
 
 
 def test_a_combination_is_written_on_its_own_row_not_the_aggregate(shop, ps, picqer):

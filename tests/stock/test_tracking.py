@@ -5,6 +5,7 @@ import pytest
 from prestapicqer.models import StatusMapping
 from sync.mappers.status import shipment_tracking_codes, tracking_number_join
 from sync.models import ActivityEntry
+from sync.picqer.records import shipment_parse
 from sync.services.order_status import order_status_sync
 
 from .conftest import seed_order
@@ -129,7 +130,6 @@ def test_tracking_number_join_keeps_whole_codes_within_64_characters():
 
 
 def test_shipment_codes_prefer_the_top_level_code():
-    assert shipment_tracking_codes({"trackingcode": "A", "parcels": [{"tracking_code": "B"}]}) == [
-        "A"
-    ]
-    assert shipment_tracking_codes({"trackingcode": "", "parcels": None}) == []
+    top = shipment_parse({"trackingcode": "A", "parcels": [{"tracking_code": "B"}]})
+    assert shipment_tracking_codes(top) == ["A"]
+    assert shipment_tracking_codes(shipment_parse({"trackingcode": "", "parcels": None})) == []

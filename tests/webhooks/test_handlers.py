@@ -4,17 +4,21 @@ import json
 
 import pytest
 
+from sync.picqer.records import delivery_data_parse
 from webhooks import handlers
-from webhooks.handlers import (
-    EventIgnored,
-    handler_for,
-    idorder_from_payload,
-    idproduct_from_payload,
-)
+from webhooks.handlers import EventIgnored, handler_for
 from webhooks.models import WebhookEvent
 from webhooks.processing import webhook_event_run
 
 from .conftest import fixture_body, payload
+
+
+def idorder_from_payload(delivery):
+    return delivery_data_parse(delivery).idorder
+
+
+def idproduct_from_payload(delivery):
+    return delivery_data_parse(delivery).idproduct
 
 
 @pytest.fixture

@@ -101,7 +101,7 @@ def order_message_add_once(ctx: OrderContext, text: str) -> bool:
 def picqer_comment_add_once(ctx: OrderContext, text: str) -> bool:
     """Add a comment to the Picqer order unless an identical one is there."""
     idorder = ctx.link.picqer_idorder
-    if any((c.get("body") or "").strip() == text for c in ctx.picqer.order_comments_list(idorder)):
+    if any(c.body.strip() == text for c in ctx.picqer.order_comments_list(idorder)):
         return False
     ctx.picqer.order_comment_add(idorder, text)
     return True

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from sync.http.errors import ApiError
 from sync.mappers.orders import OrderLine, exact_product, product_body, vatgroup_for_rate
+from sync.picqer.records import VatGroup
 from sync.services.product_index import product_index_lookup, product_index_record
 
 from .links import OrderContext
@@ -20,7 +21,7 @@ class Resolution:
     """Picqer idproduct per PrestaShop reference, plus the VAT groups when they were needed."""
 
     idproducts: dict[str, int] = field(default_factory=dict)
-    vatgroups: list[dict] = field(default_factory=list)
+    vatgroups: list[VatGroup] = field(default_factory=list)
     created: list[str] = field(default_factory=list)
     from_index: set[str] = field(default_factory=set)  # not read from Picqer this time
 
@@ -42,7 +43,7 @@ def products_resolve(ctx: OrderContext, lines: list[OrderLine]) -> Resolution:
         product_index_record(account_id=account_id, products=candidates)
         found = exact_product(reference, candidates)
         if found:
-            result.idproducts[reference] = int(found["idproduct"])
+            result.idproducts[reference] = found.idproduct
     missing = [line for line in lines if line.reference and line.reference not in result.idproducts]
     creating = ctx.shop.create_missing_products and missing
     if ctx.shop.use_shop_price or creating:
@@ -67,16 +68,16 @@ def _product_create(ctx: OrderContext, line: OrderLine, result: Resolution) -> N
             reference=line.reference,
         )
         return
-    result.idproducts[line.reference] = int(product["idproduct"])
+    result.idproducts[line.reference] = product.idproduct
     result.created.append(line.reference)
     product_index_record(account_id=ctx.shop.account_id, products=[product])
     ctx.log(
         "product_created",
-        f"Created missing product {line.reference} in Picqer (idproduct {product['idproduct']}).",
+        f"Created missing product {line.reference} in Picqer (idproduct {product.idproduct}).",
         reference=line.reference,
         idvatgroup=idvatgroup,
     )
-    _product_image_copy(ctx, line, int(product["idproduct"]))
+    _product_image_copy(ctx, line, product.idproduct)
 
 
 def _product_image_copy(ctx: OrderContext, line: OrderLine, idproduct: int) -> None:

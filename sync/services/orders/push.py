@@ -11,7 +11,9 @@ from __future__ import annotations
 from sync.http.errors import ApiError
 from sync.mappers import orders as mapper
 from sync.models.orders import OrderLink
-from sync.prestashop.records import Order
+from sync.picqer.errors import PicqerUnknownProductError
+from sync.picqer.records import Order
+from sync.prestashop.records import Order as PsOrder
 from sync.services.product_index import product_index_forget
 from sync.services.stock.pending import pending_order_cancelled, pending_order_in_picqer
 
@@ -20,7 +22,6 @@ from .content import OrderContent, order_content_build, order_content_products
 from .links import OrderContext
 
 State = OrderLink.State
-PRODUCT_UNKNOWN = "24"  # Picqer error_code: "Product you are trying to order, does not exists"
 DONE_STATUSES = {"processing": {"processing", "completed"}, "cancelled": {"cancelled"}}
 
 
@@ -88,7 +89,7 @@ def _transition(ctx: OrderContext, status: str, call, action: str, message: str)
         # Picqer refuses e.g. processing an order that is already processing: re-read.
         if (
             exc.retryable
-            or ctx.picqer.order_get(link.picqer_idorder).get("status") not in DONE_STATUSES[status]
+            or ctx.picqer.order_get(link.picqer_idorder).status not in DONE_STATUSES[status]
         ):
             raise
     link.picqer_status = status
@@ -97,7 +98,7 @@ def _transition(ctx: OrderContext, status: str, call, action: str, message: str)
     pending_order_in_picqer(shop=ctx.shop, ps_order_id=link.ps_order_id)
 
 
-def _ps_order(ctx: OrderContext) -> Order:
+def _ps_order(ctx: OrderContext) -> PsOrder:
     link, shop = ctx.link, ctx.shop
     order = ctx.ps.order_get(link.ps_order_id)
     if not order.in_shop(shop.prestashop_shop_id):
@@ -112,7 +113,7 @@ def _ps_order(ctx: OrderContext) -> Order:
     return order
 
 
-def _create(ctx: OrderContext) -> dict | None:
+def _create(ctx: OrderContext) -> Order | None:
     content = order_content_build(ctx, _ps_order(ctx))
     for attempt in (1, 2):
         if not _claim(ctx, content):
@@ -160,7 +161,7 @@ def _claim(ctx: OrderContext, content: OrderContent) -> bool:
 def _index_was_stale(ctx: OrderContext, content: OrderContent, exc: ApiError) -> bool:
     """Picqer's "unknown product" (error 24, nothing created) for an order with lines taken
     from the product index: forget those entries, so the lines are read from Picqer."""
-    if str(exc.code) != PRODUCT_UNKNOWN or not content.from_index:
+    if not isinstance(exc, PicqerUnknownProductError) or not content.from_index:
         return False
     product_index_forget(account_id=ctx.shop.account_id, productcodes=content.from_index)
     ctx.log(
@@ -174,16 +175,12 @@ def _index_was_stale(ctx: OrderContext, content: OrderContent, exc: ApiError) ->
     return True
 
 
-def _find_existing(ctx: OrderContext) -> dict | None:
+def _find_existing(ctx: OrderContext) -> Order | None:
     """The Picqer order an earlier attempt may have created, adopted into the link."""
     reference = ctx.link.picqer_reference
     found = sorted(
-        (
-            o
-            for o in ctx.picqer.orders_find_by_reference(reference)
-            if o.get("reference") == reference
-        ),
-        key=lambda o: o["idorder"],
+        (o for o in ctx.picqer.orders_find_by_reference(reference) if o.reference == reference),
+        key=lambda o: o.idorder,
     )
     if not found:
         return None
@@ -192,24 +189,24 @@ def _find_existing(ctx: OrderContext) -> dict | None:
             "order_duplicates",
             f"{len(found)} Picqer orders carry reference {reference}; using the oldest.",
             level="warning",
-            idorders=[o["idorder"] for o in found],
+            idorders=[o.idorder for o in found],
         )
     _adopt(ctx, found[0], "order_adopted", "Found the Picqer order an earlier attempt created:")
     return found[0]
 
 
-def _adopt(ctx: OrderContext, picqer_order: dict, action: str, message: str) -> None:
+def _adopt(ctx: OrderContext, picqer_order: Order, action: str, message: str) -> None:
     link = ctx.link
     link.created(
-        idorder=int(picqer_order["idorder"]),
-        orderid=str(picqer_order.get("orderid") or ""),
-        status=picqer_order.get("status") or "concept",
+        idorder=picqer_order.idorder,
+        orderid=picqer_order.orderid,
+        status=picqer_order.status or "concept",
     )
     url = mapper.picqer_order_url(subdomain=ctx.shop.account.subdomain, idorder=link.picqer_idorder)
     ctx.log(action, f"{message} {link.picqer_orderid} ({link.picqer_reference}).", url=url)
 
 
-def _follow_up(ctx: OrderContext, picqer_order: dict | None) -> None:
+def _follow_up(ctx: OrderContext, picqer_order: Order | None) -> None:
     link = ctx.link
     for name, step in STEPS:
         if name in link.done_steps:
@@ -221,9 +218,8 @@ def _follow_up(ctx: OrderContext, picqer_order: dict | None) -> None:
         ctx.save("done_steps")
 
 
-def _tags(ctx: OrderContext, picqer_order: dict) -> None:
-    tags = picqer_order.get("tags") or {}
-    present = {int(t["idtag"]) for t in (tags.values() if isinstance(tags, dict) else tags)}
+def _tags(ctx: OrderContext, picqer_order: Order) -> None:
+    present = {t.idtag for t in picqer_order.tags}
     for idtag in [int(t) for t in ctx.shop.picqer_tag_ids if int(t) not in present]:
         try:
             ctx.picqer.order_tags_add(ctx.link.picqer_idorder, [idtag])
@@ -233,8 +229,8 @@ def _tags(ctx: OrderContext, picqer_order: dict) -> None:
             ctx.log("order_tag_failed", f"Tag {idtag} not added: {exc}", level="warning")
 
 
-def _allocate(ctx: OrderContext, picqer_order: dict) -> None:
-    if not ctx.shop.allocate_concept or picqer_order.get("status") != "concept":
+def _allocate(ctx: OrderContext, picqer_order: Order) -> None:
+    if not ctx.shop.allocate_concept or picqer_order.status != "concept":
         return
     try:
         ctx.picqer.order_allocate(ctx.link.picqer_idorder)
@@ -247,18 +243,18 @@ def _allocate(ctx: OrderContext, picqer_order: dict) -> None:
     pending_order_in_picqer(shop=ctx.shop, ps_order_id=ctx.link.ps_order_id)
 
 
-def _comment(ctx: OrderContext, picqer_order: dict | None) -> None:
+def _comment(ctx: OrderContext, picqer_order: Order | None) -> None:
     if ctx.link.warning:
         picqer_comment_add_once(ctx, ctx.link.warning)
 
 
-def _message(ctx: OrderContext, picqer_order: dict | None) -> None:
+def _message(ctx: OrderContext, picqer_order: Order | None) -> None:
     if ctx.link.warning:
         order_message_add_once(ctx, ctx.link.warning)
         ctx.log("order_partial", ctx.link.warning, level="warning")
 
 
-def _backref(ctx: OrderContext, picqer_order: dict | None) -> None:
+def _backref(ctx: OrderContext, picqer_order: Order | None) -> None:
     order_backref_write(ctx)
 
 

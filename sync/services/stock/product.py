@@ -144,10 +144,10 @@ def _picqer_quantity(picqer, idproduct: int, shop: Shop) -> tuple[str, int | Non
         product = picqer.product_get(idproduct)
     except ApiNotFoundError:
         return "", None, f"Picqer product {idproduct} not found"
-    code = product.get("productcode") or ""
+    code = product.productcode
     if product_is_unlimited(product):
         return code, None, f"{code} has unlimited stock in Picqer"
-    stock = product.get("stock")
+    stock = product.stock
     if stock is None:
         stock = picqer.product_stock(idproduct)
     return code, free_stock_total(stock, warehouse_ids=shop.warehouse_ids), ""
@@ -236,11 +236,9 @@ def stock_pending_changed(*, account_id: int, references: list[str]) -> str:
     picqer = PicqerClient.for_account(account)
     for code in references:
         if code not in idproducts:
-            found = [
-                p for p in picqer.products_by_productcode(code) if p.get("productcode") == code
-            ]
+            found = [p for p in picqer.products_by_productcode(code) if p.productcode == code]
             if found:
-                idproducts[code] = int(found[0]["idproduct"])
+                idproducts[code] = found[0].idproduct
     results = [
         f"{shop.prefix} {code}: {_schedule_product(shop, idproduct)}"
         for shop in shops

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from sync.http.errors import ApiClientError, ApiError
 from sync.mappers.catalogue import PACK_DEFAULT, CatalogueLayout, Placement, catalogue_layout
 from sync.mappers.stock import free_stock_total, product_is_unlimited
+from sync.picqer.records import Product as PicqerProduct
 from sync.prestashop.records import Product, StockAvailable
 
 
@@ -24,11 +25,11 @@ class PicqerStock:
     quantity: int  # free stock over the chosen warehouses, never below zero
 
 
-def _picqer_stock(product: dict, quantity: int) -> PicqerStock:
+def _picqer_stock(product: PicqerProduct, quantity: int) -> PicqerStock:
     return PicqerStock(
-        idproduct=int(product.get("idproduct") or 0),
-        code=product.get("productcode") or "",
-        name=product.get("name") or "",
+        idproduct=product.idproduct,
+        code=product.productcode,
+        name=product.name,
         quantity=quantity,
     )
 
@@ -41,19 +42,17 @@ def picqer_free_stock_iter(picqer, *, warehouse_ids) -> Iterator[PicqerStock]:
     Should a product object come without `stock`, its quantity is taken from
     /warehouses/{id}/stock instead (products absent there have no stock: 0); those are
     yielded last, after the product list is complete."""
-    without_stock: dict[int, dict] = {}
+    without_stock: dict[int, PicqerProduct] = {}
     # The next page is read while this one is compared (and recorded in the product index).
     for product in picqer.products_iter(read_ahead=True):
-        if not product.get("productcode") or product_is_unlimited(product):
+        if not product.productcode or product_is_unlimited(product):
             continue
-        if "stock" in product:
+        if product.stock is not None:
             yield _picqer_stock(
-                product, free_stock_total(product["stock"], warehouse_ids=warehouse_ids)
+                product, free_stock_total(product.stock, warehouse_ids=warehouse_ids)
             )
         else:
-            without_stock[int(product["idproduct"])] = {
-                k: product.get(k) for k in ("idproduct", "productcode", "name")
-            }
+            without_stock[product.idproduct] = product
     if without_stock:
         stock = dict.fromkeys(without_stock, 0)
         _fill_from_warehouses(picqer, stock, warehouse_ids=warehouse_ids)
@@ -62,14 +61,11 @@ def picqer_free_stock_iter(picqer, *, warehouse_ids) -> Iterator[PicqerStock]:
 
 
 def _fill_from_warehouses(picqer, stock: dict[int, int], *, warehouse_ids) -> None:
-    chosen = [int(w) for w in warehouse_ids or ()] or [
-        int(w["idwarehouse"]) for w in picqer.warehouses_list()
-    ]
+    chosen = list(warehouse_ids or ()) or [w.idwarehouse for w in picqer.warehouses_list()]
     for idwarehouse in chosen:
         for item in picqer.warehouse_stock_iter(idwarehouse):
-            idproduct = int(item.get("idproduct") or 0)
-            if idproduct in stock:
-                stock[idproduct] += int((item.get("stock") or {}).get("freestock") or 0)
+            if item.idproduct in stock:
+                stock[item.idproduct] += item.freestock
 
 
 def _default_pack_stock_type(prestashop, products: list[Product]) -> int | None:
