@@ -2,21 +2,41 @@
 
 Each handler pulls an id out of the payload and calls one sync service, which re-reads the
 current object from Picqer: payload values are never trusted beyond the id, so a replayed or
-out-of-order delivery cannot push stale data. The sync services are imported inside the
-handlers so this module loads (and the view stays fast) without the engine's imports.
+out-of-order delivery cannot push stale data. A handler returns its Outcome; what may pass
+(a RetryableError) and what is refused (another ApiError) it raises, for the inbox to retry
+or fail the event.
 """
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from prestapicqer.models import PicqerAccount
+from sync.services.order_status import order_status_sync
+from sync.services.product_index import product_index_product_changed
+from sync.services.stock import stock_product_changed
 
-Handler = Callable[..., str]
+# The sync services answer "ignored: <reason>" when a valid delivery needs no work.
+IGNORED_PREFIX = "ignored"
 
 
-class EventIgnored(Exception):
-    """Raised by a handler when a valid delivery needs no work; the message is the reason."""
+@dataclass(frozen=True)
+class Outcome:
+    """What a handler did, in the operator's words (the event's result); `ignored` when the
+    delivery needed no work."""
+
+    text: str
+    ignored: bool = False
+
+    @classmethod
+    def of(cls, result: str | None) -> "Outcome":
+        """The outcome a sync service's answer stands for."""
+        text = result or ""
+        return cls(text, ignored=text.startswith(IGNORED_PREFIX))
+
+
+Handler = Callable[..., Outcome]
 
 
 # Picqer ids are stored in 32-bit id columns (PositiveIntegerField); a larger number is junk.
@@ -77,35 +97,30 @@ def idproduct_from_payload(payload: dict) -> int | None:
     return picqer_id_parse(_data(payload).get("idproduct"))
 
 
-def order_changed(*, account: PicqerAccount, payload: dict) -> str:
-    """An order's status (or shipments) changed: let the order status sync decide."""
+def order_changed(*, account: PicqerAccount, payload: dict) -> Outcome:
+    """An order's status changed (or, from a shipments hook an operator added in Picqer, it
+    got a shipment): let the order status sync decide. It reads tracking itself."""
     idorder = idorder_from_payload(payload)
     if idorder is None:
-        raise EventIgnored(_no_id_reason("idorder", _raw_idorder(payload)))
-    from sync.services.order_status import order_status_sync
-
-    return order_status_sync(account=account, idorder=idorder)
+        return Outcome(_no_id_reason("idorder", _raw_idorder(payload)), ignored=True)
+    return Outcome.of(order_status_sync(account=account, idorder=idorder))
 
 
-def product_stock_changed(*, account: PicqerAccount, payload: dict) -> str:
+def product_stock_changed(*, account: PicqerAccount, payload: dict) -> Outcome:
     """A product's stock changed in Picqer: sync that product (or the catalogue) to the shops."""
     idproduct = idproduct_from_payload(payload)
     if idproduct is None:
-        raise EventIgnored(_no_id_reason("idproduct", _data(payload).get("idproduct")))
-    from sync.services.stock import stock_product_changed
-
-    return stock_product_changed(account=account, idproduct=idproduct)
+        return Outcome(_no_id_reason("idproduct", _data(payload).get("idproduct")), ignored=True)
+    return Outcome.of(stock_product_changed(account=account, idproduct=idproduct))
 
 
-def product_changed(*, account: PicqerAccount, payload: dict) -> str:
+def product_changed(*, account: PicqerAccount, payload: dict) -> Outcome:
     """A product was created or edited in Picqer (its code may have changed): refresh the
     account's product index, which the order push resolves its lines from."""
     idproduct = idproduct_from_payload(payload)
     if idproduct is None:
-        raise EventIgnored(_no_id_reason("idproduct", _data(payload).get("idproduct")))
-    from sync.services.product_index import product_index_product_changed
-
-    return product_index_product_changed(account=account, idproduct=idproduct)
+        return Outcome(_no_id_reason("idproduct", _data(payload).get("idproduct")), ignored=True)
+    return Outcome.of(product_index_product_changed(account=account, idproduct=idproduct))
 
 
 # Every order event that can mean "the Picqer status is different now". They all lead to the
@@ -116,7 +131,8 @@ HANDLERS: dict[str, Handler] = {
     "orders.closed": order_changed,
     "orders.paused": order_changed,
     "orders.resumed": order_changed,
-    # Tracking is written before the status is set; a new shipment can carry a new code.
+    # PrestaPicqer registers no shipments hook (sync.services.hooks): the status sync reads
+    # the shipments itself. One an operator adds leads to the same idempotent sync.
     "picklists.shipments.created": order_changed,
     "products.free_stock_changed": product_stock_changed,
     "products.stock_changed": product_stock_changed,
