@@ -40,9 +40,11 @@ run: migrate
 test: venv
 	$(PY) -m pytest -q
 
+## ruff, and the one-way import contracts of pyproject.toml (import-linter).
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 ## Middleware + sandbox emulators + a shop that keeps ordering (no account anywhere).
 demo: migrate

@@ -1,4 +1,5 @@
-"""The Celery app. Tasks live in each app's tasks.py; the schedule in celery_settings.py."""
+"""The Celery app. Tasks live in sync/tasks/ and webhooks/tasks.py (autodiscovered); the
+settings and the beat schedule in celery_settings.py."""
 
 import os
 

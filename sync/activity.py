@@ -6,6 +6,8 @@ import re
 
 from django.utils.translation import gettext_lazy as _
 
+from prestapicqer.services.names import picqer_status_label
+
 from .models import ActivityEntry
 
 logger = logging.getLogger("prestapicqer.activity")
@@ -91,7 +93,6 @@ def activity_message_render(*, message: str, shop_id: int | None, names) -> str:
     as their labels: "Picqer status completed: PrestaShop status 2 → 4." reads
     'Picqer status Completed: PrestaShop status "Payment accepted" → "Shipped".'. `names` is a
     prestapicqer.services.names.NameBook (cached lists only)."""
-    from prestapicqer.services.names import picqer_status_label
 
     def state(state_id: str) -> str:
         name = names.order_state_name(shop_id=shop_id, state_id=state_id)

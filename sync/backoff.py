@@ -1,5 +1,10 @@
-"""How long to wait before retrying work that failed for a reason that may pass
-(reliability.md §3.4): what a 429 asks for, else capped exponential backoff with jitter."""
+"""How long to wait before retrying work that failed for a reason that may pass: what a 429
+asks for, else capped exponential backoff with jitter.
+
+The numbers are shared: the sync tasks hand them to Celery's own backoff (sync/tasks/base.py).
+`retry_countdown` is for work whose database row carries its schedule, the webhook inbox: an
+event's `available_at`/`next_attempt_at` outlive the broker message, and the sweeper
+(beat) republishes what is due."""
 
 import random
 

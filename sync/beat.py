@@ -4,7 +4,7 @@ import time
 
 from celery.beat import PersistentScheduler
 
-from .health import HEARTBEAT_SECONDS
+from .health import HEARTBEAT_SECONDS, heartbeat_record
 
 
 class HeartbeatScheduler(PersistentScheduler):
@@ -20,8 +20,6 @@ class HeartbeatScheduler(PersistentScheduler):
     @staticmethod
     def _record() -> None:
         from django.db import close_old_connections
-
-        from .health import heartbeat_record
 
         try:
             close_old_connections()

@@ -3,6 +3,7 @@
 import json
 from datetime import timedelta
 
+from celery import current_app as app
 from django.conf import settings
 from django.db import DatabaseError, connection
 from django.utils import timezone
@@ -40,8 +41,6 @@ def _database_state() -> dict:
 
 
 def _broker_state() -> dict:
-    from config.celery import app
-
     transport = settings.CELERY_BROKER_URL.split(":", 1)[0]
     try:
         with app.connection_for_write() as conn:

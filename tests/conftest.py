@@ -85,3 +85,21 @@ def clock(monkeypatch):
     monkeypatch.setattr(ratelimit, "_now", fake.time)
     monkeypatch.setattr(ratelimit, "_sleep", fake.sleep)
     return fake
+
+
+@pytest.fixture
+def celery_retries(monkeypatch):
+    """Celery's scheduling of a task retry, replaced: the countdown each retry asked for is
+    collected and Retry raised as Celery raises it. What sync.tasks.base records before it
+    hands the retry to Celery still runs."""
+    from celery.app.task import Task
+    from celery.exceptions import Retry
+
+    asked: list[float] = []
+
+    def retry(self, args=None, kwargs=None, exc=None, throw=True, eta=None, countdown=None, **kw):
+        asked.append(countdown)
+        raise Retry(exc=exc, when=countdown)
+
+    monkeypatch.setattr(Task, "retry", retry)
+    return asked

@@ -19,10 +19,10 @@ from django.utils import timezone
 from prestapicqer.models import PicqerAccount
 from sync.activity import activity_log
 from sync.backoff import BACKOFF_BASE_SECONDS, BACKOFF_MAX_SECONDS, retry_countdown  # noqa: F401
-from sync.http.errors import ApiError
+from sync.http.errors import ApiError, RetryableError
 from sync.services.retries import retry_due, retry_reason, retry_record
 
-from .handlers import EventIgnored, handler_for
+from .handlers import handler_for
 from .models import WebhookEvent
 from .services import DRAIN_SCHEDULED, webhook_event_publish, webhook_events_wake
 
@@ -142,22 +142,16 @@ def _run_claimed(
         finish(event, State.IGNORED, f"no handler for event {event.event}")
         return None
     try:
-        result = handler(account=event.account, payload=delivery.payload)
-    except EventIgnored as exc:
-        finish(event, State.IGNORED, str(exc))
-    except ApiError as exc:
-        if getattr(exc, "retryable", False):
-            return _retry_later(event, exc)
-        _fail(event, retry_reason(exc))
-    except SoftTimeLimitExceeded as exc:
+        outcome = handler(account=event.account, payload=delivery.payload)
+    except (RetryableError, SoftTimeLimitExceeded) as exc:
         return _retry_later(event, exc)
+    except ApiError as exc:
+        _fail(event, retry_reason(exc))
     except Exception as exc:  # a bug must mark the row failed, not vanish in a log
         logger.exception("webhooks.event.crashed event_id=%s event=%s", event.pk, event.event)
         _fail(event, f"{type(exc).__name__}: {exc}")
     else:
-        result = "" if result is None else str(result)
-        # The sync services answer "ignored: <reason>" when there is nothing to do.
-        finish(event, State.IGNORED if result.startswith("ignored") else State.DONE, result)
+        finish(event, State.IGNORED if outcome.ignored else State.DONE, outcome.text)
     return None
 
 

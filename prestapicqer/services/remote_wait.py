@@ -14,6 +14,8 @@ from django.conf import settings
 from django.core.cache import cache
 
 from prestapicqer.models import PicqerAccount, Shop
+from sync.http.base import http_deadline
+from sync.http.errors import ApiTimeoutError
 
 TIMED_OUT_FOR_SECONDS = 60
 _TIMED_OUT = "prestapicqer:remote-timed-out:"
@@ -33,9 +35,6 @@ def prestashop_remote(*, shop: Shop) -> str:
 def admin_remote_wait(*, remote: str) -> Iterator[None]:
     """Run remote calls with the admin's short deadline. Raises ApiTimeoutError at once,
     without a call, while `remote` is remembered as timed out."""
-    from sync.http.base import http_deadline
-    from sync.http.errors import ApiTimeoutError
-
     remembered = cache.get(_TIMED_OUT + remote)
     if remembered:
         raise ApiTimeoutError(remembered)

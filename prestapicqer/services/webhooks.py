@@ -1,7 +1,14 @@
 """The admin's view of the two Picqer webhooks (user guide: "Picqer orders/stock Webhook
 status"). The hooks themselves are managed by sync.services.hooks; this module only words
 their state for the configuration screen and never lets a failure break the page.
+
+Configuration does not import the sync engine: sync hands its two hook calls in when it
+starts (`account_hook_calls_register`, from sync/apps.py).
 """
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 from django.core.cache import cache
 from django.utils.translation import gettext as _
@@ -30,6 +37,29 @@ _STATE_WORDS = {
 }
 
 
+@dataclass(frozen=True)
+class HookCalls:
+    """The engine's hook calls: `status(account=)` → {kind: state}, `ensure(account=, kind=)`
+    → {"action": …, "idhook": …}."""
+
+    status: Callable[..., Any]
+    ensure: Callable[..., Any]
+
+
+_hook_calls: list[HookCalls] = []
+
+
+def account_hook_calls_register(*, status: Callable[..., Any], ensure: Callable[..., Any]) -> None:
+    """Hand in the engine's hook calls (once per process, at start-up)."""
+    _hook_calls[:] = [HookCalls(status=status, ensure=ensure)]
+
+
+def _calls() -> HookCalls:
+    if not _hook_calls:
+        raise LookupError("no hook calls registered")
+    return _hook_calls[0]
+
+
 def account_hooks_status(*, account: PicqerAccount) -> dict[str, str]:
     """{"orders": "Active", "stock": "Inactive: …"}; "Unknown: <why>" when Picqer can't say."""
     # After a failure Picqer is not asked again for a minute: every page view would wait for
@@ -38,8 +68,7 @@ def account_hooks_status(*, account: PicqerAccount) -> dict[str, str]:
     why = account.key_problem() or cache.get(_FAILED_KEY.format(account.pk))
     if not why:
         try:
-            from sync.services.hooks import hooks_status
-
+            hooks_status = _calls().status
             with admin_remote_wait(remote=picqer_remote(account=account)):
                 raw = hooks_status(account=account)
         except Exception as exc:  # noqa: BLE001 - the status line explains; the page opens
@@ -66,8 +95,7 @@ def account_hook_ensure(*, account: PicqerAccount, kind: str) -> ConnectionResul
             % {"label": label, "problem": problem},
         )
     try:
-        from sync.services.hooks import hook_ensure
-
+        hook_ensure = _calls().ensure
         remote_wait_forget(remote=picqer_remote(account=account))
         with admin_remote_wait(remote=picqer_remote(account=account)):
             result = hook_ensure(account=account, kind=kind)
@@ -95,7 +123,7 @@ def _state_words(value: object) -> str:
 
 
 def _explain(exc: Exception, account: PicqerAccount) -> str:
-    if isinstance(exc, ImportError):
+    if isinstance(exc, LookupError):
         text = _("the webhook service is not available in this installation.")
     else:
         text = error_explain(exc=exc, system=PICQER, host=picqer_host(account=account))

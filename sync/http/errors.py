@@ -1,19 +1,27 @@
 """Every failure a caller of the Picqer or PrestaShop client can see.
 
-Callers (services, tasks) catch these, never `requests` exceptions. Each error carries
-`retryable` so a Celery task can decide between "retry later" and "tell the operator".
-Messages are written for the operator and never contain API keys, webservice keys or
-Authorization headers (the clients scrub them before raising).
+Callers (services, tasks) catch these, never `requests` exceptions. An error that may pass
+(no answer, 5xx, 429) is also a `RetryableError`, the one mark every retrying caller goes by:
+the sync tasks autoretry for it (sync/tasks/base.py), the webhook inbox puts its event back.
+Every other `ApiError` is permanent: retrying cannot fix it, the operator is told. Messages
+are written for the operator and never contain API keys, webservice keys or Authorization
+headers (the clients scrub them before raising).
 """
 
 from __future__ import annotations
 
 
+class RetryableError(Exception):
+    """Work that failed for a reason that may pass: a later try can succeed. `retry_after`
+    is the wait the failure itself asks for (a 429's Retry-After, a busy order), else None
+    and the retrying caller's backoff decides."""
+
+    retry_after: float | None = None
+
+
 class ApiError(Exception):
     """Base class. `status` is the HTTP status (None when no response arrived), `code` the
     API's own error code (Picqer `error_code`, PrestaShop `<code>`), `message` plain text."""
-
-    retryable = False
 
     def __init__(
         self,
@@ -29,6 +37,11 @@ class ApiError(Exception):
         self.code = code
         self.service = service
 
+    @property
+    def retryable(self) -> bool:
+        """Whether a later try may succeed: the error is a RetryableError."""
+        return isinstance(self, RetryableError)
+
     def __str__(self) -> str:
         parts = [f"{self.service}: {self.message}" if self.service else self.message]
         details = []
@@ -41,17 +54,13 @@ class ApiError(Exception):
         return " ".join(parts)
 
 
-class ApiTransportError(ApiError):
+class ApiTransportError(ApiError, RetryableError):
     """The request did not get an answer: DNS failure, refused connection, TLS problem."""
-
-    retryable = True
 
 
 class ApiTimeoutError(ApiTransportError):
     """Connect or read timeout, or the call's total deadline passed (a server that drips its
     answer). For a write the outcome is unknown: re-read before retrying."""
-
-    retryable = True
 
 
 class ApiAuthError(ApiError):
@@ -64,21 +73,17 @@ class ApiNotFoundError(ApiError):
     """404: the record does not exist (or is not visible in this shop context)."""
 
 
-class ApiRateLimitedError(ApiError):
+class ApiRateLimitedError(ApiError, RetryableError):
     """429 or our own shared budget exhausted. Retry after `retry_after` seconds."""
-
-    retryable = True
 
     def __init__(self, message: str, *, retry_after: float = 20.0, **kwargs) -> None:
         super().__init__(message, **kwargs)
         self.retry_after = float(retry_after)
 
 
-class ApiServerError(ApiError):
+class ApiServerError(ApiError, RetryableError):
     """5xx: the remote side failed. For writes the outcome is unknown (PrestaShop saves
     before it reports PHP notices as 500), so re-read remote state before retrying."""
-
-    retryable = True
 
 
 class ApiClientError(ApiError):
@@ -118,11 +123,9 @@ class ApiPermissionError(ApiAuthError):
     """The key is valid but may not do this (PrestaShop codes 21, 25, 26, 132; Picqer 403)."""
 
 
-class BrokerUnavailableError(ApiError):
+class BrokerUnavailableError(ApiError, RetryableError):
     """A task could not be handed to the Celery broker. Retryable: the caller's own retry
     (the webhook inbox's backoff) publishes it again once the broker is back."""
-
-    retryable = True
 
     def __init__(self, what: str) -> None:
         super().__init__(

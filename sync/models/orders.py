@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from prestapicqer.models import Shop
 from sync.leases import RowLease
+from sync.mappers.orders import picqer_reference
 
 
 class OrderLink(models.Model):
@@ -105,8 +106,6 @@ class OrderLink(models.Model):
 
     @property
     def picqer_reference(self) -> str:
-        from sync.mappers.orders import picqer_reference
-
         return picqer_reference(
             prefix=self.shop.prefix, ps_order_id=self.ps_order_id, ps_reference=self.ps_reference
         )

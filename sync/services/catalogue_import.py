@@ -38,6 +38,7 @@ from sync.activity import activity_log
 from sync.http import ratelimit
 from sync.http.errors import ApiClientError, ApiError, ApiNotFoundError, ApiPermissionError
 from sync.http.ratelimit import WINDOW_SECONDS
+from sync.jobs import PRODUCT_IMPORT, job_publish
 from sync.mappers.catalogue import PROBLEM_LABELS, Problem
 from sync.mappers.catalogue_import import (
     UPDATABLE_FIELDS,
@@ -136,9 +137,7 @@ def product_import_request(
 
 
 def product_import_publish(run_id: int, countdown: float = 0) -> None:
-    from sync.tasks.catalogue import product_import_task
-
-    product_import_task.apply_async((run_id,), countdown=countdown or None)
+    job_publish(PRODUCT_IMPORT, run_id, countdown=countdown or None)
 
 
 def product_import_claim(run_id: int) -> ProductImportRun | None:

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from prestapicqer.models import PicqerAccount, Shop
 from sync.activity import activity_log
-from sync.http.errors import ApiError, ApiNotFoundError
+from sync.http.errors import ApiError, ApiNotFoundError, RetryableError
 from sync.mappers.status import (
     PicqerReference,
     picqer_reference_parse,
@@ -37,24 +37,20 @@ from .tracking import order_tracking_sync
 REPORT_AGAIN_AFTER = timedelta(days=1)
 
 
-class OrderStatusBusyError(ApiError):
+class OrderStatusBusyError(ApiError, RetryableError):
     """Another worker is applying a different Picqer status to the same order right now.
     Retryable: the retry re-reads Picqer and PrestaShop and decides again."""
-
-    retryable = True
 
     def __init__(self, message: str, *, retry_after: float = 30.0) -> None:
         super().__init__(message, service="PrestaPicqer")
         self.retry_after = retry_after
 
 
-class OrderNotLinkedYetError(ApiError):
+class OrderNotLinkedYetError(ApiError, RetryableError):
     """The Picqer order carries the reference of a PrestaShop order whose create is still in
     progress (its outcome unknown, no Picqer id recorded yet). Retryable, with the inbox's
     growing backoff: the push looks the order up by reference and records its id, and the
     retry then checks the link again."""
-
-    retryable = True
 
     def __init__(self, message: str) -> None:
         super().__init__(message, service="PrestaPicqer")

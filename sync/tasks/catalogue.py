@@ -6,6 +6,14 @@ import contextlib
 from celery import shared_task
 
 from sync.http.errors import ApiError
+from sync.models.catalogue import CatalogueReport
+from sync.services.catalogue_import import (
+    product_import_claim,
+    product_import_execute,
+    product_import_publish,
+    product_import_sweep,
+)
+from sync.services.stock.report import catalogue_report_build
 
 from .stock import FULL_HARD_LIMIT, FULL_SOFT_LIMIT
 
@@ -16,9 +24,6 @@ PRODUCT_IMPORT_SLICE_SECONDS = 600
 @shared_task(ignore_result=True, soft_time_limit=FULL_SOFT_LIMIT, time_limit=FULL_HARD_LIMIT)
 def catalogue_report_task(report_id: int) -> None:
     """Build one queued report (it costs what a full sync costs, so it runs on the worker)."""
-    from sync.models.catalogue import CatalogueReport
-    from sync.services.stock.report import catalogue_report_build
-
     report = (
         CatalogueReport.objects.select_related("shop__account")
         .filter(pk=report_id, state=CatalogueReport.State.QUEUED)
@@ -36,12 +41,6 @@ def catalogue_report_task(report_id: int) -> None:
 def product_import_task(run_id: int) -> None:
     """Work on one queued product import for a slice of time; what is left (the slice ran
     out, Picqer asked to wait) is queued again. A duplicate message finds it claimed."""
-    from sync.services.catalogue_import import (
-        product_import_claim,
-        product_import_execute,
-        product_import_publish,
-    )
-
     run = product_import_claim(run_id)
     if run is None:
         return
@@ -54,6 +53,4 @@ def product_import_task(run_id: int) -> None:
 @shared_task(ignore_result=True)
 def product_import_sweep_task() -> dict[str, int]:
     """Every minute: resume imports whose worker died, publish lost ones again."""
-    from sync.services.catalogue_import import product_import_sweep
-
     return product_import_sweep()

@@ -6,21 +6,11 @@ Beat entries (config/celery_settings.py):
     "order-leases-sweep": sync.tasks.orders.order_leases_expired_sweep_task, every 60 s
 """
 
-import random
-
 from celery import shared_task
 
-from sync.http.errors import ApiRateLimitedError, ApiServerError, ApiTransportError
 from sync.services import orders as service
 
-MAX_RETRIES = 8
-BUSY_COUNTDOWN = 30
-
-
-def backoff(retries: int) -> float:
-    """Exponential backoff with full jitter, capped at 10 minutes (reliability.md §3.4); at
-    least 10 s, so a create that timed out has landed in Picqer before it is looked up."""
-    return 10 + random.uniform(0, min(600, 10 * 2**retries))
+from .base import RetryingTask
 
 
 @shared_task(ignore_result=True)
@@ -33,34 +23,30 @@ def orders_poll_task(shop_id: int) -> None:
     service.orders_poll(shop_id=shop_id)
 
 
-@shared_task(bind=True, ignore_result=True, max_retries=MAX_RETRIES)
-def order_sync_task(self, shop_id: int, ps_order_id: int) -> None:
-    try:
-        service.order_sync(shop_id=shop_id, ps_order_id=ps_order_id)
-    except service.OrderBusyError as exc:
-        raise self.retry(exc=exc, countdown=BUSY_COUNTDOWN) from None
-    except ApiRateLimitedError as exc:
-        _retry_or_give_up(self, exc, shop_id, ps_order_id, max(exc.retry_after, 1))
-    except (ApiServerError, ApiTransportError) as exc:
-        _retry_or_give_up(self, exc, shop_id, ps_order_id, backoff(self.request.retries))
+# A busy order is not failing: the worker that holds its lease reports on it, and the
+# reconciler enqueues it again should every retry find it busy.
 
 
-def _retry_or_give_up(task, exc, shop_id: int, ps_order_id: int, countdown: float) -> None:
-    attempt = task.request.retries + 1  # this try, counted from 1
-    if task.request.retries >= task.max_retries:
+def _order_retry_wait(exc: Exception, *, shop_id: int, ps_order_id: int, **retry) -> None:
+    if not isinstance(exc, service.OrderBusyError):
+        service.order_retry_record(shop_id=shop_id, ps_order_id=ps_order_id, exc=exc, **retry)
+
+
+def _order_give_up(exc: Exception, *, shop_id: int, ps_order_id: int, attempts: int) -> None:
+    if not isinstance(exc, service.OrderBusyError):
         service.order_give_up(
-            shop_id=shop_id, ps_order_id=ps_order_id, reason=str(exc), attempts=attempt
+            shop_id=shop_id, ps_order_id=ps_order_id, reason=str(exc), attempts=attempts
         )
-        return
-    service.order_retry_record(
-        shop_id=shop_id,
-        ps_order_id=ps_order_id,
-        exc=exc,
-        countdown=countdown,
-        attempt=attempt,
-        max_attempts=task.max_retries + 1,
-    )
-    raise task.retry(exc=exc, countdown=countdown) from None
+
+
+@shared_task(
+    base=RetryingTask,
+    ignore_result=True,
+    retry_wait=_order_retry_wait,
+    give_up=_order_give_up,
+)
+def order_sync_task(shop_id: int, ps_order_id: int) -> None:
+    service.order_sync(shop_id=shop_id, ps_order_id=ps_order_id)
 
 
 @shared_task(ignore_result=True)

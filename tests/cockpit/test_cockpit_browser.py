@@ -91,7 +91,7 @@ def test_retry_now_in_the_browser_queues_the_order_again(
     from sync.tasks import orders as tasks
 
     sent = []
-    monkeypatch.setattr(tasks.order_sync_task, "delay", lambda *args: sent.append(args))
+    monkeypatch.setattr(tasks.order_sync_task, "apply_async", lambda a, k=None, **o: sent.append(a))
     log_in(browser, live_server)
     browser.find_element(By.CSS_SELECTOR, "#problems tr.problem-order button").click()
 

@@ -42,5 +42,8 @@ def enqueued(monkeypatch):
     calls: list[tuple[str, tuple]] = []
     for name in ("order_sync_task", "orders_poll_task", "orders_reconcile_shop_task"):
         task = getattr(tasks, name)
-        monkeypatch.setattr(task, "delay", lambda *a, _n=name: calls.append((_n, a)))
+        # apply_async: what sync.jobs and Task.delay both end in.
+        monkeypatch.setattr(
+            task, "apply_async", lambda a=(), k=None, _n=name, **o: calls.append((_n, tuple(a)))
+        )
     return calls

@@ -24,7 +24,9 @@ def rewrites(monkeypatch):
     from sync.tasks import stock as tasks
 
     calls: list[tuple] = []
-    monkeypatch.setattr(tasks.stock_pending_changed_task, "delay", lambda *a: calls.append(a))
+    monkeypatch.setattr(
+        tasks.stock_pending_changed_task, "apply_async", lambda a, k=None, **o: calls.append(a)
+    )
     return calls
 
 

@@ -4,13 +4,14 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from celery.exceptions import Retry
+from celery.exceptions import Ignore, Retry
 from django.urls import reverse
 from django.utils import timezone
 
 from sync.models import ActivityEntry
 from sync.models.orders import OrderLink
-from sync.tasks.orders import MAX_RETRIES, order_sync_task
+from sync.tasks.base import MAX_RETRIES
+from sync.tasks.orders import order_sync_task
 
 pytestmark = pytest.mark.django_db
 
@@ -18,16 +19,9 @@ AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
 
 @pytest.fixture
-def countdowns(monkeypatch):
+def countdowns(celery_retries):
     """The countdowns the task asked Celery for; the retry itself is not run."""
-    asked: list[float] = []
-
-    def retry(exc=None, countdown=None, **kwargs):
-        asked.append(countdown)
-        return Retry(exc=exc, when=countdown)
-
-    monkeypatch.setattr(order_sync_task, "retry", retry)
-    return asked
+    return celery_retries
 
 
 @pytest.fixture
@@ -122,7 +116,8 @@ def test_giving_up_records_the_final_reason_as_failed(order_to_create, picqer, c
         run_try(order_to_create, retries=0)
     picqer.server_errors_before_create = 1
 
-    run_try(order_to_create, retries=MAX_RETRIES)
+    with pytest.raises(Ignore):
+        run_try(order_to_create, retries=MAX_RETRIES)
 
     link = OrderLink.objects.get(shop=order_to_create, ps_order_id=73)
     assert link.state == OrderLink.State.FAILED

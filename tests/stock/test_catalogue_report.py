@@ -101,9 +101,9 @@ def test_the_admin_button_queues_a_report(admin_client, shop, django_capture_on_
     from unittest import mock
 
     with (
-        mock.patch("sync.tasks.catalogue.catalogue_report_task.delay") as delay,
+        mock.patch("sync.tasks.catalogue.catalogue_report_task.apply_async") as delay,
         django_capture_on_commit_callbacks(execute=True),
     ):
         admin_client.post(f"/admin/sync/cataloguereport/generate/{shop.pk}/")
     report = CatalogueReport.objects.get(shop=shop)
-    delay.assert_called_once_with(report.pk)
+    delay.assert_called_once_with((report.pk,), {})

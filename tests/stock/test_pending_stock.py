@@ -132,12 +132,12 @@ def test_a_change_during_the_full_sync_is_written_again_at_its_end(
 
     with (
         mock.patch("sync.services.stock.reconcile.pending_units_by_reference", placed_meanwhile),
-        mock.patch("sync.tasks.stock.stock_pending_changed_task.delay") as rewrite,
+        mock.patch("sync.tasks.stock.stock_pending_changed_task.apply_async") as rewrite,
         django_capture_on_commit_callbacks(execute=True),
     ):
         stock_sync_full(shop=shop, run=stock_sync_start(shop=shop, trigger="test"))
 
-    rewrite.assert_called_once_with(shop.account_id, ["A"])
+    rewrite.assert_called_once_with((shop.account_id, ["A"]), {})
 
 
 def test_the_match_report_shows_the_pending_units_and_what_would_be_written(shop, ps, picqer):

@@ -7,13 +7,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import requests
-from celery.exceptions import Retry
+from celery.exceptions import Ignore, Retry
 from django.urls import reverse
 
 from sync.models import ActivityEntry
 from sync.models.stock import SyncRun
 from sync.services.stock import stock_sync_request
-from sync.tasks.stock import MAX_RETRIES, stock_sync_full_task, stock_sync_product_task
+from sync.tasks.base import MAX_RETRIES
+from sync.tasks.stock import stock_sync_full_task, stock_sync_product_task
 
 from .conftest import PICQER, seed_simple
 
@@ -34,20 +35,19 @@ def local_clock(moment) -> str:
 def product_try(shop, retries: int):
     stock_sync_product_task.push_request(retries=retries)
     try:
-        return stock_sync_product_task.run(shop.pk, 138)
+        return stock_sync_product_task(shop.pk, 138)
     finally:
         stock_sync_product_task.pop_request()
 
 
-def test_a_stock_write_answered_500_warns_once_per_retry_with_the_next_try(shop, ps, picqer):
+def test_a_stock_write_answered_500_warns_once_per_retry_with_the_next_try(
+    shop, ps, picqer, celery_retries
+):
     picqer.add_product("6531-RB-7-9", 138, 35, 7)
     seed_simple(ps, 1, "6531-RB-7-9", 10)
     ps.refuse[("stock_availables", 1)] = ("2", "[PHP Warning #2] database gone")
 
-    with (
-        mock.patch.object(stock_sync_product_task, "retry", side_effect=Retry()) as retry,
-        pytest.raises(Retry),
-    ):
+    with pytest.raises(Retry):
         product_try(shop, retries=0)
 
     (warning,) = ActivityEntry.objects.filter(level="warning")
@@ -55,7 +55,7 @@ def test_a_stock_write_answered_500_warns_once_per_retry_with_the_next_try(shop,
     assert "HTTP 500" in warning.details["reason"]
     assert warning.details["attempt"] == 1
     assert warning.details["max_attempts"] == MAX_RETRIES + 1
-    assert retry.call_args.kwargs["countdown"] > 0
+    assert celery_retries[0] > 0
     assert warning.message == (
         "Stock of Picqer product 138: PrestaShop: [PHP Warning #2] database gone "
         "(HTTP 500, error code 2); next try at "
@@ -64,7 +64,8 @@ def test_a_stock_write_answered_500_warns_once_per_retry_with_the_next_try(shop,
     )
 
     # The last retry gives up: an error with the reason, no further warning.
-    assert product_try(shop, retries=MAX_RETRIES).startswith("failed: PrestaShop:")
+    with pytest.raises(Ignore):
+        product_try(shop, retries=MAX_RETRIES)
     failed = ActivityEntry.objects.get(action="stock_update_failed")
     assert failed.level == "error"
     assert f"not updated after {MAX_RETRIES + 1} attempts" in failed.message
@@ -82,15 +83,11 @@ def unreachable_picqer(rsps):
 
 
 @pytest.fixture
-def waiting_run(shop, unreachable_picqer):
+def waiting_run(shop, unreachable_picqer, celery_retries):
     """A full sync whose first try found Picqer unreachable; its retry is scheduled."""
-    with mock.patch.object(stock_sync_full_task, "delay"):
+    with mock.patch.object(stock_sync_full_task, "apply_async"):
         run = stock_sync_request(shop=shop, trigger="url")
-    with (
-        mock.patch("sync.tasks.stock._countdown", return_value=113),
-        mock.patch.object(stock_sync_full_task, "retry", side_effect=Retry()),
-    ):
-        stock_sync_full_task.apply(args=(run.pk,))
+    stock_sync_full_task.apply(args=(run.pk,))
     run.refresh_from_db()
     return run
 

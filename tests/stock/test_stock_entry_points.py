@@ -13,7 +13,7 @@ from .conftest import seed_simple
 
 @pytest.fixture(autouse=True)
 def _no_broker():
-    with mock.patch("sync.tasks.stock.stock_sync_full_task.delay") as delay:
+    with mock.patch("sync.tasks.stock.stock_sync_full_task.apply_async") as delay:
         yield delay
 
 
@@ -33,7 +33,7 @@ def test_curl_gets_202_with_run_id_and_status_url(
     assert body["status_url"].endswith(
         f"/stock-sync/{shop.pk}/runs/{run.pk}/?token={shop.full_sync_token}"
     )
-    _no_broker.assert_called_once_with(run.pk)  # the task is published after the commit
+    _no_broker.assert_called_once_with((run.pk,), {})  # the task is published after the commit
 
 
 def test_a_browser_gets_a_readable_page(client, shop):
@@ -94,14 +94,14 @@ def test_admin_button_queues_a_run(
         response = admin_client.post(reverse("admin:sync_syncrun_run_now", args=[shop.pk]))
     assert response.status_code == 302
     assert SyncRun.objects.get(shop=shop).trigger == "admin"
-    _no_broker.assert_called_once_with(SyncRun.objects.get(shop=shop).pk)
+    _no_broker.assert_called_once_with((SyncRun.objects.get(shop=shop).pk,), {})
 
 
 def test_command_queues_by_default(shop, _no_broker, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         call_command("sync_stock", "--shop", str(shop.pk))
     assert SyncRun.objects.get(shop=shop).state == "queued"
-    _no_broker.assert_called_once_with(SyncRun.objects.get(shop=shop).pk)
+    _no_broker.assert_called_once_with((SyncRun.objects.get(shop=shop).pk,), {})
 
 
 def test_command_sync_runs_here_and_now(shop, ps, picqer, capsys):

@@ -118,7 +118,7 @@ def test_warehouse_stock_is_the_fallback_when_products_carry_no_stock(shop, ps, 
 
 
 def test_requests_share_one_queued_run(shop):
-    with mock.patch("sync.tasks.stock.stock_sync_full_task.delay"):
+    with mock.patch("sync.tasks.stock.stock_sync_full_task.apply_async"):
         first = stock_sync_request(shop=shop, trigger="url")
         second = stock_sync_request(shop=shop, trigger="cron")
     assert first.pk == second.pk
@@ -128,13 +128,13 @@ def test_requests_share_one_queued_run(shop):
 def test_requests_during_a_run_publish_no_task_each(shop, django_capture_on_commit_callbacks):
     SyncRun.objects.create(shop=shop, state=SyncRun.State.RUNNING, started_at=timezone.now())
     with (
-        mock.patch("sync.tasks.stock.stock_sync_full_task.delay") as delay,
+        mock.patch("sync.tasks.stock.stock_sync_full_task.apply_async") as delay,
         django_capture_on_commit_callbacks(execute=True),
     ):
         runs = [stock_sync_request(shop=shop, trigger="webhook") for _ in range(5)]
 
     assert len({run.pk for run in runs}) == 1
-    delay.assert_called_once_with(runs[0].pk)  # the running one starts it when it ends
+    delay.assert_called_once_with((runs[0].pk,), {})  # the running one starts it when it ends
 
 
 def test_the_database_allows_one_running_run_per_shop(shop):
@@ -206,18 +206,18 @@ def test_the_sweeper_fails_a_dead_run_and_starts_the_one_queued_behind_it(
 ):
     settings.STOCK_SYNC_STALE_SECONDS = 180
     dead = _running(shop, beat_ago=timedelta(minutes=1))
-    with mock.patch("sync.tasks.stock.stock_sync_full_task.delay"):
+    with mock.patch("sync.tasks.stock.stock_sync_full_task.apply_async"):
         queued = stock_sync_request(shop=shop, trigger="webhook")  # waits for the running one
     # Its worker dies and beats no more.
     SyncRun.objects.filter(pk=dead.pk).update(heartbeat_at=timezone.now() - timedelta(minutes=4))
     with (
-        mock.patch("sync.tasks.stock.stock_sync_full_task.delay") as delay,
+        mock.patch("sync.tasks.stock.stock_sync_full_task.apply_async") as delay,
         django_capture_on_commit_callbacks(execute=True),
     ):
         assert stock_sync_sweep() == {"failed_stale": 1, "republished": 0}
     dead.refresh_from_db()
     assert dead.state == SyncRun.State.FAILED
-    delay.assert_called_once_with(queued.pk)
+    delay.assert_called_once_with((queued.pk,), {})
 
 
 def test_the_next_request_after_a_dead_run_starts_a_new_one(
@@ -226,35 +226,35 @@ def test_the_next_request_after_a_dead_run_starts_a_new_one(
     settings.STOCK_SYNC_STALE_SECONDS = 180
     _running(shop, beat_ago=timedelta(minutes=4))
     with (
-        mock.patch("sync.tasks.stock.stock_sync_full_task.delay") as delay,
+        mock.patch("sync.tasks.stock.stock_sync_full_task.apply_async") as delay,
         django_capture_on_commit_callbacks(execute=True),
     ):
         run = stock_sync_request(shop=shop, trigger="url")
-    delay.assert_called_with(run.pk)
+    delay.assert_called_with((run.pk,), {})
     assert not SyncRun.objects.filter(state=SyncRun.State.RUNNING).exists()
 
 
 def test_the_sweeper_publishes_a_queued_run_whose_message_was_lost(shop):
     lost = SyncRun.objects.create(shop=shop)
     SyncRun.objects.filter(pk=lost.pk).update(created_at=timezone.now() - timedelta(minutes=5))
-    with mock.patch("sync.tasks.stock.stock_sync_full_task.delay") as delay:
+    with mock.patch("sync.tasks.stock.stock_sync_full_task.apply_async") as delay:
         assert stock_sync_sweep() == {"failed_stale": 0, "republished": 1}
-    delay.assert_called_once_with(lost.pk)
+    delay.assert_called_once_with((lost.pk,), {})
 
 
-def test_a_retry_of_the_task_records_when_it_is_due(shop, rsps, settings):
+def test_a_retry_of_the_task_records_when_it_is_due(shop, rsps, settings, celery_retries):
     settings.STOCK_SYNC_STALE_SECONDS = 180
     rsps.add("GET", f"{PICQER}products", status=503, body="busy")
-    with mock.patch.object(stock_sync_full_task, "delay"):
+    with mock.patch.object(stock_sync_full_task, "apply_async"):
         run = stock_sync_request(shop=shop, trigger="url")
-    with (
-        mock.patch("sync.tasks.stock._countdown", return_value=900),
-        mock.patch.object(stock_sync_full_task, "retry", side_effect=RuntimeError("retry")),
-    ):
-        stock_sync_full_task.apply(args=(run.pk,))
+    before = timezone.now()
+    stock_sync_full_task.apply(args=(run.pk,), retries=6)  # Celery draws up to 600 s
     run.refresh_from_db()
     assert run.state == SyncRun.State.RUNNING
-    assert run.heartbeat_at > timezone.now() + timedelta(minutes=14)
+    # No sign of life is expected before the retry: the stale check waits for it.
+    (countdown,) = celery_retries
+    assert run.heartbeat_at == run.next_attempt_at
+    assert run.heartbeat_at >= before + timedelta(seconds=countdown)
 
 
 def test_the_task_runs_a_queued_run_and_starts_the_next(
@@ -267,7 +267,7 @@ def test_the_task_runs_a_queued_run_and_starts_the_next(
         return stock_sync_full(shop=shop, run=run)
 
     with (
-        mock.patch.object(stock_sync_full_task, "delay") as delay,
+        mock.patch.object(stock_sync_full_task, "apply_async") as delay,
         mock.patch("sync.tasks.stock.stock_sync_full", side_effect=request_during_the_run),
     ):
         run = stock_sync_request(shop=shop, trigger="url")
@@ -276,7 +276,7 @@ def test_the_task_runs_a_queued_run_and_starts_the_next(
     run.refresh_from_db()
     assert run.state == SyncRun.State.DONE
     assert following[0].pk != run.pk and following[0].state == SyncRun.State.QUEUED
-    assert delay.call_args_list[-1] == mock.call(following[0].pk)
+    assert delay.call_args_list[-1] == mock.call((following[0].pk,), {})
 
 
 def test_the_task_fails_the_run_on_a_permission_error(shop, rsps):
@@ -286,7 +286,7 @@ def test_the_task_fails_the_run_on_a_permission_error(shop, rsps):
         status=401,
         json={"error": True, "error_code": 1, "error_message": "Unauthorized"},
     )
-    with mock.patch.object(stock_sync_full_task, "delay"):
+    with mock.patch.object(stock_sync_full_task, "apply_async"):
         run = stock_sync_request(shop=shop, trigger="url")
     stock_sync_full_task.apply(args=(run.pk,))
     run.refresh_from_db()
@@ -317,7 +317,7 @@ def test_a_retryable_write_error_is_raised_so_the_task_retries_the_run(shop, cat
 
 
 def test_a_crashing_run_is_closed_so_the_next_one_can_start(shop):
-    with mock.patch.object(stock_sync_full_task, "delay"):
+    with mock.patch.object(stock_sync_full_task, "apply_async"):
         run = stock_sync_request(shop=shop, trigger="url")
     with mock.patch("sync.tasks.stock.stock_sync_full", side_effect=KeyError("idproduct")):
         result = stock_sync_full_task.apply(args=(run.pk,))

@@ -138,7 +138,7 @@ def test_ten_webhooks_in_a_burst_schedule_one_update(shop, django_capture_on_com
         django_capture_on_commit_callbacks(execute=True),
     ):
         results = [stock_product_changed(account=shop.account, idproduct=138) for _ in range(10)]
-    apply_async.assert_called_once_with((shop.pk, 138), countdown=5)
+    apply_async.assert_called_once_with((shop.pk, 138), {}, countdown=5)
     assert results[1] == "DEV: update already pending"
 
 
@@ -166,7 +166,7 @@ def test_a_broker_failure_is_retryable_and_does_not_swallow_the_next_change(
         assert (
             stock_product_changed(account=shop.account, idproduct=138) == "DEV: update in 5 s"
         )  # the marker of the failed publish is gone
-    apply_async.assert_called_once_with((shop.pk, 138), countdown=5)
+    apply_async.assert_called_once_with((shop.pk, 138), {}, countdown=5)
 
 
 def test_the_task_releases_the_burst_before_reading_picqer(
@@ -187,7 +187,7 @@ def test_the_task_releases_the_burst_before_reading_picqer(
 def test_full_sync_on_webhook_queues_one_run(shop, django_capture_on_commit_callbacks):
     shop.full_sync_on_webhook = True
     shop.save()
-    with mock.patch("sync.tasks.stock.stock_sync_full_task.delay"):
+    with mock.patch("sync.tasks.stock.stock_sync_full_task.apply_async"):
         for _ in range(3):
             stock_product_changed(account=shop.account, idproduct=138)
     assert SyncRun.objects.filter(shop=shop, state=SyncRun.State.QUEUED).count() == 1
@@ -199,12 +199,11 @@ def test_no_stock_shop_means_ignored(shop):
     assert stock_product_changed(account=shop.account, idproduct=138).startswith("ignored:")
 
 
-def test_rate_limit_retries_after_the_asked_delay(shop):
+def test_rate_limit_retries_after_the_asked_delay(shop, celery_retries):
     error = ApiRateLimitedError("slow down", retry_after=30, service="Picqer")
     with (
         mock.patch("sync.tasks.stock.stock_sync_product", side_effect=error),
-        mock.patch.object(stock_sync_product_task, "retry", side_effect=Retry()) as retry,
         pytest.raises(Retry),
     ):
-        stock_sync_product_task.run(shop.pk, 138)
-    assert retry.call_args.kwargs["countdown"] >= 30
+        stock_sync_product_task(shop.pk, 138)
+    assert celery_retries[0] >= 30

@@ -107,6 +107,7 @@ def make_event(account, *, event=TEST_EVENT, key="k1", **fields):
 @pytest.fixture
 def handler(monkeypatch):
     """A test-only handler registered for TEST_EVENT; set `.effect` to raise instead."""
+    from webhooks.handlers import Outcome
 
     class Recorder:
         calls: list = []
@@ -116,7 +117,7 @@ def handler(monkeypatch):
             self.calls.append((account.pk, payload))
             if self.effect is not None:
                 raise self.effect
-            return "did the thing"
+            return Outcome("did the thing")
 
     recorder = Recorder()
     recorder.calls = []

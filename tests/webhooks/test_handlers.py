@@ -1,12 +1,13 @@
 """From a Picqer payload to the right sync service call (picqer-api.md §6.2, §6.3)."""
 
+import importlib
 import json
 
 import pytest
 
 from sync.picqer.records import delivery_data_parse
 from webhooks import handlers
-from webhooks.handlers import EventIgnored, handler_for
+from webhooks.handlers import Outcome, handler_for
 from webhooks.models import WebhookEvent
 from webhooks.processing import webhook_event_run
 
@@ -23,7 +24,7 @@ def idproduct_from_payload(delivery):
 
 @pytest.fixture
 def fake_service(monkeypatch):
-    """Stand in for a lazily imported sync service."""
+    """Stand in for a sync service, where the handlers call it."""
 
     def _install(module: str, function: str):
         calls: list[dict] = []
@@ -32,9 +33,9 @@ def fake_service(monkeypatch):
             calls.append(kwargs)
             return f"{function} ok"
 
-        # Raises when the service is renamed or its module breaks: the handler's lazy
-        # import would fail the same way in production.
-        monkeypatch.setattr(f"{module}.{function}", fake)
+        # The handlers call the very service its module exports (fails when it is renamed).
+        assert getattr(handlers, function) is getattr(importlib.import_module(module), function)
+        monkeypatch.setattr(handlers, function, fake)
         return calls
 
     return _install
@@ -139,7 +140,7 @@ def test_it_has_no_handler_for_events_we_do_not_use():
 def test_it_calls_the_order_status_sync_with_the_order_id(account, fake_service, fixture):
     calls = fake_service("sync.services.order_status", "order_status_sync")
     result = handlers.order_changed(account=account, payload=payload(fixture))
-    assert result == "order_status_sync ok"
+    assert result == Outcome("order_status_sync ok")
     assert calls == [{"account": account, "idorder": 240350427}]
 
 
@@ -149,15 +150,15 @@ def test_it_calls_the_stock_sync_with_the_product_id(account, fake_service):
     result = handlers.product_stock_changed(
         account=account, payload=payload("products.free_stock_changed__single")
     )
-    assert result == "stock_product_changed ok"
+    assert result == Outcome("stock_product_changed ok")
     assert calls == [{"account": account, "idproduct": 138}]
 
 
 @pytest.mark.django_db
 def test_it_ignores_an_order_event_without_order_id(account, fake_service):
     calls = fake_service("sync.services.order_status", "order_status_sync")
-    with pytest.raises(EventIgnored, match="no idorder"):
-        handlers.order_changed(account=account, payload={"event": "orders.completed"})
+    outcome = handlers.order_changed(account=account, payload={"event": "orders.completed"})
+    assert outcome == Outcome("payload has no idorder", ignored=True)
     assert calls == []
 
 
@@ -206,5 +207,6 @@ def test_it_routes_product_events_to_the_product_index(account, fake_service, ev
     calls = fake_service("sync.services.product_index", "product_index_product_changed")
     body = {**payload("products.free_stock_changed__single"), "event": event}
 
-    assert handler_for(event)(account=account, payload=body) == "product_index_product_changed ok"
+    outcome = handler_for(event)(account=account, payload=body)
+    assert outcome == Outcome("product_index_product_changed ok")
     assert calls == [{"account": account, "idproduct": 138}]

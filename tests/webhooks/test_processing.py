@@ -10,7 +10,7 @@ from django.utils import timezone
 from sync.http.errors import ApiAuthError, ApiRateLimitedError, ApiServerError
 from sync.models import ActivityEntry
 from webhooks import handlers, processing
-from webhooks.handlers import EventIgnored
+from webhooks.handlers import Outcome
 from webhooks.models import WebhookEvent
 from webhooks.processing import MAX_ATTEMPTS, webhook_event_run, webhook_events_sweep
 from webhooks.tasks import webhook_event_process
@@ -53,7 +53,7 @@ def test_it_runs_an_event_only_once_while_it_is_claimed(account, handler, monkey
     def reentrant(*, account, payload):
         # A duplicate message (or the sweeper) arrives while the first run is busy.
         nested.append(webhook_event_run(event_id=event.pk))
-        return "first run"
+        return Outcome("first run")
 
     monkeypatch.setitem(handlers.HANDLERS, TEST_EVENT, reentrant)
     webhook_event_run(event_id=event.pk)
@@ -88,7 +88,7 @@ def test_it_marks_ignored_when_the_service_found_nothing_to_do(account, monkeypa
     monkeypatch.setitem(
         handlers.HANDLERS,
         TEST_EVENT,
-        lambda **kw: "ignored: reference 'X' is not a PrestaPicqer one",
+        lambda **kw: Outcome("ignored: reference 'X' is not a PrestaPicqer one", ignored=True),
     )
     event = make_event(account)
     webhook_event_run(event_id=event.pk)
@@ -98,8 +98,10 @@ def test_it_marks_ignored_when_the_service_found_nothing_to_do(account, monkeypa
     assert event.result == "ignored: reference 'X' is not a PrestaPicqer one"
 
 
-def test_it_marks_ignored_when_the_handler_says_so(account, handler):
-    handler.effect = EventIgnored("payload has no idorder")
+def test_it_marks_ignored_when_the_handler_says_so(account, monkeypatch):
+    monkeypatch.setitem(
+        handlers.HANDLERS, TEST_EVENT, lambda **kw: Outcome("payload has no idorder", ignored=True)
+    )
     event = make_event(account)
     webhook_event_run(event_id=event.pk)
 
@@ -216,7 +218,7 @@ def test_it_does_not_record_an_outcome_for_a_lease_it_lost(account, monkeypatch)
     def slow(*, account, payload):
         # Meanwhile the lease expired and another worker took the event over.
         WebhookEvent.objects.filter(pk=event.pk).update(claimed_at=timezone.now() + timedelta(1))
-        return "late result"
+        return Outcome("late result")
 
     monkeypatch.setitem(handlers.HANDLERS, TEST_EVENT, slow)
     webhook_event_run(event_id=event.pk)

@@ -11,6 +11,8 @@ from django.utils import timezone
 
 from prestapicqer.models import Shop
 from sync.activity import activity_log
+from sync.http.errors import RetryableError
+from sync.jobs import ORDER_SYNC, job_publish
 from sync.models.orders import OrderLink
 from sync.picqer.client import PicqerClient
 from sync.prestashop.client import PrestaShopClient
@@ -20,8 +22,10 @@ from sync.services.retries import retry_due, retry_reason, retry_record
 logger = logging.getLogger(__name__)
 
 
-class OrderBusyError(Exception):
-    """Another worker holds the order's lease; try again later."""
+class OrderBusyError(RetryableError):
+    """Another worker holds the order's lease; try again later (the lease is short work)."""
+
+    retry_after = 30
 
 
 @dataclass
@@ -124,9 +128,7 @@ def order_link_mark_seen(
 def order_sync_enqueue(*, shop_id: int, ps_order_id: int) -> None:
     """Enqueue `order_sync` after the current transaction commits. A lost publish (broker
     down) is harmless: the reconciler re-enqueues links whose seen > applied."""
-    from sync.tasks.orders import order_sync_task
-
-    transaction.on_commit(lambda: order_sync_task.delay(shop_id, ps_order_id), robust=True)
+    transaction.on_commit(lambda: job_publish(ORDER_SYNC, shop_id, ps_order_id), robust=True)
 
 
 def order_links_retry(*, link_ids: list[int]) -> int:

@@ -19,6 +19,7 @@ from prestapicqer.models import Shop
 from prestapicqer.services.shops import shop_token_is_valid
 from sync.activity import activity_log
 from sync.http.errors import ApiError
+from sync.jobs import ORDERS_POLL, job_publish
 from sync.leases import CacheFlag
 from sync.models.orders import PollCursor
 from sync.prestashop.client import PrestaShopClient
@@ -67,11 +68,9 @@ def orders_poll_due(*, now=None) -> list[int]:
 def orders_poll_enqueue(*, shop_id: int, interval: int) -> bool:
     """Enqueue one poll of the shop unless one is already queued (a slow worker must not
     collect a backlog of identical polls). True when enqueued."""
-    from sync.tasks.orders import orders_poll_task
-
     if not _poll_queued(shop_id, interval=interval).raise_():
         return False
-    transaction.on_commit(lambda: orders_poll_task.delay(shop_id), robust=True)
+    transaction.on_commit(lambda: job_publish(ORDERS_POLL, shop_id), robust=True)
     return True
 
 

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from prestapicqer.models import Shop
 from sync.activity import activity_log
 from sync.http.errors import BrokerUnavailableError
+from sync.jobs import STOCK_SYNC_FULL, job_publish
 from sync.models.stock import SyncRun
 from sync.services.retries import retry_due, retry_reason, retry_record
 from sync.services.signs_of_life import signs_of_life
@@ -130,10 +131,8 @@ def _enqueue(run_id: int) -> None:
 
 
 def _full_task_publish(run_id: int) -> None:
-    from sync.tasks.stock import stock_sync_full_task
-
     try:
-        stock_sync_full_task.delay(run_id)
+        job_publish(STOCK_SYNC_FULL, run_id)
     except Exception as exc:
         # The run stays queued; the next request (or the inbox's retry) publishes it again.
         raise BrokerUnavailableError(f"full stock sync run {run_id}") from exc

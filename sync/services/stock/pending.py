@@ -9,7 +9,7 @@ write would hand the units back to the shop. So an order counts (RESERVED) from 
 first sight of it until it is in Picqer (created and allocated, or past concept) or cancelled
 (PS_OS_CANCELED, PS_OS_ERROR, or one of the shop's cancel statuses). Every stock write
 subtracts what counts through `quantity_sellable`; when it changes, the references are
-written again (`stock_pending_changed_task`).
+written again (the task sync.jobs.STOCK_PENDING_CHANGED names).
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from django.db.models import Sum
 
 from prestapicqer.models import Shop
 from sync.http.errors import ApiError
+from sync.jobs import STOCK_PENDING_CHANGED, job_publish
 from sync.models.orders import PollCursor
 from sync.models.reservations import PendingOrder, PendingOrderLine
 from sync.prestashop.records import Order, OrderHistory
@@ -172,12 +173,10 @@ def pending_order_cancelled(*, shop: Shop, ps_order_id: int) -> None:
 
 def pending_changed(*, account_id: int, references: Iterable[str]) -> None:
     """Write the stock of `references` again in the account's shops, after commit."""
-    from sync.tasks.stock import stock_pending_changed_task
-
     wanted = sorted(set(references))
     if wanted:
         transaction.on_commit(
-            lambda: stock_pending_changed_task.delay(account_id, wanted), robust=True
+            lambda: job_publish(STOCK_PENDING_CHANGED, account_id, wanted), robust=True
         )
 
 

@@ -10,6 +10,7 @@ from django.db import transaction
 from prestapicqer.models import PicqerAccount, Shop
 from sync.activity import activity_log
 from sync.http.errors import ApiNotFoundError, BrokerUnavailableError
+from sync.jobs import STOCK_SYNC_PRODUCT, job_publish
 from sync.leases import CacheFlag
 from sync.mappers.stock import free_stock_total, product_is_unlimited, quantity_sellable
 from sync.picqer.client import PicqerClient
@@ -52,10 +53,8 @@ def _schedule_product(shop: Shop, idproduct: int) -> str:
 
 
 def _product_task_publish(shop_id: int, idproduct: int) -> None:
-    from sync.tasks.stock import stock_sync_product_task
-
     try:
-        stock_sync_product_task.apply_async((shop_id, idproduct), countdown=COALESCE_SECONDS)
+        job_publish(STOCK_SYNC_PRODUCT, shop_id, idproduct, countdown=COALESCE_SECONDS)
     except Exception as exc:
         # Without the task the marker would swallow this product's changes until it expires.
         stock_product_release(shop_id=shop_id, idproduct=idproduct)

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from prestapicqer.models import Shop
 from sync.activity import activity_log
+from sync.jobs import CATALOGUE_REPORT, job_publish
 from sync.mappers.stock import quantity_sellable
 from sync.models.catalogue import CatalogueReport, CatalogueReportRow
 from sync.picqer.client import PicqerClient
@@ -48,9 +49,7 @@ def catalogue_report_request(*, shop: Shop) -> CatalogueReport:
 
 
 def _publish(report_id: int) -> None:
-    from sync.tasks.catalogue import catalogue_report_task
-
-    catalogue_report_task.delay(report_id)
+    job_publish(CATALOGUE_REPORT, report_id)
 
 
 def _row(report: CatalogueReport, match: Match, pending: dict[str, int]) -> CatalogueReportRow:
