@@ -1,4 +1,4 @@
-"""Celery configuration (reliability.md §3). Imported into settings."""
+"""Celery configuration (docs/sources.md#design-celery-settings). Imported into settings."""
 
 from pathlib import Path
 

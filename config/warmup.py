@@ -40,7 +40,9 @@ def _best_effort(name: str, step: Callable[[], object]) -> None:
 def _code_load() -> None:
     from django.urls import get_resolver
 
-    import webhooks.tasks  # noqa: F401 - the receiver imports it lazily, on its first publish
+    # Registers the inbox tasks: the receiver publishes them by name (webhooks/services.py),
+    # which takes the task's own apply_async once it is registered.
+    import webhooks.tasks  # noqa: F401
 
     get_resolver().url_patterns  # noqa: B018 - imports every view module
 

@@ -16,6 +16,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from .fields import AddressBoundSecretField, SecretField
+from .services.names import NameBook
+from .statuses import PicqerStatus
 
 PREFIX_VALIDATOR = RegexValidator(
     r"^[A-Za-z0-9]{1,3}$", _("The prefix is 1 to 3 letters or digits, e.g. PS.")
@@ -40,17 +42,6 @@ def picqer_api_url_normalise(url: str) -> str:
     if not url.endswith(PICQER_API_PATH):
         url += PICQER_API_PATH
     return url + "/"
-
-
-class PicqerStatus(models.TextChoices):
-    """Order statuses Picqer reports (picqer-api.md §3.1)."""
-
-    CONCEPT = "concept", _("Concept")
-    EXPECTED = "expected", _("Expected")
-    PROCESSING = "processing", _("Processing")
-    PAUSED = "paused", _("Paused")
-    COMPLETED = "completed", _("Completed")
-    CANCELLED = "cancelled", _("Cancelled")
 
 
 class KeyBoundToAddress(models.Model):
@@ -372,8 +363,6 @@ class StatusMapping(models.Model):
 
     def __str__(self) -> str:
         """ "Any + Picqer Completed → Shipped", status names from the cached list."""
-        from .services.names import NameBook
-
         names = NameBook()
         source = (
             names.order_state(shop_id=self.shop_id, state_id=self.from_state_id)

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from django.http import HttpResponse
 
-# Both systems write naive local timestamps; the research points at Dutch shops/warehouses.
+# Both systems write naive local timestamps, presumably Dutch (docs/sources.md#picqer-timestamps).
 LOCAL_TZ = ZoneInfo("Europe/Amsterdam")
 
 

@@ -1,4 +1,4 @@
-"""Which sync service a Picqer event leads to (picqer-api.md §6.2, §6.3).
+"""Which sync service a Picqer event leads to (docs/sources.md#picqer-webhook-payload).
 
 Each handler takes the ids of the delivery's `data` (`sync.picqer.records.DeliveryData`)
 and calls one sync service, which re-reads the current object from Picqer: payload values

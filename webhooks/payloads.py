@@ -12,7 +12,7 @@ decides what the stored body means:
   not UTF-8 JSON, not an object, no event name, nested deeper than MAX_DEPTH, or values
   JSON does not define for interchange (NaN/Infinity, RFC 8259 §6; lone surrogates, §8.2),
   which Picqer's PHP encoder never writes. Answering 4xx instead would make Picqer retry the
-  same bytes for hours and then deactivate the hook (picqer-api.md §6.5).
+  same bytes for hours and then deactivate the hook (docs/sources.md#picqer-webhook-delivery).
 """
 
 from __future__ import annotations
@@ -141,7 +141,7 @@ def object_ref_from_payload(payload: dict | None) -> str:
 
 
 def dedupe_key_for(*, account_id: int, payload: dict | None, raw: bytes) -> str:
-    """Picqer sends no delivery id (picqer-api.md §6.3); a retry repeats the same payload.
+    """No delivery id (docs/sources.md#picqer-webhook-payload); a retry repeats the same payload.
     The key is a hash of the canonical payload (sorted keys, so formatting cannot matter):
     the envelope alone is not enough, because `event_triggered_at` has one-second resolution
     and two real status changes of one order within a second (processing, then completed)

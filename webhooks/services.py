@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 
+from sync.jobs import job_publish
 from sync.leases import CacheFlag
 
 from .accounts import WebhookAccount, webhook_account_get, webhook_accounts_forget
@@ -57,6 +58,12 @@ DRAIN_SCHEDULED_SECONDS = 10
 DRAIN_SCHEDULED = CacheFlag(DRAIN_SCHEDULED_KEY, DRAIN_SCHEDULED_SECONDS)
 
 
+# The inbox's tasks by name (webhooks/tasks.py imports the processing that imports this
+# module, so it cannot be imported here; sync/jobs.py explains publishing by name).
+WEBHOOK_EVENT_PROCESS = "webhooks.tasks.webhook_event_process"
+WEBHOOK_EVENTS_DRAIN = "webhooks.tasks.webhook_events_drain"
+
+
 def _publish(send: Callable[[], object], what: str) -> bool:
     """Hand a message to the broker. Never raises: the rows are already durable and the
     sweeper publishes anything left pending, so a dead broker must not fail the caller."""
@@ -71,10 +78,8 @@ def _publish(send: Callable[[], object], what: str) -> bool:
 
 def webhook_event_publish(*, event_id: int, countdown: float | None = None) -> bool:
     """Queue one event for processing (sweeper, admin "process again", retries)."""
-    from .tasks import webhook_event_process as webhook_event_process_task
-
     return _publish(
-        lambda: webhook_event_process_task.apply_async((event_id,), countdown=countdown),
+        lambda: job_publish(WEBHOOK_EVENT_PROCESS, event_id, countdown=countdown),
         f"event_id={event_id}",
     )
 
@@ -87,14 +92,12 @@ def webhook_events_wake() -> bool:
     an event committed while the flag is set is always read by that drain (and one committed
     after the clear publishes a new drain). One message per burst instead of one per event
     keeps the acknowledgement cheap (docs/benchmarks.md, Webhooks)."""
-    from .tasks import webhook_events_drain as webhook_events_drain_task
-
     try:
         if not DRAIN_SCHEDULED.raise_():
             return True
     except Exception as exc:  # noqa: BLE001 - cache down: publish anyway, a spare drain is harmless
         logger.warning("webhooks.picqer.wake_flag_unavailable error=%s", type(exc).__name__)
-    if _publish(webhook_events_drain_task.delay, "drain"):
+    if _publish(lambda: job_publish(WEBHOOK_EVENTS_DRAIN), "drain"):
         return True
     # Nothing is on its way: the next delivery must try again, not trust the flag. (With the
     # cache down as well, no flag was set.)

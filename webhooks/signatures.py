@@ -1,4 +1,4 @@
-"""Picqer webhook signatures (picqer-api.md §6.4)."""
+"""Picqer webhook signatures (docs/sources.md#picqer-webhook-signature)."""
 
 import base64
 import hashlib

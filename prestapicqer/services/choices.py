@@ -14,10 +14,13 @@ from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
 
 from prestapicqer.models import PicqerAccount, RemoteChoices, Shop
+from sync.picqer.client import PicqerClient
 from sync.picqer.records import ShippingProvider, Tag, VatGroup, Warehouse
+from sync.prestashop.client import PrestaShopClient
 
 from .connection import PICQER, PRESTASHOP, error_explain, picqer_host, prestashop_host
 from .masking import secrets_scrub
+from .names import choices_key
 from .remote_wait import admin_remote_wait, picqer_remote, prestashop_remote, remote_wait_forget
 
 logger = logging.getLogger(__name__)
@@ -38,11 +41,6 @@ KIND_LABELS = {
 }
 
 Items = list[tuple[int, str]]
-
-
-def choices_key(*, system: str, owner_id: int, kind: str) -> str:
-    """Where a list is cached: "picqer:<account id>:tags", "prestashop:<shop id>:carriers"."""
-    return f"{system}:{owner_id}:{kind}"
 
 
 @dataclass(frozen=True)
@@ -136,8 +134,6 @@ def choices_forget(*, account: PicqerAccount | None = None, shop: Shop | None = 
 
 def _fetch_picqer(account: PicqerAccount, kind: str) -> Items:
     try:
-        from sync.picqer.client import PicqerClient
-
         with admin_remote_wait(remote=picqer_remote(account=account)):
             rows = getattr(PicqerClient.for_account(account), f"{kind}_list")()
             if kind == "shipping_providers":
@@ -155,8 +151,6 @@ def _fetch_picqer(account: PicqerAccount, kind: str) -> Items:
 
 def _fetch_prestashop(shop: Shop, kind: str) -> Items:
     try:
-        from sync.prestashop.client import PrestaShopClient
-
         with admin_remote_wait(remote=prestashop_remote(shop=shop)):
             rows = getattr(PrestaShopClient.for_shop(shop), kind)()
     except Exception as exc:

@@ -12,6 +12,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from prestapicqer.models import PicqerAccount, Shop
+from sync.http import errors
+from sync.picqer.client import PicqerClient
+from sync.prestashop.client import PrestaShopClient
 
 from .masking import secrets_scrub
 from .remote_wait import admin_remote_wait, picqer_remote, prestashop_remote, remote_wait_forget
@@ -54,8 +57,6 @@ def account_connection_test(*, account: PicqerAccount) -> ConnectionResult:
     remote = picqer_remote(account=account)
     remote_wait_forget(remote=remote)
     try:
-        from sync.picqer.client import PicqerClient
-
         with admin_remote_wait(remote=remote):
             PicqerClient.for_account(account).ping()
     except Exception as exc:  # noqa: BLE001 - every failure becomes an explanation, never a 500
@@ -74,9 +75,6 @@ def shop_connection_test(*, shop: Shop) -> ConnectionResult:
     remote = prestashop_remote(shop=shop)
     remote_wait_forget(remote=remote)
     try:
-        from sync.http import errors
-        from sync.prestashop.client import PrestaShopClient
-
         client = PrestaShopClient.for_shop(shop)
         with admin_remote_wait(remote=remote):
             try:
@@ -113,7 +111,6 @@ def prestashop_host(*, shop: Shop) -> str:
 
 def error_explain(*, exc: Exception, system: str, host: str) -> str:
     """One plain-language sentence (or two) for a failed call to `system` at `host`."""
-    from sync.http import errors
 
     status = getattr(exc, "status", None)
     if isinstance(exc, errors.ApiAuthError):
@@ -180,7 +177,6 @@ def error_explain(*, exc: Exception, system: str, host: str) -> str:
 
 
 def _auth_text(exc: Exception, system: str, host: str) -> str:
-    from sync.http import errors
 
     status = getattr(exc, "status", None)
     detail = _exc_message(exc)

@@ -1,4 +1,4 @@
-"""Showing secrets without revealing them (reliability.md §5: write-only, "•••• last 4")."""
+"""Showing secrets without revealing them (docs/sources.md#design-secrets-write-only)."""
 
 from collections.abc import Iterable
 

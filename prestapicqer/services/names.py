@@ -5,11 +5,15 @@ Admin list pages render many rows: they must never wait for a remote, so a name 
 cached reads as "status 4" rather than triggering a fetch (services.choices fetches).
 """
 
+from django.apps import apps
 from django.utils.translation import gettext as _
 
-from prestapicqer.models import PicqerStatus, RemoteChoices
+from prestapicqer.statuses import PicqerStatus
 
-from .choices import choices_key
+
+def choices_key(*, system: str, owner_id: int, kind: str) -> str:
+    """Where a list is cached: "picqer:<account id>:tags", "prestashop:<shop id>:carriers"."""
+    return f"{system}:{owner_id}:{kind}"
 
 
 class NameBook:
@@ -20,7 +24,10 @@ class NameBook:
 
     def _names(self, key: str) -> dict[int, str]:
         if key not in self._lists:
-            items = RemoteChoices.objects.filter(key=key).values_list("items", flat=True).first()
+            # By name from the app registry: the models' own labels (StatusMapping's) read
+            # names through this class, so this module cannot import the models.
+            remote_choices = apps.get_model("prestapicqer", "RemoteChoices")
+            items = remote_choices.objects.filter(key=key).values_list("items", flat=True).first()
             self._lists[key] = {int(i): str(label) for i, label in items or []}
         return self._lists[key]
 

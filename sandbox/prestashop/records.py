@@ -146,7 +146,7 @@ def _after_update(tx: Tx, res: Resource, old: dict, doc: dict) -> None:
 def resource(name: str, *, version: str = "") -> Resource:
     """The resource called `name` as the announced `version` has it, or the 400 code 27
     PrestaShop answers. Before 1.7 there is no `messages` resource; before 1.7.8 orders
-    have no `note` (prestashop-ws.md §5)."""
+    have no `note` (docs/sources.md#prestashop-version-differences)."""
     release = ps_version_tuple(version)
     if name == "messages" and release and release < (1, 7):
         raise PSError(400, 27, f'Resource of type "{name}" does not exists.')

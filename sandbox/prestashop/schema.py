@@ -1,7 +1,7 @@
 """The emulated PrestaShop resources: field order, required fields, links, multilang fields.
 
-Field lists follow the 8.x blank schemas quoted in the research (trimmed to what a sync
-needs); the order is the order PrestaShop prints them in.
+Field lists: 8.x blank schemas (docs/sources.md#prestashop-resource-fields), trimmed to what a sync
+needs; the order is the order PrestaShop prints them in.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from prestapicqer.display import labelled_filter, time_column
-from sync.activity import action_label, activity_message_render
+from sync.mappers.activity import action_label, activity_message_render
 from sync.models import ActivityEntry, Heartbeat
 
 from .base import InternalAdmin, ReadOnlyAdmin

@@ -384,7 +384,7 @@ class HttpClient:
     @staticmethod
     def _retry_after(response: requests.Response, default: float = 20.0) -> float:
         """Seconds from a numeric Retry-After header, else `default` (Picqer's own client
-        sleeps 20 s; Retry-After is unconfirmed for Picqer, picqer-api.md §2)."""
+        sleeps 20 s; Retry-After is unconfirmed for Picqer, docs/sources.md#picqer-retry-after)."""
         try:
             value = float(response.headers.get("Retry-After", ""))
         except ValueError:

@@ -1,6 +1,6 @@
 """A per-account request budget shared by every process through Django's cache.
 
-Picqer limits requests per account per minute (~500/min, picqer-api.md §2), not per worker,
+Picqer limits requests per account (~500/min, docs/sources.md#picqer-rate-limit), not per worker,
 so web, worker and beat draw from one budget: a counter per minute window
 (`cache.add` + `cache.incr`; atomic on Redis in production, best effort on the file cache of
 the embedded mode) plus a shared "pause until" stamp written when Picqer answers 429, so

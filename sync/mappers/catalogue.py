@@ -2,7 +2,7 @@
 
 PrestaShop keeps sellable quantities in `stock_availables` rows keyed by (id_product,
 id_product_attribute). Which row a Picqer product code means depends on how the product is
-built, and some layouts have no single row to write (prestashop-ws.md §2.8, §2.9, §4.2):
+built, and some layouts have no single row to write (docs/sources.md#prestashop-stock-rows):
 
 - a product without combinations: its own row (id_product_attribute 0);
 - a combination with its own reference: that combination's row (also when it equals its

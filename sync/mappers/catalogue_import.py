@@ -2,8 +2,8 @@
 
 Inputs are PrestaShop records as the client returns them (typed, `sync.prestashop.records`:
 a product, a combination, tax rules, taxes) and Picqer records (`sync.picqer.records`: VAT
-groups, products); outputs are the POST /products body (picqer-api.md §4.2) and, for matched
-products, the fields that differ.
+groups, products); outputs are the POST /products body (docs/sources.md#picqer-product-create)
+and, for matched products, the fields that differ.
 
 - productcode = the reference (a combination's own reference for a combination);
 - name = the product name; a combination is "Product — S, Blue" (its option values) when

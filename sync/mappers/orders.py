@@ -120,7 +120,7 @@ def order_product(
     line: OrderLine, idproduct: int, *, idvatgroup: int | None, use_shop_price: bool
 ) -> dict[str, Any]:
     """One `products[]` entry. With the shop price: the unit price excluding VAT (Picqer
-    prices exclude VAT, picqer-api.md §3.3) and, when one matches, the line's VAT group."""
+    prices exclude VAT, docs/sources.md#picqer-prices-exclude-vat) and any matching VAT group."""
     item: dict[str, Any] = {"idproduct": idproduct, "amount": line.quantity}
     if use_shop_price:
         item["price"] = float(line.unit_price_excl.quantize(Decimal("0.0001")))
@@ -137,7 +137,7 @@ def address_fields(
     kind: str, address: Address, *, country_iso: str, region: str = ""
 ) -> dict[str, Any]:
     """`delivery…`/`invoice…` fields. With a company, the company is the name and the person
-    the contact name; without one, the person is the name (picqer-api.md §3.2)."""
+    the contact name; else the person is the name (docs/sources.md#picqer-order-addresses)."""
     company, person = clean(address.company), person_name(address)
     return {
         f"{kind}name": company or person,

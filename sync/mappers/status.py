@@ -89,7 +89,7 @@ def status_skip_reason(*, applied: str, incoming: str) -> str | None:
 
 def shipment_tracking_codes(shipment: Shipment) -> list[str]:
     """Tracking codes of one Picqer shipment: the top-level `trackingcode`, else those of its
-    `parcels` (multi-parcel shipments carry one code per parcel, picqer-api.md §7)."""
+    `parcels` (one code per parcel, docs/sources.md#picqer-shipment-tracking)."""
     top = shipment.trackingcode.strip()
     if top:
         return [top]

@@ -10,7 +10,7 @@ UNLIMITED_TYPES = frozenset({"unlimited_stock"})
 
 
 def product_is_unlimited(product: Product) -> bool:
-    """Products with unlimited stock have no meaningful quantity (picqer-api.md §4.1)."""
+    """Unlimited-stock products have no real quantity (docs/sources.md#picqer-unlimited-stock)."""
     return product.unlimitedstock or product.type in UNLIMITED_TYPES
 
 

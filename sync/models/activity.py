@@ -4,6 +4,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from prestapicqer.models import PicqerAccount, Shop
+from prestapicqer.services.names import NameBook
+from sync.mappers.activity import action_label, activity_message_render
 
 
 class ActivityEntry(models.Model):
@@ -48,9 +50,6 @@ class ActivityEntry(models.Model):
         verbose_name_plural = _("activity log")
 
     def __str__(self) -> str:
-        from prestapicqer.services.names import NameBook
-        from sync.activity import action_label, activity_message_render
-
         message = activity_message_render(
             message=self.message, shop_id=self.shop_id, names=NameBook()
         )

@@ -1,4 +1,4 @@
-"""PicqerClient: the Picqer REST API (picqer-api.md).
+"""PicqerClient: the Picqer REST API (docs/sources.md#picqer-protocol).
 
 JSON in and out, Basic auth with the API key as username, a descriptive User-Agent, offset
 pagination by 100 over bare JSON arrays, and a per-account request budget shared by all
@@ -98,7 +98,7 @@ class PicqerClient(HttpClient):
 
     def _slow_down_when_budget_low(self, response: requests.Response) -> None:
         """Picqer's own count wins over ours: when `X-RateLimit-Remaining` (confirmed header,
-        picqer-api.md §2) says the budget is nearly spent, every process pauses briefly, so
+        docs/sources.md#picqer-rate-limit-remaining) says little is left, every process pauses, so
         our per-minute count and Picqer's window cannot drift into a burst of 429s."""
         try:
             remaining = int(response.headers.get("X-RateLimit-Remaining", ""))
@@ -208,7 +208,7 @@ class PicqerClient(HttpClient):
 
     def ping(self) -> bool:
         """Cheap authenticated call (first page of /vatgroups): True, or a typed error.
-        Picqer answers a bare list of `{idvatgroup, name, percentage}` (picqer-api.md §2);
+        Picqer answers a bare list of `{idvatgroup, …}` (docs/sources.md#picqer-vat-groups);
         other JSON means the address is some other API (ApiWrongServiceError)."""
         rows = self.get("vatgroups")
         if not isinstance(rows, list) or not all(
@@ -296,8 +296,8 @@ class PicqerClient(HttpClient):
     def order_picklists(
         self, idorder: int, *, order: records.Order | None = None
     ) -> list[records.Picklist]:
-        """Picklists of an order. UNCONFIRMED in the research: the order object embeds
-        `picklists` (seen in one integration only). When absent we ask
+        """Picklists of an order. UNCONFIRMED (docs/sources.md#picqer-order-picklists): the order
+        object embeds object embeds `picklists` (seen in one integration only). When absent we ask
         GET /picklists?idorder=… (filter also unconfirmed) and keep only the items whose
         `idorder` matches, so an ignored filter cannot return other orders' picklists."""
         order = order if order is not None else self.order_get(idorder)
@@ -348,9 +348,9 @@ class PicqerClient(HttpClient):
         self.put(f"products/{idproduct}", dict(fields))
 
     def product_image_add(self, idproduct: int, image: bytes) -> None:
-        """POST /products/{idproduct}/images {"image": <base64>} (picqer-api.md §4.2: the PHP
-        client's addImageToProduct, Pinelab sends png/jpeg). Not idempotent: check the
-        product's `images` before sending again."""
+        """POST /products/{id}/images {"image": <base64>} (docs/sources.md#picqer-product-images:
+        the PHP client's addImageToProduct; Pinelab sends png/jpeg). Not idempotent: check
+        the product's `images` before sending again."""
         self.post(
             f"products/{idproduct}/images", {"image": base64.b64encode(image).decode("ascii")}
         )

@@ -14,4 +14,4 @@ class PicqerUnknownProductError(ApiClientError):
 
 class PicqerHookExistsError(ApiClientError):
     """POST /hooks for an address + event that already has a hook, active or not (400
-    "Error: Hook already exists", picqer-api.md §6.1)."""
+    "Error: Hook already exists", docs/sources.md#picqer-hooks)."""

@@ -1,6 +1,6 @@
 """Picqer's JSON as typed records, parsed once at the edge (the client's named methods).
 
-Field names are Picqer's own (picqer-api.md §3-7). Only the fields PrestaPicqer reads are
+Field names are Picqer's own (docs/sources.md, Picqer). Only the fields PrestaPicqer reads are
 kept. A record needs its id; a field Picqer may leave out or send as null gets the default
 named on the record. Anything else that is not the promised type raises ApiResponseError,
 so a service never meets a KeyError or ValueError from a Picqer answer.
@@ -407,8 +407,9 @@ def parcel_parse(raw: Any) -> Parcel:
 
 @dataclass(frozen=True, slots=True)
 class Shipment:
-    """GET /picklists/{id}/shipments (picqer-api.md §7). `providername` is the merchant's
-    name for the shipping provider, `public_providername` the carrier's public name."""
+    """GET /picklists/{id}/shipments (docs/sources.md#picqer-shipment-tracking). `providername`
+    is the merchant's name for the shipping provider, `public_providername` the carrier's public
+    name."""
 
     idshipment: int | None
     providername: str
@@ -437,7 +438,8 @@ def shipment_parse(raw: Any) -> Shipment:
 
 @dataclass(frozen=True, slots=True)
 class Hook:
-    """GET/POST /hooks (picqer-api.md §6.1): one event per hook, delivered to `address`."""
+    """GET/POST /hooks (docs/sources.md#picqer-hooks): one event per hook, delivered to
+    `address`."""
 
     idhook: int
     name: str

@@ -1,8 +1,8 @@
-"""PrestaShopClient: the PrestaShop webservice (prestashop-ws.md), XML only.
+"""PrestaShopClient: the PrestaShop webservice (docs/sources.md#prestashop-protocol), XML only.
 
 The webservice key is the Basic-auth username; `id_shop` goes on every call of a multistore
 shop; the version comes from the `PSWS-Version` header. Updates PATCH on 8.x+ and fall back
-to GET + full PUT before, because a PUT sets every absent field to NULL (§1.6).
+to GET + full PUT: a PUT sets absent fields to NULL (docs/sources.md#prestashop-put-replaces).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from .resources import PrestaShopResources
 
 XML_HEADERS = {"Content-Type": "text/xml; charset=utf-8"}
 # Fields the webservice outputs but refuses on PUT ("parameter … not writable", code 93).
-# Not in the research notes: common knowledge from webservice users; extend when seen.
+# docs/sources.md#prestashop-read-only-on-put (partly unconfirmed); extend when seen.
 READ_ONLY_ON_PUT: dict[str, tuple[str, ...]] = {
     "products": ("manufacturer_name", "quantity"),
 }
@@ -31,11 +31,11 @@ AUTH_HEADER_MISSING = (
     "before PrestaShop sees it (PHP running as CGI/FPM). In PrestaShop go to Advanced "
     'Parameters > Webservice and switch on "Enable CGI mode for PHP"'
 )
-# 401 codes of a key PrestaShop knows (prestashop-ws.md §1.2): 21 = the key has no
+# 401 codes of a key PrestaShop knows (docs/sources.md#prestashop-auth): 21 = the key has no
 # permissions at all, 26 = this resource is not granted to it. 18-20 (bad format, unknown,
 # inactive) mean a wrong key.
 PERMISSION_CODES_401 = {"21", "26"}
-# PrestaShop answers 500 for this, but retrying cannot help (prestashop-ws.md §2.9).
+# PrestaShop answers 500, but retrying cannot help (docs/sources.md#prestashop-depends-on-stock).
 NOT_RETRYABLE_CODES = {"133"}
 
 
@@ -102,7 +102,7 @@ class PrestaShopClient(PrestaShopResources, HttpClient):
 
     def _raise_for_response(self, response: requests.Response) -> None:
         """A 401 without PrestaShop's XML error body (or with code 17, "no key") although we
-        sent the key means the key never reached PrestaShop (prestashop-ws.md §1.2: the
+        sent the key means the key never reached PrestaShop (docs/sources.md#prestashop-auth: the
         dispatcher dies with a bare "401 Unauthorized" when it sees no key). A realm that is
         not PrestaShop's is a password the web server asks for itself."""
         if response.status_code == 401 and response.request.method != "HEAD":
@@ -172,7 +172,7 @@ class PrestaShopClient(PrestaShopResources, HttpClient):
 
     @property
     def supports_patch(self) -> bool:
-        """PATCH exists from PrestaShop 8.0 (prestashop-ws.md §5)."""
+        """PATCH exists from PrestaShop 8.0 (docs/sources.md#prestashop-patch)."""
         return bool(self.version_tuple) and self.version_tuple[0] >= 8
 
     def ping(self) -> bool:

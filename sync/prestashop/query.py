@@ -1,4 +1,4 @@
-"""Query parameters of the PrestaShop webservice (prestashop-ws.md §1.4): pure functions."""
+"""PrestaShop webservice query parameters (docs/sources.md#prestashop-filters): pure functions."""
 
 from __future__ import annotations
 

@@ -70,7 +70,7 @@ ORDER_ROWS_FIELDS = [
     "order_rows[product_reference,product_quantity]",
 ]
 TAX_RULE_FIELDS = ["id", "id_tax_rules_group", "id_country", "id_state", "zipcode_from", "id_tax"]
-PAGE = 1000  # narrow display lists: prestashop-ws.md §4.4
+PAGE = 1000  # narrow display lists: docs/sources.md#prestashop-page-size
 
 
 class PrestaShopResources:
@@ -296,9 +296,9 @@ class PrestaShopResources:
         self, *, shop_id: int | None = None, page_size: int = PAGE
     ) -> Iterator[StockAvailable]:
         """Every stock_available row (narrow display, id-cursor paging); with `shop_id`,
-        that shop's rows and the shop group's shared ones (id_shop 0, prestashop-ws.md
-        §2.9). Skip rows with depends_on_stock=1 and aggregate rows (id_product_attribute=0)
-        of products with combinations."""
+        that shop's rows and the shop group's shared ones (id_shop 0,
+        docs/sources.md#prestashop-stock-shops). Skip rows with depends_on_stock=1 and
+        aggregate rows (id_product_attribute=0) of products with combinations."""
         rows = self.iter_ids(
             "stock_availables",
             display=STOCK_FIELDS,
@@ -375,7 +375,7 @@ class PrestaShopResources:
         threads: list[CustomerThread] | None = None,
     ) -> Message:
         """Add a private (staff-only) message to the order page, as the back office does
-        (prestashop-ws.md §2.10): reuse or create the order's customer thread (it needs
+        (docs/sources.md#prestashop-private-messages): reuse or create the order's thread (it needs
         both id_customer and id_order to show), then POST a customer_message private=1.
         Not idempotent: check `customer_messages_for_thread` before retrying. `order` and
         `customer` (and the order's `threads`), when the caller has just read them, save

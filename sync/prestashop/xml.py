@@ -3,8 +3,8 @@
 Reading goes through defusedxml: entity declarations (billion laughs, XXE) and DTDs are
 refused. Records become `{"id": "5", "reference": "X", "associations": {"order_rows": [...]}}`
 with string values exactly as PrestaShop sends them; multilingual fields collapse to the first
-language (prestashop-ws.md §1.3). Writing builds compact XML with no whitespace inside tags
-(whitespace in a value "can break your resource", §1.6).
+language (docs/sources.md#prestashop-xml-reading). Writes are compact XML, no whitespace in tags
+(whitespace in a value "can break your resource", docs/sources.md#prestashop-xml-writing).
 """
 
 from __future__ import annotations
@@ -192,7 +192,7 @@ def merge_record(
 ) -> bytes:
     """Body for a full PUT: the freshly read `record` with `fields` replaced (or added) and
     read-only `drop` fields removed. Every other field — multilingual texts, associations —
-    is sent back untouched, because PUT sets absent fields to NULL (prestashop-ws.md §1.6)."""
+    goes back as is: PUT sets absent fields to NULL (docs/sources.md#prestashop-put-replaces)."""
     merged = copy.deepcopy(record)
     _compact(merged)
     for name in drop:

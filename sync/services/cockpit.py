@@ -215,7 +215,7 @@ def orders_stuck(*, older_than: datetime, now: datetime, limit: int = PROBLEMS_P
 def orders_retrying(*, now: datetime, limit: int = PROBLEMS_PER_KIND):
     """Orders whose last try failed for a reason that may pass and that wait for their
     scheduled retry (no worker holds them now), the soonest retry first. Listed at once,
-    not after ORDER_GRACE: the operator sees every retry with its reason (DESIGN.md)."""
+    not after ORDER_GRACE, with the reason (docs/sources.md#design-failures-visible)."""
     return (
         OrderLink.objects.select_related("shop")
         .filter(state__in=[OrderState.PENDING, OrderState.PUSHING], next_attempt_at__isnull=False)

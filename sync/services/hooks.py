@@ -1,6 +1,6 @@
 """The Picqer webhooks PrestaPicqer needs: their status, creating them, keeping them alive.
 
-Picqer hooks subscribe to one event each, and address+event is unique (picqer-api.md §6.1).
+Picqer hooks subscribe to one event each; address+event is unique (docs/sources.md#picqer-hooks).
 We keep two per account, the two of the user guide:
 
 - "orders": `orders.status_changed`. It fires for every status change, including completed

@@ -1,4 +1,4 @@
-"""Making every retry visible where the operator looks (DESIGN.md, Invariants): on the record
+"""Retries visible where the operator looks (docs/sources.md#design-failures-visible): on the record
 that waits (its reason, the time of the next attempt and the attempt count) and as one
 warning line in the activity log per retry, never one per HTTP call.
 

@@ -1,8 +1,8 @@
-"""The expected shapes, taken from the research notes (not from the fixtures or the emulator).
+"""The expected shapes, taken from docs/sources.md (not from the fixtures or the emulator).
 
-Picqer: /work/shared/research/picqer-api.md §3.3 (order), §4.1-4.4 (products, stock,
-warehouses, VAT groups), §5 (tags), §6.1 (hooks), §7 (picklists, shipments, parcels).
-PrestaShop: prestashop-ws.md §2.1-2.10. Only fields the research confirms are required;
+Picqer: docs/sources.md#picqer-order-shape, #picqer-product-create, #picqer-free-stock,
+#picqer-vat-groups, #picqer-tags, #picqer-hooks, #picqer-shipment-tracking.
+PrestaShop: #prestashop-resource-fields. Only fields a source confirms are required;
 fields it marks UNCONFIRMED (e.g. the embedded order `picklists` beyond three keys) are not.
 """
 
@@ -66,7 +66,7 @@ PICQER_ORDER = {
     "tags": DictOf(PICQER_TAG),
     "orderfields": ListOf(dict(idorderfield=INT, title=STR, value=OPT_STR)),
 }
-# §3.3: "picklists" on the order is UNCONFIRMED beyond these keys.
+# docs/sources.md#picqer-order-picklists: "picklists" on the order is UNCONFIRMED beyond these keys.
 PICQER_ORDER_PICKLIST = {"idpicklist": INT, "picklistid": STR, "status": STR}
 
 PICQER_STOCK = {

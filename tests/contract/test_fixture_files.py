@@ -1,4 +1,4 @@
-"""Every `responses` fixture file the unit tests use, held to the same research contract.
+"""Every `responses` fixture file the unit tests use, held to the same contract (docs/sources.md).
 
 The round-trip cases use one file per resource; this sweep also covers the sibling files in
 tests/fixtures/{orders,stock}/ so no copy drifts unnoticed. Known drift is listed exactly.
@@ -12,7 +12,7 @@ from . import contracts as c
 from .backends import load_json, load_xml
 from .shapes import ListOf, assert_contract
 
-ORDER_17_ONLY = {  # a 1.6.1.23 capture, trimmed with "..." in prestashop-ws.md §2.1
+ORDER_17_ONLY = {  # a 1.6.1.23 capture, trimmed: docs/sources.md#prestashop-resource-fields
     "associations.order_rows[].id_customization: missing",
     "associations.order_rows[].product_isbn: missing",
     "note: missing",

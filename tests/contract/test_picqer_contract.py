@@ -20,7 +20,7 @@ from .contracts import (
 )
 from .shapes import ListOf, assert_contract
 
-# Drift the fixture files have against the research, per backend. Each entry is a precise
+# Drift the fixture files have against docs/sources.md, per backend. Each entry is a precise
 # problem string; fixing the file makes the test fail until the entry is removed.
 KNOWN_DRIFT: dict = {}
 REFERENCE = "DEV-5"

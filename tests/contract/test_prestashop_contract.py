@@ -158,7 +158,7 @@ def test_error_xml_becomes_a_typed_error_with_code(backend, prestashop, shop):
     backend.arrange_ps_errors()
     wrong_key = PrestaShopClient(shop.prestashop_url, "WRONGKEYWRONGKEYWRONGKEYWRONGKEY")
 
-    # date_add filter without date=1: PrestaShop answers 400 code 32 (prestashop-ws.md §1.4)
+    # date_add filter without date=1: 400 code 32 (docs/sources.md#prestashop-date-filter)
     with pytest.raises(errors.ApiClientError) as bad_filter:
         prestashop.request(
             "GET",

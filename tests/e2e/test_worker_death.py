@@ -1,6 +1,6 @@
 """What a worker killed with SIGKILL left "running" is failed within minutes, and the work
-is done again by the next worker (DESIGN.md: "What was stored 'running' or 'in progress' is
-finished or failed within minutes of its worker's death")."""
+is done again by the next worker (docs/sources.md#design-worker-death: "What was stored
+'running' or 'in progress' is finished or failed within minutes of its worker's death")."""
 
 import pytest
 

@@ -40,7 +40,8 @@ LINKS = {
     "id_product": "products",
     "id_shop": "shops",
 }
-# Orders answer in the shop context the request names (multistore, prestashop-ws.md §2.1).
+# Orders answer in the shop context the request names (multistore,
+# docs/sources.md#prestashop-order-shop-context).
 SHOP_SCOPED = ("orders",)
 # Fields a shop fills itself when a record is created without them (dates: now).
 CREATE_DEFAULTS = {

@@ -11,7 +11,8 @@ from django.urls import reverse
 
 from prestapicqer.models import RemoteChoices, StatusMapping
 from sandbox.prestashop.data import CARRIERS, ORDER_STATES
-from sync.activity import ACTION_LABELS, activity_log
+from sync.activity import activity_log
+from sync.mappers.activity import ACTION_LABELS
 from sync.models import ActivityEntry
 from sync.services.order_status import order_status_sync
 

@@ -56,7 +56,7 @@ def published(monkeypatch):
 
     calls: list[int] = []
     monkeypatch.setattr(
-        webhook_event_process, "apply_async", lambda args, countdown=None: calls.append(args[0])
+        webhook_event_process, "apply_async", lambda args, *_, **__: calls.append(args[0])
     )
     return calls
 
@@ -67,7 +67,7 @@ def woken(monkeypatch):
     from webhooks.tasks import webhook_events_drain
 
     calls: list[bool] = []
-    monkeypatch.setattr(webhook_events_drain, "delay", lambda: calls.append(True))
+    monkeypatch.setattr(webhook_events_drain, "apply_async", lambda *a, **k: calls.append(True))
     return calls
 
 
@@ -82,7 +82,7 @@ def broker_down(monkeypatch):
         raise OperationalError("Error 111 connecting to redis://:pw@localhost:6379. Refused.")
 
     monkeypatch.setattr(webhook_event_process, "apply_async", _refuse)
-    monkeypatch.setattr(webhook_events_drain, "delay", _refuse)
+    monkeypatch.setattr(webhook_events_drain, "apply_async", _refuse)
 
 
 def payload(name: str) -> dict:

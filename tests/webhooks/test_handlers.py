@@ -1,4 +1,4 @@
-"""From a Picqer payload to the right sync service call (picqer-api.md §6.2, §6.3)."""
+"""From a Picqer payload to the right sync service call (docs/sources.md#picqer-webhook-payload)."""
 
 import importlib
 import json

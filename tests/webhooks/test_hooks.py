@@ -18,7 +18,7 @@ HOOKS = API + "hooks"
 
 
 def hook(account, idhook, event, *, active=True, address=None, name="PrestaPicqer orders"):
-    """A hook object as Picqer returns it (picqer-api.md §6.1)."""
+    """A hook object as Picqer returns it (docs/sources.md#picqer-hooks)."""
     return {
         "idhook": idhook,
         "name": name,

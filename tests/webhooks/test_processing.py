@@ -1,4 +1,4 @@
-"""Claiming, dispatching, retrying and sweeping inbox events (reliability.md §8 B, C, D, E)."""
+"""Claiming, dispatching, retrying, sweeping inbox events (docs/sources.md#design-webhook-inbox)."""
 
 import json
 from datetime import timedelta

@@ -1,4 +1,4 @@
-"""The receiver's guard ladder, inbox insert and publish (reliability.md §8 A, B1, C1, C4)."""
+"""The receiver: guard ladder, inbox insert, publish (docs/sources.md#design-webhook-receiver)."""
 
 import json
 import logging
@@ -112,7 +112,7 @@ def test_it_stores_signed_but_unreadable_bodies_as_ignored_and_acknowledges_them
     deliver, woken, body, reason
 ):
     # Picqer retries a refused delivery for hours, then deactivates the hook
-    # (picqer-api.md §6.5): a signed body is kept and acknowledged, never refused.
+    # (docs/sources.md#picqer-webhook-delivery): a signed body is always stored and acknowledged.
     response = deliver(body)
     assert (response.status_code, response.content) == (200, b"stored_ignored")
     event = WebhookEvent.objects.get()
@@ -267,7 +267,7 @@ def test_a_failed_wake_up_lets_the_next_delivery_try_again(
     assert cache.get(DRAIN_SCHEDULED_KEY) is None  # not left claiming a drain is coming
 
     published = []
-    monkeypatch.setattr(webhook_events_drain, "delay", lambda: published.append(True))
+    monkeypatch.setattr(webhook_events_drain, "apply_async", lambda *a, **k: published.append(True))
     with django_capture_on_commit_callbacks(execute=True):
         deliver(fixture_body("picklists.shipments.created__single"))
     assert published == [True]

@@ -1,7 +1,7 @@
 """Change detection: PrestaShop has no webhooks, so its order_histories are polled.
 
 Per shop, an id cursor over order_histories (gap-free, immune to clocks and time zones,
-prestashop-ws.md §3.2). The cursor moves only after a page's rows are recorded on their
+docs/sources.md#prestashop-order-polling). The cursor moves only once a page's rows are on their
 OrderLinks (in the same transaction), so a shop that is down is picked up where it stopped.
 """
 

@@ -3,7 +3,7 @@ count yet, kept incrementally from the order poll.
 
 PrestaShop takes an order's quantities from the shop at validation (unless it validates the
 order straight into "Canceled" or "Payment error") and gives them back when the order enters
-one of those two states (prestashop-ws.md §2.3). Picqer's free stock counts an order once it
+one of those two states (docs/sources.md#prestashop-order-histories); Picqer reserves it once it
 is allocated or processing. Between the two — a bank-wire order can wait days — every stock
 write would hand the units back to the shop. So an order counts (RESERVED) from the poll's
 first sight of it until it is in Picqer (created and allocated, or past concept) or cancelled
