@@ -23,7 +23,9 @@ class SandboxServer:
         self.api_key = DEFAULT_API_KEY
         self.ws_key = DEFAULT_WS_KEY
 
-    def control(self, method: str, path: str, body: dict | None = None) -> Any:
+    def control(
+        self, method: str, path: str, body: dict | None = None, *, timeout: float = 30
+    ) -> Any:
         """Call /sandbox/<path>; raises RuntimeError with the answer on a non-2xx status."""
         data = json.dumps(body or {}).encode() if method == "POST" else None
         url = f"{self.base_url}/sandbox/{path}"
@@ -34,7 +36,7 @@ class SandboxServer:
             headers={"Content-Type": "application/json"},
         )
         try:
-            with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+            with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
                 return json.loads(response.read() or b"null")
         except urllib.error.HTTPError as exc:
             detail = exc.read().decode(errors="replace")[:500]
@@ -45,7 +47,8 @@ class SandboxServer:
 
     def seed(self, **spec: Any) -> dict:
         """products, with_combinations, orders, unknown_refs, case_variants, seed, layouts."""
-        return self.control("POST", "seed", spec)
+        # Seeding 100,000 SKUs takes ~15 s on an idle machine, longer on a busy one.
+        return self.control("POST", "seed", spec, timeout=300)
 
     def knobs(self, **changes: Any) -> dict:
         """Change knobs (none given: just read them); returns all knobs."""
