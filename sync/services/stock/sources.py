@@ -5,9 +5,7 @@ never full JSON."""
 
 from __future__ import annotations
 
-import contextvars
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from sync.http.errors import ApiClientError, ApiError
@@ -91,25 +89,14 @@ def _stock_rows(rows: Iterable[StockAvailable], shop_id: int | None) -> list[Sto
 def prestashop_catalogue_read(prestashop, *, shop_id: int | None) -> CatalogueLayout:
     """The whole catalogue of the shop, laid out by reference: three narrow id-paged lists
     (products, combinations, the shop's stock rows), plus PS_PACK_STOCK_TYPE when a pack
-    follows the shop default.
-
-    The three lists are read side by side: nothing can be written before the layout is
-    complete, so at 100,000 SKUs reading them one after another kept the first write ~40 s
-    away (docs/benchmarks.md, "Stock: 100,000 SKUs"). Only HTTP and XML parsing run on the
-    two helper threads, and each list is still read page after page, as before."""
-    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="catalogue-read") as pool:
-        combinations = pool.submit(
-            contextvars.copy_context().run, lambda: list(prestashop.combinations_for_stock())
-        )
-        rows = pool.submit(
-            contextvars.copy_context().run,
-            lambda: _stock_rows(prestashop.stock_availables_iter(shop_id=shop_id), shop_id),
-        )
-        products = prestashop.products_for_stock()
+    follows the shop default."""
+    products = prestashop.products_for_stock()
+    combinations = list(prestashop.combinations_for_stock())
+    rows = _stock_rows(prestashop.stock_availables_iter(shop_id=shop_id), shop_id)
     return catalogue_layout(
         products,
-        combinations.result(),
-        rows.result(),
+        combinations,
+        rows,
         default_pack_stock_type=_default_pack_stock_type(prestashop, products),
     )
 
