@@ -1,15 +1,17 @@
 """Order links, poll cursors and the loop guard: PrestaShop → Picqer order state."""
 
+from collections.abc import Iterable
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from prestapicqer.models import Shop
 from sync.leases import RowLease
 from sync.mappers.orders import picqer_reference
+from sync.prestashop.records import OrderHistory
 
 
 class OrderLink(models.Model):
@@ -226,10 +228,30 @@ class PollCursor(models.Model):
 
 
 class OwnHistory(models.Model):
-    """An order status change the middleware itself made in PrestaShop (loop guard).
+    """An order status change the middleware itself made in PrestaShop (loop guard): rows it
+    matches never trigger the PrestaShop → Picqer rules.
 
-    Written by `sync.services.orders.loop_guard.own_history_record` before and after posting
-    an order_history; rows it matches never trigger the PrestaShop → Picqer rules."""
+    Contract for code that posts an order_history (the Picqer → PrestaShop status mapping):
+
+        from sync.models import OwnHistory
+
+        OwnHistory.record(shop_id=shop.pk, ps_order_id=73, state_id=4)     # 1. before POST
+        row = client.order_history_create(73, 4)
+        OwnHistory.record(shop_id=shop.pk, ps_order_id=73, state_id=4,
+                          history_id=row.id)                               # 2. after POST
+
+        OwnHistory.record(*, shop_id: int, ps_order_id: int, state_id: int,
+                          history_id: int | None = None) -> None
+
+    Call 1 announces the change, so a poller that reads the new row before call 2 has run still
+    recognises it (the first unbound announcement for the same order and state, younger than
+    ANNOUNCE_TTL, is bound to that row). Call 2 binds the announcement to PrestaShop's id; it is
+    also correct on its own, only with that small race left open. Both calls are cheap and
+    idempotent; if the POST fails the announcement simply expires.
+    """
+
+    ANNOUNCE_TTL = timedelta(minutes=30)
+    KEEP_FOR = timedelta(days=30)
 
     shop = models.ForeignKey(
         Shop, on_delete=models.CASCADE, related_name="own_histories", verbose_name=_("shop")
@@ -246,3 +268,79 @@ class OwnHistory(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.ps_order_id} → state {self.state_id} (history {self.history_id})"
+
+    # The loop guard's bookkeeping (see the class docstring).
+
+    @classmethod
+    def record(
+        cls, *, shop_id: int, ps_order_id: int, state_id: int, history_id: int | None = None
+    ) -> None:
+        """Record that the middleware is setting (history_id None) or has set (history_id given)
+        PrestaShop order `ps_order_id` to `state_id`. See the class docstring."""
+        if history_id is None:
+            cls.objects.create(shop_id=shop_id, ps_order_id=ps_order_id, state_id=state_id)
+            return
+        with transaction.atomic():
+            if cls.objects.filter(shop_id=shop_id, history_id=history_id).exists():
+                return  # the poller already bound the announcement to this row
+            pending = (
+                cls._announcements(shop_id)
+                .filter(ps_order_id=ps_order_id, state_id=state_id)
+                .select_for_update()
+                .first()
+            )
+            if pending is not None:
+                pending.history_id = history_id
+                pending.save(update_fields=["history_id"])
+            else:
+                cls.objects.create(
+                    shop_id=shop_id,
+                    ps_order_id=ps_order_id,
+                    state_id=state_id,
+                    history_id=history_id,
+                )
+
+    @classmethod
+    def ids(cls, *, shop_id: int, rows: Iterable[OrderHistory]) -> set[int]:
+        """Ids of the order_histories `rows` that the middleware made itself. Binds matching
+        announcements to their rows, so later reads give the same answer."""
+        rows = list(rows)
+        ids = [r.id for r in rows]
+        own = set(
+            cls.objects.filter(shop_id=shop_id, history_id__in=ids).values_list(
+                "history_id", flat=True
+            )
+        )
+        wanted = {(r.id_order, r.id_order_state) for r in rows if r.id not in own}
+        announced = {(a.ps_order_id, a.state_id) for a in cls._announcements(shop_id)}
+        for row in rows:
+            key = (row.id_order, row.id_order_state)
+            if row.id in own or key not in wanted & announced:
+                continue
+            with transaction.atomic():
+                pending = (
+                    cls._announcements(shop_id)
+                    .filter(ps_order_id=key[0], state_id=key[1])
+                    .select_for_update()
+                    .first()
+                )
+                if pending is not None:
+                    pending.history_id = row.id
+                    pending.save(update_fields=["history_id"])
+                    own.add(row.id)
+        return own
+
+    @classmethod
+    def prune(cls) -> int:
+        """Forget records older than KEEP_FOR (their rows are far behind every cursor)."""
+        deleted, _ = cls.objects.filter(created_at__lt=timezone.now() - cls.KEEP_FOR).delete()
+        return deleted
+
+    @classmethod
+    def _announcements(cls, shop_id: int) -> models.QuerySet:
+        """Unbound, still fresh announcements of a shop, oldest first."""
+        return cls.objects.filter(
+            shop_id=shop_id,
+            history_id__isnull=True,
+            created_at__gte=timezone.now() - cls.ANNOUNCE_TTL,
+        ).order_by("id")

@@ -24,12 +24,11 @@ from sync.mappers.status import (
     status_mapping_target,
     status_skip_reason,
 )
-from sync.models import ActivityEntry, OrderLink
+from sync.models import ActivityEntry, OrderLink, OwnHistory
 from sync.picqer.client import PicqerClient
 from sync.picqer.records import Order
 from sync.prestashop.client import PrestaShopClient
 
-from .orders.loop_guard import own_history_record
 from .stock.pending import pending_order_in_picqer
 from .tracking import order_tracking_sync
 
@@ -199,10 +198,10 @@ def _post_history(
     # sendemail=1: the customer e-mail of the new state goes out, with {shipping_number}
     # filled from the tracking number written just before.
     # Announce, post, bind: the poller then never mistakes our change for the merchant's
-    # and the PrestaShop → Picqer rules do not fire on it (loop_guard docstring).
-    own_history_record(shop_id=shop.pk, ps_order_id=ps_order_id, state_id=target)
+    # and the PrestaShop → Picqer rules do not fire on it (OwnHistory docstring).
+    OwnHistory.record(shop_id=shop.pk, ps_order_id=ps_order_id, state_id=target)
     history = prestashop.order_history_create(ps_order_id, target, send_email=True)
-    own_history_record(
+    OwnHistory.record(
         shop_id=shop.pk, ps_order_id=ps_order_id, state_id=target, history_id=history.id
     )
     return f"status {current} → {target}", target

@@ -9,13 +9,12 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from sync.models import ActivityEntry
-from sync.models.orders import OrderLink, PollCursor
+from sync.models.orders import OrderLink, OwnHistory, PollCursor
 from sync.services.orders import (
     order_leases_expired_sweep,
     orders_poll,
     orders_poll_due,
     orders_reconcile,
-    own_history_record,
     polling,
 )
 from tests.fakes.prestashop import ps_document, ps_error
@@ -213,9 +212,9 @@ def test_a_row_without_a_readable_id_fails_the_poll(shop, ps, started, poll, enq
 
 def test_the_middlewares_own_status_changes_are_not_picked_up(shop, ps, started, poll, enqueued):
     OrderLink.objects.create(shop=shop, ps_order_id=73, last_history_id=50)
-    own_history_record(shop_id=shop.pk, ps_order_id=73, state_id=6)  # announced, not bound yet
+    OwnHistory.record(shop_id=shop.pk, ps_order_id=73, state_id=6)  # announced, not bound yet
     ps.add_history(51, 73, 6)
-    own_history_record(shop_id=shop.pk, ps_order_id=73, state_id=6, history_id=51)
+    OwnHistory.record(shop_id=shop.pk, ps_order_id=73, state_id=6, history_id=51)
 
     poll()
 

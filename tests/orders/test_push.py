@@ -7,15 +7,10 @@ from django.utils import timezone
 
 from sync.http.errors import ApiTimeoutError, ApiTransportError
 from sync.models import ActivityEntry
-from sync.models.orders import OrderLink
-from sync.services.orders import (
-    OrderBusyError,
-    order_links_retry,
-    order_sync,
-    own_history_record,
-)
-from sync.services.orders.backref import order_message_add_once
-from sync.services.orders.links import OrderContext
+from sync.models.orders import OrderLink, OwnHistory
+from sync.services.orders import OrderBusyError, order_links_retry, order_sync
+from sync.services.orders.push import order_message_add_once
+from sync.services.orders.rules import OrderContext
 
 pytestmark = pytest.mark.django_db
 
@@ -426,7 +421,7 @@ def test_picqer_refusal_fails_the_link_and_push_again_retries_it(
 
 
 def test_the_middlewares_own_status_change_does_not_trigger_the_rules(shop, ps, picqer):
-    own_history_record(shop_id=shop.pk, ps_order_id=73, state_id=2)
+    OwnHistory.record(shop_id=shop.pk, ps_order_id=73, state_id=2)
     ps.add_history(100, 73, 2)
 
     run(shop)

@@ -21,7 +21,7 @@ from sync.activity import activity_log
 from sync.http.errors import ApiError
 from sync.jobs import ORDERS_POLL, job_publish
 from sync.leases import CacheFlag
-from sync.models.orders import PollCursor
+from sync.models.orders import OwnHistory, PollCursor
 from sync.prestashop.client import PrestaShopClient
 from sync.prestashop.records import OrderHistory, UnreadableRow
 from sync.services.stock.pending import (
@@ -30,9 +30,7 @@ from sync.services.stock.pending import (
     pending_orders_read,
 )
 
-from .links import order_link_mark_seen
-from .loop_guard import own_history_ids
-from .rules import row_actions
+from .rules import order_link_mark_seen, row_actions
 
 logger = logging.getLogger("sync.orders.polling")
 
@@ -185,7 +183,7 @@ def _orders_triggered(
     """The orders of this shop that `rows` trigger a rule for. Reads PrestaShop, so it runs
     outside any transaction (SQLite's write lock must not wait on a remote shop)."""
     rows = list(rows)
-    own = own_history_ids(shop_id=shop.pk, rows=rows)
+    own = OwnHistory.ids(shop_id=shop.pk, rows=rows)
     latest: dict[int, tuple[int, bool]] = {}  # order id -> (newest row id, may create)
     rule_rows: dict[int, list[tuple[int, int]]] = {}
     for row in rows:

@@ -1,12 +1,22 @@
-"""The Picqer side of one order: create exactly once, process, force-cancel.
+"""The Picqer side of one order: create exactly once, process, force-cancel, the follow-up
+steps, and the traceability writes (the Picqer order number into PrestaShop, warnings on
+both sides).
 
 Exactly once: the link goes to `pushing` and counts the attempt *before* POST /orders;
 any later attempt (after a timeout, a 5xx, a crashed worker) first searches Picqer by the
 reference, which is unique per PrestaShop order (`PREFIX #id_order / REF`), and adopts what
 it finds. The order's lease (OrderLink.LEASE) keeps two workers apart meanwhile.
+
+The traceability writes are not idempotent (a message or comment posted twice shows twice),
+so each re-reads the remote side first and only writes what is not there yet.
 """
 
 from __future__ import annotations
+
+import hashlib
+from typing import TYPE_CHECKING
+
+from django.core.cache import cache
 
 from sync.http.errors import ApiError
 from sync.mappers import orders as mapper
@@ -17,12 +27,15 @@ from sync.prestashop.records import Order as PsOrder
 from sync.services.product_index import product_index_forget
 from sync.services.stock.pending import pending_order_cancelled, pending_order_in_picqer
 
-from .backref import order_backref_write, order_message_add_once, picqer_comment_add_once
 from .content import OrderContent, order_content_build, order_content_products
-from .links import OrderContext
+
+if TYPE_CHECKING:  # a type only: rules.py runs these steps and imports this module
+    from .rules import OrderContext
 
 State = OrderLink.State
 DONE_STATUSES = {"processing": {"processing", "completed"}, "cancelled": {"cancelled"}}
+_NOTES_KEPT = "ps:{}:order-note-kept"
+NOTES_KEPT_SECONDS = 24 * 3600  # re-proved daily (an upgrade may bring the bug back)
 
 
 class ForeignOrderError(ApiError):
@@ -265,3 +278,94 @@ STEPS = (
     ("message", _message),
     ("backref", _backref),
 )
+
+
+# Traceability writes: the Picqer order number into PrestaShop, warnings on both sides.
+
+
+def order_backref_write(ctx: OrderContext) -> str:
+    """Put the Picqer order number into the PrestaShop order note and read it back: some
+    versions ignore `note` (PrestaShop#37255; it does not exist before 1.7.8). Falls back to
+    a private order message. Returns "note" or "message"."""
+    link = ctx.link
+    try:
+        # The order read by this push (if any) says whether a note exists and holds the
+        # number already; the update itself reads the order again before its full PUT.
+        order = ctx.ps_order or ctx.ps.order_get(link.ps_order_id)
+        if order.note is None:
+            # Before 1.7.8 orders have no note: writing one would PUT the whole order back
+            # for nothing (and be refused), so go straight to the private message.
+            return _backref_as_message(ctx, "this PrestaShop version has no order note")
+        if not mapper.note_has_orderid(order.note, link.picqer_orderid):
+            order = ctx.ps.order_note_set(
+                link.ps_order_id, mapper.note_with_orderid(order.note, link.picqer_orderid)
+            )
+            if not _shop_keeps_notes(ctx):
+                # Some versions answer with the note yet do not store it: read back until
+                # this shop has shown once that it keeps the note.
+                order = ctx.ps.order_get(link.ps_order_id)
+                if mapper.note_has_orderid(order.note, link.picqer_orderid):
+                    cache.set(_NOTES_KEPT.format(ctx.shop.pk), True, NOTES_KEPT_SECONDS)
+        if mapper.note_has_orderid(order.note, link.picqer_orderid):
+            ctx.log(
+                "backref_note",
+                f"Picqer order {link.picqer_orderid} written to the PrestaShop order note.",
+            )
+            return "note"
+        reason = "the shop did not keep the note"
+    except ApiError as exc:
+        if exc.retryable:
+            raise
+        reason = str(exc)
+    return _backref_as_message(ctx, reason)
+
+
+def _shop_keeps_notes(ctx: OrderContext) -> bool:
+    return bool(cache.get(_NOTES_KEPT.format(ctx.shop.pk)))
+
+
+def _backref_as_message(ctx: OrderContext, reason: str) -> str:
+    orderid = ctx.link.picqer_orderid
+    order_message_add_once(ctx, mapper.note_line(orderid))
+    ctx.log(
+        "backref_message",
+        f"Picqer order {orderid} written as a private PrestaShop order message ({reason}).",
+    )
+    return "message"
+
+
+def order_message_add_once(ctx: OrderContext, text: str) -> bool:
+    """Add a private message to the PrestaShop order unless an identical one is there.
+    Returns True when it was added.
+
+    A private message is not idempotent, so the link records that this message is on its way
+    before it is posted. Only when an earlier attempt got that far (a timeout, a crash) is
+    the order's thread read to see whether it arrived; the first attempt writes at once, in a
+    thread of its own (the back office shows every thread of the order on its page)."""
+    ps, link = ctx.ps, ctx.link
+    started = f"message:{hashlib.sha256(text.encode()).hexdigest()[:16]}"
+    if started not in link.done_steps:
+        link.done_steps = [*link.done_steps, started]
+        ctx.save("done_steps")
+        ps.private_message_add(
+            link.ps_order_id, text, order=ctx.ps_order, customer=ctx.ps_customer, threads=[]
+        )
+        return True
+    threads = ps.customer_threads_for_order(link.ps_order_id)  # also the thread it joins
+    for thread in threads:
+        for message in ps.customer_messages_for_thread(thread.id):
+            if mapper.clean(message.message) == text:
+                return False
+    ps.private_message_add(
+        link.ps_order_id, text, order=ctx.ps_order, customer=ctx.ps_customer, threads=threads
+    )
+    return True
+
+
+def picqer_comment_add_once(ctx: OrderContext, text: str) -> bool:
+    """Add a comment to the Picqer order unless an identical one is there."""
+    idorder = ctx.link.picqer_idorder
+    if any(c.body.strip() == text for c in ctx.picqer.order_comments_list(idorder)):
+        return False
+    ctx.picqer.order_comment_add(idorder, text)
+    return True

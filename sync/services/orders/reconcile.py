@@ -25,13 +25,12 @@ from django.utils import timezone
 
 from prestapicqer.models import Shop
 from sync.http.errors import ApiError
-from sync.models.orders import OrderLink, PollCursor
+from sync.models.orders import OrderLink, OwnHistory, PollCursor
 from sync.prestashop.client import PrestaShopClient
 from sync.prestashop.records import OrderHistory
 
-from .links import order_sync_enqueue
-from .loop_guard import own_history_prune
 from .polling import orders_mark_rows, shops_active
+from .rules import order_sync_enqueue
 
 BATCH = 100
 # Without the shop's time zone, widen the window by the largest UTC offset.
@@ -70,7 +69,7 @@ def orders_reconcile(*, shop_id: int, hours: int | None = None) -> int:
         offset += BATCH
     cursor.last_reconciled_at = timezone.now()
     cursor.save(update_fields=["last_reconciled_at"])
-    own_history_prune()
+    OwnHistory.prune()
     return enqueued
 
 
