@@ -17,7 +17,7 @@ from sandbox.setup import SHIPPED, sandbox_configure
 from sync.models import OrderLink
 from sync.services.orders import orders_poll
 from sync.tasks.orders import orders_poll_task
-from webhooks.signatures import picqer_signature
+from webhooks.receiver import picqer_signature
 
 from .flowtrace import FlowTrace
 
