@@ -1,4 +1,4 @@
-"""The Picqer webhook endpoint: guards, store, acknowledge. All logic is in services."""
+"""The Picqer webhook endpoint: guards, store, acknowledge. All logic is in the receiver."""
 
 from uuid import UUID
 
