@@ -40,7 +40,7 @@ def _best_effort(name: str, step: Callable[[], object]) -> None:
 def _code_load() -> None:
     from django.urls import get_resolver
 
-    # Registers the inbox tasks: the receiver publishes them by name (webhooks/services.py),
+    # Registers the inbox tasks: the receiver publishes them by name (webhooks/receiver.py),
     # which takes the task's own apply_async once it is registered.
     import webhooks.tasks  # noqa: F401
 

@@ -11,7 +11,7 @@ from prestapicqer.display import time_column
 from sync.services.retries import retry_due_text
 
 from .models import WebhookEvent
-from .services import webhook_events_requeue
+from .receiver import webhook_events_requeue
 
 
 @admin.register(WebhookEvent)

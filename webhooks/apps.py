@@ -10,7 +10,7 @@ class WebhooksConfig(AppConfig):
     def ready(self) -> None:
         from prestapicqer.models import PicqerAccount
 
-        from .accounts import webhook_accounts_forget
+        from .receiver import webhook_accounts_forget
 
         # A changed secret or a deleted account must not linger in this process's cache.
         for signal in (post_save, post_delete):

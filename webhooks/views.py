@@ -1,4 +1,4 @@
-"""The Picqer webhook endpoint: guards, store, acknowledge. All logic is in services."""
+"""The Picqer webhook endpoint: guards, store, acknowledge. All logic is in the receiver."""
 
 from uuid import UUID
 
@@ -6,7 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from .services import webhook_receive
+from .receiver import webhook_receive
 
 
 @csrf_exempt  # Picqer cannot send a CSRF token; the HMAC signature authenticates instead

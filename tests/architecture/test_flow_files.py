@@ -12,12 +12,13 @@ import pytest
 from django.test import Client
 from django.urls import get_resolver
 
+import webhooks.tasks  # noqa: F401 - registers the inbox tasks, as the web process's warm-up does
 from config.celery import app as celery_app
 from sandbox.setup import SHIPPED, sandbox_configure
 from sync.models import OrderLink
 from sync.services.orders import orders_poll
 from sync.tasks.orders import orders_poll_task
-from webhooks.signatures import picqer_signature
+from webhooks.receiver import picqer_signature
 
 from .flowtrace import FlowTrace
 

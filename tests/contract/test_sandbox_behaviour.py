@@ -233,11 +233,11 @@ def test_update_on_8_patches_only_the_given_field(sandbox, shop):
 @pytest.fixture
 def woken(monkeypatch):
     """Record the drain wake-ups instead of writing to the test broker."""
-    import webhooks.services
+    import webhooks.receiver
 
     calls: list[bool] = []
     monkeypatch.setattr(
-        webhooks.services, "webhook_events_wake", lambda: calls.append(True) or True
+        webhooks.receiver, "webhook_events_wake", lambda: calls.append(True) or True
     )
     return calls
 

@@ -18,7 +18,7 @@ def fixture_body(name: str) -> bytes:
 
 
 def sign(body: bytes, secret: str = SECRET) -> str:
-    """Written independently of webhooks.signatures: base64 of the binary HMAC-SHA256."""
+    """Written independently of webhooks.receiver: base64 of the binary HMAC-SHA256."""
     return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
 
 
@@ -107,7 +107,7 @@ def make_event(account, *, event=TEST_EVENT, key="k1", **fields):
 @pytest.fixture
 def handler(monkeypatch):
     """A test-only handler registered for TEST_EVENT; set `.effect` to raise instead."""
-    from webhooks.handlers import Outcome
+    from webhooks.processing import Outcome
 
     class Recorder:
         calls: list = []
@@ -121,7 +121,7 @@ def handler(monkeypatch):
 
     recorder = Recorder()
     recorder.calls = []
-    from webhooks import handlers
+    from webhooks import processing
 
-    monkeypatch.setitem(handlers.HANDLERS, TEST_EVENT, recorder)
+    monkeypatch.setitem(processing.HANDLERS, TEST_EVENT, recorder)
     return recorder

@@ -9,7 +9,7 @@ from django.utils import timezone
 from sync.http.errors import ApiServerError
 from webhooks.models import WebhookEvent
 from webhooks.processing import webhook_events_drain
-from webhooks.services import DRAIN_SCHEDULED_KEY
+from webhooks.receiver import DRAIN_SCHEDULED_KEY
 
 from .conftest import make_event, payload
 

@@ -6,10 +6,9 @@ import json
 import pytest
 
 from sync.picqer.records import delivery_data_parse
-from webhooks import handlers
-from webhooks.handlers import Outcome, handler_for
+from webhooks import processing
 from webhooks.models import WebhookEvent
-from webhooks.processing import webhook_event_run
+from webhooks.processing import Outcome, handler_for, webhook_event_run
 
 from .conftest import fixture_body, payload
 
@@ -34,8 +33,8 @@ def fake_service(monkeypatch):
             return f"{function} ok"
 
         # The handlers call the very service its module exports (fails when it is renamed).
-        assert getattr(handlers, function) is getattr(importlib.import_module(module), function)
-        monkeypatch.setattr(handlers, function, fake)
+        assert getattr(processing, function) is getattr(importlib.import_module(module), function)
+        monkeypatch.setattr(processing, function, fake)
         return calls
 
     return _install
@@ -118,7 +117,7 @@ def test_it_refuses_ids_that_are_not_plain_ascii_digits(value):
     ],
 )
 def test_it_routes_order_events_to_the_order_status_sync(event):
-    assert handler_for(event) is handlers.order_changed
+    assert handler_for(event) is processing.order_changed
 
 
 @pytest.mark.parametrize(
@@ -126,7 +125,7 @@ def test_it_routes_order_events_to_the_order_status_sync(event):
     ["products.free_stock_changed", "products.stock_changed", "products.assembled_stock_changed"],
 )
 def test_it_routes_stock_events_to_the_stock_sync(event):
-    assert handler_for(event) is handlers.product_stock_changed
+    assert handler_for(event) is processing.product_stock_changed
 
 
 def test_it_has_no_handler_for_events_we_do_not_use():
@@ -139,7 +138,7 @@ def test_it_has_no_handler_for_events_we_do_not_use():
 )
 def test_it_calls_the_order_status_sync_with_the_order_id(account, fake_service, fixture):
     calls = fake_service("sync.services.order_status", "order_status_sync")
-    result = handlers.order_changed(account=account, payload=payload(fixture))
+    result = processing.order_changed(account=account, payload=payload(fixture))
     assert result == Outcome("order_status_sync ok")
     assert calls == [{"account": account, "idorder": 240350427}]
 
@@ -147,7 +146,7 @@ def test_it_calls_the_order_status_sync_with_the_order_id(account, fake_service,
 @pytest.mark.django_db
 def test_it_calls_the_stock_sync_with_the_product_id(account, fake_service):
     calls = fake_service("sync.services.stock", "stock_product_changed")
-    result = handlers.product_stock_changed(
+    result = processing.product_stock_changed(
         account=account, payload=payload("products.free_stock_changed__single")
     )
     assert result == Outcome("stock_product_changed ok")
@@ -157,7 +156,7 @@ def test_it_calls_the_stock_sync_with_the_product_id(account, fake_service):
 @pytest.mark.django_db
 def test_it_ignores_an_order_event_without_order_id(account, fake_service):
     calls = fake_service("sync.services.order_status", "order_status_sync")
-    outcome = handlers.order_changed(account=account, payload={"event": "orders.completed"})
+    outcome = processing.order_changed(account=account, payload={"event": "orders.completed"})
     assert outcome == Outcome("payload has no idorder", ignored=True)
     assert calls == []
 

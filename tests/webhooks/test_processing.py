@@ -9,10 +9,9 @@ from django.utils import timezone
 
 from sync.http.errors import ApiAuthError, ApiRateLimitedError, ApiServerError
 from sync.models import ActivityEntry
-from webhooks import handlers, processing
-from webhooks.handlers import Outcome
+from webhooks import processing
 from webhooks.models import WebhookEvent
-from webhooks.processing import MAX_ATTEMPTS, webhook_event_run, webhook_events_sweep
+from webhooks.processing import MAX_ATTEMPTS, Outcome, webhook_event_run, webhook_events_sweep
 from webhooks.tasks import webhook_event_process
 
 from .conftest import TEST_EVENT, make_event, payload
@@ -55,7 +54,7 @@ def test_it_runs_an_event_only_once_while_it_is_claimed(account, handler, monkey
         nested.append(webhook_event_run(event_id=event.pk))
         return Outcome("first run")
 
-    monkeypatch.setitem(handlers.HANDLERS, TEST_EVENT, reentrant)
+    monkeypatch.setitem(processing.HANDLERS, TEST_EVENT, reentrant)
     webhook_event_run(event_id=event.pk)
 
     assert nested == [None]
@@ -86,7 +85,7 @@ def test_it_ignores_unknown_events_with_a_reason(account):
 
 def test_it_marks_ignored_when_the_service_found_nothing_to_do(account, monkeypatch):
     monkeypatch.setitem(
-        handlers.HANDLERS,
+        processing.HANDLERS,
         TEST_EVENT,
         lambda **kw: Outcome("ignored: reference 'X' is not a PrestaPicqer one", ignored=True),
     )
@@ -100,7 +99,9 @@ def test_it_marks_ignored_when_the_service_found_nothing_to_do(account, monkeypa
 
 def test_it_marks_ignored_when_the_handler_says_so(account, monkeypatch):
     monkeypatch.setitem(
-        handlers.HANDLERS, TEST_EVENT, lambda **kw: Outcome("payload has no idorder", ignored=True)
+        processing.HANDLERS,
+        TEST_EVENT,
+        lambda **kw: Outcome("payload has no idorder", ignored=True),
     )
     event = make_event(account)
     webhook_event_run(event_id=event.pk)
@@ -199,7 +200,7 @@ def test_it_does_not_rerun_a_failed_event_on_a_stray_message(account, handler):
 
 
 def test_it_can_process_a_failed_event_again_after_requeue(account, handler, published):
-    from webhooks.services import webhook_events_requeue
+    from webhooks.receiver import webhook_events_requeue
 
     handler.effect = ApiAuthError("wrong API key", status=401)
     event = make_event(account)
@@ -220,7 +221,7 @@ def test_it_does_not_record_an_outcome_for_a_lease_it_lost(account, monkeypatch)
         WebhookEvent.objects.filter(pk=event.pk).update(claimed_at=timezone.now() + timedelta(1))
         return Outcome("late result")
 
-    monkeypatch.setitem(handlers.HANDLERS, TEST_EVENT, slow)
+    monkeypatch.setitem(processing.HANDLERS, TEST_EVENT, slow)
     webhook_event_run(event_id=event.pk)
 
     event.refresh_from_db()

@@ -62,21 +62,21 @@ def test_it_refuses_forged_or_unsigned_deliveries_and_stores_nothing(
 
 
 def test_it_never_accepts_a_signature_made_with_an_empty_secret():
-    from webhooks.signatures import picqer_signature_is_valid
+    from webhooks.receiver import picqer_signature_is_valid
 
     body = fixture_body(ORDER)
     assert not picqer_signature_is_valid(raw_body=body, header=sign(body, ""), secret="")
 
 
 def test_it_accepts_the_signature_picqer_computes():
-    from webhooks.signatures import picqer_signature_is_valid
+    from webhooks.receiver import picqer_signature_is_valid
 
     body = fixture_body(ORDER)
     assert picqer_signature_is_valid(raw_body=body, header=sign(body), secret=SECRET)
 
 
 def test_it_compares_signatures_in_constant_time(deliver):
-    with mock.patch("webhooks.signatures.hmac.compare_digest", return_value=False) as compare:
+    with mock.patch("webhooks.receiver.hmac.compare_digest", return_value=False) as compare:
         response = deliver(fixture_body(ORDER))
     assert compare.called
     assert response.status_code == 401
@@ -152,7 +152,7 @@ def test_it_measures_the_real_body_not_only_the_declared_length(deliver, setting
     settings.WEBHOOK_MAX_BODY_BYTES = 1024
     big = json.dumps({"event": "orders.status_changed", "data": {"x": "y" * 2000}}).encode()
     # Bypass the header check: the real length must still be enforced.
-    with mock.patch("webhooks.services._declared_length", return_value=10):
+    with mock.patch("webhooks.receiver._declared_length", return_value=10):
         response = deliver(big)
     assert response.status_code == 413
 
@@ -215,7 +215,7 @@ def test_it_answers_503_when_the_database_fails(deliver):
     from django.db import OperationalError
 
     with mock.patch(
-        "webhooks.services.WebhookEvent.objects.create",
+        "webhooks.receiver.WebhookEvent.objects.create",
         side_effect=OperationalError("database is locked"),
     ):
         response = deliver(fixture_body(ORDER))
@@ -233,7 +233,7 @@ def test_it_publishes_nothing_when_the_transaction_rolls_back(
 ):
     from django.db import transaction
 
-    from webhooks.services import webhook_event_store
+    from webhooks.receiver import webhook_event_store
 
     with (
         django_capture_on_commit_callbacks(execute=True) as callbacks,
@@ -259,7 +259,7 @@ def test_a_failed_wake_up_lets_the_next_delivery_try_again(
 ):
     from django.core.cache import cache
 
-    from webhooks.services import DRAIN_SCHEDULED_KEY
+    from webhooks.receiver import DRAIN_SCHEDULED_KEY
     from webhooks.tasks import webhook_events_drain
 
     with django_capture_on_commit_callbacks(execute=True):

@@ -3,7 +3,7 @@
 import pytest
 
 from prestapicqer.models import PicqerAccount
-from webhooks import accounts
+from webhooks import receiver
 from webhooks.models import WebhookEvent
 
 from .conftest import fixture_body, sign
@@ -15,16 +15,16 @@ ORDER = "orders.status_changed__completed"
 
 @pytest.fixture(autouse=True)
 def empty_cache():
-    accounts.webhook_accounts_forget()
+    receiver.webhook_accounts_forget()
     yield
-    accounts.webhook_accounts_forget()
+    receiver.webhook_accounts_forget()
 
 
 def test_a_known_account_is_read_once_then_served_from_the_cache(account):
-    first = accounts.webhook_account_get(account.webhook_key)
+    first = receiver.webhook_account_get(account.webhook_key)
     PicqerAccount.objects.filter(pk=account.pk).update(name="renamed")  # no signal: cache kept
 
-    again = accounts.webhook_account_get(account.webhook_key)
+    again = receiver.webhook_account_get(account.webhook_key)
 
     assert (first.pk, first.webhook_secret, first.cached) == (account.pk, "hook-secret-abc", False)
     assert (again.pk, again.webhook_secret, again.cached) == (account.pk, "hook-secret-abc", True)
@@ -60,35 +60,35 @@ def test_a_secret_rotated_in_another_process_works_at_once(deliver, account, wok
     response = deliver(body, signature=sign(body, "rotated-secret-xyz"))
 
     assert response.status_code == 200
-    assert accounts.webhook_account_get(account.webhook_key).webhook_secret == "rotated-secret-xyz"
+    assert receiver.webhook_account_get(account.webhook_key).webhook_secret == "rotated-secret-xyz"
 
 
 def test_a_saved_account_is_forgotten_in_this_process(account):
-    accounts.webhook_account_get(account.webhook_key)
+    receiver.webhook_account_get(account.webhook_key)
     account.webhook_secret = "new-secret-from-the-admin"
     account.save()
 
-    assert accounts.webhook_account_get(account.webhook_key).cached is False
+    assert receiver.webhook_account_get(account.webhook_key).cached is False
 
 
 def test_unknown_keys_are_not_cached(db):
     import uuid
 
     key = uuid.uuid4()
-    assert accounts.webhook_account_get(key) is None
-    assert key not in accounts._cache
+    assert receiver.webhook_account_get(key) is None
+    assert key not in receiver._cache
 
 
 @pytest.mark.django_db(transaction=True)
 def test_an_account_deleted_elsewhere_is_refused_not_counted_as_duplicate(
     client, account, woken, caplog
 ):
-    accounts.webhook_account_get(account.webhook_key)
+    receiver.webhook_account_get(account.webhook_key)
     # Deleted by another process (this one got no signal); keep the cached entry.
-    cached = dict(accounts._cache)
+    cached = dict(receiver._cache)
     account.shops.all().delete()
     PicqerAccount.objects.filter(pk=account.pk).delete()
-    accounts._cache.update(cached)
+    receiver._cache.update(cached)
     body = fixture_body(ORDER)
 
     response = client.post(
@@ -100,7 +100,7 @@ def test_an_account_deleted_elsewhere_is_refused_not_counted_as_duplicate(
 
     assert response.status_code == 404
     assert WebhookEvent.objects.count() == 0
-    assert accounts._cache == {}
+    assert receiver._cache == {}
     assert "webhooks.picqer.unknown_account" in caplog.text
 
 
@@ -119,4 +119,4 @@ def test_a_forged_delivery_is_judged_by_the_stored_secret_then_refused(
 
 
 def test_the_secret_never_shows_in_a_repr(account):
-    assert "hook-secret-abc" not in repr(accounts.webhook_account_get(account.webhook_key))
+    assert "hook-secret-abc" not in repr(receiver.webhook_account_get(account.webhook_key))

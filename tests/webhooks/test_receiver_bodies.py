@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from webhooks import accounts
+from webhooks import receiver
 from webhooks.models import WebhookEvent
 from webhooks.payloads import MAX_DEPTH, delivery_read
 from webhooks.processing import webhook_event_run
@@ -36,10 +36,10 @@ def nested(depth: int) -> bytes:
 @pytest.fixture
 def cached_account(account):
     """The receiver's account cache, warm (as after a first delivery)."""
-    accounts.webhook_account_get(account.webhook_key)
-    assert account.webhook_key in accounts._cache
+    receiver.webhook_account_get(account.webhook_key)
+    assert account.webhook_key in receiver._cache
     yield account
-    accounts.webhook_accounts_forget()
+    receiver.webhook_accounts_forget()
 
 
 def test_a_nul_in_an_order_remark_is_stored_and_processed(
@@ -90,7 +90,7 @@ def test_non_interchange_json_is_stored_ignored_and_the_account_cache_kept(
     )
     assert reason in event.result
     assert woken == []
-    assert cached_account.webhook_key in accounts._cache  # a valid signature clears nothing
+    assert cached_account.webhook_key in receiver._cache  # a valid signature clears nothing
     # Picqer's retry of the same bytes is a duplicate, not a second row or an error.
     assert deliver(body).content == b"duplicate"
 
@@ -102,7 +102,7 @@ def test_a_payload_nested_too_deeply_is_stored_ignored(deliver, cached_account):
     event = WebhookEvent.objects.get()
     assert (event.state, bytes(event.body)) == (State.IGNORED, body)
     assert f"nests deeper than {MAX_DEPTH} levels" in event.result
-    assert cached_account.webhook_key in accounts._cache
+    assert cached_account.webhook_key in receiver._cache
 
 
 def test_the_depth_limit_counts_nesting_not_brackets():
