@@ -439,7 +439,7 @@ class PrestaShopResources:
     ) -> list[dict]:
         """Records whose `field` equals `text` exactly (case, accents, trailing spaces), in
         id order, whatever characters `text` holds. PrestaShop filters compare as MySQL does
-        and cannot express every character (psquery.text_equals_filter), so the filter only
+        and cannot express every character (query.text_equals_filter), so the filter only
         narrows and the comparison is made here. A broader filter is read page by page."""
         display = [*display, *([field] if field not in display else [])]
         value, plain = text_equals_filter(text)
