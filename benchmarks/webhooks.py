@@ -31,7 +31,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from webhooks.receiver import picqer_signature
+from sync.picqer.signatures import picqer_signature
 
 from . import procs
 from .webhooks_report import ROW_HEADERS, cpu_text, docs_body, findings, row, verdict

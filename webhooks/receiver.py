@@ -25,8 +25,6 @@ Signatures: docs/sources.md#picqer-webhook-signature.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import hmac
 import logging
 import time
@@ -44,6 +42,7 @@ from django.utils import timezone
 from prestapicqer.models import PicqerAccount
 from sync.jobs import job_publish
 from sync.leases import CacheFlag
+from sync.picqer.signatures import picqer_signature
 
 from .models import WebhookEvent
 from .payloads import dedupe_key_for, delivery_read, object_ref_from_payload
@@ -180,13 +179,6 @@ def picqer_signature_is_valid(*, raw_body: bytes, header: str | None, secret: st
     expected = picqer_signature(raw_body=raw_body, secret=secret)
     # Constant time: the comparison must not leak how many leading characters matched.
     return hmac.compare_digest(expected.encode("ascii"), header.strip().encode("utf-8", "replace"))
-
-
-def picqer_signature(*, raw_body: bytes, secret: str) -> str:
-    """The `X-Picqer-Signature` value Picqer sends: base64 of the binary HMAC-SHA256 digest of
-    the raw request body, keyed with the hook's secret (base64, not hex)."""
-    digest = hmac.new(secret.encode(), raw_body, hashlib.sha256).digest()
-    return base64.b64encode(digest).decode("ascii")
 
 
 # Store, then wake the worker.

@@ -17,9 +17,9 @@ import webhooks.tasks  # noqa: F401 - registers the inbox tasks, as the web proc
 from config.celery import app as celery_app
 from sandbox.setup import SHIPPED, sandbox_configure
 from sync.models import OrderLink
+from sync.picqer.signatures import picqer_signature
 from sync.services.orders import orders_poll
 from sync.tasks.orders import orders_poll_task
-from webhooks.receiver import picqer_signature
 
 from .flowtrace import FlowTrace
 

@@ -9,11 +9,11 @@ import pytest
 from django.utils import timezone
 
 from sandbox.setup import SHIPPED
+from sync.picqer.signatures import picqer_signature
 from sync.services.hooks import hook_ensure
 from sync.tasks.orders import orders_poll_task
 from webhooks.models import WebhookEvent
 from webhooks.processing import webhook_events_sweep
-from webhooks.receiver import picqer_signature
 
 from .test_orders_e2e import _links_created, _picqer_orders
 from .workers import WebProcess, wait_for
