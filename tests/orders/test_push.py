@@ -9,8 +9,8 @@ from sync.http.errors import ApiTimeoutError, ApiTransportError
 from sync.models import ActivityEntry
 from sync.models.orders import OrderLink, OwnHistory
 from sync.services.orders import OrderBusyError, order_links_retry, order_sync
+from sync.services.orders.context import OrderContext
 from sync.services.orders.push import order_message_add_once
-from sync.services.orders.rules import OrderContext
 
 pytestmark = pytest.mark.django_db
 

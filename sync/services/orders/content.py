@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from django.core.cache import cache
 
@@ -22,8 +22,7 @@ from sync.picqer.records import VatGroup
 from sync.prestashop.records import Address, Order
 from sync.services.product_index import product_index_lookup, product_index_record
 
-if TYPE_CHECKING:  # a type only: rules.py runs the push that builds the content
-    from .rules import OrderContext
+from .context import OrderContext
 
 logger = logging.getLogger(__name__)
 

@@ -14,7 +14,6 @@ so each re-reads the remote side first and only writes what is not there yet.
 from __future__ import annotations
 
 import hashlib
-from typing import TYPE_CHECKING
 
 from django.core.cache import cache
 
@@ -28,9 +27,7 @@ from sync.services.product_index import product_index_forget
 from sync.services.stock.pending import pending_order_cancelled, pending_order_in_picqer
 
 from .content import OrderContent, order_content_build, order_content_products
-
-if TYPE_CHECKING:  # a type only: rules.py runs these steps and imports this module
-    from .rules import OrderContext
+from .context import OrderContext
 
 State = OrderLink.State
 DONE_STATUSES = {"processing": {"processing", "completed"}, "cancelled": {"cancelled"}}

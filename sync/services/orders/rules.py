@@ -11,22 +11,19 @@ and `OrderLink.last_history_id` records how far, so each row acts once.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.utils import timezone
 
 from prestapicqer.models import Shop
-from sync.activity import activity_log
 from sync.http.errors import ApiError, RetryableError
 from sync.jobs import ORDER_SYNC, job_publish
 from sync.models.orders import OrderLink, OwnHistory, PollCursor
-from sync.picqer.client import PicqerClient
-from sync.prestashop.client import PrestaShopClient
-from sync.prestashop.records import Customer, Order, OrderHistory
+from sync.prestashop.records import OrderHistory
 from sync.services.retries import retry_due, retry_reason, retry_record
 
 from . import push
+from .context import OrderContext, order_log
 
 CREATE, PROCESS, CANCEL = "create", "process", "cancel"
 
@@ -134,54 +131,7 @@ def row_actions(shop: Shop, state_id: int) -> list[str]:
 ACTIONS = {CREATE: push.order_create, PROCESS: push.order_process, CANCEL: push.order_cancel}
 
 
-# The unit of work on one order: its context, its lease, its activity log.
-
-
-@dataclass
-class OrderContext:
-    """Everything one unit of work on one order needs."""
-
-    shop: Shop
-    link: OrderLink
-    ps: PrestaShopClient = field(repr=False)
-    picqer: PicqerClient = field(repr=False)
-    # PrestaShop records read during this unit of work, so each is read once. A write is
-    # never based on them: `update` reads the record itself just before its PUT.
-    ps_order: Order | None = field(default=None, repr=False)
-    ps_customer: Customer | None = field(default=None, repr=False)
-
-    @classmethod
-    def for_link(cls, link: OrderLink) -> OrderContext:
-        shop = link.shop
-        return cls(
-            shop=shop,
-            link=link,
-            ps=PrestaShopClient.for_shop(shop),
-            picqer=PicqerClient.for_account(shop.account),
-        )
-
-    def log(self, action: str, message: str, *, level: str = "info", **details) -> None:
-        order_log(self.link, action, message, level=level, **details)
-
-    def save(self, *fields: str) -> None:
-        self.link.save(update_fields=[*fields, "updated_at"])
-
-
-def order_log(
-    link: OrderLink, action: str, message: str, *, level: str = "info", **details
-) -> None:
-    """Activity log entry about one order (both ids, both references)."""
-    activity_log(
-        action=action,
-        message=message,
-        level=level,
-        account=link.shop.account,
-        shop=link.shop,
-        ps_order_id=link.ps_order_id,
-        ps_reference=link.ps_reference,
-        picqer_orderid=link.picqer_orderid,
-        details=details,
-    )
+# The order's lease.
 
 
 def lease_acquire(link: OrderLink) -> str | None:
