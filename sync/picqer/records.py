@@ -1,9 +1,14 @@
 """Picqer's JSON as typed records, parsed once at the edge (the client's named methods).
 
 Field names are Picqer's own (docs/sources.md, Picqer). Only the fields PrestaPicqer reads are
-kept. A record needs its id; a field Picqer may leave out or send as null gets the default
-named on the record. Anything else that is not the promised type raises ApiResponseError,
-so a service never meets a KeyError or ValueError from a Picqer answer.
+kept. Each `*_parse` reads every dataclass field by its annotated type (sync/http/records.py):
+an `int` named id… is a Picqer id the record must have, any other `int` a count (0 when
+absent), `int | None` an id Picqer may leave out, `str` text ("" when absent), `bool` true or
+false or 0/1 (the default named on the record, else False), `Decimal` a number that must be
+there, `X | None` None when absent or null. A field read another way (a list of nested
+records, a nested or renamed key, a stricter rule) names its reader with `field_read_by` or
+`_listed`. Anything that is not the promised type raises ApiResponseError, so a service never
+meets a KeyError or ValueError from a Picqer answer.
 """
 
 from __future__ import annotations
@@ -11,10 +16,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, TypeVar
 
 from sync.http.errors import ApiResponseError
+from sync.http.records import RecordFields, decimal_parse, field_read_by
 
 # Picqer ids are stored in 32-bit id columns (PositiveIntegerField); a larger number is junk.
 PICQER_ID_MAX = 2**31 - 1
@@ -43,7 +49,7 @@ def _shown(value: Any) -> str:
     return shown if len(shown) <= 40 else shown[:37] + "..."
 
 
-class _Fields:
+class _Fields(RecordFields):
     """One JSON object of kind `kind` (for the error messages), read field by field."""
 
     __slots__ = ("kind", "raw")
@@ -71,22 +77,30 @@ class _Fields:
             return None
         return self.id(key)
 
-    def text(self, key: str) -> str:
-        """Text; "" when absent or null. Numbers are taken as their digits (a barcode or
-        an order number typed as a number)."""
+    def whole(self, key: str) -> int:
+        """An `int` named id… is a Picqer id (required); any other a count."""
+        return self.id(key) if key.startswith("id") else self.count(key)
+
+    def optional_whole(self, key: str, default: None = None) -> int | None:
+        """An `int | None` is a Picqer id that may be absent."""
+        return self.optional_id(key)
+
+    def text(self, key: str, default: str = "") -> str:
+        """Text; `default` when absent or null. Numbers are taken as their digits (a barcode
+        or an order number typed as a number)."""
         value = self.raw.get(key)
         if value is None:
-            return ""
+            return default
         if isinstance(value, str):
             return value
         if isinstance(value, int | float) and not isinstance(value, bool):
             return repr(value)
         raise self.bad(key, "text")
 
-    def optional_text(self, key: str) -> str | None:
-        return None if self.raw.get(key) is None else self.text(key)
+    def optional_text(self, key: str, default: None = None) -> str | None:
+        return default if self.raw.get(key) is None else self.text(key)
 
-    def flag(self, key: str, default: bool) -> bool:
+    def flag(self, key: str, default: bool = False) -> bool:
         """A JSON bool (0/1 as PHP sometimes writes them); `default` when absent or null."""
         value = self.raw.get(key)
         if value is None:
@@ -97,19 +111,30 @@ class _Fields:
             return bool(value)
         raise self.bad(key, "true or false")
 
-    def number(self, key: str) -> Decimal | None:
+    def strict_flag(self, key: str) -> bool:
+        """A JSON bool that must be there: true or false, nothing else."""
+        value = self.raw.get(key)
+        if not isinstance(value, bool):
+            raise self.bad(key, "true or false")
+        return value
+
+    def optional_decimal(self, key: str, default: None = None) -> Decimal | None:
         """A price or percentage; None when absent or null. Floats keep their JSON digits."""
         value = self.raw.get(key)
         if value is None:
-            return None
+            return default
         if isinstance(value, int | float | str) and not isinstance(value, bool):
-            try:
-                number = Decimal(str(value).strip())
-            except InvalidOperation:
-                number = None
-            if number is not None and number.is_finite():
+            number = decimal_parse(str(value).strip())
+            if number is not None:
                 return number
         raise self.bad(key, "a number")
+
+    def decimal(self, key: str) -> Decimal:
+        """A number that must be there."""
+        number = self.optional_decimal(key)
+        if number is None:
+            raise self.bad(key, "a number")
+        return number
 
     def count(self, key: str) -> int:
         """A whole quantity (stock may be negative); 0 when absent or null."""
@@ -124,17 +149,22 @@ class _Fields:
             return int(value)
         raise self.bad(key, "a whole number")
 
-    def objects(self, key: str, parse: Callable[[Any], R]) -> tuple[R, ...] | None:
+    def objects(self, key: str, parse: Callable[[Any], R], default: Any) -> tuple[R, ...] | Any:
         """A list of objects (or an object keyed by name, as Picqer sends an order's tags);
-        None when absent or null."""
+        `default` when absent or null."""
         value = self.raw.get(key)
         if value is None:
-            return None
+            return default
         if isinstance(value, Mapping):
             value = list(value.values())
         if not isinstance(value, list):
             raise self.bad(key, "a list")
         return tuple(parse(item) for item in value)
+
+
+def _listed(parse: Callable[[Any], Any], default: Any = ()) -> Any:
+    """A field holding a list of what `parse` reads (`default` when Picqer leaves it out)."""
+    return field_read_by(lambda f, key, default: f.objects(key, parse, default), default)
 
 
 def _error(message: str) -> ApiResponseError:
@@ -162,8 +192,7 @@ class Tag:
 
 
 def tag_parse(raw: Any) -> Tag:
-    f = _Fields("tag", raw)
-    return Tag(idtag=f.id("idtag"), title=f.text("title"))
+    return _Fields("tag", raw).build(Tag)
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,11 +205,7 @@ class VatGroup:
 
 
 def vatgroup_parse(raw: Any) -> VatGroup:
-    f = _Fields("VAT group", raw)
-    percentage = f.number("percentage")
-    if percentage is None:
-        raise f.bad("percentage", "a number")
-    return VatGroup(idvatgroup=f.id("idvatgroup"), name=f.text("name"), percentage=percentage)
+    return _Fields("VAT group", raw).build(VatGroup)
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,10 +218,7 @@ class Warehouse:
 
 
 def warehouse_parse(raw: Any) -> Warehouse:
-    f = _Fields("warehouse", raw)
-    return Warehouse(
-        idwarehouse=f.id("idwarehouse"), name=f.text("name"), active=f.flag("active", True)
-    )
+    return _Fields("warehouse", raw).build(Warehouse)
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,12 +232,7 @@ class ShippingProvider:
 
 
 def shipping_provider_parse(raw: Any) -> ShippingProvider:
-    f = _Fields("shipping provider", raw)
-    return ShippingProvider(
-        idshippingprovider=f.id("idshippingprovider"),
-        name=f.text("name"),
-        active=f.flag("active", True),
-    )
+    return _Fields("shipping provider", raw).build(ShippingProvider)
 
 
 # -- products and stock -------------------------------------------------------------------
@@ -232,10 +249,12 @@ class StockRow:
 
 
 def stock_row_parse(raw: Any) -> StockRow:
-    f = _Fields("stock row", raw)
-    return StockRow(
-        idwarehouse=f.id("idwarehouse"), stock=f.count("stock"), freestock=f.count("freestock")
-    )
+    return _Fields("stock row", raw).build(StockRow)
+
+
+def _warehouse_freestock(f: _Fields, key: str) -> int:
+    # The warehouse stock list nests the numbers in a `stock` object.
+    return _Fields("warehouse stock", f.raw.get("stock") or {}).count(key)
 
 
 @dataclass(frozen=True, slots=True)
@@ -244,17 +263,20 @@ class WarehouseStockItem:
 
     idproduct: int
     productcode: str
-    freestock: int
+    freestock: int = field_read_by(_warehouse_freestock)
 
 
 def warehouse_stock_item_parse(raw: Any) -> WarehouseStockItem:
-    f = _Fields("warehouse stock item", raw)
-    stock = _Fields("warehouse stock", raw.get("stock") or {})
-    return WarehouseStockItem(
-        idproduct=f.id("idproduct"),
-        productcode=f.text("productcode"),
-        freestock=stock.count("freestock"),
-    )
+    return _Fields("warehouse stock item", raw).build(WarehouseStockItem)
+
+
+def _image(raw: Any) -> str:
+    # Picqer lists image paths; an object with its `url` is taken as well.
+    if isinstance(raw, str):
+        return raw
+    if isinstance(raw, Mapping):
+        return _Fields("product image", raw).text("url")
+    raise _error(f"answered a product image {_shown(raw)} that is neither a path nor an object")
 
 
 @dataclass(frozen=True, slots=True)
@@ -272,34 +294,12 @@ class Product:
     type: str = ""
     active: bool = True
     unlimitedstock: bool = False
-    images: tuple[str, ...] = ()
-    stock: tuple[StockRow, ...] | None = None
-
-
-def _image(raw: Any) -> str:
-    # Picqer lists image paths; an object with its `url` is taken as well.
-    if isinstance(raw, str):
-        return raw
-    if isinstance(raw, Mapping):
-        return _Fields("product image", raw).text("url")
-    raise _error(f"answered a product image {_shown(raw)} that is neither a path nor an object")
+    images: tuple[str, ...] = _listed(_image)
+    stock: tuple[StockRow, ...] | None = _listed(stock_row_parse, default=None)
 
 
 def product_parse(raw: Any) -> Product:
-    f = _Fields("product", raw)
-    return Product(
-        idproduct=f.id("idproduct"),
-        productcode=f.text("productcode"),
-        name=f.text("name"),
-        price=f.number("price"),
-        idvatgroup=f.optional_id("idvatgroup"),
-        barcode=f.text("barcode"),
-        type=f.text("type"),
-        active=f.flag("active", True),
-        unlimitedstock=f.flag("unlimitedstock", False),
-        images=f.objects("images", _image) or (),
-        stock=f.objects("stock", stock_row_parse),
-    )
+    return _Fields("product", raw).build(Product)
 
 
 # -- orders -------------------------------------------------------------------------------
@@ -317,14 +317,7 @@ class OrderLine:
 
 
 def order_line_parse(raw: Any) -> OrderLine:
-    f = _Fields("order line", raw)
-    return OrderLine(
-        idproduct=f.optional_id("idproduct"),
-        productcode=f.text("productcode"),
-        name=f.text("name"),
-        amount=f.count("amount"),
-        price=f.number("price"),
-    )
+    return _Fields("order line", raw).build(OrderLine)
 
 
 @dataclass(frozen=True, slots=True)
@@ -337,10 +330,7 @@ class Picklist:
 
 
 def picklist_parse(raw: Any) -> Picklist:
-    f = _Fields("picklist", raw)
-    return Picklist(
-        idpicklist=f.id("idpicklist"), idorder=f.optional_id("idorder"), status=f.text("status")
-    )
+    return _Fields("picklist", raw).build(Picklist)
 
 
 @dataclass(frozen=True, slots=True)
@@ -353,9 +343,9 @@ class Order:
     orderid: str = ""
     reference: str | None = None
     status: str = ""
-    tags: tuple[Tag, ...] = ()
-    products: tuple[OrderLine, ...] = ()
-    picklists: tuple[Picklist, ...] | None = None
+    tags: tuple[Tag, ...] = _listed(tag_parse)
+    products: tuple[OrderLine, ...] = _listed(order_line_parse)
+    picklists: tuple[Picklist, ...] | None = _listed(picklist_parse, default=None)
 
     @property
     def number(self) -> str:
@@ -364,16 +354,7 @@ class Order:
 
 
 def order_parse(raw: Any) -> Order:
-    f = _Fields("order", raw)
-    return Order(
-        idorder=f.id("idorder"),
-        orderid=f.text("orderid"),
-        reference=f.optional_text("reference"),
-        status=f.text("status"),
-        tags=f.objects("tags", tag_parse) or (),
-        products=f.objects("products", order_line_parse) or (),
-        picklists=f.objects("picklists", picklist_parse),
-    )
+    return _Fields("order", raw).build(Order)
 
 
 @dataclass(frozen=True, slots=True)
@@ -385,8 +366,7 @@ class Comment:
 
 
 def comment_parse(raw: Any) -> Comment:
-    f = _Fields("comment", raw)
-    return Comment(idcomment=f.optional_id("idcomment"), body=f.text("body"))
+    return _Fields("comment", raw).build(Comment)
 
 
 # -- shipments ----------------------------------------------------------------------------
@@ -401,8 +381,11 @@ class Parcel:
 
 
 def parcel_parse(raw: Any) -> Parcel:
-    f = _Fields("parcel", raw or {})
-    return Parcel(tracking_code=f.text("tracking_code"), tracking_url=f.text("tracking_url"))
+    return _Fields("parcel", raw or {}).build(Parcel)
+
+
+def _tracktraceurl(f: _Fields, key: str) -> str:
+    return f.text(key) or f.text("trackingurl")  # the name some shipments carry instead
 
 
 @dataclass(frozen=True, slots=True)
@@ -415,22 +398,13 @@ class Shipment:
     providername: str
     public_providername: str
     trackingcode: str
-    tracktraceurl: str
+    tracktraceurl: str = field_read_by(_tracktraceurl)
     cancelled: bool
-    parcels: tuple[Parcel, ...] = ()
+    parcels: tuple[Parcel, ...] = _listed(parcel_parse)
 
 
 def shipment_parse(raw: Any) -> Shipment:
-    f = _Fields("shipment", raw)
-    return Shipment(
-        idshipment=f.optional_id("idshipment"),
-        providername=f.text("providername"),
-        public_providername=f.text("public_providername"),
-        trackingcode=f.text("trackingcode"),
-        tracktraceurl=f.text("tracktraceurl") or f.text("trackingurl"),
-        cancelled=f.flag("cancelled", False),
-        parcels=f.objects("parcels", parcel_parse) or (),
-    )
+    return _Fields("shipment", raw).build(Shipment)
 
 
 # -- webhooks -----------------------------------------------------------------------------
@@ -439,26 +413,17 @@ def shipment_parse(raw: Any) -> Shipment:
 @dataclass(frozen=True, slots=True)
 class Hook:
     """GET/POST /hooks (docs/sources.md#picqer-hooks): one event per hook, delivered to
-    `address`."""
+    `address`. `active` must be sent as true or false."""
 
     idhook: int
     name: str
     event: str
     address: str
-    active: bool
+    active: bool = field_read_by(_Fields.strict_flag)
 
 
 def hook_parse(raw: Any) -> Hook:
-    f = _Fields("hook", raw)
-    if not isinstance(raw.get("active"), bool):
-        raise f.bad("active", "true or false")
-    return Hook(
-        idhook=f.id("idhook"),
-        name=f.text("name"),
-        event=f.text("event"),
-        address=f.text("address"),
-        active=raw["active"],
-    )
+    return _Fields("hook", raw).build(Hook)
 
 
 def _no_id_reason(key: str, raw: Any) -> str:

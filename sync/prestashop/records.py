@@ -1,12 +1,17 @@
 """PrestaShop records as the sync uses them: frozen, typed, parsed once in the client.
 
-The webservice sends every value as text (`xml.record_to_dict`); each record here reads the
-fields the sync relies on, with PrestaShop's own names, into ints, bools, Decimals and
-datetimes. A field the display left out, or left empty, takes the default its dataclass
-field shows: PrestaShop writes 0 for "none" in id columns and "" for text, so 0/""/False
-mean "not given". A value that is there but is not what the column holds (a word in an id,
-nested XML in a quantity) raises ApiResponseError naming the record and the field: a shop
-that sends it is broken, and guessing would write wrong stock or statuses.
+The webservice sends every value as text (`xml.record_to_dict`); each record here is a
+dataclass of the fields the sync relies on, with PrestaShop's own names, and `from_xml` reads
+every field by its annotated type (sync/http/records.py): `id: int` is the record's id, which
+it must have; any other `int` a whole number, `bool` a 0/1 flag, `Decimal` a price, rate or
+weight, `datetime | None` a shop-local time, `str` text (a multilingual one in its first
+language), `X | None` None when the shop has no such field. A field the display left out, or
+left empty, takes the default its dataclass field shows: PrestaShop writes 0 for "none" in id
+columns and "" for text, so 0/""/False mean "not given"; an `int` without a default must be
+there. A value that is there but is not what the column holds (a word in an id, nested XML in
+a quantity) raises ApiResponseError naming the record (its `what`) and the field: a shop that
+sends it is broken, and guessing would write wrong stock or statuses. The few fields read
+another way (associations) name their reader with `field_read_by`.
 """
 
 from __future__ import annotations
@@ -15,11 +20,12 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from types import MappingProxyType
-from typing import Any, NoReturn, Self
+from typing import Any, ClassVar, NoReturn, Self
 
 from sync.http.errors import ApiResponseError
+from sync.http.records import RecordFields, decimal_parse, field_read_by
 
 # PrestaShop's "no date" (MySQL zero date) in columns such as invoice_date.
 ZERO_DATE = "0000-00-00 00:00:00"
@@ -36,7 +42,7 @@ def _refuse(message: str) -> NoReturn:
     raise ApiResponseError(f"answered with {message}", service="PrestaShop")
 
 
-class _Fields:
+class _Fields(RecordFields):
     """Typed reads of one record dict; errors name the record (`what #id`) and the field."""
 
     __slots__ = ("record", "what")
@@ -69,8 +75,11 @@ class _Fields:
             _refuse(f"a {self.what} without a readable id ({_shown(dict(self.record))})")
         return int(value)
 
-    def number(self, name: str, default: int | None = 0) -> int:
-        """A whole number; absent or empty gives `default` (None: the field is required)."""
+    def whole(self, name: str, default: int | None = None) -> int:
+        """A whole number; absent or empty gives `default` (None: the field is required).
+        A required `id` is the record's own (`id()`)."""
+        if name == "id" and default is None:
+            return self.id()
         text = self._scalar(name)
         if not text:
             if default is None:
@@ -80,9 +89,9 @@ class _Fields:
             self._wrong(name, text, "is not a whole number")
         return int(text)
 
-    def optional_number(self, name: str) -> int | None:
+    def optional_whole(self, name: str, default: None = None) -> int | None:
         """A whole number, or None when the shop has no such field or leaves it empty."""
-        return self.number(name) if self._scalar(name) else None
+        return self.whole(name, 0) if self._scalar(name) else default
 
     def flag(self, name: str, default: bool = False) -> bool:
         """PrestaShop's 1/0 booleans."""
@@ -98,35 +107,29 @@ class _Fields:
         text = self._scalar(name)
         if not text:
             return default
-        try:
-            value = Decimal(text)
-        except InvalidOperation:
-            value = None
-        if value is None or not value.is_finite():
+        value = decimal_parse(text)
+        if value is None:
             self._wrong(name, text, "is not a number")
         return value
 
-    def optional_decimal(self, name: str) -> Decimal | None:
-        return self.decimal(name) if self._scalar(name) else None
-
-    def text(self, name: str) -> str:
-        """Text as sent ("" when absent). A multilingual field is the first language's."""
+    def text(self, name: str, default: str = "") -> str:
+        """Text as sent (`default` when absent). A multilingual field is the first language's."""
         value = self.record.get(name)
         if isinstance(value, list):
             value = value[0].get("value", "") if value and isinstance(value[0], Mapping) else ""
         if isinstance(value, Mapping):
             value = next(iter(value.values()), "")
-        return value if isinstance(value, str) else ""
+        return value if isinstance(value, str) else default
 
-    def optional_text(self, name: str) -> str | None:
+    def optional_text(self, name: str, default: None = None) -> str | None:
         """Text, or None when the record has no such field (an older PrestaShop)."""
-        return self.text(name) if name in self.record else None
+        return self.text(name) if name in self.record else default
 
-    def moment(self, name: str) -> datetime | None:
+    def moment(self, name: str, default: None = None) -> datetime | None:
         """A shop-local wall time ("2024-05-01 10:14:00"); None when empty or zero."""
         text = self._scalar(name)
         if not text or text == ZERO_DATE:
-            return None
+            return default
         try:
             return datetime.strptime(text, DATE_FORMAT)
         except ValueError:
@@ -144,13 +147,25 @@ def record_id(record: Mapping[str, Any], what: str) -> int:
     return _Fields(record, what).id()
 
 
+class _Record:
+    """A record read by its dataclass fields (see the module); `what` names it in errors."""
+
+    __slots__ = ()
+    what: ClassVar[str]
+
+    @classmethod
+    def from_xml(cls, record: Mapping[str, Any]) -> Self:
+        return _Fields(record, cls.what).build(cls)
+
+
 # -- orders and statuses --------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
-class OrderRow:
+class OrderRow(_Record):
     """One row of an order (`associations.order_rows`): PrestaShop's snapshot of the line."""
 
+    what = "order_row"
     id: int = 0
     product_id: int = 0
     product_attribute_id: int = 0
@@ -160,28 +175,19 @@ class OrderRow:
     unit_price_tax_incl: Decimal = Decimal(0)
     unit_price_tax_excl: Decimal = Decimal(0)
 
-    @classmethod
-    def from_xml(cls, record: Mapping[str, Any]) -> Self:
-        f = _Fields(record, "order_row")
-        return cls(
-            id=f.number("id"),
-            product_id=f.number("product_id"),
-            product_attribute_id=f.number("product_attribute_id"),
-            product_quantity=f.number("product_quantity"),
-            product_reference=f.text("product_reference"),
-            product_name=f.text("product_name"),
-            unit_price_tax_incl=f.decimal("unit_price_tax_incl"),
-            unit_price_tax_excl=f.decimal("unit_price_tax_excl"),
-        )
+
+def _order_rows(f: _Fields, name: str, default: tuple[()]) -> tuple[OrderRow, ...]:
+    return tuple(OrderRow.from_xml(r) for r in f.associations(name))
 
 
 @dataclass(frozen=True, slots=True)
-class Order:
+class Order(_Record):
     """An order, in full or in a narrow display (absent fields keep their defaults).
 
     `note` is None when the shop has no such field (before 1.7.8); id_shop 0 means the
     display left it out."""
 
+    what = "order"
     id: int
     reference: str = ""
     id_shop: int = 0
@@ -194,26 +200,7 @@ class Order:
     note: str | None = None
     date_add: datetime | None = None
     date_upd: datetime | None = None
-    order_rows: tuple[OrderRow, ...] = ()
-
-    @classmethod
-    def from_xml(cls, record: Mapping[str, Any]) -> Self:
-        f = _Fields(record, "order")
-        return cls(
-            id=f.id(),
-            reference=f.text("reference"),
-            id_shop=f.number("id_shop"),
-            id_lang=f.number("id_lang"),
-            id_customer=f.number("id_customer"),
-            id_address_delivery=f.number("id_address_delivery"),
-            id_address_invoice=f.number("id_address_invoice"),
-            id_carrier=f.number("id_carrier"),
-            current_state=f.number("current_state"),
-            note=f.optional_text("note"),
-            date_add=f.moment("date_add"),
-            date_upd=f.moment("date_upd"),
-            order_rows=tuple(OrderRow.from_xml(r) for r in f.associations("order_rows")),
-        )
+    order_rows: tuple[OrderRow, ...] = field_read_by(_order_rows, default=())
 
     def in_shop(self, shop_id: int | None) -> bool:
         """Whether the order belongs to the shop `shop_id` of a multistore (always True for
@@ -222,25 +209,15 @@ class Order:
 
 
 @dataclass(frozen=True, slots=True)
-class OrderHistory:
+class OrderHistory(_Record):
     """One status change (`order_histories`): the order entered `id_order_state`."""
 
+    what = "order_histories row"
     id: int
     id_order: int
     id_order_state: int
     id_employee: int = 0
     date_add: datetime | None = None
-
-    @classmethod
-    def from_xml(cls, record: Mapping[str, Any]) -> Self:
-        f = _Fields(record, "order_histories row")
-        return cls(
-            id=f.id(),
-            id_order=f.number("id_order", default=None),
-            id_order_state=f.number("id_order_state", default=None),
-            id_employee=f.number("id_employee"),
-            date_add=f.moment("date_add"),
-        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -265,7 +242,7 @@ class HistoryPage:
     def from_xml(cls, records: Iterable[Mapping[str, Any]]) -> Self:
         rows, unreadable = [], []
         for record in records:
-            id_ = _Fields(record, "order_histories row").id()  # no id: the page fails
+            id_ = _Fields(record, OrderHistory.what).id()  # no id: the page fails
             try:
                 rows.append(OrderHistory.from_xml(record))
             except ApiResponseError as exc:
@@ -283,92 +260,55 @@ class HistoryPage:
 
 
 @dataclass(frozen=True, slots=True)
-class OrderState:
+class OrderState(_Record):
+    what = "order_state"
     id: int
     name: str = ""
     deleted: bool = False
     shipped: bool = False
     paid: bool = False
 
-    @classmethod
-    def from_xml(cls, record: Mapping[str, Any]) -> Self:
-        f = _Fields(record, "order_state")
-        return cls(
-            id=f.id(),
-            name=f.text("name"),
-            deleted=f.flag("deleted"),
-            shipped=f.flag("shipped"),
-            paid=f.flag("paid"),
-        )
-
 
 @dataclass(frozen=True, slots=True)
-class Carrier:
+class Carrier(_Record):
     """A carrier version: `id` changes on each back-office edit, `id_reference` stays."""
 
+    what = "carrier"
     id: int
     id_reference: int = 0
     name: str = ""
     active: bool = True
     deleted: bool = False
 
-    @classmethod
-    def from_xml(cls, record: Mapping[str, Any]) -> Self:
-        f = _Fields(record, "carrier")
-        return cls(
-            id=f.id(),
-            id_reference=f.number("id_reference"),
-            name=f.text("name"),
-            active=f.flag("active", default=True),
-            deleted=f.flag("deleted"),
-        )
-
 
 @dataclass(frozen=True, slots=True)
-class OrderCarrier:
+class OrderCarrier(_Record):
     """One shipment of an order (an order split over carriers has several)."""
 
+    what = "order_carrier"
     id: int
     id_order: int = 0
     id_carrier: int = 0
     tracking_number: str = ""
-
-    @classmethod
-    def from_xml(cls, record: Mapping[str, Any]) -> Self:
-        f = _Fields(record, "order_carrier")
-        return cls(
-            id=f.id(),
-            id_order=f.number("id_order"),
-            id_carrier=f.number("id_carrier"),
-            tracking_number=f.text("tracking_number"),
-        )
 
 
 # -- customers, addresses, countries, messages ----------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
-class Customer:
+class Customer(_Record):
+    what = "customer"
     id: int
     email: str = ""
     firstname: str = ""
     lastname: str = ""
 
-    @classmethod
-    def from_xml(cls, record: Mapping[str, Any]) -> Self:
-        f = _Fields(record, "customer")
-        return cls(
-            id=f.id(),
-            email=f.text("email"),
-            firstname=f.text("firstname"),
-            lastname=f.text("lastname"),
-        )
-
 
 @dataclass(frozen=True, slots=True)
-class Address:
+class Address(_Record):
     """An address as PrestaShop stores it (texts may hold HTML entities, see mappers)."""
 
+    what = "address"
     id: int
     id_country: int = 0
     id_state: int = 0
@@ -382,50 +322,30 @@ class Address:
     phone: str = ""
     phone_mobile: str = ""
 
-    @classmethod
-    def from_xml(cls, record: Mapping[str, Any]) -> Self:
-        f = _Fields(record, "address")
-        texts = ("company", "firstname", "lastname", "address1", "address2", "postcode", "city")
-        return cls(
-            id=f.id(),
-            id_country=f.number("id_country"),
-            id_state=f.number("id_state"),
-            phone=f.text("phone"),
-            phone_mobile=f.text("phone_mobile"),
-            **{name: f.text(name) for name in texts},
-        )
-
 
 @dataclass(frozen=True, slots=True)
-class Country:
+class Country(_Record):
+    what = "country"
     id: int
     iso_code: str = ""
 
-    @classmethod
-    def from_xml(cls, record: Mapping[str, Any]) -> Self:
-        f = _Fields(record, "country")
-        return cls(id=f.id(), iso_code=f.text("iso_code"))
-
 
 @dataclass(frozen=True, slots=True)
-class State:
+class State(_Record):
     """A state or province of a country (`states`)."""
 
+    what = "state"
     id: int
     name: str = ""
     iso_code: str = ""
 
-    @classmethod
-    def from_xml(cls, record: Mapping[str, Any]) -> Self:
-        f = _Fields(record, "state")
-        return cls(id=f.id(), name=f.text("name"), iso_code=f.text("iso_code"))
-
 
 @dataclass(frozen=True, slots=True)
-class Message:
+class Message(_Record):
     """A checkout comment (`messages`; staff notes have id_employee or private set) or a
     message of a customer thread (`customer_messages`)."""
 
+    what = "message"
     id: int
     message: str = ""
     private: bool = False
@@ -433,37 +353,15 @@ class Message:
     id_order: int = 0
     id_customer_thread: int = 0
 
-    @classmethod
-    def from_xml(cls, record: Mapping[str, Any]) -> Self:
-        f = _Fields(record, "message")
-        return cls(
-            id=f.id(),
-            message=f.text("message"),
-            private=f.flag("private"),
-            id_employee=f.number("id_employee"),
-            id_order=f.number("id_order"),
-            id_customer_thread=f.number("id_customer_thread"),
-        )
-
 
 @dataclass(frozen=True, slots=True)
-class CustomerThread:
+class CustomerThread(_Record):
+    what = "customer_thread"
     id: int
     id_order: int = 0
     id_customer: int = 0
     email: str = ""
     status: str = ""
-
-    @classmethod
-    def from_xml(cls, record: Mapping[str, Any]) -> Self:
-        f = _Fields(record, "customer_thread")
-        return cls(
-            id=f.id(),
-            id_order=f.number("id_order"),
-            id_customer=f.number("id_customer"),
-            email=f.text("email"),
-            status=f.text("status"),
-        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -492,10 +390,11 @@ class Configuration:
 
 
 @dataclass(frozen=True, slots=True)
-class Product:
+class Product(_Record):
     """A product, in full or in a narrow display. `pack_stock_type` is None when the shop
     has no such field (before 1.6.1)."""
 
+    what = "product"
     id: int
     reference: str = ""
     name: str = ""
@@ -509,74 +408,43 @@ class Product:
     id_default_image: int = 0
     active: bool = True
 
-    @classmethod
-    def from_xml(cls, record: Mapping[str, Any]) -> Self:
-        f = _Fields(record, "product")
-        return cls(
-            id=f.id(),
-            reference=f.text("reference"),
-            name=f.text("name"),
-            type=f.text("type"),
-            cache_is_pack=f.flag("cache_is_pack"),
-            pack_stock_type=f.optional_number("pack_stock_type"),
-            price=f.decimal("price"),
-            weight=f.decimal("weight"),
-            ean13=f.text("ean13"),
-            id_tax_rules_group=f.number("id_tax_rules_group"),
-            id_default_image=f.number("id_default_image"),
-            active=f.flag("active", default=True),
-        )
-
     @property
     def is_pack(self) -> bool:
         return self.type == "pack" or self.cache_is_pack
 
 
+def _option_value_ids(f: _Fields, name: str, default: tuple[()]) -> tuple[int, ...]:
+    return tuple(_Fields(v, "product_option_value").id() for v in f.associations(name))
+
+
 @dataclass(frozen=True, slots=True)
-class Combination:
+class Combination(_Record):
     """A combination; `price` and `weight` are impacts on the product's."""
 
+    what = "combination"
     id: int
     id_product: int = 0
     reference: str = ""
     ean13: str = ""
     price: Decimal = Decimal(0)
     weight: Decimal = Decimal(0)
-    product_option_values: tuple[int, ...] = ()  # ids, in the shop's order
-
-    @classmethod
-    def from_xml(cls, record: Mapping[str, Any]) -> Self:
-        f = _Fields(record, "combination")
-        return cls(
-            id=f.id(),
-            id_product=f.number("id_product"),
-            reference=f.text("reference"),
-            ean13=f.text("ean13"),
-            price=f.decimal("price"),
-            weight=f.decimal("weight"),
-            product_option_values=tuple(
-                _Fields(v, "product_option_value").id()
-                for v in f.associations("product_option_values")
-            ),
-        )
+    # ids, in the shop's order
+    product_option_values: tuple[int, ...] = field_read_by(_option_value_ids, default=())
 
 
 @dataclass(frozen=True, slots=True)
-class ProductOptionValue:
+class ProductOptionValue(_Record):
+    what = "product_option_value"
     id: int
     name: str = ""
 
-    @classmethod
-    def from_xml(cls, record: Mapping[str, Any]) -> Self:
-        f = _Fields(record, "product_option_value")
-        return cls(id=f.id(), name=f.text("name"))
-
 
 @dataclass(frozen=True, slots=True)
-class StockAvailable:
+class StockAvailable(_Record):
     """One stock row, keyed by (id_product, id_product_attribute) per shop (id_shop 0: the
     shop group's shared row). `depends_on_stock`: computed by advanced stock management."""
 
+    what = "stock_available"
     id: int
     id_product: int = 0
     id_product_attribute: int = 0
@@ -586,20 +454,6 @@ class StockAvailable:
     id_shop_group: int = 0
     out_of_stock: int = 0
 
-    @classmethod
-    def from_xml(cls, record: Mapping[str, Any]) -> Self:
-        f = _Fields(record, "stock_available")
-        return cls(
-            id=f.id(),
-            id_product=f.number("id_product"),
-            id_product_attribute=f.number("id_product_attribute"),
-            quantity=f.number("quantity"),
-            depends_on_stock=f.flag("depends_on_stock"),
-            id_shop=f.number("id_shop"),
-            id_shop_group=f.number("id_shop_group"),
-            out_of_stock=f.number("out_of_stock"),
-        )
-
     def in_shop(self, shop_id: int | None) -> bool:
         """Whether this row is the stock of shop `shop_id`: every row of a single store; in
         a multistore the shop's own row or the group's shared one (id_shop 0)."""
@@ -607,10 +461,11 @@ class StockAvailable:
 
 
 @dataclass(frozen=True, slots=True)
-class TaxRule:
+class TaxRule(_Record):
     """One rule of a tax rules group in a country (state 0 and no zip range: the whole
     country)."""
 
+    what = "tax_rule"
     id: int
     id_tax_rules_group: int = 0
     id_country: int = 0
@@ -618,32 +473,11 @@ class TaxRule:
     zipcode_from: str = ""
     id_tax: int = 0
 
-    @classmethod
-    def from_xml(cls, record: Mapping[str, Any]) -> Self:
-        f = _Fields(record, "tax_rule")
-        return cls(
-            id=f.id(),
-            id_tax_rules_group=f.number("id_tax_rules_group"),
-            id_country=f.number("id_country"),
-            id_state=f.number("id_state"),
-            zipcode_from=f.text("zipcode_from"),
-            id_tax=f.number("id_tax"),
-        )
-
 
 @dataclass(frozen=True, slots=True)
-class Tax:
+class Tax(_Record):
+    what = "tax"
     id: int
     rate: Decimal = Decimal(0)
     active: bool = True
     deleted: bool = False
-
-    @classmethod
-    def from_xml(cls, record: Mapping[str, Any]) -> Self:
-        f = _Fields(record, "tax")
-        return cls(
-            id=f.id(),
-            rate=f.decimal("rate"),
-            active=f.flag("active", default=True),
-            deleted=f.flag("deleted"),
-        )
