@@ -17,6 +17,15 @@ from sync.services.stock.pending import pending_order_lines
 
 from .base import InternalAdmin, ReadOnlyAdmin
 
+# The follow-up steps after a create (push.STEPS), as the order link page names them.
+DONE_STEP_LABELS = {
+    "tags": _("Picqer tags"),
+    "allocate": _("allocation in Picqer"),
+    "comment": _("warnings as a Picqer comment"),
+    "message": _("warnings as a PrestaShop message"),
+    "backref": _("Picqer order number in PrestaShop"),
+}
+
 
 @admin.register(OrderLink)
 class OrderLinkAdmin(ReadOnlyAdmin):
@@ -54,7 +63,7 @@ class OrderLinkAdmin(ReadOnlyAdmin):
         "last_error",
         "next_attempt_at",
         "retries",
-        "done_steps",
+        "done_steps_words",
         "last_history_id",
         "seen_history_id",
         "attempts",
@@ -85,6 +94,18 @@ class OrderLinkAdmin(ReadOnlyAdmin):
     @admin.display(description=_("Picqer status"), ordering="picqer_status")
     def picqer_status_words(self, obj):
         return picqer_status_label(obj.picqer_status) if obj.picqer_status else "—"
+
+    @admin.display(description=_("done steps"))
+    def done_steps_words(self, obj):
+        """The follow-up steps in words; a private message marked as sent reads as such
+        (the mark is written before the message is posted, see push.order_message_add_once)."""
+        words = [
+            str(_("a private PrestaShop message (sent, or on its way if the push stopped)"))
+            if step.startswith("message:")
+            else str(DONE_STEP_LABELS.get(step, step))
+            for step in obj.done_steps or []
+        ]
+        return ", ".join(dict.fromkeys(words)) or "—"
 
     @admin.display(description=_("Stock held back"))
     def stock_held_back(self, obj):

@@ -137,3 +137,15 @@ def test_the_link_shows_the_stock_its_order_holds_back(admin_client, links):
     assert "3 units held back (MUG-9 × 1, demo_1 × 2)" in page.content.decode()
     page = admin_client.get(reverse("admin:sync_orderlink_change", args=[created.pk]))
     assert "none now (Counted by Picqer)" in page.content.decode()
+
+
+def test_the_link_names_its_done_steps_in_words(admin_client, links):
+    created, _ = links
+    created.done_steps = ["tags", "backref", "message:0123456789abcdef"]
+    created.save(update_fields=["done_steps"])
+
+    page = admin_client.get(reverse("admin:sync_orderlink_change", args=[created.pk]))
+
+    text = page.content.decode()
+    assert "Picqer tags, Picqer order number in PrestaShop, a private PrestaShop message" in text
+    assert "0123456789abcdef" not in text  # the mark's hash means nothing to an operator
