@@ -88,7 +88,7 @@ bench-catalogue: venv
 
 .PHONY: bench-stock-100k bench-poll-idle
 bench-stock-100k: venv
-	$(PY) -m benchmarks.stock --skus 100000 --combinations 25000 --latency-ms 50 --rate-limit 100000 --picqer-extra 1 --wall-factor 1.15 --memory-limit-mb 250 --untraced --section "Stock: 100,000 SKUs"
+	$(PY) -m benchmarks.stock --skus 100000 --combinations 25000 --latency-ms 50 --rate-limit 100000 --picqer-extra 1 --wall-factor 1.15 --memory-limit-mb 250 --untraced --backend postgres --index warm --parallel-writes 8 --section "Stock: 100,000 SKUs, last run"
 
 bench-poll-idle: venv
 	$(PY) -m benchmarks.poll_idle

@@ -364,11 +364,23 @@ def cpu_snapshot() -> dict[str, float]:
             cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
         except OSError:
             continue
-        fields = stat.rsplit(")", 1)[1].split()
-        ticks = sum(int(v) for v in fields[11:15])  # utime stime cutime cstime
         name = _category(int(entry.name), cmdline)
-        totals[name] = totals.get(name, 0.0) + ticks / CLK_TCK
+        totals[name] = totals.get(name, 0.0) + _stat_cpu_seconds(stat)
     return totals
+
+
+def _stat_cpu_seconds(stat: str) -> float:
+    fields = stat.rsplit(")", 1)[1].split()
+    return sum(int(v) for v in fields[11:15]) / CLK_TCK  # utime stime cutime cstime
+
+
+def pid_cpu_seconds(pid: int | str = "self") -> float:
+    """CPU seconds one process (all its threads, reaped children included) has used so far;
+    0.0 once it is gone."""
+    try:
+        return _stat_cpu_seconds(Path(f"/proc/{pid}/stat").read_text())
+    except OSError:
+        return 0.0
 
 
 def cpu_used(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:

@@ -8,10 +8,13 @@ alone (measured in the same run), peak memory under 300 MB.
     .venv/bin/python -m benchmarks.stock [--skus 20000] [--combinations 5000]
         [--differing 2] [--latency-ms 20] [--rate-limit 500] [--ps-version 1.7.8.11]
         [--picqer-extra 5] [--wall-factor 1.5] [--memory-limit-mb 300] [--untraced]
+        [--backend embedded|postgres] [--index cold|warm] [--parallel-writes 4]
         [--section Stock] [--no-docs]
 
 Issue 11's 100,000-SKU targets (`make bench-stock-100k`): --skus 100000 --combinations 25000
---latency-ms 50 --picqer-extra 1 --wall-factor 1.15 --memory-limit-mb 250 --untraced.
+--latency-ms 50 --picqer-extra 1 --wall-factor 1.15 --memory-limit-mb 250 --untraced
+--backend postgres --index warm --parallel-writes 8. CPU seconds of the benchmark process
+and of each emulator are reported per phase.
 
 Exits 1 (naming the missed targets) when a target is missed.
 """
@@ -24,6 +27,8 @@ import os
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from .common import (
@@ -37,8 +42,20 @@ from .common import (
     measure,
     vm_hwm_mb,
 )
+from .procs import (
+    REDIS_BENCH_URL,
+    pid_cpu_seconds,
+    postgres_available,
+    postgres_database,
+    redis_available,
+    redis_flush,
+)
 
 COMMAND = ".venv/bin/python -m benchmarks.stock"
+BACKENDS = {
+    "embedded": "SQLite + file cache (embedded mode)",
+    "postgres": "PostgreSQL + Redis (production mode)",
+}
 MEMORY_LIMIT_MB = 300
 WALL_FACTOR = 1.5
 STOCK_NOTES = """How it is measured: the sandbox runs as a subprocess with a bulk-seeded catalogue
@@ -101,31 +118,69 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
         help="no tracemalloc (its hooks slow the sync more than the page "
         "reads); memory is then the process's VmHWM only",
     )
+    parser.add_argument(
+        "--backend",
+        choices=("embedded", "postgres"),
+        default="embedded",
+        help="embedded: SQLite + file cache; postgres: PostgreSQL + Redis (production)",
+    )
+    parser.add_argument(
+        "--parallel-writes",
+        type=int,
+        default=4,
+        help='the shop\'s "parallel stock writes" setting (1-8; 4 is the default)',
+    )
+    parser.add_argument(
+        "--index",
+        choices=("cold", "warm"),
+        default="cold",
+        help="cold: the sync fills an empty product index (a first sync); warm: the index "
+        "is filled beforehand, untimed, as every later sync finds it",
+    )
     parser.add_argument("--section", default="Stock", help="docs/benchmarks.md section")
     parser.add_argument("--no-docs", action="store_true", help="do not update the docs")
     return parser.parse_args(argv)
 
 
-def _django_boot(tmp: Path, rate_limit: int) -> None:
-    """Settings `config.settings` on a throwaway SQLite DB and a private file cache (the
-    rate-limit budget lives there; embedded mode), migrated."""
+def _django_boot(tmp: Path, rate_limit: int, database_url: str, redis_url: str | None) -> None:
+    """Settings `config.settings` as a production worker has them (DEBUG off, so no query
+    log), on `database_url`, migrated. The rate-limit budget lives in the cache: Redis at
+    `redis_url`, else a private file cache (embedded mode)."""
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
-    os.environ["DATABASE_URL"] = f"sqlite:///{tmp / 'db.sqlite3'}"
+    os.environ["DJANGO_DEBUG"] = "False"
+    os.environ["DATABASE_URL"] = database_url
     os.environ["PICQER_RATE_LIMIT_PER_MINUTE"] = str(rate_limit)
     os.environ.pop("REDIS_URL", None)
+    if redis_url:
+        os.environ["REDIS_URL"] = redis_url
     import django
     from django.conf import settings
 
     django.setup()
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-            "LOCATION": str(tmp / "cache"),
+    if not redis_url:
+        settings.CACHES = {
+            "default": {
+                "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                "LOCATION": str(tmp / "cache"),
+            }
         }
-    }
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
+
+
+def _backend(stack: ExitStack, tmp: Path, backend: str) -> tuple[str, str | None]:
+    """(database URL, Redis URL or None) of `backend`: "postgres" is PostgreSQL + Redis as
+    in production (a throwaway database, Redis db 14 flushed before and after), "embedded"
+    a SQLite file and the file cache."""
+    if backend == "embedded":
+        return f"sqlite:///{tmp / 'db.sqlite3'}", None
+    if not (postgres_available() and redis_available()):
+        raise SystemExit("--backend postgres needs PostgreSQL and Redis on 127.0.0.1")
+    url = stack.enter_context(postgres_database(f"bench_stock_{os.getpid()}"))
+    redis_flush()
+    stack.callback(redis_flush)
+    return url, REDIS_BENCH_URL
 
 
 def _sandbox_start(tmp: Path, name: str, ps_version: str):
@@ -157,7 +212,7 @@ def _sandboxes_start(tmp: Path, args: argparse.Namespace, differing: int) -> lis
     return servers
 
 
-def _shop_create(picqer, prestashop):
+def _shop_create(picqer, prestashop, parallel_writes: int):
     from prestapicqer.models import PicqerAccount, Shop
 
     account = PicqerAccount.objects.create(
@@ -177,6 +232,7 @@ def _shop_create(picqer, prestashop):
         create_state_ids=[2],
         processing_state_ids=[2],
         cancel_state_ids=[6],
+        stock_write_parallel=parallel_writes,
     )
 
 
@@ -198,14 +254,32 @@ def _picqer_pages(shop) -> int:
     return sum(1 for _ in PicqerClient.for_account(shop.account).products_iter())
 
 
+def _index_fill(shop) -> None:
+    """Fill the account's product index as an earlier full sync leaves it (untimed)."""
+    from sync.picqer.client import PicqerClient
+    from sync.services.product_index import product_index_feeding
+
+    feed = product_index_feeding(PicqerClient.for_account(shop.account), account=shop.account)
+    for _ in feed.products_iter():
+        pass
+
+
 def _full_sync(shop):
     from sync.services.stock import stock_sync_full, stock_sync_start
 
     return stock_sync_full(shop=shop, run=stock_sync_start(shop=shop, trigger="benchmark"))
 
 
-def _run(args: argparse.Namespace, tmp: Path) -> dict:
-    _django_boot(tmp, args.rate_limit)
+@contextmanager
+def _cpu_of(pids: dict[str, int | str], into: list[dict[str, float]]) -> Iterator[None]:
+    """Append {name: CPU seconds used during the block} of each process in `pids`."""
+    before = {name: pid_cpu_seconds(pid) for name, pid in pids.items()}
+    yield
+    into.append({name: pid_cpu_seconds(pid) - before[name] for name, pid in pids.items()})
+
+
+def _run(args: argparse.Namespace, tmp: Path, stack: ExitStack) -> dict:
+    _django_boot(tmp, args.rate_limit, *_backend(stack, tmp, args.backend))
     differing = round(args.skus * args.differing / 100)
     started = time.monotonic()
     servers = []
@@ -213,18 +287,25 @@ def _run(args: argparse.Namespace, tmp: Path) -> dict:
         servers = _sandboxes_start(tmp, args, differing)
         seed_seconds = time.monotonic() - started
         picqer = servers[0]
-        shop = _shop_create(*servers)
+        shop = _shop_create(*servers, args.parallel_writes)
         traced = not args.untraced
         loads = [load_average()]
+        pids = {"sync process": "self", "Picqer emulator": servers[0].process.pid}
+        pids["PrestaShop emulator"] = servers[1].process.pid
+        cpu = []
         with CallCounter() as counter:
             _fresh_budget(picqer, args.rate_limit)
-            pages = measure(lambda: _picqer_pages(shop), traced=traced)
+            with _cpu_of(pids, cpu):
+                pages = measure(lambda: _picqer_pages(shop), traced=traced)
             page_calls = counter.calls("Picqer")
             loads.append(load_average())
+            if args.index == "warm":
+                _index_fill(shop)
             counter.reset()
             _fresh_budget(picqer, args.rate_limit)
             sync_started = time.time()
-            sync = measure(lambda: _full_sync(shop), traced=traced)
+            with _cpu_of(pids, cpu):
+                sync = measure(lambda: _full_sync(shop), traced=traced)
             loads.append(load_average())
         return {
             "args": args,
@@ -239,6 +320,7 @@ def _run(args: argparse.Namespace, tmp: Path) -> dict:
             "hwm_mb": vm_hwm_mb(),
             "loads": loads,
             "sync_started": sync_started,
+            "cpu": cpu,
         }
     finally:
         for server in servers:
@@ -341,21 +423,27 @@ def _report(r: dict, rows: list[tuple[str, str, str, bool]]) -> str:
         for attr, which in (("first_at", "from"), ("last_at", "to"))
         if key in getattr(counter, attr)
     )
+    cpu = "; ".join(
+        f"{phase}: " + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in used.items())
+        for phase, used in zip(("(a)", "(b)"), r["cpu"], strict=True)
+    )
     return (
         f"`{COMMAND}` — {args.skus:,} SKUs ({args.combinations:,} combinations), "
         f"{r['differing']} differing, {args.latency_ms} ms latency per call on both "
-        f"sides, Picqer limit {args.rate_limit}/min, PrestaShop {args.ps_version}. "
+        f"sides, Picqer limit {args.rate_limit}/min, PrestaShop {args.ps_version}, "
+        f"{BACKENDS[args.backend]}, product index {args.index}, "
+        f"{args.parallel_writes} parallel stock writes. "
         f"Machine: {machine_summary()}. Start + seeding took {r['seed_s']:.0f} s. "
         f"Load average (1/5/15 min) before (a) → after (a) → after (b): {loads}. "
-        f"Timeline of (b): {timeline}."
+        f"Timeline of (b): {timeline}. CPU used {cpu}."
         f"\n\n{table}\n"
     )
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _args(argv)
-    with tempfile.TemporaryDirectory(prefix="bench-stock-") as tmp:
-        result = _run(args, Path(tmp))
+    with tempfile.TemporaryDirectory(prefix="bench-stock-") as tmp, ExitStack() as stack:
+        result = _run(args, Path(tmp), stack)
     rows = _verdicts(result)
     report = _report(result, rows)
     print(report)

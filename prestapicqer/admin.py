@@ -401,6 +401,7 @@ class ShopAdmin(ConfigAdmin):
                     "full_sync_on_webhook",
                     "warehouse_ids",
                     "stock_reserve_pending_orders",
+                    "stock_write_parallel",
                     "full_sync_url_box",
                     "stock_webhook_status",
                 ],

@@ -297,6 +297,7 @@ class ShopForm(SecretFormMixin, forms.ModelForm):
             "full_sync_on_webhook",
             "warehouse_ids",
             "stock_reserve_pending_orders",
+            "stock_write_parallel",
         ]
         labels = {
             "account": gettext_lazy("Picqer account"),
@@ -310,6 +311,7 @@ class ShopForm(SecretFormMixin, forms.ModelForm):
             "allocate_concept": gettext_lazy('Allocate stock for "Concept" orders'),
             "stock_enabled": gettext_lazy("Enable product stock updates"),
             "full_sync_on_webhook": gettext_lazy("Full catalogue stock sync on webhook"),
+            "stock_write_parallel": gettext_lazy("Parallel stock writes"),
         }
         help_texts = {
             "use_shop_price": gettext_lazy(

@@ -11,7 +11,7 @@ from typing import ClassVar
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -305,6 +305,16 @@ class Shop(KeyBoundToAddress):
             "Write Picqer's free stock minus the units of orders PrestaShop has "
             "taken that Picqer does not count yet (e.g. awaiting bank wire), so the "
             "shop never sells them twice."
+        ),
+    )
+    stock_write_parallel = models.PositiveSmallIntegerField(
+        _("parallel stock writes"),
+        default=4,
+        validators=[MinValueValidator(1), MaxValueValidator(8)],
+        help_text=_(
+            "How many stock changes a full sync sends to PrestaShop at the same time "
+            "(1-8). Four keep a small shared host comfortable; a shop on a server of its "
+            "own can take eight, which halves a sync with many changes."
         ),
     )
     full_sync_token = SecretField(_("full stock sync token"), max_length=200, default=new_token)

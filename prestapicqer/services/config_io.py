@@ -49,6 +49,7 @@ SHOP_FIELDS = (
     "full_sync_on_webhook",
     "warehouse_ids",
     "stock_reserve_pending_orders",
+    "stock_write_parallel",
 )
 SHOP_ID_LISTS = (
     "picqer_tag_ids",

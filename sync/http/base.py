@@ -22,7 +22,10 @@ import base64
 import contextlib
 import contextvars
 import functools
+import heapq
+import itertools
 import logging
+import os
 import re
 import socket
 import threading
@@ -95,22 +98,26 @@ class _Watchdog:
 
     def __init__(self, seconds: float) -> None:
         self.fired = False
+        self.due = time.monotonic() + seconds
+        self._ended = False
         self._connections: list[Any] = []
         self._lock = threading.Lock()
-        self._timer = threading.Timer(seconds, self._fire)
-        self._timer.daemon = True
         self._token: contextvars.Token | None = None
 
     def __enter__(self) -> _Watchdog:
         self._token = _current_watchdog.set(self)
-        self._timer.start()
+        _ALARMS.add(self)
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        self._timer.cancel()
         _current_watchdog.reset(self._token)
         with self._lock:
+            self._ended = True
             self._connections.clear()
+
+    @property
+    def ended(self) -> bool:
+        return self._ended
 
     def watch(self, connection: Any) -> None:
         with self._lock:
@@ -119,8 +126,10 @@ class _Watchdog:
         if fired:
             self._shut(connection)
 
-    def _fire(self) -> None:
+    def fire(self) -> None:
         with self._lock:
+            if self._ended:
+                return
             self.fired = True
             connections = list(self._connections)
         for connection in connections:
@@ -135,6 +144,56 @@ class _Watchdog:
         # SSL state under the thread that is reading.
         with contextlib.suppress(OSError):
             socket.socket.shutdown(sock, socket.SHUT_RDWR)
+
+
+class _AlarmClock:
+    """One thread per process fires the watchdogs whose deadline passes. A timer thread
+    per call would start and stop a thread for every API call, which at a full sync's
+    hundreds of calls a second costs more CPU than the calls themselves."""
+
+    def __init__(self) -> None:
+        self._reset()
+        os.register_at_fork(after_in_child=self._reset)  # a forked worker has no thread
+
+    def _reset(self) -> None:
+        self._wake = threading.Condition()
+        self._due: list[tuple[float, int, _Watchdog]] = []  # a heap, soonest first
+        self._order = itertools.count()
+        self._thread: threading.Thread | None = None
+
+    def add(self, watchdog: _Watchdog) -> None:
+        with self._wake:
+            heapq.heappush(self._due, (watchdog.due, next(self._order), watchdog))
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._run, name="http-deadlines", daemon=True
+                )
+                self._thread.start()
+            if self._due[0][2] is watchdog:  # sooner than what the thread waits for
+                self._wake.notify()
+
+    def _run(self) -> None:
+        while True:
+            with self._wake:
+                watchdog = self._next_due()
+            watchdog.fire()
+
+    def _next_due(self) -> _Watchdog:
+        """Wait for the soonest deadline of a call still running (ended calls are
+        dropped as they come up) and take it off the heap."""
+        while True:
+            while self._due and self._due[0][2].ended:
+                heapq.heappop(self._due)
+            if not self._due:
+                self._wake.wait()
+                continue
+            left = self._due[0][0] - time.monotonic()
+            if left <= 0:
+                return heapq.heappop(self._due)[2]
+            self._wake.wait(left)
+
+
+_ALARMS = _AlarmClock()
 
 
 _current_watchdog: contextvars.ContextVar[_Watchdog | None] = contextvars.ContextVar(

@@ -49,9 +49,24 @@ def decimal_parse(text: str) -> Decimal | None:
     return value if value.is_finite() else None
 
 
+# (field name, reader, keyword arguments) of each field of a record class
+_Plan = tuple[tuple[str, Callable[..., Any], dict[str, Any]], ...]
+
+
 @cache
-def _types(cls: type) -> dict[str, Any]:
-    return get_type_hints(cls)
+def _plan(fields_cls: type, cls: type) -> _Plan:
+    """How `fields_cls` reads each field of `cls`, worked out once per pair: a catalogue
+    read builds hundreds of thousands of records, and resolving type hints for each one
+    would cost more than reading its values."""
+    types = get_type_hints(cls)
+    return tuple(
+        (
+            f.name,
+            f.metadata.get("read") or getattr(fields_cls, READERS[types[f.name]]),
+            {} if f.default is MISSING else {"default": f.default},
+        )
+        for f in fields(cls)
+    )
 
 
 class RecordFields:
@@ -62,9 +77,5 @@ class RecordFields:
 
     def build(self, cls: type[R]) -> R:
         """A `cls` with every dataclass field read from this record (see the module)."""
-        values = {}
-        for f in fields(cls):
-            read = f.metadata.get("read") or getattr(type(self), READERS[_types(cls)[f.name]])
-            given = {} if f.default is MISSING else {"default": f.default}
-            values[f.name] = read(self, f.name, **given)
-        return cls(**values)
+        plan = _plan(type(self), cls)
+        return cls(**{name: read(self, name, **given) for name, read, given in plan})

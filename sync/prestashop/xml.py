@@ -1,9 +1,10 @@
 """PrestaShop webservice XML <-> plain dicts. Pure functions, no HTTP.
 
-Reading goes through defusedxml: entity declarations (billion laughs, XXE) and DTDs are
-refused. Records become `{"id": "5", "reference": "X", "associations": {"order_rows": [...]}}`
-with string values exactly as PrestaShop sends them; multilingual fields collapse to the first
-language (docs/sources.md#prestashop-xml-reading). Writes are compact XML, no whitespace in tags
+Reading refuses DTDs and entity declarations (billion laughs, XXE) through defusedxml; a
+document without a DOCTYPE cannot declare any and goes to the C parser. Records become
+`{"id": "5", "reference": "X", "associations": {"order_rows": [...]}}` with string values
+exactly as PrestaShop sends them; multilingual fields collapse to the first language
+(docs/sources.md#prestashop-xml-reading). Writes are compact XML, no whitespace in tags
 (whitespace in a value "can break your resource", docs/sources.md#prestashop-xml-writing).
 """
 
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 import copy
 import re
-import xml.etree.ElementTree as ET  # building only; parsing goes through defusedxml
+import xml.etree.ElementTree as ET  # parses only documents without a DTD (see `parse`)
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -24,6 +25,7 @@ XLINK_NS = "http://www.w3.org/1999/xlink"
 XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>'
 # Characters XML 1.0 forbids; PrestaShop passes them through from product texts (prestapyt #59).
 _ILLEGAL_CHARS = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+FEED_SLICE = 32 * 1024  # bytes parsed per hold of the GIL (see `parse`)
 # Plural -> singular where the usual English rules give the wrong element name.
 IRREGULAR_SINGULARS = {
     "taxes": "tax",
@@ -65,7 +67,18 @@ def parse(body: bytes) -> ET.Element:
             "answered with an HTML page, not the PrestaShop webservice", service="PrestaShop"
         )
     try:
-        return SafeET.fromstring(body, forbid_dtd=True)
+        if b"<!DOCTYPE" in body:
+            return SafeET.fromstring(body, forbid_dtd=True)  # refuses it (below)
+        # No DTD, so no entity can be declared: nothing for defusedxml to defuse, and C's
+        # tree builder parses a 1,000-record page about 3 times faster than defusedxml's
+        # Python one. UTF-8 is forced, so no declared encoding can hide a DOCTYPE from the
+        # check above.
+        parser = ET.XMLParser(encoding="utf-8")  # noqa: S314 - no DTD, see above
+        # In slices: one feed holds the GIL throughout (~30 ms for a 1,000-record page),
+        # which would stall the other threads of a full sync waiting on their sockets.
+        for offset in range(0, len(body), FEED_SLICE):
+            parser.feed(body[offset : offset + FEED_SLICE])
+        return parser.close()
     except defusedxml.DefusedXmlException:
         raise ApiResponseError(
             "answered with XML containing a DTD or entity declarations; refused for safety",

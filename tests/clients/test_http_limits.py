@@ -7,6 +7,10 @@ that is not cut would make the call succeed, which is what the tests catch.
 
 from __future__ import annotations
 
+import concurrent.futures
+import os
+import threading
+import time
 import tracemalloc
 from collections.abc import Iterator
 
@@ -99,3 +103,47 @@ def test_a_huge_plain_body_is_cut_at_the_cap(client, remote):
 
 def test_a_compressed_body_under_the_cap_is_decoded_whole(client):
     assert client.request("GET", "small-gzip").content == b"\0" * MB
+
+
+def _deadline_threads() -> list:
+    return [t for t in threading.enumerate() if t.name == "http-deadlines"]
+
+
+def test_calls_share_one_deadline_thread(client):
+    for _ in range(20):
+        assert client.request("GET", "ok").content == b"ok"
+
+    assert len(_deadline_threads()) == 1
+
+
+def test_a_short_deadline_fires_while_a_longer_one_is_pending(client, settings):
+    # The clock sleeps until the long call's deadline (10 s); a shorter one added later
+    # must wake it, or the 4 s drip would end first and the short call succeed.
+    settings.HTTP_TOTAL_DEADLINE = 10.0
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pending = pool.submit(client.request, "GET", "drip-body")
+        time.sleep(0.3)  # the long call registers its deadline first
+        with http_deadline(0.5), pytest.raises(errors.ApiTimeoutError):
+            client.request("GET", "drip-headers")
+        assert pending.result().status_code == 200  # its own deadline never came
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork (a Celery prefork worker)")
+def test_a_forked_worker_cuts_a_drip_with_its_own_deadline_thread(client):
+    client.request("GET", "ok")  # the parent's clock thread runs; a child does not inherit it
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: report what happened through the pipe, never run pytest on
+        try:
+            client.request("GET", "drip-body")
+            outcome = b"not cut"
+        except errors.ApiTimeoutError:
+            outcome = b"cut"
+        except BaseException:
+            outcome = b"error"
+        os.write(write, outcome)
+        os._exit(0)
+    os.close(write)
+    os.waitpid(pid, 0)
+    with os.fdopen(read, "rb") as pipe:
+        assert pipe.read() == b"cut"

@@ -101,6 +101,31 @@ def test_entity_attacks_are_refused(name):
     assert "refused" in str(caught.value)
 
 
+LAUGHS_UTF16 = (
+    '<?xml version="1.0" encoding="UTF-16"?>\n<!DOCTYPE p [<!ENTITY a "aaaaaaaaaa">'
+    '<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]><prestashop><order><id>&b;</id></order>'
+    "</prestashop>"
+).encode("utf-16")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # a control character inside the keyword: removed before the DTD check
+        b'<?xml version="1.0"?><!DOC\x01TYPE p [<!ENTITY a "x">]><p><o>&a;</o></p>',
+        # a DOCTYPE in UTF-16 has no ASCII "<!DOCTYPE"; UTF-8 is forced, so it cannot parse
+        LAUGHS_UTF16,
+        # an entity never declared (there is no DTD to declare one)
+        b'<?xml version="1.0"?><prestashop><order><id>&a;</id></order></prestashop>',
+    ],
+)
+def test_no_entity_is_ever_expanded(body):
+    with pytest.raises(ApiResponseError) as caught:
+        psxml.parse(body)
+
+    assert "refused" in str(caught.value) or "malformed" in str(caught.value)
+
+
 @pytest.mark.parametrize("body", [b"", b"   ", b"<prestashop><order>", b"not xml at all"])
 def test_malformed_bodies_raise_response_error(body):
     with pytest.raises(ApiResponseError):

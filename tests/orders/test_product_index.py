@@ -284,3 +284,23 @@ def test_the_admin_shows_the_index_size_and_age(admin_client, account, trusted):
 
     assert ">7<" in page
     assert "3\xa0hours ago" in page
+
+
+def test_recording_again_writes_only_what_changed_and_refreshes_the_rest(account):
+    earlier = timezone.now() - timedelta(hours=1)
+    rows = [
+        {"productcode": "A", "idproduct": 1, "price": 2.5},
+        {"productcode": "B", "idproduct": 2, "price": 3},
+        {"productcode": "C", "idproduct": 3, "price": 4},
+    ]
+    assert product_index_record(account_id=account.pk, products=as_products(rows), now=earlier) == 3
+
+    rows[1]["price"] = 3.25  # a new price in Picqer
+    rows[2]["productcode"] = "C2"  # a renamed code
+    written = product_index_record(account_id=account.pk, products=as_products(rows))
+
+    assert written == 2
+    entries = {e.productcode: e for e in ProductIndexEntry.objects.filter(account=account)}
+    assert set(entries) == {"A", "B", "C2"}
+    assert str(entries["B"].price) == "3.2500"
+    assert all(e.refreshed_at > earlier for e in entries.values())  # "A" refreshed too

@@ -96,6 +96,7 @@ def shop_post(shop, mappings: list[dict] | None = None, **overrides) -> dict:
         "cancel_state_ids": shop.cancel_state_ids,
         "warehouse_ids": shop.warehouse_ids,
         "poll_interval_seconds": shop.poll_interval_seconds,
+        "stock_write_parallel": shop.stock_write_parallel,
     }
     for flag in (
         "enabled",

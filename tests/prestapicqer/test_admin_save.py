@@ -90,6 +90,7 @@ def test_it_adds_a_shop(admin_client, account):
             "orders_enabled": "on",
             "stock_enabled": "on",
             "poll_interval_seconds": 60,
+            "stock_write_parallel": 4,  # the form shows the default
         },
     )
     assert response.status_code == 302, response.content.decode()[:3000]

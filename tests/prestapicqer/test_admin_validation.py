@@ -127,6 +127,17 @@ def test_it_refuses_a_too_short_poll_interval(admin_client, shop):
     assert "greater than or equal to 10" in response.content.decode()
 
 
+@pytest.mark.parametrize(
+    ("value", "message"), [(0, "greater than or equal to 1"), (9, "less than or equal to 8")]
+)
+def test_parallel_stock_writes_stay_between_one_and_eight(admin_client, shop, value, message):
+    response = post_shop(admin_client, shop, stock_write_parallel=value)
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    shop.refresh_from_db()
+    assert shop.stock_write_parallel == 4
+
+
 def test_error_pages_never_echo_a_submitted_or_stored_secret(admin_client, shop):
     typed = "Z" * 300  # too long: the field error must not repeat it
     response = post_shop(admin_client, shop, prefix="TOOLONG", webservice_key=typed)

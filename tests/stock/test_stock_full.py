@@ -371,3 +371,51 @@ def test_queueing_writes_never_waits_for_the_shop_so_picqer_pages_keep_coming():
     assert queued_while_blocked
     assert sorted(written) == list(range(rows))
     assert len(results) == rows and all(err is None for _, err in results)
+
+
+def test_the_full_sync_writes_with_the_shops_parallel_setting(shop, catalogue, monkeypatch):
+    from sync.services.stock import reconcile
+    from sync.services.stock.writes import StockWriter
+
+    pools = []
+
+    class CountingWriter(StockWriter):
+        def __init__(self, prestashop, *, on_result, workers):
+            pools.append(workers)
+            super().__init__(prestashop, on_result=on_result, workers=workers)
+
+    monkeypatch.setattr(reconcile, "StockWriter", CountingWriter)
+    shop.stock_write_parallel = 2
+    shop.save()
+
+    run = stock_sync_full(shop=shop, run=run_for(shop))
+
+    assert pools == [2]
+    assert run.changed == len(catalogue.writes) > 0 and run.errors == 0
+
+
+def test_no_more_writes_are_in_flight_than_the_writer_has_workers():
+    """Three workers: a barrier of three passes only when three writes run at once, and no
+    fourth may ever join them."""
+    import threading
+
+    from sync.services.stock.writes import StockWriter
+
+    together, lock, running, most = threading.Barrier(3, timeout=30), threading.Lock(), [0], [0]
+
+    class CountingShop:
+        def stock_available_set_quantity(self, row_id, quantity):
+            with lock:
+                running[0] += 1
+                most[0] = max(most[0], running[0])
+            together.wait()
+            with lock:
+                running[0] -= 1
+
+    results = []
+    with StockWriter(CountingShop(), on_result=lambda r, e: results.append(e), workers=3) as w:
+        for i in range(30):
+            w.submit(f"SKU-{i}", i, 1)
+        w.finish()
+    assert most[0] == 3
+    assert results == [None] * 30

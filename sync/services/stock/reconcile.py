@@ -135,7 +135,11 @@ def stock_sync_reconcile(
     # Read before Picqer (see stock_sync_product); what changes during the run is written
     # again at its end, per reference.
     pending = pending_units_by_reference(shop=shop)
-    with StockWriter(prestashop, on_result=partial(_count_write, run, items)) as writer:
+    with StockWriter(
+        prestashop,
+        on_result=partial(_count_write, run, items),
+        workers=shop.stock_write_parallel,
+    ) as writer:
         # The product pages also fill the account's product index (no extra call).
         picqer = product_index_feeding(PicqerClient.for_account(shop.account), account=shop.account)
         for match in catalogue_matches(picqer, prestashop, shop=shop, warm_version=True):

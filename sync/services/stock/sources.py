@@ -5,7 +5,9 @@ never full JSON."""
 
 from __future__ import annotations
 
+import contextvars
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from sync.http.errors import ApiClientError, ApiError
@@ -90,9 +92,17 @@ def prestashop_catalogue_read(prestashop, *, shop_id: int | None) -> CatalogueLa
     """The whole catalogue of the shop, laid out by reference: three narrow id-paged lists
     (products, combinations, the shop's stock rows), plus PS_PACK_STOCK_TYPE when a pack
     follows the shop default."""
-    products = prestashop.products_for_stock()
-    combinations = list(prestashop.combinations_for_stock())
-    rows = _stock_rows(prestashop.stock_availables_iter(shop_id=shop_id), shop_id)
+    # The stock rows (half the pages) are read on a second thread meanwhile: each list is a
+    # chain of round trips, and the two chains need not wait for each other. The thread
+    # runs in a copy of this context, so a surrounding http_deadline holds there too.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="stock-rows") as reader:
+        stock = reader.submit(
+            contextvars.copy_context().run,
+            lambda: _stock_rows(prestashop.stock_availables_iter(shop_id=shop_id), shop_id),
+        )
+        products = prestashop.products_for_stock()
+        combinations = list(prestashop.combinations_for_stock())
+        rows = stock.result()
     return catalogue_layout(
         products,
         combinations,

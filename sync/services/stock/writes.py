@@ -15,7 +15,8 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 
 from sync.http.errors import ApiError
 
-# Four writers keep a 20-100 ms shop busy without looking like a flood to its web server.
+# Four writers keep a 20-100 ms shop busy without looking like a flood to its web server;
+# the full sync takes the shop's own "parallel stock writes" setting (1-8).
 WORKERS = 4
 # Writes handed to the pool and not finished. Rows beyond it wait in a plain list (a few
 # dozen bytes each) and go out as writes finish: `submit` never waits, because the caller is
