@@ -164,3 +164,16 @@ def test_a_second_demo_forgets_the_orders_of_the_previous_sandbox(sandbox_server
     assert cursor.shop_id != first.shop_id
     assert cursor.last_history_id < 10_000
     assert OrderLink.objects.count() == 0
+
+
+def test_the_demo_orders_only_references_the_shop_sells(sandbox_server):
+    from sandbox.management.commands.sandbox_demo import _sellable_references
+
+    summary = sandbox_server.seed(products=3, with_combinations=1, layouts=True)
+    picqer_codes = {p["productcode"] for p in sandbox_server.state("picqer.products")}
+    assert "sb-near-miss" in picqer_codes  # Picqer's near miss: no shop order can use it
+
+    sellable = _sellable_references(sandbox_server)
+
+    assert "sb-near-miss" not in sellable
+    assert set(summary["references"]) <= set(sellable)

@@ -30,7 +30,7 @@ class Command(BaseCommand):
         sandbox = SandboxServer(opts["sandbox_url"])
         rng = random.Random()
         if opts["no_seed"]:
-            refs = [p["productcode"] for p in sandbox.state("picqer.products")]
+            refs = _sellable_references(sandbox)
         else:
             summary = sandbox.seed(products=opts["products"], with_combinations=3, layouts=True)
             refs = summary["references"]
@@ -55,3 +55,11 @@ class Command(BaseCommand):
         self.stdout.write(
             f"warehouse: shipped {oldest['orderid']} ({oldest['reference']}) tracking {code}"
         )
+
+
+def _sellable_references(sandbox: SandboxServer) -> list[str]:
+    """References both systems carry exactly, so the shop can sell them (the seeded layouts
+    include a Picqer code that only nearly matches, which no shop order can use)."""
+    shop = {r["reference"] for r in sandbox.state("ps.products")}
+    shop |= {r["reference"] for r in sandbox.state("ps.combinations")}
+    return sorted({p["productcode"] for p in sandbox.state("picqer.products")} & shop)
