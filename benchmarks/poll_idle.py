@@ -80,9 +80,7 @@ def calls_in(log_path: Path, start: int) -> dict[str, int]:
 
 def _env(stack: ExitStack, workdir: Path, backend: str) -> dict[str, str]:
     if backend == "postgres":
-        url = stack.enter_context(procs.postgres_database(f"bench_poll_idle_{os.getpid()}"))
-        procs.redis_flush()
-        stack.callback(procs.redis_flush)
+        url = procs.postgres_and_redis(stack, f"bench_poll_idle_{os.getpid()}")
         return procs.project_env(database_url=url, redis_url=procs.REDIS_BENCH_URL, broker_dir=None)
     return procs.project_env(
         database_url=f"sqlite:///{workdir / 'db.sqlite3'}",

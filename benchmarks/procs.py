@@ -152,6 +152,16 @@ def postgres_database(name: str) -> Iterator[str]:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+def postgres_and_redis(stack: contextlib.ExitStack, name: str) -> str:
+    """The production backends for a benchmark: a throwaway PostgreSQL database `name`
+    (dropped when `stack` closes; its URL is returned) and Redis db 14, flushed before and
+    after."""
+    url = stack.enter_context(postgres_database(name))
+    redis_flush()
+    stack.callback(redis_flush)
+    return url
+
+
 def sql_rows(database_url: str, sql: str) -> list[tuple]:
     """Run one read-only query against the benchmark database (postgres or sqlite URL)."""
     if database_url.startswith("sqlite:"):

@@ -45,10 +45,9 @@ from .common import (
 from .procs import (
     REDIS_BENCH_URL,
     pid_cpu_seconds,
+    postgres_and_redis,
     postgres_available,
-    postgres_database,
     redis_available,
-    redis_flush,
 )
 
 COMMAND = ".venv/bin/python -m benchmarks.stock"
@@ -177,10 +176,7 @@ def _backend(stack: ExitStack, tmp: Path, backend: str) -> tuple[str, str | None
         return f"sqlite:///{tmp / 'db.sqlite3'}", None
     if not (postgres_available() and redis_available()):
         raise SystemExit("--backend postgres needs PostgreSQL and Redis on 127.0.0.1")
-    url = stack.enter_context(postgres_database(f"bench_stock_{os.getpid()}"))
-    redis_flush()
-    stack.callback(redis_flush)
-    return url, REDIS_BENCH_URL
+    return postgres_and_redis(stack, f"bench_stock_{os.getpid()}"), REDIS_BENCH_URL
 
 
 def _sandbox_start(tmp: Path, name: str, ps_version: str):
@@ -290,8 +286,11 @@ def _run(args: argparse.Namespace, tmp: Path, stack: ExitStack) -> dict:
         shop = _shop_create(*servers, args.parallel_writes)
         traced = not args.untraced
         loads = [load_average()]
-        pids = {"sync process": "self", "Picqer emulator": servers[0].process.pid}
-        pids["PrestaShop emulator"] = servers[1].process.pid
+        pids = {
+            "sync process": "self",
+            "Picqer emulator": servers[0].process.pid,
+            "PrestaShop emulator": servers[1].process.pid,
+        }
         cpu = []
         with CallCounter() as counter:
             _fresh_budget(picqer, args.rate_limit)

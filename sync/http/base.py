@@ -99,7 +99,7 @@ class _Watchdog:
     def __init__(self, seconds: float) -> None:
         self.fired = False
         self.due = time.monotonic() + seconds
-        self._ended = False
+        self.ended = False  # set when the call is over: firing then does nothing
         self._connections: list[Any] = []
         self._lock = threading.Lock()
         self._token: contextvars.Token | None = None
@@ -112,12 +112,8 @@ class _Watchdog:
     def __exit__(self, *exc_info: object) -> None:
         _current_watchdog.reset(self._token)
         with self._lock:
-            self._ended = True
+            self.ended = True
             self._connections.clear()
-
-    @property
-    def ended(self) -> bool:
-        return self._ended
 
     def watch(self, connection: Any) -> None:
         with self._lock:
@@ -128,7 +124,7 @@ class _Watchdog:
 
     def fire(self) -> None:
         with self._lock:
-            if self._ended:
+            if self.ended:
                 return
             self.fired = True
             connections = list(self._connections)

@@ -78,8 +78,12 @@ def product_index_record(
             account_id=account_id, productcode__in=by_code
         ).values_list("productcode", "idproduct", "idvatgroup", "price", "active")
     }
-    changed = [e for e in entries if held.get(e.productcode) != _held(e)]
-    unchanged = [e.productcode for e in entries if held.get(e.productcode) == _held(e)]
+    changed, unchanged = [], []
+    for entry in entries:
+        if held.get(entry.productcode) == _held(entry):
+            unchanged.append(entry.productcode)
+        else:
+            changed.append(entry)
     with transaction.atomic():
         if unchanged:
             ProductIndexEntry.objects.filter(
