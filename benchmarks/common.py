@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import logging
 import os
 import platform
@@ -107,6 +108,41 @@ def measure(fn: Callable[[], Any], *, traced: bool = True) -> Measured:
     seconds = time.monotonic() - started
     _, peak = tracemalloc.get_traced_memory()
     return Measured(result, seconds, peak / 2**20)
+
+
+class GcPauses:
+    """Collections of each generation of the cyclic garbage collector while installed (a
+    context manager): how many, and their seconds in all and at most. Every thread of the
+    process waits while one runs."""
+
+    def __init__(self) -> None:
+        self.count = [0, 0, 0]
+        self.seconds = [0.0, 0.0, 0.0]
+        self.longest = [0.0, 0.0, 0.0]
+        self._started = 0.0
+
+    def _callback(self, phase: str, info: dict) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+            return
+        generation, took = info["generation"], time.perf_counter() - self._started
+        self.count[generation] += 1
+        self.seconds[generation] += took
+        self.longest[generation] = max(self.longest[generation], took)
+
+    def __enter__(self) -> GcPauses:
+        gc.callbacks.append(self._callback)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        gc.callbacks.remove(self._callback)
+
+    def summary(self) -> str:
+        return ", ".join(
+            f"generation {g}: {self.count[g]} ({self.seconds[g]:.2f} s, longest "
+            f"{self.longest[g] * 1000:.0f} ms)"
+            for g in range(3)
+        )
 
 
 def max_rss_mb() -> float:

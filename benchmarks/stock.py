@@ -14,7 +14,7 @@ alone (measured in the same run), peak memory under 300 MB.
 Issue 11's 100,000-SKU targets (`make bench-stock-100k`): --skus 100000 --combinations 25000
 --latency-ms 50 --picqer-extra 1 --wall-factor 1.15 --memory-limit-mb 250 --untraced
 --backend postgres --index warm --parallel-writes 8. CPU seconds of the benchmark process
-and of each emulator are reported per phase.
+and of each emulator are reported per phase, and the garbage collections of the sync.
 
 Exits 1 (naming the missed targets) when a target is missed.
 """
@@ -34,6 +34,7 @@ from pathlib import Path
 from .common import (
     WRITE_METHODS,
     CallCounter,
+    GcPauses,
     docs_section_update,
     load_average,
     machine_summary,
@@ -303,7 +304,7 @@ def _run(args: argparse.Namespace, tmp: Path, stack: ExitStack) -> dict:
             counter.reset()
             _fresh_budget(picqer, args.rate_limit)
             sync_started = time.time()
-            with _cpu_of(pids, cpu):
+            with _cpu_of(pids, cpu), GcPauses() as gc_pauses:
                 sync = measure(lambda: _full_sync(shop), traced=traced)
             loads.append(load_average())
         return {
@@ -320,6 +321,7 @@ def _run(args: argparse.Namespace, tmp: Path, stack: ExitStack) -> dict:
             "loads": loads,
             "sync_started": sync_started,
             "cpu": cpu,
+            "gc": gc_pauses.summary(),
         }
     finally:
         for server in servers:
@@ -434,7 +436,8 @@ def _report(r: dict, rows: list[tuple[str, str, str, bool]]) -> str:
         f"{args.parallel_writes} parallel stock writes. "
         f"Machine: {machine_summary()}. Start + seeding took {r['seed_s']:.0f} s. "
         f"Load average (1/5/15 min) before (a) → after (a) → after (b): {loads}. "
-        f"Timeline of (b): {timeline}. CPU used {cpu}."
+        f"Timeline of (b): {timeline}. CPU used {cpu}. Garbage collections during (b), "
+        f"by generation: {r['gc']}."
         f"\n\n{table}\n"
     )
 

@@ -19,6 +19,7 @@ from sync.prestashop.client import PrestaShopClient
 from sync.services.product_index import product_index_feeding
 
 from .matching import Match, MatchStatus, catalogue_matches
+from .pacing import catalogue_read_paced
 from .pending import pending_changed, pending_units_by_reference
 from .writes import StockWriter
 
@@ -135,11 +136,14 @@ def stock_sync_reconcile(
     # Read before Picqer (see stock_sync_product); what changes during the run is written
     # again at its end, per reference.
     pending = pending_units_by_reference(shop=shop)
-    with StockWriter(
-        prestashop,
-        on_result=partial(_count_write, run, items),
-        workers=shop.stock_write_parallel,
-    ) as writer:
+    with (
+        catalogue_read_paced(),
+        StockWriter(
+            prestashop,
+            on_result=partial(_count_write, run, items),
+            workers=shop.stock_write_parallel,
+        ) as writer,
+    ):
         # The product pages also fill the account's product index (no extra call).
         picqer = product_index_feeding(PicqerClient.for_account(shop.account), account=shop.account)
         for match in catalogue_matches(picqer, prestashop, shop=shop, warm_version=True):

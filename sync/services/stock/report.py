@@ -21,6 +21,7 @@ from sync.picqer.client import PicqerClient
 from sync.prestashop.client import PrestaShopClient
 
 from .matching import Match, MatchStatus, catalogue_matches
+from .pacing import catalogue_read_paced
 from .pending import pending_units_by_reference
 
 BATCH = 1000
@@ -87,15 +88,16 @@ def catalogue_report_build(*, report: CatalogueReport) -> CatalogueReport:
     batch: list[CatalogueReportRow] = []
     try:
         pending = pending_units_by_reference(shop=shop)
-        for match in catalogue_matches(
-            PicqerClient.for_account(shop.account), PrestaShopClient.for_shop(shop), shop=shop
-        ):
-            row = _row(report, match, pending)
-            counts[row.status] += 1
-            batch.append(row)
-            if len(batch) >= BATCH:
-                CatalogueReportRow.objects.bulk_create(batch)
-                batch = []
+        with catalogue_read_paced():
+            for match in catalogue_matches(
+                PicqerClient.for_account(shop.account), PrestaShopClient.for_shop(shop), shop=shop
+            ):
+                row = _row(report, match, pending)
+                counts[row.status] += 1
+                batch.append(row)
+                if len(batch) >= BATCH:
+                    CatalogueReportRow.objects.bulk_create(batch)
+                    batch = []
         CatalogueReportRow.objects.bulk_create(batch)
     except Exception as exc:
         report.state, report.message = State.FAILED, f"{type(exc).__name__}: {exc}"
