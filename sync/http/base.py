@@ -30,9 +30,10 @@ import re
 import socket
 import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import Executor, Future
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlencode, urlsplit
 
 import requests
@@ -42,6 +43,7 @@ from requests.adapters import HTTPAdapter
 from . import errors
 
 logger = logging.getLogger("sync.http")
+T = TypeVar("T")
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # Query parameters whose value is a credential; redacted in logs even if a caller adds them.
@@ -83,6 +85,12 @@ def http_deadline(seconds: float) -> Iterator[None]:
         yield
     finally:
         _budget.reset(token)
+
+
+def submit_under_deadline(pool: Executor, fn: Callable[..., T], *args: Any) -> Future[T]:
+    """`pool.submit(fn, *args)`, run in a copy of the caller's context: a surrounding
+    `http_deadline` then holds on the helper thread too."""
+    return pool.submit(contextvars.copy_context().run, fn, *args)
 
 
 def deadline_remaining() -> float | None:

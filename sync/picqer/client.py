@@ -9,7 +9,6 @@ request once when the pause is short, otherwise raises ApiRateLimitedError for C
 from __future__ import annotations
 
 import base64
-import contextvars
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -18,7 +17,12 @@ import requests
 from django.conf import settings
 
 from sync.http import errors, ratelimit
-from sync.http.base import HttpClient, deadline_remaining, looks_like_html
+from sync.http.base import (
+    HttpClient,
+    deadline_remaining,
+    looks_like_html,
+    submit_under_deadline,
+)
 
 from . import records
 from .errors import UNKNOWN_PRODUCT_CODE, PicqerHookExistsError, PicqerUnknownProductError
@@ -188,16 +192,12 @@ class PicqerClient(HttpClient):
         # with each request. Leaving early waits for the one page in flight, no more.
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="picqer-pages") as pool:
             offset = 0
-            pending = pool.submit(
-                contextvars.copy_context().run, self._list_page, path, params, offset
-            )
+            pending = submit_under_deadline(pool, self._list_page, path, params, offset)
             while pending is not None:
                 page, pending = pending.result(), None
                 if len(page) >= PAGE_SIZE:
                     offset += PAGE_SIZE
-                    pending = pool.submit(
-                        contextvars.copy_context().run, self._list_page, path, params, offset
-                    )
+                    pending = submit_under_deadline(pool, self._list_page, path, params, offset)
                 yield from page
 
     def _list_page(self, path: str, params: Mapping[str, Any] | None, offset: int) -> list:

@@ -53,8 +53,12 @@ def _entry(account_id: int, product: Product, now: datetime) -> ProductIndexEntr
     )
 
 
+# What an entry says of its product (a change to any of them is written).
+HELD_FIELDS = ("idproduct", "idvatgroup", "price", "active")
+
+
 def _held(entry: ProductIndexEntry) -> tuple:
-    return (entry.idproduct, entry.idvatgroup, entry.price, entry.active)
+    return tuple(getattr(entry, name) for name in HELD_FIELDS)
 
 
 def product_index_record(
@@ -73,10 +77,10 @@ def product_index_record(
         return 0
     entries = [_entry(account_id, p, now) for p in by_code.values()]
     held = {
-        code: (idproduct, idvatgroup, price, active)
-        for code, idproduct, idvatgroup, price, active in ProductIndexEntry.objects.filter(
+        row[0]: row[1:]  # (code, *HELD_FIELDS)
+        for row in ProductIndexEntry.objects.filter(
             account_id=account_id, productcode__in=by_code
-        ).values_list("productcode", "idproduct", "idvatgroup", "price", "active")
+        ).values_list("productcode", *HELD_FIELDS)
     }
     changed, unchanged = [], []
     for entry in entries:
@@ -100,7 +104,7 @@ def product_index_record(
                 changed,
                 update_conflicts=True,
                 unique_fields=["account", "productcode"],
-                update_fields=["idproduct", "idvatgroup", "price", "active", "refreshed_at"],
+                update_fields=[*HELD_FIELDS, "refreshed_at"],
             )
     return len(changed)
 

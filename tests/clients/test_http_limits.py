@@ -18,7 +18,7 @@ import pytest
 
 from sandbox.misbehaving import MB, MisbehavingServer, misbehaving_server
 from sync.http import errors
-from sync.http.base import HttpClient, http_deadline
+from sync.http.base import HttpClient, deadline_remaining, http_deadline, submit_under_deadline
 
 CAP = 1 * MB
 
@@ -147,3 +147,12 @@ def test_a_forked_worker_cuts_a_drip_with_its_own_deadline_thread(client):
     os.waitpid(pid, 0)
     with os.fdopen(read, "rb") as pipe:
         assert pipe.read() == b"cut"
+
+
+def test_a_helper_thread_works_under_the_callers_deadline():
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool, http_deadline(30):
+        plain = pool.submit(deadline_remaining).result()
+        carried = submit_under_deadline(pool, deadline_remaining).result()
+
+    assert plain is None  # why the helper exists: a bare thread has no deadline
+    assert carried is not None and 0 < carried <= 30

@@ -5,11 +5,11 @@ never full JSON."""
 
 from __future__ import annotations
 
-import contextvars
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
+from sync.http.base import submit_under_deadline
 from sync.http.errors import ApiClientError, ApiError
 from sync.mappers.catalogue import PACK_DEFAULT, CatalogueLayout, Placement, catalogue_layout
 from sync.mappers.stock import free_stock_total, product_is_unlimited
@@ -93,12 +93,10 @@ def prestashop_catalogue_read(prestashop, *, shop_id: int | None) -> CatalogueLa
     (products, combinations, the shop's stock rows), plus PS_PACK_STOCK_TYPE when a pack
     follows the shop default."""
     # The stock rows (half the pages) are read on a second thread meanwhile: each list is a
-    # chain of round trips, and the two chains need not wait for each other. The thread
-    # runs in a copy of this context, so a surrounding http_deadline holds there too.
+    # chain of round trips, and the two chains need not wait for each other.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="stock-rows") as reader:
-        stock = reader.submit(
-            contextvars.copy_context().run,
-            lambda: _stock_rows(prestashop.stock_availables_iter(shop_id=shop_id), shop_id),
+        stock = submit_under_deadline(
+            reader, lambda: _stock_rows(prestashop.stock_availables_iter(shop_id=shop_id), shop_id)
         )
         products = prestashop.products_for_stock()
         combinations = list(prestashop.combinations_for_stock())
