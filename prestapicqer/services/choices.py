@@ -11,14 +11,22 @@ from datetime import timedelta
 
 from django.core.cache import cache
 from django.utils import timezone
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext, gettext_lazy, gettext_noop
 
 from prestapicqer.models import PicqerAccount, RemoteChoices, Shop
 from sync.picqer.client import PicqerClient
 from sync.picqer.records import ShippingProvider, Tag, VatGroup, Warehouse
 from sync.prestashop.client import PrestaShopClient
 
-from .connection import PICQER, PRESTASHOP, error_explain, picqer_host, prestashop_host
+from .connection import (
+    PICQER,
+    PRESTASHOP,
+    error_explain,
+    picqer_host,
+    prestashop_host,
+    text_in_active_language,
+    texts_in_site_languages,
+)
 from .masking import secrets_scrub
 from .names import choices_key
 from .remote_wait import admin_remote_wait, picqer_remote, prestashop_remote, remote_wait_forget
@@ -40,7 +48,36 @@ KIND_LABELS = {
     "carriers": gettext_lazy("carriers"),
 }
 
+# The warning of a list that could not be fetched, per system.
+UNAVAILABLE = {
+    PICQER: gettext_noop("Picqer %(list)s could not be loaded: %(error)s"),
+    PRESTASHOP: gettext_noop("PrestaShop %(list)s could not be loaded: %(error)s"),
+}
+
 Items = list[tuple[int, str]]
+
+
+class ListUnavailable(LookupError):
+    """A list that could not be fetched, its warning written in each of the site's
+    languages: the warning is replayed to every viewer for RETRY_AFTER_FAILURE, and each
+    reads it in their own."""
+
+    def __init__(self, texts: dict[str, str]) -> None:
+        self.texts = texts
+        super().__init__(text_in_active_language(texts))
+
+
+def _list_unavailable(
+    exc: Exception, *, system: str, host: str, secret: str, kind: str
+) -> ListUnavailable:
+    def warning() -> str:
+        error = secrets_scrub(
+            text=error_explain(exc=exc, system=system, host=host), secrets=[secret]
+        )
+        label = KIND_LABELS.get(kind, kind)
+        return gettext(UNAVAILABLE[system]) % {"list": label, "error": error}
+
+    return ListUnavailable(texts_in_site_languages(warning))
 
 
 @dataclass(frozen=True)
@@ -65,13 +102,15 @@ def choices_get(
     # A remote that just failed is not asked again on every page view: each try can cost a
     # full connect timeout. An explicit refresh (max_age 0) always asks.
     # (Replaying it must not restart its timer, or a page viewed every minute never asks.)
-    warning = cache.get(_FAILED + key) if max_age else None
+    failed = cache.get(_FAILED + key) if max_age else None
+    warning = text_in_active_language(failed) if failed else ""
     if not warning:
         try:
             items = fetch()
         except Exception as exc:  # noqa: BLE001 - an unreachable remote must not break the admin
-            warning = str(exc)
-            cache.set(_FAILED + key, warning, RETRY_AFTER_FAILURE.total_seconds())
+            texts = exc.texts if isinstance(exc, ListUnavailable) else str(exc)
+            warning = text_in_active_language(texts)
+            cache.set(_FAILED + key, texts, RETRY_AFTER_FAILURE.total_seconds())
             logger.warning("choices %s unavailable: %s", key, type(exc).__name__)
         else:
             cache.delete(_FAILED + key)
@@ -139,12 +178,12 @@ def _fetch_picqer(account: PicqerAccount, kind: str) -> Items:
             if kind == "shipping_providers":
                 rows = [row for row in rows if row.active]
     except Exception as exc:
-        text = error_explain(exc=exc, system=PICQER, host=picqer_host(account=account))
-        text = secrets_scrub(text=text, secrets=[account.api_key])
-        label = KIND_LABELS.get(kind, kind)
-        raise LookupError(
-            gettext("Picqer %(list)s could not be loaded: %(error)s")
-            % {"list": label, "error": text}
+        raise _list_unavailable(
+            exc,
+            system=PICQER,
+            host=picqer_host(account=account),
+            secret=account.api_key,
+            kind=kind,
         ) from exc
     return sorted((_picqer_item(row) for row in rows), key=lambda item: item[1].lower())
 
@@ -154,12 +193,12 @@ def _fetch_prestashop(shop: Shop, kind: str) -> Items:
         with admin_remote_wait(remote=prestashop_remote(shop=shop)):
             rows = getattr(PrestaShopClient.for_shop(shop), kind)()
     except Exception as exc:
-        text = error_explain(exc=exc, system=PRESTASHOP, host=prestashop_host(shop=shop))
-        text = secrets_scrub(text=text, secrets=[shop.webservice_key])
-        label = KIND_LABELS.get(kind, kind)
-        raise LookupError(
-            gettext("PrestaShop %(list)s could not be loaded: %(error)s")
-            % {"list": label, "error": text}
+        raise _list_unavailable(
+            exc,
+            system=PRESTASHOP,
+            host=prestashop_host(shop=shop),
+            secret=shop.webservice_key,
+            kind=kind,
         ) from exc
     items = [(row.id, row.name or f"#{row.id}") for row in rows if not row.deleted]
     return sorted(items, key=lambda item: item[0])

@@ -5,9 +5,12 @@ exception class; this module turns each class into the sentence an operator need
 setting to check, and where.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
+from django.conf import settings
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -107,6 +110,28 @@ def picqer_host(*, account: PicqerAccount) -> str:
 def prestashop_host(*, shop: Shop) -> str:
     """The host name of the shop's webservice, for messages."""
     return urlparse(shop.prestashop_url).netloc
+
+
+def texts_in_site_languages(render: Callable[[], str]) -> dict[str, str]:
+    """{language code: render()} for each language of the site: for a message that is kept
+    a while (a failure replayed for a minute) and read meanwhile in other languages."""
+    texts = {}
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            texts[code] = str(render())
+    return texts
+
+
+def text_in_active_language(texts: dict[str, str] | str) -> str:
+    """The active language's text of `texts_in_site_languages` (else the site's default);
+    a plain string is a message kept before messages were kept per language."""
+    if isinstance(texts, str):
+        return texts
+    return (
+        texts.get(translation.get_language())
+        or texts.get(settings.LANGUAGE_CODE)
+        or next(iter(texts.values()), "")
+    )
 
 
 def error_explain(*, exc: Exception, system: str, host: str) -> str:

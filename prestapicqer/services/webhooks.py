@@ -8,6 +8,7 @@ starts (`account_hook_calls_register`, from sync/apps.py).
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from django.core.cache import cache
@@ -16,7 +17,14 @@ from django.utils.translation import gettext_lazy
 
 from prestapicqer.models import PicqerAccount
 
-from .connection import PICQER, ConnectionResult, error_explain, picqer_host
+from .connection import (
+    PICQER,
+    ConnectionResult,
+    error_explain,
+    picqer_host,
+    text_in_active_language,
+    texts_in_site_languages,
+)
 from .masking import secrets_scrub
 from .remote_wait import admin_remote_wait, picqer_remote, remote_wait_forget
 
@@ -65,15 +73,18 @@ def account_hooks_status(*, account: PicqerAccount) -> dict[str, str]:
     # After a failure Picqer is not asked again for a minute: every page view would wait for
     # the full connect timeout. The buttons always ask.
     # (Replaying the failure must not restart its minute.)
-    why = account.key_problem() or cache.get(_FAILED_KEY.format(account.pk))
+    # (Kept in every language: the next viewer may read another.)
+    failed = cache.get(_FAILED_KEY.format(account.pk))
+    why = account.key_problem() or (text_in_active_language(failed) if failed else "")
     if not why:
         try:
             hooks_status = _calls().status
             with admin_remote_wait(remote=picqer_remote(account=account)):
                 raw = hooks_status(account=account)
         except Exception as exc:  # noqa: BLE001 - the status line explains; the page opens
-            why = _explain(exc, account)
-            cache.set(_FAILED_KEY.format(account.pk), why, 60)
+            texts = texts_in_site_languages(partial(_explain, exc, account))
+            cache.set(_FAILED_KEY.format(account.pk), texts, 60)
+            why = text_in_active_language(texts)
         else:
             return {
                 kind: _state_words(raw.get(kind) if isinstance(raw, dict) else None)

@@ -125,3 +125,19 @@ def test_replaying_a_remembered_failure_does_not_restart_its_timer(http, account
 
     assert remember.call_count == 1  # only the real failure starts the minute
     assert len(http.calls) == 1
+
+
+def test_a_replayed_failure_reads_in_each_viewers_language(http, account):
+    from django.utils import translation
+
+    http.get(PICQER + "tags", status=401, body="")
+    with translation.override("en"):
+        english = picqer_choices(account=account, kind="tags").warning
+    with translation.override("nl"):
+        dutch = picqer_choices(account=account, kind="tags").warning  # replayed, not asked
+
+    assert len(http.calls) == 1
+    assert english.startswith("Picqer tags could not be loaded: Picqer refused the API key")
+    assert dutch.startswith("Picqer-tags konden niet worden geladen:")
+    assert "could not be loaded" not in dutch and "refused" not in dutch
+    assert account.api_key not in english + dutch

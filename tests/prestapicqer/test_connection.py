@@ -361,6 +361,22 @@ def test_hook_status_failures_are_remembered_briefly_and_buttons_still_ask(http,
     assert len(http.calls) == 2
 
 
+def test_a_replayed_hook_status_failure_reads_in_each_viewers_language(http, account):
+    from django.utils import translation
+
+    from prestapicqer.services.webhooks import account_hooks_status
+
+    http.get(PICQER + "hooks", status=401, body="")
+    with translation.override("nl"):
+        dutch = account_hooks_status(account=account)["orders"]
+    with translation.override("en"):
+        english = account_hooks_status(account=account)["orders"]  # replayed, not asked
+
+    assert len(http.calls) == 1
+    assert english.startswith("Unknown: Picqer refused the API key")
+    assert dutch.startswith("Onbekend: ") and "refused" not in dutch
+
+
 def test_replaying_a_hook_status_failure_does_not_restart_its_minute(http, account):
     from unittest import mock
 
