@@ -80,4 +80,14 @@ def log_in(browser, live_server, next_url: str = "/admin/") -> None:
     browser.get(f"{live_server.url}/admin/login/?next={next_url}")
     browser.find_element(By.NAME, "username").send_keys(username)
     browser.find_element(By.NAME, "password").send_keys(password)
-    browser.find_element(By.CSS_SELECTOR, "input[type=submit]").click()
+    submit = browser.find_element(By.CSS_SELECTOR, "input[type=submit]")
+    submit.click()
+    # A click does not wait for the page it leads to, and the next page may read Picqer
+    # first: wait for it to load (a loaded machine takes longer than the implicit 5 s).
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.wait import WebDriverWait
+
+    WebDriverWait(browser, 30).until(expected_conditions.staleness_of(submit))
+    WebDriverWait(browser, 30).until(
+        lambda driver: driver.execute_script("return document.readyState") == "complete"
+    )
